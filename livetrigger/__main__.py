@@ -1,0 +1,5 @@
+import sys
+
+from livetrigger.cli import main
+
+sys.exit(main())

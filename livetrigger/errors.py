@@ -1,0 +1,115 @@
+"""The one error tree of livetrigger.
+
+::
+
+    LivetriggerError
+    ├── ConfigError (ValueError)          a config file is wrong: carries every problem found
+    ├── ProtocolError                     bytes from TikTok (or a capture) make no sense
+    │   ├── FrameDecodeError (ValueError) an outer frame or fetch result is not valid protobuf
+    │   └── FrameTooLargeError            a frame inflates past the configured limit
+    ├── CaptureError (ValueError)         a capture file is not in a format we read
+    ├── RoomError                         looking up or joining a room failed
+    │   ├── UserNotFoundError             the username does not exist or cannot go live
+    │   ├── UserOfflineError              the user is not live right now
+    │   ├── BlockedError                  TikTok answered with a captcha or refused us
+    │   ├── AgeRestrictedError            the room needs a logged-in session
+    │   └── HandshakeBlockedError         the push server refused the websocket handshake
+    ├── SignError                         the sign server failed
+    │   ├── SignRateLimitError            429: carries when to try again
+    │   └── SignAuthError                 401/402/403: a key or plan problem, never retried
+    └── SinkError                         an action target (MQTT, GPIO, HTTP, chat) failed
+
+Every message says what was wrong, where, and what to do about it. Secrets never appear in
+messages: code that builds one from user input passes it through ``redact`` first.
+"""
+
+from __future__ import annotations
+
+
+class LivetriggerError(Exception):
+    """Base of every error livetrigger raises on purpose."""
+
+
+class ConfigError(LivetriggerError, ValueError):
+    """A configuration problem; ``problems`` lists each one (file:line, path, what to do)."""
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems or (message,)
+
+
+class ProtocolError(LivetriggerError):
+    """Bytes from the push service (or a capture) could not be understood."""
+
+
+class FrameDecodeError(ProtocolError, ValueError):
+    """An outer websocket message or fetch result is corrupt."""
+
+
+class FrameTooLargeError(ProtocolError):
+    """A compressed payload inflates past the configured limit; it was not allocated."""
+
+
+class CaptureError(LivetriggerError, ValueError):
+    """A capture file is unreadable or in an unknown format or version."""
+
+
+class RoomError(LivetriggerError):
+    """Resolving, checking or joining a live room failed."""
+
+
+class UserNotFoundError(RoomError):
+    """The username does not exist, or the account cannot go live."""
+
+
+class UserOfflineError(RoomError):
+    """The user exists but is not live right now."""
+
+
+class BlockedError(RoomError):
+    """TikTok answered with a captcha page or refused the request from this address."""
+
+
+class AgeRestrictedError(RoomError):
+    """The room is age-restricted; its info needs a logged-in session."""
+
+
+class HandshakeBlockedError(RoomError):
+    """The push server refused the websocket handshake (HTTP 200/4xx with Handshake-Msg)."""
+
+    def __init__(self, message: str, status: int | None = None, handshake_msg: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.handshake_msg = handshake_msg
+
+
+class SignError(LivetriggerError):
+    """The sign server could not give us a signed connection."""
+
+
+class SignRateLimitError(SignError):
+    """The sign server said 429; ``retry_after`` is seconds to wait (None if unknown)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SignAuthError(SignError):
+    """The sign server refused the key or the feature (401/402/403): fix the config."""
+
+
+class SinkError(LivetriggerError):
+    """An action target failed; ``retryable`` tells the dispatcher whether to try again."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def redact(text: str, secrets: tuple[str, ...] | list[str]) -> str:
+    """Replace every occurrence of each non-empty secret in ``text`` with ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text

@@ -1,0 +1,1 @@
+"""The fake live room: a loopback server speaking the real WebCast protocol, and shows."""

@@ -1,0 +1,1 @@
+"""The WebCast push protocol: codec (frames), decoder (events), session and connection."""

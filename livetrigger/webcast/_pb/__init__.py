@@ -1,0 +1,1 @@
+"""Generated from proto/webcast.proto by scripts/gen-proto. Do not edit."""

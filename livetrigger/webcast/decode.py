@@ -1,0 +1,655 @@
+"""Pure decoder: inner ``BaseProtoMessage`` → typed ``Event``.
+
+It owns the two pieces of state the wire format forces on a client:
+
+* **De-duplication.** The initial history batch and every reconnect replay messages we may
+  already have handled. A bounded window of message ids drops repeats, so a trigger never
+  fires twice for one message.
+* **Gift streaks** (protocol.md §4). A streakable gift (``gift.type == 1``) arrives once per
+  step with a growing ``repeat_count`` and then once more with ``repeat_end == 1``. We turn that
+  into ``start`` → ``progress``… → exactly one ``end``, keyed by ``group_id``. Repeated or
+  late steps of a streak already ended are dropped. Any other gift is ``single``; when its
+  ``group_id`` is set, later messages of the same group are dropped too, so a gift whose type
+  TikTok left out still fires once (with the count known at that moment) rather than twice.
+
+Failures of one inner message are counted and surface as ``UnknownEvent`` with ``error`` set;
+they never stop the rest of the frame.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf.message import DecodeError, Message
+
+from livetrigger import events as ev
+from livetrigger.events import ANONYMOUS, Event, StreakState
+from livetrigger.webcast._pb import webcast_pb2 as pb
+from livetrigger.webcast.users import UserCache, convert_user, pick_picture
+
+STREAKABLE_GIFT_TYPE = 1
+
+_BATTLE_ACTIONS = {
+    1: "invite",
+    2: "reject",
+    3: "cancel",
+    4: "started",
+    5: "finished",
+    6: "cut_short",
+    7: "accept",
+    8: "quit_apply",
+    9: "decline_quit",
+    10: "decline_off_quit",
+    11: "leave",
+}
+_ARMIES_REASONS = {
+    1: "score_update",
+    2: "battle_end",
+    3: "opt_out_update",
+    4: "keep_alive",
+    5: "effect_update",
+}
+_SUPER_FAN_BOX_BUSINESS_TYPE = 19
+
+
+class _BoundedIdSet:
+    """Remembers the last ``size`` ids: O(1) membership, oldest forgotten first."""
+
+    __slots__ = ("_ids", "_order")
+
+    def __init__(self, size: int) -> None:
+        self._ids: set[int] = set()
+        self._order: deque[int] = deque(maxlen=size)
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._ids
+
+    def add(self, key: int) -> None:
+        if len(self._order) == self._order.maxlen:
+            self._ids.discard(self._order[0])
+        self._order.append(key)
+        self._ids.add(key)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+@dataclass(slots=True)
+class DecoderStats:
+    """Counters the daemon exposes (``livetrigger status``, Prometheus)."""
+
+    messages: int = 0
+    duplicates: int = 0
+    unknown: int = 0
+    failed: int = 0
+    streak_steps_dropped: int = 0
+
+
+_Base = tuple[int, int, int, float, bool]  # room_id, msg_id, create_time, received_at, history
+
+
+def _base(
+    common: pb.CommonMessageData | pb.CommonView, msg_id: int, received_at: float, history: bool
+) -> _Base:
+    return (common.room_id, common.msg_id or msg_id, common.create_time, received_at, history)
+
+
+class Decoder:
+    """Turns fetch results into events; one instance per room (it holds streak state).
+
+    ``gift_catalogue`` maps gift id → (name, diamonds) and fills in what a gift message left
+    empty; the connection updates it from the room's gift list.
+    """
+
+    def __init__(
+        self,
+        *,
+        dedup_window: int = 20_000,
+        streak_window: int = 4_096,
+        skip_kinds: Iterable[str] = (),
+    ) -> None:
+        self.stats = DecoderStats()
+        self.gift_catalogue: dict[int, tuple[str, int]] = {}
+        self.users = UserCache()
+        self._seen_ids: set[int] = set()
+        self._seen_order: deque[int] = deque(maxlen=dedup_window)
+        self._active_streaks: OrderedDict[int, int] = OrderedDict()
+        self._streak_window = streak_window
+        self._closed_groups = _BoundedIdSet(streak_window)
+        # method → (view class, event class or classifier (None: build at once), builder)
+        self._handlers: dict[str, _Spec] = {
+            "WebcastChatMessage": (pb.ChatView, ev.ChatEvent, self._chat),
+            "WebcastGiftMessage": (pb.GiftView, None, self._gift),  # eager: streak state
+            "WebcastLikeMessage": (pb.LikeView, ev.LikeEvent, self._like),
+            "WebcastMemberMessage": (pb.MemberView, _member_kind, self._member),
+            "WebcastSocialMessage": (pb.SocialView, _social_kind, self._social),
+            "WebcastRoomUserSeqMessage": (
+                pb.RoomUserSeqView,
+                ev.ViewerCountEvent,
+                self._viewers,
+            ),
+            "WebcastSubNotifyMessage": (
+                pb.WebcastSubNotifyMessage,
+                ev.SubscribeEvent,
+                self._subscribe,
+            ),
+            "WebcastQuestionNewMessage": (
+                pb.WebcastQuestionNewMessage,
+                ev.QuestionEvent,
+                self._question,
+            ),
+            "WebcastLinkMicBattle": (pb.WebcastLinkMicBattle, ev.BattleEvent, self._battle),
+            "WebcastLinkMicArmies": (
+                pb.WebcastLinkMicArmies,
+                ev.BattlePointsEvent,
+                self._armies,
+            ),
+            "WebcastEmoteChatMessage": (
+                pb.WebcastEmoteChatMessage,
+                ev.EmoteEvent,
+                self._emote,
+            ),
+            "WebcastEnvelopeMessage": (
+                pb.WebcastEnvelopeMessage,
+                ev.EnvelopeEvent,
+                self._envelope,
+            ),
+            "WebcastControlMessage": (pb.WebcastControlMessage, None, self._control),  # eager
+            "WebcastLiveIntroMessage": (
+                pb.WebcastLiveIntroMessage,
+                ev.LiveIntroEvent,
+                self._intro,
+            ),
+            "WebcastRoomMessage": (
+                pb.WebcastRoomMessage,
+                ev.RoomMessageEvent,
+                self._room_message,
+            ),
+            "WebcastBarrageMessage": (
+                pb.WebcastBarrageMessage,
+                ev.BarrageEvent,
+                self._barrage,
+            ),
+        }
+        skip = set(skip_kinds)
+        if skip:
+            self._skip_methods(skip)
+
+    def _skip_methods(self, kinds: set[str]) -> None:
+        # The cheapest decode is none: messages whose kinds nothing listens to are not parsed.
+        method_kinds = {
+            "WebcastChatMessage": {"chat"},
+            "WebcastGiftMessage": {"gift"},
+            "WebcastLikeMessage": {"like"},
+            "WebcastMemberMessage": {"join", "social"},
+            "WebcastSocialMessage": {"follow", "share", "social"},
+            "WebcastRoomUserSeqMessage": {"viewers"},
+            "WebcastSubNotifyMessage": {"subscribe"},
+            "WebcastQuestionNewMessage": {"question"},
+            "WebcastLinkMicBattle": {"battle"},
+            "WebcastLinkMicArmies": {"battle_points"},
+            "WebcastEmoteChatMessage": {"emote"},
+            "WebcastEnvelopeMessage": {"envelope"},
+            "WebcastLiveIntroMessage": {"live_intro"},
+            "WebcastRoomMessage": {"room_message"},
+            "WebcastBarrageMessage": {"barrage"},
+        }
+        for method, produced in method_kinds.items():
+            if produced <= kinds:
+                self._handlers[method] = (None, None, _skipped)
+
+    # -- entry points ---------------------------------------------------------------------
+
+    def decode_result(self, result: pb.ProtoMessageFetchResult, received_at: float) -> list[Event]:
+        """Every event of one fetch result, in order, duplicates and dropped steps removed."""
+        return self.decode_messages(result.messages, received_at)
+
+    def decode_messages(
+        self, messages: Iterable[pb.BaseProtoMessage], received_at: float
+    ) -> list[Event]:
+        # The hot loop of the daemon: locals only, one protobuf parse per message, and
+        # field copies deferred to the first read (events.deferred).
+        out: list[Event] = []
+        append = out.append
+        stats = self.stats
+        seen, seen_order = self._seen_ids, self._seen_order
+        handlers = self._handlers
+        new_event = object.__new__
+        set_src = _SET_SRC
+        n = 0
+        for msg in messages:
+            n += 1
+            msg_id = msg.msg_id
+            if msg_id:
+                if msg_id in seen:
+                    stats.duplicates += 1
+                    continue
+                if len(seen_order) == seen_order.maxlen:
+                    seen.discard(seen_order[0])
+                seen_order.append(msg_id)
+                seen.add(msg_id)
+            method = msg.method
+            spec = handlers.get(method)
+            if spec is None:
+                stats.unknown += 1
+                append(
+                    ev.UnknownEvent(
+                        msg_id=msg_id, received_at=received_at, method=method, payload=msg.payload
+                    )
+                )
+                continue
+            view_cls, kind, build = spec
+            if view_cls is None:
+                continue  # nothing listens to what this message would become
+            try:
+                view = view_cls.FromString(msg.payload)
+                if kind is None:
+                    event = build(view, msg_id, received_at, msg.is_history)
+                    if event is None:
+                        continue
+                else:
+                    cls = kind if isinstance(kind, type) else kind(view)
+                    event = new_event(cls)
+                    set_src(event, (_from_envelope, (build, view, msg, received_at)))
+            except (DecodeError, ValueError, RuntimeError, OverflowError) as exc:
+                stats.failed += 1
+                event = ev.UnknownEvent(
+                    msg_id=msg_id,
+                    received_at=received_at,
+                    method=method,
+                    payload=msg.payload,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            append(event)
+        stats.messages += n
+        return out
+
+    def decode_message(self, msg: pb.BaseProtoMessage, received_at: float) -> Event | None:
+        """One inner message → its event, or None (duplicate, dropped streak step, skipped)."""
+        events = self.decode_messages((msg,), received_at)
+        return events[0] if events else None
+
+    # -- one method per message type --------------------------------------------------------
+
+    def _chat(self, m: pb.ChatView, msg_id: int, at: float, history: bool) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        users = self.users
+        return ev.ChatEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            user=users.get(m.user, m.user_identity),
+            text=m.content,
+            mentions=tuple(users.get(u) for u in m.mention_users) if m.mention_users else (),
+            emotes=tuple(
+                ev.Emote(
+                    emote_id=e.emote.emote_id,
+                    image_url=pick_picture(e.emote.image.url_list),
+                    index=e.index,
+                )
+                for e in m.emotes
+            )
+            if m.emotes
+            else (),
+            language=m.content_language,
+        )
+
+    def _gift(self, m: pb.GiftView, msg_id: int, at: float, history: bool) -> Event | None:
+        g = m.gift
+        gift_id = g.id or m.gift_id
+        streakable = g.type == STREAKABLE_GIFT_TYPE
+        count = max(m.repeat_count, 1)
+        # group_id names one streak; without it, the sender and gift do
+        key = m.group_id or hash((m.user, gift_id))
+        if streakable:
+            state = self._streak_step(key, count, ended=m.repeat_end != 0)
+            if state is None:
+                self.stats.streak_steps_dropped += 1
+                return None
+        else:
+            if m.group_id:
+                if key in self._closed_groups:
+                    self.stats.streak_steps_dropped += 1
+                    return None
+                self._closed_groups.add(key)
+            state = StreakState.SINGLE
+        name, diamonds = g.name, g.diamond_count
+        if (not name or not diamonds) and gift_id in self.gift_catalogue:
+            known_name, known_diamonds = self.gift_catalogue[gift_id]
+            name, diamonds = name or known_name, diamonds or known_diamonds
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        return ev.GiftEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            user=self.users.get(m.user, m.user_identity),
+            gift_id=gift_id,
+            gift_name=name,
+            diamonds=diamonds,
+            repeat_count=count,
+            streak_id=m.group_id,
+            streak=state,
+            streakable=streakable,
+            total_diamonds=diamonds * count,
+            image_url=pick_picture(g.image.url_list),
+            to_user=self.users.get(m.to_user) if m.to_user else None,
+        )
+
+    def _streak_step(self, key: int, count: int, *, ended: bool) -> StreakState | None:
+        if key in self._closed_groups:
+            return None  # a repeated end, or a step that arrived after the end
+        active = self._active_streaks
+        if ended:
+            active.pop(key, None)
+            self._closed_groups.add(key)
+            return StreakState.END
+        last = active.get(key)
+        if last is not None and count <= last:
+            return None  # the same step delivered again under another message id
+        active[key] = count
+        if last is not None:
+            return StreakState.PROGRESS
+        if len(active) > self._streak_window:
+            active.popitem(last=False)  # an end we never saw: forget the oldest streak
+        return StreakState.START
+
+    def _like(self, m: pb.LikeView, msg_id: int, at: float, history: bool) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        return ev.LikeEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            user=self.users.get(m.user),
+            count=m.count,
+            total=m.total,
+        )
+
+    def _member(self, m: pb.MemberView, msg_id: int, at: float, history: bool) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        user = self.users.get(m.user)
+        if m.action in (0, 1):  # UNKNOWN is what most joins carry on the web
+            return ev.JoinEvent(
+                room_id=room,
+                msg_id=mid,
+                create_time=created,
+                received_at=at,
+                is_history=hist,
+                user=user,
+                viewers=m.member_count,
+            )
+        return ev.SocialEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            user=user,
+            display_key=m.common.display_text.key or f"member_action_{m.action}",
+        )
+
+    def _social(self, m: pb.SocialView, msg_id: int, at: float, history: bool) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        user = self.users.get(m.user)
+        key = m.common.display_text.key
+        if "follow" in key:
+            return ev.FollowEvent(
+                room_id=room,
+                msg_id=mid,
+                create_time=created,
+                received_at=at,
+                is_history=hist,
+                user=user,
+                follow_count=m.follow_count,
+            )
+        if "share" in key:
+            return ev.ShareEvent(
+                room_id=room,
+                msg_id=mid,
+                create_time=created,
+                received_at=at,
+                is_history=hist,
+                user=user,
+                share_target=m.share_target,
+                share_count=m.share_count,
+            )
+        return ev.SocialEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            user=user,
+            display_key=key,
+        )
+
+    def _viewers(self, m: pb.RoomUserSeqView, msg_id: int, at: float, history: bool) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        return ev.ViewerCountEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            viewers=m.total,
+            total_viewers=m.total_user,
+            top_viewers=tuple(
+                ev.TopViewer(user=self.users.get(c.user), coins=c.score, rank=c.rank)
+                for c in m.ranks
+            ),
+        )
+
+    def _subscribe(
+        self, m: pb.WebcastSubNotifyMessage, msg_id: int, at: float, history: bool
+    ) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        return ev.SubscribeEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            user=convert_user(m.user),
+            sub_month=m.sub_month,
+        )
+
+    def _question(
+        self, m: pb.WebcastQuestionNewMessage, msg_id: int, at: float, history: bool
+    ) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        return ev.QuestionEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            user=convert_user(m.data.user),
+            question_id=m.data.question_id,
+            text=m.data.content,
+        )
+
+    def _battle(self, m: pb.WebcastLinkMicBattle, msg_id: int, at: float, history: bool) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        return ev.BattleEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            battle_id=m.battle_id or m.battle_settings.battle_id,
+            action=_BATTLE_ACTIONS.get(m.action, f"action_{m.action}"),
+            duration=m.battle_settings.duration,
+            participants=tuple(
+                ev.BattleParticipant(
+                    user_id=a.value.user.user_id or a.key,
+                    unique_id=a.value.user.display_id,
+                    nickname=a.value.user.nick_name,
+                    room_id=a.value.user.room_id,
+                )
+                for a in m.anchors_info
+            ),
+        )
+
+    def _armies(self, m: pb.WebcastLinkMicArmies, msg_id: int, at: float, history: bool) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        return ev.BattlePointsEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            battle_id=m.battle_id,
+            reason=_ARMIES_REASONS.get(m.trigger_reason, f"reason_{m.trigger_reason}"),
+            scores=tuple(
+                ev.BattleScore(host_id=host, points=armies.hostscore)
+                for host, armies in sorted(m.armies.items())
+            ),
+        )
+
+    def _emote(self, m: pb.WebcastEmoteChatMessage, msg_id: int, at: float, history: bool) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        identity = m.user_identity if m.HasField("user_identity") else None
+        return ev.EmoteEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            user=convert_user(m.user, identity),
+            emotes=tuple(
+                ev.Emote(emote_id=e.emote_id, image_url=pick_picture(e.image.url_list))
+                for e in m.emote_list
+            ),
+        )
+
+    def _envelope(
+        self, m: pb.WebcastEnvelopeMessage, msg_id: int, at: float, history: bool
+    ) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        info = m.envelope_info
+        user = ANONYMOUS
+        for piece in m.common.display_text.pieces:
+            if piece.HasField("user_value"):
+                user = convert_user(piece.user_value.user)
+                break
+        if user is ANONYMOUS and (info.send_user_id or info.send_user_name):
+            user = ev.User(
+                id=int(info.send_user_id) if info.send_user_id.isdigit() else 0,
+                nickname=info.send_user_name,
+                avatar_url=pick_picture(info.send_user_avatar.url_list),
+            )
+        return ev.EnvelopeEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            user=user,
+            envelope_id=info.envelope_id,
+            diamonds=info.diamond_count,
+            people=info.people_count,
+            sender_name=info.send_user_name,
+            super_fan_box=info.business_type == _SUPER_FAN_BOX_BUSINESS_TYPE
+            or "ttlive_superfanbox" in m.common.display_text.key,
+        )
+
+    def _control(
+        self, m: pb.WebcastControlMessage, msg_id: int, at: float, history: bool
+    ) -> Event | None:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        action = m.action
+        if action == 1:
+            return ev.StreamPausedEvent(
+                room_id=room, msg_id=mid, create_time=created, received_at=at, is_history=hist
+            )
+        if action == 2:
+            return ev.StreamResumedEvent(
+                room_id=room, msg_id=mid, create_time=created, received_at=at, is_history=hist
+            )
+        if action in (3, 4):
+            return ev.StreamEndedEvent(
+                room_id=room,
+                msg_id=mid,
+                create_time=created,
+                received_at=at,
+                is_history=hist,
+                reason=ev.StreamEndReason.HOST if action == 3 else ev.StreamEndReason.MODERATOR,
+            )
+        return None
+
+    def _intro(self, m: pb.WebcastLiveIntroMessage, msg_id: int, at: float, history: bool) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        return ev.LiveIntroEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            user=convert_user(m.user),
+            text=m.content,
+        )
+
+    def _room_message(
+        self, m: pb.WebcastRoomMessage, msg_id: int, at: float, history: bool
+    ) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        return ev.RoomMessageEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            text=m.content,
+        )
+
+    def _barrage(self, m: pb.WebcastBarrageMessage, msg_id: int, at: float, history: bool) -> Event:
+        room, mid, created, at, hist = _base(m.common, msg_id, at, history)
+        key = m.content.key or m.common.display_text.key
+        return ev.BarrageEvent(
+            room_id=room,
+            msg_id=mid,
+            create_time=created,
+            received_at=at,
+            is_history=hist,
+            user=convert_user(m.user),
+            display_key=key,
+            text=m.content.default_pattern,
+            super_fan="ttlive_superfan" in key,
+            super_fan_joined="ttlive_superfan_commentnotif_superfanjoined" in key,
+        )
+
+
+_Build = Callable[[Any, int, float, bool], Event | None]
+_Spec = tuple[type[Message] | None, type[Event] | Callable[[Any], type[Event]] | None, _Build]
+_SET_SRC = ev._Deferred._src.__set__  # type: ignore[attr-defined]  # bypasses frozen setattr
+
+
+def _from_envelope(
+    build: _Build, view: Any, msg: pb.BaseProtoMessage, received_at: float
+) -> Event | None:
+    return build(view, msg.msg_id, received_at, msg.is_history)
+
+
+def _skipped(m: Any, msg_id: int, at: float, history: bool) -> None:
+    return None
+
+
+def _member_kind(m: pb.MemberView) -> type[Event]:
+    return ev.JoinEvent if m.action in (0, 1) else ev.SocialEvent
+
+
+def _social_kind(m: pb.SocialView) -> type[Event]:
+    key = m.common.display_text.key
+    if "follow" in key:
+        return ev.FollowEvent
+    if "share" in key:
+        return ev.ShareEvent
+    return ev.SocialEvent
