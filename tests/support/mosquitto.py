@@ -26,7 +26,7 @@ _CANDIDATES = ("mosquitto", "/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto")
 
 def find_mosquitto() -> str:
     for name in _CANDIDATES:
-        path = shutil.which(name) or (name if os.path.isfile(name) else None)
+        path = shutil.which(name) or (name if Path(name).is_file() else None)
         if path:
             return path
     message = "mosquitto not found: run scripts/setup (it apt-get installs mosquitto)"

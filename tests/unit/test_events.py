@@ -1,0 +1,70 @@
+"""The event model: docs/events.md lists exactly the fields of every kind."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from livetrigger import events as ev
+
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text()
+COMMON = {f.name for f in dataclasses.fields(ev.Event)}
+
+
+def documented_fields(kind: str) -> set[str]:
+    # the section whose heading names this kind, up to the next heading
+    m = re.search(rf"^### [^\n]*`{kind}`[^\n]*\n(.*?)(?=^#)", DOC + "\n#", re.S | re.M)
+    assert m, f"docs/events.md has no section for kind {kind!r}"
+    return set(re.findall(r"^\| `(\w+)` \|", m.group(1), re.M))
+
+
+@pytest.mark.parametrize("kind", sorted(ev.EVENT_KINDS))
+def test_every_field_is_documented(kind: str) -> None:
+    cls = ev.EVENT_KINDS[kind]
+    own = {f.name for f in dataclasses.fields(cls)} - COMMON
+    extra = {"is_final"} if cls is ev.GiftEvent else set()
+    assert documented_fields(kind) == own | extra
+
+
+def test_common_and_user_fields_are_documented() -> None:
+    for name in COMMON | {f.name for f in dataclasses.fields(ev.User)}:
+        assert f"| `{name}` |" in DOC, name
+
+
+def test_events_are_frozen() -> None:
+    event = ev.ChatEvent(text="hi")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        event.text = "changed"  # type: ignore[misc]
+
+
+def test_deferred_event_fills_on_first_read_and_equals_eager_one() -> None:
+    calls: list[str] = []
+
+    def build(text: str) -> ev.ChatEvent:
+        calls.append(text)
+        return ev.ChatEvent(text=text, msg_id=3)
+
+    lazy = ev.deferred(ev.ChatEvent, build, "hello")
+    assert lazy.kind == "chat" and calls == []
+    assert lazy.text == "hello" and lazy.msg_id == 3 and calls == ["hello"]
+    assert lazy == ev.ChatEvent(text="hello", msg_id=3)
+    assert lazy.text == "hello" and calls == ["hello"]  # filled once
+
+
+def test_missing_attribute_still_raises() -> None:
+    with pytest.raises(AttributeError):
+        ev.ChatEvent().nonexistent  # type: ignore[attr-defined]  # noqa: B018
+    with pytest.raises(AttributeError):
+        ev.deferred(ev.ChatEvent, ev.ChatEvent).nonexistent  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_event_to_dict_uses_documented_names() -> None:
+    gift = ev.GiftEvent(
+        gift_name="Rose", streak=ev.StreakState.END, user=ev.User(nickname="{{ 7*7 }}")
+    )
+    d = ev.event_to_dict(gift)
+    assert d["kind"] == "gift" and d["streak"] == "end" and d["is_final"] is True
+    assert d["user"]["nickname"] == "{{ 7*7 }}" and d["user"]["follow_role"] == "none"
