@@ -1,0 +1,87 @@
+"""``livetrigger status``: the running daemon's figures over a local unix socket (mode 0600).
+
+The daemon answers every connection with one JSON document (a :data:`Snapshot`) and closes
+it; the socket lives in the runtime directory so only the daemon's user can read it. The same
+snapshot feeds the optional Prometheus endpoint (livetrigger.metrics) and Home Assistant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# {"daemon": {...}, "rooms": {name: {...}}, "rules": {id: fired}, "actions": {target: {...}},
+#  "latency_ms": {"count", "p50", "p99", "max", "buckets": [[le_ms, cumulative], ...]}}
+Snapshot = dict[str, Any]
+
+
+def default_socket_path() -> Path:
+    runtime = os.environ.get("RUNTIME_DIRECTORY") or os.environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        return Path(runtime.split(":")[0]) / "livetrigger.sock"
+    return Path("/tmp") / f"livetrigger-{os.getuid()}.sock"
+
+
+class StatusServer:
+    """Serves ``snapshot()`` as JSON to each client of a 0600 unix socket."""
+
+    def __init__(self, path: Path, snapshot: Callable[[], Snapshot]) -> None:
+        self.path = path
+        self._snapshot = snapshot
+        self._server: asyncio.AbstractServer | None = None
+
+    async def __aenter__(self) -> StatusServer:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()  # a stale socket from a crash
+        old_umask = os.umask(0o177)  # the socket is born 0600: no window where others can read
+        try:
+            self._server = await asyncio.start_unix_server(self._serve, path=str(self.path))
+        finally:
+            os.umask(old_umask)
+        self.path.chmod(0o600)
+        return self
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            body = json.dumps(self._snapshot(), default=str).encode()
+            writer.write(body)
+            await writer.drain()
+        except Exception:  # a status request must never hurt the daemon
+            log.exception("status request failed")
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError, ConnectionError):
+                await writer.wait_closed()
+
+    async def aclose(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+def fetch(path: Path, timeout: float = 5.0) -> Snapshot:
+    """Read one snapshot from a running daemon (blocking; for the CLI)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(str(path))
+        chunks = []
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+    data: Snapshot = json.loads(b"".join(chunks))
+    return data
