@@ -1,0 +1,63 @@
+"""The status socket (0600, one JSON snapshot per connection) and the Prometheus rendering."""
+
+from __future__ import annotations
+
+import asyncio
+import stat
+from pathlib import Path
+
+import pytest
+from prometheus_client import generate_latest
+
+from livetrigger.metrics import registry_for
+from livetrigger.status import StatusServer, fetch
+
+SNAPSHOT = {
+    "daemon": {"version": "0.1.0", "uptime": 12.5, "paused": False},
+    "rooms": {
+        "demo_streamer": {
+            "state": "connected",
+            "events": {"gift": 3, "chat": 10},
+            "reconnects": 1,
+            "sign_requests": 2,
+            "stall_detections": 0,
+        }
+    },
+    "rules": {"big_gift": 2},
+    "actions": {"mqtt": {"ok": 5, "failed": 0, "dropped": 1, "queued": 0}},
+    "latency_ms": {"count": 5, "sum": 12.0, "buckets": [[1, 2], [5, 5], ["+Inf", 5]]},
+}
+
+
+async def test_status_socket_serves_snapshot_with_owner_only_mode(tmp_path: Path) -> None:
+    path = tmp_path / "run" / "livetrigger.sock"
+    async with StatusServer(path, lambda: SNAPSHOT):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        got = await asyncio.to_thread(fetch, path)
+    assert got == SNAPSHOT
+    assert not path.exists()
+
+
+async def test_a_failing_snapshot_does_not_stop_the_server(tmp_path: Path) -> None:
+    calls = []
+
+    def snapshot() -> dict[str, object]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        return {"ok": True}
+
+    path = tmp_path / "s.sock"
+    async with StatusServer(path, snapshot):
+        with pytest.raises(ValueError):  # the failed request gets an empty answer
+            await asyncio.to_thread(fetch, path)
+        assert await asyncio.to_thread(fetch, path) == {"ok": True}
+
+
+def test_prometheus_text_has_every_family() -> None:
+    text = generate_latest(registry_for(lambda: SNAPSHOT)).decode()
+    assert 'livetrigger_events_total{kind="gift",room="demo_streamer"} 3.0' in text
+    assert 'livetrigger_actions_total{result="dropped",target="mqtt"} 1.0' in text
+    assert 'livetrigger_rule_fired_total{rule="big_gift"} 2.0' in text
+    assert 'livetrigger_action_latency_seconds_bucket{le="0.001"} 2.0' in text
+    assert "livetrigger_room_connected" in text
