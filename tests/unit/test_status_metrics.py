@@ -61,3 +61,13 @@ def test_prometheus_text_has_every_family() -> None:
     assert 'livetrigger_rule_fired_total{rule="big_gift"} 2.0' in text
     assert 'livetrigger_action_latency_seconds_bucket{le="0.001"} 2.0' in text
     assert "livetrigger_room_connected" in text
+
+
+def test_status_command_renders_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from livetrigger.cli import main
+    from livetrigger.commands.status import render
+
+    text = render(SNAPSHOT)
+    assert "demo_streamer" in text and "big_gift" in text and "mqtt" in text
+    assert main(["status", "--socket", str(tmp_path / "none.sock")]) == 1
+    assert "no daemon answers" in capsys.readouterr().err

@@ -1,0 +1,81 @@
+"""``livetrigger status``: what the running daemon is doing (rooms, rules, actions, latency)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from livetrigger.status import Snapshot, default_socket_path, fetch
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("status", help="show what the running daemon is doing")
+    p.add_argument("--socket", type=Path, default=None, help="status socket of the daemon")
+    p.add_argument("--json", action="store_true", help="print the raw snapshot as JSON")
+    p.set_defaults(handler=run)
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+
+
+def render(snap: Snapshot) -> str:
+    d: dict[str, Any] = snap.get("daemon", {})
+    lines = [
+        f"livetrigger {d.get('version', '?')}, up {d.get('uptime', 0):.0f} s"
+        + (", TRIGGERS PAUSED" if d.get("paused") else "")
+    ]
+    rooms: dict[str, Any] = snap.get("rooms", {})
+    if rooms:
+        rows = [["room", "state", "events", "reconnects", "sign used/left today", "stalls"]]
+        for name, r in rooms.items():
+            rows.append(
+                [
+                    name,
+                    str(r.get("state", "?")),
+                    str(sum(r.get("events", {}).values())),
+                    str(r.get("reconnects", 0)),
+                    f"{r.get('sign_requests', 0)}/{r.get('sign_requests_left_today', '?')}",
+                    str(r.get("stall_detections", 0)),
+                ]
+            )
+        lines += ["", _table(rows)]
+    rules: dict[str, int] = snap.get("rules", {})
+    if rules:
+        lines += ["", _table([["rule", "fired"], *([k, str(v)] for k, v in rules.items())])]
+    actions: dict[str, Any] = snap.get("actions", {})
+    if actions:
+        rows = [["target", "ok", "failed", "dropped", "queued"]]
+        for target, a in actions.items():
+            rows.append(
+                [target, *(str(a.get(k, 0)) for k in ("ok", "failed", "dropped", "queued"))]
+            )
+        lines += ["", _table(rows)]
+    lat: dict[str, Any] = snap.get("latency_ms", {})
+    if lat.get("count"):
+        lines += [
+            "",
+            f"latency event → action done: p50 {lat.get('p50', 0):.1f} ms, "
+            f"p99 {lat.get('p99', 0):.1f} ms, max {lat.get('max', 0):.1f} ms "
+            f"over {lat['count']} actions",
+        ]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    path: Path = args.socket or default_socket_path()
+    try:
+        snap = fetch(path)
+    except (OSError, ValueError) as exc:
+        print(
+            f"livetrigger status: no daemon answers on {path} ({exc}). Is it running? "
+            "Run as the daemon's user, or pass --socket.",
+            file=sys.stderr,
+        )
+        return 1
+    print(json.dumps(snap, indent=2) if args.json else render(snap))
+    return 0
