@@ -1,0 +1,96 @@
+"""A tiny local HTTP server that records webhook calls: the demo's stand-in for Home Assistant,
+Node-RED or any automation endpoint. It speaks just enough HTTP/1.1 (keep-alive, Content-Length
+bodies) for livetrigger's webhook sink, and verifies the HMAC signature when given the secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+MAX_BODY = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedCall:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    signature_ok: bool | None = None  # None: no secret configured
+
+
+@dataclass
+class WebhookReceiver:
+    """``async with WebhookReceiver() as rx: rx.url`` — calls land in ``rx.calls``."""
+
+    secret: str | None = None
+    signature_header: str = "x-livetrigger-signature"
+    on_call: Callable[[ReceivedCall], None] | None = None
+    calls: list[ReceivedCall] = field(default_factory=list)
+    _server: asyncio.AbstractServer | None = None
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aenter__(self) -> WebhookReceiver:
+        self._server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while await self._one_request(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            pass  # a client that hangs up mid-request is not our problem
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.wait_closed()
+
+    async def _one_request(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        request_line = await reader.readline()
+        if not request_line:
+            return False
+        method, path, _version = request_line.decode("latin-1").split(" ", 2)
+        headers: dict[str, str] = {}
+        while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0"))
+        if length > MAX_BODY:
+            raise ValueError("body too large")
+        body = await reader.readexactly(length) if length else b""
+        call = ReceivedCall(method, path, headers, body, self._check(headers, body))
+        self.calls.append(call)
+        if self.on_call is not None:
+            self.on_call(call)
+        status = "401 Unauthorized" if call.signature_ok is False else "200 OK"
+        writer.write(f"HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n".encode())
+        await writer.drain()
+        return headers.get("connection", "").lower() != "close"
+
+    def _check(self, headers: dict[str, str], body: bytes) -> bool | None:
+        if self.secret is None:
+            return None
+        sent = headers.get(self.signature_header.lower(), "")
+        expected = "sha256=" + hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(sent, expected)
