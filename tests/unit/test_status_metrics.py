@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from prometheus_client import generate_latest
 
+from livetrigger.cli import main
+from livetrigger.commands.status import render
 from livetrigger.metrics import registry_for
 from livetrigger.status import StatusServer, fetch
 
@@ -64,9 +66,6 @@ def test_prometheus_text_has_every_family() -> None:
 
 
 def test_status_command_renders_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from livetrigger.cli import main
-    from livetrigger.commands.status import render
-
     text = render(SNAPSHOT)
     assert "demo_streamer" in text and "big_gift" in text and "mqtt" in text
     assert main(["status", "--socket", str(tmp_path / "none.sock")]) == 1
