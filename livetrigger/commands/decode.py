@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=run)
 
 
-def _events_of(data: bytes, kind: str, decoder: Decoder, received_at: float) -> list[Event]:
+def events_of(data: bytes, kind: str, decoder: Decoder, received_at: float) -> list[Event]:
     if kind == "fetch":
         return decoder.decode_result(frames.parse_fetch_result(data), received_at)
     inbound = frames.decode_ws_message(data)
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         with open_input(args.file) as stream:
             for n, record in enumerate(read_input(stream, args.file), start=1):
                 try:
-                    events = _events_of(record.data, record.kind, decoder, record.received_at)
+                    events = events_of(record.data, record.kind, decoder, record.received_at)
                 except ProtocolError as exc:
                     bad += 1
                     print(f"{args.file}: record {n}: {exc}", file=sys.stderr)

@@ -1,0 +1,83 @@
+"""``livetrigger replay FILE -c CONFIG``: run a recorded stream through the rules (dry run)
+and print every firing with its time in the recording."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from livetrigger.capture import open_input, read_input
+from livetrigger.commands.check import DEFAULT_CONFIG, print_problems
+from livetrigger.commands.decode import events_of
+from livetrigger.commands.simulate import print_firings
+from livetrigger.config import ConfigFileError, load_config
+from livetrigger.errors import CaptureError, ConfigError, ProtocolError
+from livetrigger.rules.engine import Engine
+from livetrigger.webcast.decode import Decoder
+
+
+def _speed(text: str) -> float | None:
+    t = text.strip().lower()
+    if t == "max":
+        return None
+    try:
+        value = float(t.removesuffix("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("speed is like 10x, 1x or max") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("speed must be positive")
+    return value
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("replay", help="run a capture file through the rules (dry run)")
+    p.add_argument("file", help="capture file (from `livetrigger record`) or base64 lines")
+    p.add_argument("-c", "--config", default=DEFAULT_CONFIG)
+    p.add_argument("--room", help="whose rules to use (default: the first room)")
+    p.add_argument("--speed", type=_speed, default=None, help="10x, 1x or max (default max)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigFileError as exc:
+        print_problems(exc)
+        return 2
+    except ConfigError as exc:
+        print_problems(exc)
+        return 1
+    room = next((r for r in config.rooms if r.settings.name == args.room), config.rooms[0])
+    base = config.mqtt.base_topic if config.mqtt else "livetrigger"
+    engine = Engine(room.rules, room=room.settings.name, base_topic=base)
+    decoder = Decoder()
+    fired = events = 0
+    start: float | None = None
+    wall = time.monotonic()
+    try:
+        with open_input(args.file) as stream:
+            for record in read_input(stream, args.file):
+                if start is None:
+                    start = record.received_at
+                offset = record.received_at - start
+                if args.speed is not None:
+                    delay = wall + offset / args.speed - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                try:
+                    batch = events_of(record.data, record.kind, decoder, record.received_at)
+                except ProtocolError as exc:
+                    print(f"{args.file}: skipped a corrupt frame: {exc}", file=sys.stderr)
+                    continue
+                for event in batch:
+                    events += 1
+                    firings = engine.firings(event, record.received_at)
+                    fired += len(firings)
+                    print_firings(firings, sys.stdout, prefix=f"[{offset:8.3f}s] ")
+    except CaptureError as exc:
+        print(f"livetrigger replay: {exc}", file=sys.stderr)
+        return 2
+    print(f"replay: {events} events, {fired} firings", file=sys.stderr)
+    return 0

@@ -1,0 +1,133 @@
+"""``livetrigger simulate -c CONFIG KIND [options]``: run the real engine on one synthetic
+event and print which rules fired and what they would do. No hardware, no network."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from livetrigger import events as ev
+from livetrigger.commands.check import DEFAULT_CONFIG, print_problems
+from livetrigger.config import ConfigFileError, load_config
+from livetrigger.describe import describe
+from livetrigger.errors import ConfigError
+from livetrigger.rules.engine import Engine, Firing
+from livetrigger.rules.fields import KINDS
+
+# diamonds per unit of a few well-known gifts, so `--gift Rose` needs no --diamonds
+KNOWN_GIFTS = {
+    "rose": (5655, 1),
+    "tiktok": (5269, 1),
+    "galaxy": (11046, 1000),
+    "lion": (6369, 29999),
+}
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="run the rules on one made-up event and print what would happen",
+        description="Example: livetrigger simulate -c config.yaml gift --gift Rose --count 30",
+    )
+    p.add_argument("-c", "--config", default=DEFAULT_CONFIG)
+    p.add_argument("kind", choices=sorted(k for k in KINDS if k != "unknown"))
+    p.add_argument("--room", help="room name (default: the first room)")
+    p.add_argument("--user", default="viewer", help="the @handle of who did it")
+    p.add_argument("--nickname")
+    p.add_argument("--moderator", action="store_true")
+    p.add_argument("--subscriber", action="store_true")
+    p.add_argument("--follower", action="store_true")
+    p.add_argument("--friend", action="store_true")
+    p.add_argument("--gifter-level", type=int, default=0)
+    p.add_argument("--top-gifter-rank", type=int)
+    p.add_argument("--gift", default="Rose", help="gift name")
+    p.add_argument("--gift-id", type=int)
+    p.add_argument("--diamonds", type=int, help="diamonds per unit")
+    p.add_argument("--count", type=int, default=1, help="gift repeat count, or likes in the batch")
+    p.add_argument("--total", type=int, help="like total of the room")
+    p.add_argument("--text", default="", help="chat or question text")
+    p.add_argument("--viewers", type=int, default=0)
+    p.set_defaults(handler=run)
+
+
+def build_event(args: argparse.Namespace, now: float) -> ev.Event:
+    role = (
+        ev.FollowRole.FRIEND
+        if args.friend
+        else (ev.FollowRole.FOLLOWER if args.follower else ev.FollowRole.NONE)
+    )
+    user = ev.User(
+        id=abs(hash(args.user)) % 10**12,
+        unique_id=args.user.lstrip("@"),
+        nickname=args.nickname or args.user.lstrip("@"),
+        follow_role=role,
+        is_moderator=args.moderator,
+        is_subscriber=args.subscriber,
+        gifter_level=args.gifter_level,
+        top_gifter_rank=args.top_gifter_rank,
+    )
+    common: dict[str, Any] = {"user": user, "received_at": now, "create_time": int(now * 1000)}
+    kind = args.kind
+    if kind == "gift":
+        gift_id, price = KNOWN_GIFTS.get(args.gift.lower(), (args.gift_id or 0, 1))
+        price = args.diamonds if args.diamonds is not None else price
+        streak = ev.StreakState.END if args.count > 1 else ev.StreakState.SINGLE
+        return ev.GiftEvent(
+            **common,
+            gift_id=args.gift_id or gift_id,
+            gift_name=args.gift,
+            diamonds=price,
+            repeat_count=args.count,
+            streak=streak,
+            streakable=args.count > 1,
+            total_diamonds=price * args.count,
+        )
+    if kind == "like":
+        return ev.LikeEvent(**common, count=args.count, total=args.total or args.count)
+    if kind in ("chat", "question"):
+        cls: Any = KINDS[kind]
+        return cls(**common, text=args.text)  # type: ignore[no-any-return]
+    if kind == "viewers":
+        return ev.ViewerCountEvent(**common, viewers=args.viewers)
+    if kind == "join":
+        return ev.JoinEvent(**common, viewers=args.viewers)
+    return KINDS[kind](**common)
+
+
+def print_firings(firings: list[Firing], out: Any, prefix: str = "") -> None:
+    for f in firings:
+        label = f" (milestone {f.milestone})" if f.milestone is not None else ""
+        print(f"{prefix}rule {f.rule_id} fired{label}", file=out)
+        for r in f.requests:
+            print(f"{prefix}  → {describe(r)}", file=out)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigFileError as exc:
+        print_problems(exc)
+        return 2
+    except ConfigError as exc:
+        print_problems(exc)
+        return 1
+    room = config.rooms[0]
+    if args.room:
+        found = [r for r in config.rooms if r.settings.name == args.room]
+        if not found:
+            names = ", ".join(r.settings.name for r in config.rooms)
+            print(f"error: no room {args.room!r} (rooms: {names})", file=sys.stderr)
+            return 2
+        room = found[0]
+    base = config.mqtt.base_topic if config.mqtt else "livetrigger"
+    engine = Engine(room.rules, room=room.settings.name, base_topic=base)
+    now = time.time()
+    event = build_event(args, now)
+    firings = engine.firings(event, now)
+    if not firings:
+        print(f"no rule fired for this {event.kind} event", file=sys.stdout)
+        return 0
+    print_firings(firings, sys.stdout)
+    return 0

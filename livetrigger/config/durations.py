@@ -1,0 +1,49 @@
+"""Durations as people write them: ``500ms``, ``3s``, ``2m``, ``1h``, ``1h30m``; numbers are
+seconds; ``null`` disables (callers decide what "disabled" means)."""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)")
+_WHOLE = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)\s*)+$")
+
+
+def parse_duration(value: object) -> float | None:
+    """Seconds as a float, or None for ``null``; raises ValueError with what to write."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration like 500ms, 3s, 2m or 1h, got {value!r}")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError(f"a duration cannot be negative, got {value!r}")
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("null", "none", "off"):
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            pass
+        else:
+            if number < 0:
+                raise ValueError(f"a duration cannot be negative, got {value!r}")
+            return number
+        if _WHOLE.match(text):
+            return sum(float(n) * _UNITS[u] for n, u in _PART.findall(text))
+    raise ValueError(f"expected a duration like 500ms, 3s, 2m or 1h, got {value!r}")
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "off"
+    if seconds < 1:
+        return f"{seconds * 1000:g}ms"
+    if seconds < 60 or seconds % 60:
+        return f"{seconds:g}s"
+    if seconds < 3600 or seconds % 3600:
+        return f"{seconds / 60:g}m"
+    return f"{seconds / 3600:g}h"

@@ -1,0 +1,461 @@
+"""Load a config file: YAML with positions → ``${ENV}`` → ``*_file`` secrets → validation →
+rule compilation, collecting every problem with file:line:column and field path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from livetrigger import settings as s
+from livetrigger.config import schema as cs
+from livetrigger.config.model import Config, RoomConfig
+from livetrigger.config.sections import SECRET_FIELDS, to_settings
+from livetrigger.config.yamlpos import Located, format_path, load_located
+from livetrigger.config.yamlpos import Path as KeyPath
+from livetrigger.errors import ConfigError
+from livetrigger.rules.compile import CompiledRule, Targets, compile_rule
+from livetrigger.rules.fields import suggest
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
+_USERNAME = re.compile(r"^[A-Za-z0-9._]{1,64}$")
+
+
+class ConfigFileError(ConfigError):
+    """The file is missing or unreadable (exit code 2, not 1)."""
+
+
+class _Problems:
+    def __init__(self, filename: str, located: Located | None) -> None:
+        self.filename = filename
+        self.located = located
+        self.items: list[tuple[int, int, str]] = []
+        self.hidden: set[KeyPath] = set()  # secrets and ${ENV} values: never echo them
+
+    def add(self, path: KeyPath, message: str, value: Any = ...) -> None:
+        pos = self.located.where(path) if self.located else None
+        line, col = (pos.line, pos.column) if pos else (0, 0)
+        where = f"{self.filename}:{line}:{col}" if pos else self.filename
+        text = f"{where}: {format_path(path)}: {message}"
+        if value is not ... and not self._is_hidden(path) and "got " not in message:
+            shown = repr(value)
+            text += f" (got {shown[:80] + '…' if len(shown) > 80 else shown})"
+        self.items.append((line, col, text))
+
+    def _is_hidden(self, path: KeyPath) -> bool:
+        return any(path[: len(h)] == h for h in self.hidden) or any(
+            isinstance(p, str) and p in SECRET_FIELDS for p in path
+        )
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            lines = tuple(t for _, _, t in sorted(self.items, key=lambda x: (x[0], x[1])))
+            n = len(lines)
+            raise ConfigError(f"{self.filename}: {n} problem{'s' * (n != 1)}", lines)
+
+
+def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate ``path``; raises ConfigError listing every problem at once
+    (ConfigFileError when the file cannot be read at all)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigFileError(
+            f"{p}: no such file; copy config.example.yaml there, or pass -c PATH"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigFileError(f"{p}: cannot read: {exc}") from None
+    return load_config_text(text, str(p), env=env, base_dir=p.parent, path=p)
+
+
+def load_config_text(
+    text: str,
+    filename: str = "<config>",
+    *,
+    env: Mapping[str, str] | None = None,
+    base_dir: Path | None = None,
+    path: Path | None = None,
+) -> Config:
+    env = os.environ if env is None else env
+    try:
+        located = load_located(text, filename)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(
+            f"{filename}: not valid YAML",
+            (f"{where}: {problem} — check indentation and quoting near this line",),
+        ) from None
+    problems = _Problems(filename, located)
+    data = located.data
+    if not isinstance(data, dict):
+        problems.add((), "the config must be a mapping with at least `rooms:`", data)
+        problems.raise_if_any()
+    secrets: set[str] = set()
+    data = _substitute(data, (), env, problems)
+    _read_secret_files(data, (), base_dir or Path.cwd(), problems, secrets)
+    try:
+        model = cs.ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        _report(exc, problems, data)
+        _check_valid_rules(data, exc, problems)
+        problems.raise_if_any()
+        raise  # unreachable: a ValidationError always has errors
+    config = _build(model, problems, path)
+    problems.raise_if_any()
+    assert config is not None
+    return _with_secrets(config, secrets)
+
+
+# -- ${ENV} and *_file ----------------------------------------------------------------------
+
+
+def _substitute(value: Any, path: KeyPath, env: Mapping[str, str], problems: _Problems) -> Any:
+    if isinstance(value, dict):
+        return {k: _substitute(v, (*path, str(k)), env, problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, (*path, i), env, problems) for i, v in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def replace(m: re.Match[str]) -> str:
+        name, default = m.group(1), m.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        problems.add(
+            path,
+            f"environment variable {name} is not set; set it (systemd: Environment= or "
+            f"EnvironmentFile=) or write ${{{name}:-default}}",
+        )
+        return ""
+
+    problems.hidden.add(path)
+    out = _ENV.sub(replace, value)
+    # a whole-value substitution of a number or boolean keeps YAML's typing
+    if _ENV.fullmatch(value):
+        try:
+            typed = yaml.safe_load(out) if out else out
+        except yaml.YAMLError:
+            return out
+        if isinstance(typed, (int, float, bool)) or typed is None:
+            return typed
+    return out
+
+
+def _read_secret_files(
+    value: Any, path: KeyPath, base: Path, problems: _Problems, secrets: set[str]
+) -> None:
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            _read_secret_files(v, (*path, i), base, problems, secrets)
+        return
+    if not isinstance(value, dict):
+        return
+    for key in list(value):
+        child = value[key]
+        name = str(key)
+        if name.endswith("_file") and name[: -len("_file")] in SECRET_FIELDS:
+            field = name[: -len("_file")]
+            here = (*path, name)
+            if field in value and value[field] is not None:
+                problems.add(here, f"give {field} or {name}, not both")
+                continue
+            if child is None:
+                continue
+            secret = _read_secret(str(child), base, here, problems)
+            if secret is not None:
+                value[field] = secret
+                secrets.add(secret)
+                problems.hidden.add((*path, field))
+            del value[key]
+        elif name in SECRET_FIELDS and isinstance(child, str) and child:
+            secrets.add(child)
+        else:
+            _read_secret_files(child, (*path, name), base, problems, secrets)
+
+
+def _read_secret(name: str, base: Path, path: KeyPath, problems: _Problems) -> str | None:
+    # systemd LoadCredential= puts files under $CREDENTIALS_DIRECTORY
+    creds = os.environ.get("CREDENTIALS_DIRECTORY")
+    p = Path(name)
+    if not p.is_absolute():
+        p = Path(creds) / p if creds and (Path(creds) / p).exists() else base / p
+    try:
+        st = p.stat()
+        if st.st_mode & (stat.S_IROTH | stat.S_IWOTH):
+            problems.add(
+                path,
+                f"{p} is readable by other users; run `chmod 600 {p}` (secrets stay private)",
+            )
+            return None
+        secret = p.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        problems.add(path, f"cannot read secret file {p}: {exc.strerror or exc}")
+        return None
+    if not secret:
+        problems.add(path, f"secret file {p} is empty")
+        return None
+    return secret
+
+
+# -- pydantic errors → our problems ---------------------------------------------------------
+
+
+def _report(exc: ValidationError, problems: _Problems, data: Any) -> None:
+    for err in exc.errors(include_url=False):
+        loc = _clean_loc(err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            allowed = _allowed_keys(loc[:-1])
+            hint = suggest(key, allowed) if allowed else ""
+            listing = f" (allowed: {', '.join(sorted(allowed))})" if allowed and not hint else ""
+            problems.add(loc, f"unknown key `{key}`{hint}{listing}")
+        elif kind == "missing":
+            problems.add(loc, f"required key `{loc[-1]}` is missing")
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+            problems.add(loc, message, _value_at(data, loc))
+
+
+def _check_valid_rules(data: dict[str, Any], exc: ValidationError, problems: _Problems) -> None:
+    """Compile the rules that passed validation, so their problems show up in the same run
+    as the structural ones elsewhere in the file."""
+    broken = [_clean_loc(e["loc"]) for e in exc.errors()]
+    gpio = data.get("gpio") if isinstance(data.get("gpio"), dict) else {}
+    outputs = gpio.get("outputs") if isinstance(gpio, dict) else None
+    hooks = data.get("webhooks")
+    targets = Targets(
+        gpio_outputs=frozenset(outputs) if isinstance(outputs, dict) else frozenset(),
+        webhooks=frozenset(hooks) if isinstance(hooks, dict) else frozenset(),
+        mqtt=data.get("mqtt") is not None,
+    )
+    places: list[tuple[KeyPath, Any]] = [(("rules",), data.get("rules"))]
+    rooms = data.get("rooms")
+    if isinstance(rooms, list):
+        places += [
+            (("rooms", i, "rules"), r.get("rules"))
+            for i, r in enumerate(rooms)
+            if isinstance(r, dict)
+        ]
+    for base, rules in places:
+        if not isinstance(rules, list):
+            continue
+        for j, raw in enumerate(rules):
+            here = (*base, j)
+            if any(loc[: len(here)] == here for loc in broken):
+                continue
+            try:
+                rule = cs.Rule.model_validate(raw)
+            except ValidationError:
+                continue
+            _, found = compile_rule(rule, here, targets)
+            for where, message in found:
+                problems.add(where, message)
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> KeyPath:
+    # pydantic adds the union member or function name to the location: drop those
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and (
+            part.endswith("Config")
+            or part in ("function-after", "function-before", "function-plain", "str", "int")
+            or part.startswith(("list[", "dict[", "function-", "literal[", "float", "bool"))
+        ):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _value_at(data: Any, loc: KeyPath) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return ...
+    return data
+
+
+def _allowed_keys(loc: KeyPath) -> set[str]:
+    """The keys the model at ``loc`` accepts (by alias), for did-you-mean."""
+    model: Any = cs.ConfigFile
+    for part in loc:
+        fields: dict[str, Any] = (
+            dict(model.model_fields)
+            if isinstance(model, type) and issubclass(model, BaseModel)
+            else {}
+        )
+        target = None
+        if isinstance(part, str):
+            for name, f in fields.items():
+                if (f.alias or name) == part:
+                    target = f.annotation
+                    break
+        model = (
+            _inner_model(target) if target is not None else model if isinstance(part, int) else None
+        )
+        if model is None:
+            return set()
+        if isinstance(part, str) and target is None:
+            return set()
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return set()
+    return {f.alias or n for n, f in model.model_fields.items()}
+
+
+def _inner_model(tp: Any) -> Any:
+    """The model inside Optional[...], list[...], dict[str, ...]; or the model itself."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    for arg in getattr(tp, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+# -- model → Config -------------------------------------------------------------------------
+
+
+def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Config | None:
+    gpio = to_settings(s.GpioSettings, model.gpio)
+    mqtt = to_settings(s.MqttSettings, model.mqtt) if model.mqtt is not None else None
+    webhooks = tuple(
+        to_settings(s.WebhookSettings, w, name=name) for name, w in model.webhooks.items()
+    )
+    for name, w in model.webhooks.items():
+        if not str(getattr(w, "url", "")).startswith(("http://", "https://")):
+            problems.add(("webhooks", name, "url"), "the URL must start with http:// or https://")
+    targets = Targets(
+        gpio_outputs=frozenset(o.name for o in gpio.outputs),
+        webhooks=frozenset(w.name for w in webhooks),
+        mqtt=mqtt is not None,
+        base_topic=mqtt.base_topic if mqtt else "livetrigger",
+    )
+    for inp in gpio.inputs:
+        if inp.role == "test_button" and not inp.rule:
+            problems.add(("gpio", "inputs", inp.name), "a test_button needs `rule:`")
+    shared = _compile_rules(model.rules, ("rules",), targets, problems)
+    rooms: list[RoomConfig] = []
+    names: set[str] = set()
+    tiktok = to_settings(s.TikTokSettings, model.tiktok)
+    for i, room in enumerate(model.rooms):
+        here: KeyPath = ("rooms", i)
+        settings = _room_settings(room, here, problems)
+        if settings is None:
+            continue
+        if settings.name in names:
+            problems.add(here, f"room `{settings.name}` appears twice; give one a `name:`")
+        names.add(settings.name)
+        own = _compile_rules(room.rules, (*here, "rules"), targets, problems)
+        ids = [r.id for r in shared] + [r.id for r in own]
+        for j, rule in enumerate(room.rules):
+            if ids.count(rule.id) > 1:
+                problems.add(
+                    (*here, "rules", j, "id"), f"rule id `{rule.id}` is used twice in this room"
+                )
+        initial = (
+            room.process_initial_data
+            if room.process_initial_data is not None
+            else tiktok.process_initial_data
+        )
+        rooms.append(RoomConfig(settings, tuple(shared + own), initial))
+    seen: set[str] = set()
+    for j, rule in enumerate(model.rules):
+        if rule.id in seen:
+            problems.add(("rules", j, "id"), f"rule id `{rule.id}` is used twice")
+        seen.add(rule.id)
+    if gpio.inputs:
+        all_ids = {r.id for room in rooms for r in room.rules}
+        for inp in gpio.inputs:
+            if inp.rule and inp.rule not in all_ids:
+                problems.add(
+                    ("gpio", "inputs", inp.name, "rule"),
+                    f"no rule `{inp.rule}`{suggest(inp.rule, all_ids)}",
+                )
+    if problems.items:
+        return None
+    return Config(
+        path=path,
+        tiktok=tiktok,
+        rooms=tuple(rooms),
+        mqtt=mqtt,
+        homeassistant=to_settings(s.HomeAssistantSettings, model.homeassistant),
+        gpio=gpio,
+        webhooks=webhooks,
+        daemon=model.daemon,
+    )
+
+
+def _compile_rules(
+    rules: list[cs.Rule], path: KeyPath, targets: Targets, problems: _Problems
+) -> list[CompiledRule]:
+    out: list[CompiledRule] = []
+    for j, rule in enumerate(rules):
+        compiled, found = compile_rule(rule, (*path, j), targets)
+        for where, message in found:
+            problems.add(where, message)
+        if compiled is not None:
+            out.append(compiled)
+    return out
+
+
+def normalise_username(text: str) -> str | None:
+    """``@name``, ``name`` or a profile/live URL → ``name``; None when it is none of those."""
+    t = text.strip()
+    m = re.search(r"tiktok\.com/@([^/?#]+)", t)
+    if m:
+        t = m.group(1)
+    t = t.lstrip("@")
+    return t if _USERNAME.match(t) else None
+
+
+def _room_settings(room: cs.Room, path: KeyPath, problems: _Problems) -> s.RoomSettings | None:
+    unique = ""
+    if room.username:
+        found = normalise_username(room.username)
+        if found is None:
+            problems.add(
+                (*path, "username"),
+                "not a TikTok username: write the handle, like @streamer",
+                room.username,
+            )
+            return None
+        unique = found
+    name = room.name or re.sub(r"[^a-z0-9_]", "_", unique.lower()) or str(room.room_id)
+    return s.RoomSettings(name=name, unique_id=unique, room_id=room.room_id)
+
+
+def _with_secrets(config: Config, secrets: set[str]) -> Config:
+    found = set(secrets)
+    for value in (
+        config.tiktok.sign_api_key,
+        config.tiktok.session_id,
+        config.mqtt.password if config.mqtt else None,
+        *(w.secret for w in config.webhooks),
+    ):
+        if value:
+            found.add(value)
+    return Config(
+        path=config.path,
+        tiktok=config.tiktok,
+        rooms=config.rooms,
+        mqtt=config.mqtt,
+        homeassistant=config.homeassistant,
+        gpio=config.gpio,
+        webhooks=config.webhooks,
+        daemon=config.daemon,
+        secrets=frozenset(found),
+    )

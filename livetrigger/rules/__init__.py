@@ -1,0 +1,1 @@
+"""Rules: compile the config's rules once (conditions, templates), then match events purely."""

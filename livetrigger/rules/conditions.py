@@ -1,0 +1,183 @@
+"""``when:`` conditions compiled into plain predicates.
+
+A condition maps a field path to either a value (equals), a list (one of), or operators::
+
+    when:
+      diamonds: {gte: 100}
+      gift_name: [Rose, "Galaxy"]
+      user.follow_role: follower
+      text: {regex: "^!(on|off)$"}
+
+Enum fields compare by their documented lowercase names. Text matched by ``contains``,
+``startswith``, ``endswith`` and ``regex`` is capped in length first, so a hostile 1 MB comment
+costs no more than a short one.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from livetrigger.rules.fields import check_path, getter, suggest
+
+MAX_MATCH_TEXT = 1000
+OPERATORS = (
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "not_in",
+    "contains",
+    "startswith",
+    "endswith",
+    "regex",
+)
+
+Predicate = Callable[[Any], bool]
+Problem = tuple[tuple[str | int, ...], str]
+
+
+def normalise(value: Any) -> Any:
+    if isinstance(value, enum.IntEnum):
+        return value.name.lower()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    s = value if isinstance(value, str) else str(normalise(value))
+    return s[:MAX_MATCH_TEXT]
+
+
+def _ordered(op: str, bound: Any) -> Callable[[Any], bool]:
+    def test(v: Any) -> bool:
+        v = normalise(v)
+        if v is None or isinstance(v, str) != isinstance(bound, str):
+            return False
+        try:
+            if op == "gt":
+                return bool(v > bound)
+            if op == "gte":
+                return bool(v >= bound)
+            if op == "lt":
+                return bool(v < bound)
+            return bool(v <= bound)
+        except TypeError:
+            return False
+
+    return test
+
+
+def _as_set(values: Iterable[Any]) -> frozenset[Any]:
+    return frozenset(str(v).lower() if isinstance(v, str) else v for v in values)
+
+
+def _member(v: Any, options: frozenset[Any]) -> bool:
+    v = normalise(v)
+    if isinstance(v, str):
+        v = v.lower()
+    try:
+        return v in options
+    except TypeError:
+        return False
+
+
+def _equal(v: Any, want: Any) -> bool:
+    v = normalise(v)
+    if isinstance(v, str) and isinstance(want, str):
+        return v.lower() == want.lower()
+    if isinstance(v, bool) or isinstance(want, bool):
+        return v is want or (isinstance(v, bool) and v == want)
+    return bool(v == want)
+
+
+def _operator(op: str, arg: Any) -> Callable[[Any], bool]:
+    if op == "eq":
+        return lambda v: _equal(v, arg)
+    if op == "ne":
+        return lambda v: not _equal(v, arg)
+    if op in ("gt", "gte", "lt", "lte"):
+        if not isinstance(arg, (int, float, str)) or isinstance(arg, bool):
+            raise ValueError(f"`{op}` needs a number, got {arg!r}")
+        return _ordered(op, arg)
+    if op in ("in", "not_in"):
+        if not isinstance(arg, list):
+            raise ValueError(f"`{op}` needs a list, like [Rose, Lion]; got {arg!r}")
+        options = _as_set(arg)
+        if op == "in":
+            return lambda v: _member(v, options)
+        return lambda v: not _member(v, options)
+    if op in ("contains", "startswith", "endswith"):
+        if not isinstance(arg, str):
+            raise ValueError(f"`{op}` needs text, got {arg!r}")
+        needle = arg.lower()
+        if op == "contains":
+            return lambda v: needle in _text(v).lower()
+        if op == "startswith":
+            return lambda v: _text(v).lower().startswith(needle)
+        return lambda v: _text(v).lower().endswith(needle)
+    if op == "regex":
+        if not isinstance(arg, str):
+            raise ValueError(f"`regex` needs a pattern in quotes, got {arg!r}")
+        try:
+            pattern = re.compile(arg, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression {arg!r}: {exc}") from None
+        return lambda v: pattern.search(_text(v)) is not None
+    raise AssertionError(op)
+
+
+def _all_of(tests: tuple[Predicate, ...]) -> Predicate:
+    return lambda v: all(t(v) for t in tests)
+
+
+def compile_when(
+    when: dict[str, Any],
+    kinds: Iterable[str],
+    path: tuple[str | int, ...],
+    extra_names: Iterable[str] = (),
+) -> tuple[list[tuple[Callable[[Any], Any], Predicate]], list[Problem]]:
+    """(getter, test) pairs, all of which must hold, plus every problem found."""
+    kinds = list(kinds)
+    checks: list[tuple[Callable[[Any], Any], Predicate]] = []
+    problems: list[Problem] = []
+    for key, spec in when.items():
+        field_path = str(key)
+        here = (*path, field_path)
+        problem = check_path(field_path, kinds, extra_names)
+        if problem:
+            problems.append((here, problem))
+            continue
+        tests: list[Predicate] = []
+        if isinstance(spec, dict):
+            for op, arg in spec.items():
+                if op not in OPERATORS:
+                    problems.append(
+                        (
+                            (*here, str(op)),
+                            f"unknown operator `{op}`{suggest(str(op), OPERATORS)}"
+                            f" (operators: {', '.join(OPERATORS)})",
+                        )
+                    )
+                    continue
+                try:
+                    tests.append(_operator(op, arg))
+                except ValueError as exc:
+                    problems.append(((*here, str(op)), str(exc)))
+        elif isinstance(spec, list):
+            tests.append(_operator("in", spec))
+        else:
+            tests.append(_operator("eq", spec))
+        if len(tests) == 1:
+            checks.append((getter(field_path), tests[0]))
+        elif tests:
+            checks.append((getter(field_path), _all_of(tuple(tests))))
+    return checks, problems

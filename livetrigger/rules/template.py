@@ -1,0 +1,194 @@
+"""Templates and ``if:`` expressions: Jinja2's sandbox, compiled once at load.
+
+User content (nicknames, comments) only ever arrives as *values* in the render context, so it
+is data and never code: ``{{ 7*7 }}`` as a nickname renders as those seven characters. The
+immutable sandbox refuses attribute names starting with ``_`` and any mutation, so templates
+cannot reach Python internals.
+
+JSON: a template whose text starts with ``{`` or ``[`` is a JSON template, and every value it
+prints is escaped as JSON string content, so ``"{{ user.nickname }}"`` stays valid whatever the
+nickname holds. ``json:`` mappings go further: a value that is exactly one ``{{ expr }}`` keeps
+its type (numbers stay numbers), and the result is serialised with ``json.dumps``.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jinja2 import nodes
+from jinja2.exceptions import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+_SINGLE_EXPR = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
+MAX_RENDERED = 64 * 1024  # a runaway loop over user data cannot build a huge payload
+
+
+def plain(value: Any) -> Any:
+    """Enum members as the lowercase names docs/events.md promises; the rest unchanged."""
+    if isinstance(value, enum.IntEnum):
+        return value.name.lower()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _finalize_text(value: Any) -> Any:
+    value = plain(value)
+    return "" if value is None else value
+
+
+def _finalize_json(value: Any) -> Any:
+    value = plain(value)
+    if value is None:
+        return "null"
+    if isinstance(value, Markup):  # output of |tojson: already JSON
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    return json.dumps(str(value), ensure_ascii=False)[1:-1]
+
+
+def _tojson(value: Any) -> Markup:
+    return Markup(json.dumps(_jsonable(value), ensure_ascii=False))
+
+
+def _jsonable(value: Any) -> Any:
+    value = plain(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bytes):
+        return value.hex()
+    fields = getattr(value, "__dataclass_fields__", None)
+    if fields is not None:
+        return {name: _jsonable(getattr(value, name)) for name in fields}
+    return str(value)
+
+
+def _environment(finalize: Callable[[Any], Any]) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(autoescape=False, finalize=finalize)
+    env.filters["tojson"] = _tojson
+    return env
+
+
+TEXT_ENV = _environment(_finalize_text)
+JSON_ENV = _environment(_finalize_json)
+GLOBAL_NAMES = frozenset(TEXT_ENV.globals)
+
+
+class TemplateSyntaxProblem(ValueError):
+    """A template or expression does not compile; the message says where in it."""
+
+
+def _cap(text: str) -> str:
+    return text if len(text) <= MAX_RENDERED else text[:MAX_RENDERED]
+
+
+class TextTemplate:
+    """A compiled string template (JSON-escaping when its source looks like JSON)."""
+
+    __slots__ = ("_render", "is_json", "source", "static")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        head = source.lstrip()
+        self.is_json = head[:1] in ("{", "[") and not head.startswith(("{{", "{%", "{#"))
+        env = JSON_ENV if self.is_json else TEXT_ENV
+        # most topics and messages have no markup at all: skip Jinja for them
+        self.static = not any(mark in source for mark in ("{{", "{%", "{#"))
+        try:
+            self._render = env.from_string(source).render
+        except TemplateError as exc:
+            raise TemplateSyntaxProblem(_describe(exc)) from None
+
+    def render(self, context: Mapping[str, Any]) -> str:
+        if self.static:
+            return self.source
+        return _cap(self._render(context))
+
+
+class Expression:
+    """A compiled ``if:`` expression (with or without the surrounding ``{{ }}``)."""
+
+    __slots__ = ("_call", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        m = _SINGLE_EXPR.match(source)
+        try:
+            self._call = TEXT_ENV.compile_expression(m.group(1) if m else source)
+        except TemplateError as exc:
+            raise TemplateSyntaxProblem(_describe(exc)) from None
+
+    def __call__(self, context: Mapping[str, Any]) -> Any:
+        return self._call(context)
+
+
+class JsonTemplate:
+    """A ``json:`` mapping or list whose string leaves are templates."""
+
+    __slots__ = ("_build", "source")
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self._build = _compile_json(source)
+
+    def render(self, context: Mapping[str, Any]) -> str:
+        return _cap(json.dumps(_jsonable(self._build(context)), ensure_ascii=False))
+
+
+def _compile_json(value: Any) -> Callable[[Mapping[str, Any]], Any]:
+    if isinstance(value, str):
+        m = _SINGLE_EXPR.match(value)
+        if m and "{{" not in m.group(1) and "}}" not in m.group(1):
+            expr = Expression(value)
+            return expr.__call__
+        if "{{" in value or "{%" in value:
+            tpl = TextTemplate(" " + value)  # a leading space keeps it a text template
+            return lambda ctx: tpl.render(ctx)[1:]
+        return lambda ctx: value
+    if isinstance(value, dict):
+        parts = [(str(k), _compile_json(v)) for k, v in value.items()]
+        return lambda ctx: {k: build(ctx) for k, build in parts}
+    if isinstance(value, list):
+        items = [_compile_json(v) for v in value]
+        return lambda ctx: [build(ctx) for build in items]
+    return lambda ctx: value
+
+
+def _describe(exc: TemplateError) -> str:
+    line = getattr(exc, "lineno", None)
+    msg = getattr(exc, "message", None) or str(exc)
+    return f"template error: {msg}" + (f" (template line {line})" if line and line > 1 else "")
+
+
+def referenced_names(source: str, *, expression: bool = False) -> list[tuple[str, str | None]]:
+    """(variable, first attribute or None) pairs a template or expression reads, for checking
+    names against the event fields at load time."""
+    m = _SINGLE_EXPR.match(source) if expression else None
+    text = "{{ " + (m.group(1) if m else source) + " }}" if expression else source
+    try:
+        ast = TEXT_ENV.parse(text)
+    except TemplateError as exc:
+        raise TemplateSyntaxProblem(_describe(exc)) from None
+    assigned = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    out: list[tuple[str, str | None]] = []
+    seen_attr: set[int] = set()
+    for node in ast.find_all(nodes.Getattr):
+        if isinstance(node.node, nodes.Name) and node.node.name not in assigned:
+            out.append((node.node.name, node.attr))
+            seen_attr.add(id(node.node))
+    for name in ast.find_all(nodes.Name):
+        if name.ctx == "load" and name.name not in assigned and id(name) not in seen_attr:
+            out.append((name.name, None))
+    return out

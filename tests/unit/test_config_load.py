@@ -1,0 +1,162 @@
+"""The config loader: every problem at once, with file:line:col, path and a hint."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from livetrigger.config import ConfigFileError, load_config, load_config_text
+from livetrigger.config.durations import parse_duration
+from livetrigger.config.schema import json_schema
+from livetrigger.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+MINIMAL = "rooms:\n  - username: '@someone'\n"
+
+
+def problems_of(text: str, **kw: object) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config_text(text, "c.yaml", **kw)  # type: ignore[arg-type]
+    return list(info.value.problems)
+
+
+def test_example_config_loads_and_uses_every_action_kind() -> None:
+    config = load_config(ROOT / "config.example.yaml", env={})
+    kinds = {a.kind for room in config.rooms for r in room.rules for a in r.actions}
+    assert kinds == {"mqtt", "gpio", "webhook", "log"}
+    assert config.rooms[0].settings.unique_id == "demo_streamer"
+    assert config.gpio.outputs[0].max_on == 30.0
+
+
+def test_schema_file_is_current() -> None:
+    committed = json.loads((ROOT / "docs" / "config.schema.json").read_text())
+    assert committed == json_schema(), "run `livetrigger schema > docs/config.schema.json`"
+
+
+def test_near_miss_key_names_line_and_suggestion() -> None:
+    text = MINIMAL + "mqtt:\n  host: x\n  pasword: y\n"
+    (problem,) = problems_of(text)
+    assert problem.startswith("c.yaml:5:3: mqtt.pasword: unknown key `pasword`")
+    assert "did you mean `password`" in problem
+    assert "'y'" not in problem  # the value of a would-be secret is not echoed
+
+
+def test_all_problems_reported_at_once_in_file_order() -> None:
+    text = """\
+rooms:
+  - username: "@x"
+    rules:
+      - id: a
+        on: gift
+        when: {diamons: {gte: 100}}
+        do: [{log: "{{ user.nicknam }}"}]
+      - id: b
+        on: lkie
+        cooldown: 5x
+        do: [{gpio: {output: lamp}}]
+"""
+    found = problems_of(text)
+    assert len(found) == 3 or len(found) == 4
+    joined = "\n".join(found)
+    assert "c.yaml:6:" in joined and "did you mean `diamonds`" in joined
+    assert "did you mean `nickname`" in joined
+    assert "c.yaml:10:" in joined and "5x" in joined
+    lines = [int(p.split(":")[1]) for p in found]
+    assert lines == sorted(lines)
+
+
+def test_condition_errors_point_at_operator() -> None:
+    text = (
+        MINIMAL
+        + "    rules:\n      - id: r\n        on: gift\n        when: {diamonds: {gtee: 5}}\n        do: [{log: x}]\n"
+    )
+    (problem,) = problems_of(text)
+    assert "when.diamonds.gtee" in problem and "did you mean `gte`" in problem
+
+
+def test_env_substitution_and_defaults() -> None:
+    text = MINIMAL + "mqtt:\n  host: ${H}\n  port: ${P:-1884}\n"
+    config = load_config_text(text, env={"H": "broker.local"})
+    assert config.mqtt is not None
+    assert (config.mqtt.host, config.mqtt.port) == ("broker.local", 1884)
+
+
+def test_missing_env_is_reported_without_value() -> None:
+    (problem,) = problems_of(MINIMAL + "mqtt:\n  password: ${MQTT_PW}\n", env={})
+    assert "MQTT_PW is not set" in problem
+
+
+def test_secret_file_read_and_permissions_checked(tmp_path: Path) -> None:
+    secret = tmp_path / "pw"
+    secret.write_text("s3cr3t-canary\n")
+    secret.chmod(0o600)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(MINIMAL + "mqtt:\n  password_file: pw\n")
+    config = load_config(cfg)
+    assert config.mqtt is not None and config.mqtt.password == "s3cr3t-canary"
+    assert "s3cr3t-canary" in config.secrets
+    assert "s3cr3t-canary" not in repr(config.mqtt)
+    secret.chmod(0o644)
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg)
+    assert "chmod 600" in info.value.problems[0]
+    assert "s3cr3t-canary" not in str(info.value.problems)
+
+
+def test_missing_file_is_a_file_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigFileError):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_yaml_syntax_error_has_position() -> None:
+    (problem,) = problems_of("rooms: [\n  - x: {\n")
+    assert problem.startswith("c.yaml:")
+
+
+def test_yaml_on_is_a_key_not_true() -> None:
+    text = MINIMAL + "    rules:\n      - id: r\n        on: gift\n        do: [{log: x}]\n"
+    config = load_config_text(text)
+    assert config.rooms[0].rules[0].kinds == {"gift"}
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("500ms", 0.5), ("3s", 3.0), ("2m", 120.0), ("1h", 3600.0), ("1h30m", 5400.0), (7, 7.0)],
+)
+def test_durations(text: object, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+def test_null_duration_disables() -> None:
+    assert parse_duration(None) is None
+
+
+def test_usernames_are_normalised() -> None:
+    text = "rooms:\n  - username: https://www.tiktok.com/@Some.One/live\n"
+    room = load_config_text(text).rooms[0].settings
+    assert room.unique_id == "Some.One" and room.name == "some_one"
+
+
+def test_check_command_exit_codes(tmp_path: Path) -> None:
+    def check(path: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "livetrigger", "check", str(path)],
+            capture_output=True,
+            check=False,
+            text=True,
+            env={**os.environ, "MQTT_PW": "canary-pw"},
+        )
+
+    ok = check(ROOT / "config.example.yaml")
+    assert ok.returncode == 0 and "big_gift" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINIMAL + "mqtt:\n  password: ${MQTT_PW}\n  hots: x\n")
+    result = check(bad)
+    assert result.returncode == 1 and "did you mean `host`" in result.stderr
+    assert "canary-pw" not in result.stderr + result.stdout
+    assert check(tmp_path / "missing.yaml").returncode == 2

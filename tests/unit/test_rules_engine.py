@@ -1,0 +1,293 @@
+"""The rules engine: conditions, filters, streaks, counters, rate controls, templates."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from livetrigger import actions as act
+from livetrigger import events as ev
+from livetrigger.config import load_config_text
+from livetrigger.errors import ConfigError
+from livetrigger.rules.engine import Engine
+
+HEAD = """\
+mqtt: {host: localhost}
+gpio: {pin_factory: mock, outputs: {lamp: {pin: 17}}}
+webhooks: {hook: {url: "http://127.0.0.1:9/x"}}
+rooms:
+  - username: "@room"
+    rules:
+"""
+
+
+def engine(rules_yaml: str) -> Engine:
+    indented = "\n".join("      " + line if line else line for line in rules_yaml.splitlines())
+    config = load_config_text(HEAD + indented + "\n")
+    room = config.rooms[0]
+    return Engine(room.rules, room=room.settings.name, base_topic="lt")
+
+
+def user(handle: str = "alice", **kw: object) -> ev.User:
+    return ev.User(id=hash(handle) % 10**9, unique_id=handle, nickname=handle.title(), **kw)  # type: ignore[arg-type]
+
+
+def gift(
+    count: int = 1, streak: ev.StreakState = ev.StreakState.SINGLE, **kw: object
+) -> ev.GiftEvent:
+    base: dict[str, object] = {
+        "user": user(),
+        "gift_id": 5655,
+        "gift_name": "Rose",
+        "diamonds": 1,
+        "repeat_count": count,
+        "streak": streak,
+        "total_diamonds": count,
+    }
+    base.update(kw)
+    return ev.GiftEvent(**base)  # type: ignore[arg-type]
+
+
+def fired(e: Engine, event: ev.Event, now: float = 0.0) -> list[str]:
+    return [f.rule_id for f in e.firings(event, now)]
+
+
+LOG = "do: [{log: x}]"
+
+
+@pytest.mark.parametrize(
+    ("cond", "hit", "miss"),
+    [
+        ("diamonds: {gte: 100}", {"diamonds": 100}, {"diamonds": 99}),
+        ("diamonds: {gt: 100}", {"diamonds": 101}, {"diamonds": 100}),
+        ("diamonds: {lt: 5}", {"diamonds": 4}, {"diamonds": 5}),
+        ("diamonds: {lte: 5}", {"diamonds": 5}, {"diamonds": 6}),
+        ("diamonds: 5", {"diamonds": 5}, {"diamonds": 6}),
+        ("diamonds: {ne: 5}", {"diamonds": 6}, {"diamonds": 5}),
+        ("gift_name: [Rose, Lion]", {"gift_name": "lion"}, {"gift_name": "Galaxy"}),
+        ("gift_name: {not_in: [Rose]}", {"gift_name": "Lion"}, {"gift_name": "Rose"}),
+        ("gift_name: {contains: os}", {"gift_name": "Rose"}, {"gift_name": "Lion"}),
+        ("gift_name: {startswith: ro}", {"gift_name": "Rose"}, {"gift_name": "Lion"}),
+        ("gift_name: {regex: '^(Ro|Li)'}", {"gift_name": "Lion"}, {"gift_name": "Galaxy"}),
+        ("streakable: true", {"streakable": True}, {"streakable": False}),
+        ("user.follow_role: follower", {"user": user(follow_role=ev.FollowRole.FOLLOWER)}, {}),
+        (
+            "user.gifter_level: {gte: 10}",
+            {"user": user(gifter_level=12)},
+            {"user": user(gifter_level=3)},
+        ),
+    ],
+)
+def test_condition_operators(cond: str, hit: dict[str, object], miss: dict[str, object]) -> None:
+    e = engine(f"- id: r\n  on: gift\n  when: {{{cond}}}\n  {LOG}")
+    assert fired(e, gift(**hit)) == ["r"]
+    assert fired(e, gift(**miss)) == []
+
+
+def test_regex_sees_only_capped_text() -> None:
+    e = engine(f"- id: r\n  on: chat\n  when: {{text: {{regex: 'x$'}}}}\n  {LOG}")
+    assert fired(e, ev.ChatEvent(user=user(), text="a" * 5000 + "x")) == []
+    assert fired(e, ev.ChatEvent(user=user(), text="ax")) == ["r"]
+
+
+def test_user_filters() -> None:
+    e = engine(
+        "- id: r\n  on: chat\n  user: {moderator: true, top_gifter_rank: 3, exclude_users: ['@bob']}\n  "
+        + LOG
+    )
+    assert fired(e, ev.ChatEvent(user=user(is_moderator=True, top_gifter_rank=2))) == ["r"]
+    assert fired(e, ev.ChatEvent(user=user(is_moderator=True, top_gifter_rank=4))) == []
+    assert fired(e, ev.ChatEvent(user=user(is_moderator=False, top_gifter_rank=1))) == []
+    assert fired(e, ev.ChatEvent(user=user("bob", is_moderator=True, top_gifter_rank=1))) == []
+
+
+def test_gift_filter_by_name_or_id() -> None:
+    e = engine(f"- id: r\n  on: gift\n  gift: [galaxy, 5655]\n  {LOG}")
+    assert fired(e, gift(gift_name="Galaxy", gift_id=1)) == ["r"]
+    assert fired(e, gift(gift_name="Whatever", gift_id=5655)) == ["r"]
+    assert fired(e, gift(gift_name="Lion", gift_id=2)) == []
+
+
+def test_command_arguments_reach_templates() -> None:
+    e = engine("- id: r\n  command: '!light {state}'\n  do: [{log: 'state={{ args.state }}'}]")
+    (f,) = e.firings(ev.ChatEvent(user=user(), text="!LIGHT On"), 0.0)
+    assert isinstance(f.requests[0], act.LogMessage)
+    assert f.requests[0].message == "state=On"
+    assert fired(e, ev.ChatEvent(user=user(), text="!light")) == []
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [("end", [30]), ("each", [1, 2, 30]), ("start", [1])],
+)
+def test_streak_modes(mode: str, expected: list[int]) -> None:
+    e = engine(f"- id: r\n  on: gift\n  streak: {mode}\n  do: [{{log: '{{{{ repeat_count }}}}'}}]")
+    steps = [
+        gift(1, ev.StreakState.START, streakable=True),
+        gift(2, ev.StreakState.PROGRESS, streakable=True),
+        gift(30, ev.StreakState.END, streakable=True),
+    ]
+    got = [f.event.repeat_count for s in steps for f in e.firings(s, 0.0)]  # type: ignore[attr-defined]
+    assert got == expected
+
+
+def test_every_fires_once_per_crossed_multiple() -> None:
+    e = engine(
+        "- id: r\n  on: like\n  every: {field: total, step: 1000}\n  do: [{log: '{{ milestone }}'}]"
+    )
+    assert fired(e, ev.LikeEvent(count=1, total=10)) == []
+    milestones = [f.milestone for f in e.firings(ev.LikeEvent(count=5, total=3500), 0.0)]
+    assert milestones == [1000, 2000, 3000]
+    assert fired(e, ev.LikeEvent(count=5, total=3900)) == []
+    assert [f.milestone for f in e.firings(ev.LikeEvent(count=5, total=4000), 0)] == [4000]
+
+
+def test_every_joined_mid_stream_fires_only_current_milestone() -> None:
+    e = engine("- id: r\n  on: like\n  every: {field: total, step: 1000}\n  " + LOG)
+    assert [f.milestone for f in e.firings(ev.LikeEvent(total=5500), 0.0)] == [5000]
+
+
+def test_sum_threshold_per_stream_resets_on_live() -> None:
+    e = engine("- id: r\n  on: gift\n  threshold: {sum: total_diamonds, at: 100}\n  " + LOG)
+    assert fired(e, gift(60, total_diamonds=60)) == []
+    assert fired(e, gift(50, total_diamonds=50)) == ["r"]
+    assert fired(e, gift(50, total_diamonds=50)) == []  # once per stream
+    e.firings(ev.LiveStartedEvent(), 0.0)
+    assert fired(e, gift(100, total_diamonds=100)) == ["r"]
+
+
+def test_sum_counts_a_streak_once() -> None:
+    e = engine(
+        "- id: r\n  on: gift\n  streak: each\n  every: {sum: total_diamonds, step: 10}\n  " + LOG
+    )
+    steps = [gift(n, ev.StreakState.PROGRESS, total_diamonds=n) for n in range(1, 10)]
+    assert [x for s in steps for x in fired(e, s)] == []
+    assert fired(e, gift(10, ev.StreakState.END, total_diamonds=10)) == ["r"]
+
+
+def test_cooldown_global_and_per_user() -> None:
+    e = engine("- id: r\n  on: chat\n  cooldown_per_user: 10s\n  " + LOG)
+    a, b = ev.ChatEvent(user=user("a")), ev.ChatEvent(user=user("b"))
+    assert fired(e, a, 0) == ["r"]
+    assert fired(e, a, 5) == []
+    assert fired(e, b, 5) == ["r"]
+    assert fired(e, a, 10) == ["r"]
+    assert e.stats["r"].rate_limited == 1
+    g = engine("- id: g\n  on: chat\n  cooldown: 1s\n  " + LOG)
+    assert fired(g, a, 0) == ["g"] and fired(g, b, 0.5) == [] and fired(g, b, 1.0) == ["g"]
+
+
+def test_max_fires_with_queue_releases_later() -> None:
+    e = engine(
+        "- id: r\n  on: chat\n  max_fires: {count: 2, per: 10s}\n  overflow: queue\n  queue_size: 1\n  "
+        + LOG
+    )
+    c = ev.ChatEvent(user=user())
+    assert [fired(e, c, t) for t in (0, 1, 2, 3)] == [["r"], ["r"], [], []]
+    assert e.stats["r"].queue_dropped == 1
+    assert e.next_due() == 10.0
+    assert e.due(9.9) == []
+    assert [f.rule_id for f in e.due(10.0)] == ["r"]
+    assert e.queued() == 0
+
+
+def test_history_is_skipped_unless_asked() -> None:
+    e = engine("- id: r\n  on: chat\n  " + LOG)
+    assert fired(e, ev.ChatEvent(user=user(), is_history=True)) == []
+
+
+def test_pause_stops_firings_and_counters_keep_counting() -> None:
+    e = engine("- id: r\n  on: like\n  every: {field: total, step: 100}\n  " + LOG)
+    e.firings(ev.LikeEvent(total=1), 0)
+    e.paused = True
+    assert fired(e, ev.LikeEvent(total=150)) == []
+    e.paused = False
+    assert fired(e, ev.LikeEvent(total=180)) == []  # 100 was passed while paused
+    assert fired(e, ev.LikeEvent(total=200)) == ["r"]
+
+
+def test_disabled_rule_never_fires() -> None:
+    assert fired(engine("- id: r\n  enabled: false\n  on: chat\n  " + LOG), ev.ChatEvent()) == []
+
+
+def test_if_expression() -> None:
+    e = engine(
+        "- id: r\n  on: gift\n  if: \"repeat_count * diamonds >= 10 and user.nickname != 'Bob'\"\n  "
+        + LOG
+    )
+    assert fired(e, gift(10)) == ["r"]
+    assert fired(e, gift(9)) == []
+
+
+def test_wildcard_topic_from_user_content_is_skipped_not_fatal() -> None:
+    e = engine(
+        "- id: r\n  on: chat\n  do:\n    - mqtt: {topic: 'lt/{{ user.nickname }}'}\n    - log: ok"
+    )
+    (f,) = e.firings(ev.ChatEvent(user=ev.User(nickname="a/#")), 0)
+    assert [type(r).__name__ for r in f.requests] == ["LogMessage"]
+    assert e.stats["r"].render_errors == 1
+
+
+def test_test_fire_ignores_conditions() -> None:
+    e = engine("- id: r\n  on: gift\n  when: {diamonds: {gte: 1000000}}\n  " + LOG)
+    f = e.test_fire("r", 0.0)
+    assert f is not None and len(f.requests) == 1
+    assert e.test_fire("nope", 0.0) is None
+
+
+def test_reload_keeps_state_of_kept_rules() -> None:
+    e = engine("- id: r\n  on: like\n  every: {field: total, step: 100}\n  " + LOG)
+    e.firings(ev.LikeEvent(total=50), 0)
+    e.replace_rules(list(e.rules))
+    assert fired(e, ev.LikeEvent(total=120)) == ["r"]
+
+
+HOSTILE = engine(
+    """\
+- id: r
+  on: chat
+  do:
+    - mqtt:
+        topic: lt/x
+        payload: '{"user": "{{ user.nickname }}", "text": "{{ text }}", "n": {{ user.gifter_level }}}'
+    - mqtt:
+        topic: lt/y
+        json: {user: "{{ user.nickname }}", text: "said {{ text }}", n: "{{ user.gifter_level }}"}
+    - webhook: {endpoint: hook, body: "{{ text }}"}
+    - log: "{{ user.nickname }}: {{ text }}"
+"""
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(nickname=st.text(), text=st.text())
+def test_hostile_content_is_data_and_json_stays_valid(nickname: str, text: str) -> None:
+    event = ev.ChatEvent(user=ev.User(nickname=nickname, gifter_level=3), text=text)
+    (f,) = HOSTILE.firings(event, 0.0)
+    first, second, hook, line = f.requests
+    assert isinstance(first, act.MqttPublish) and isinstance(second, act.MqttPublish)
+    assert json.loads(first.payload) == {"user": nickname, "text": text, "n": 3}
+    assert json.loads(second.payload) == {"user": nickname, "text": "said " + text, "n": 3}
+    assert isinstance(hook, act.HttpCall) and hook.body == text.encode()
+    assert isinstance(line, act.LogMessage) and line.message == f"{nickname}: {text}"
+
+
+def test_template_injection_renders_literally() -> None:
+    event = ev.ChatEvent(user=ev.User(nickname="{{ 7*7 }}{% raw %}"), text="{{ ''.__class__ }}")
+    (f,) = HOSTILE.firings(event, 0.0)
+    line = f.requests[3]
+    assert isinstance(line, act.LogMessage)
+    assert line.message == "{{ 7*7 }}{% raw %}: {{ ''.__class__ }}"
+
+
+def test_templates_cannot_reach_python_internals() -> None:
+    with pytest.raises(ConfigError) as info:
+        engine('- id: r\n  on: chat\n  do: [{log: "{{ user.__class__ }}"}]')
+    assert "unknown user field `__class__`" in info.value.problems[0]
+    e = engine('- id: r\n  on: chat\n  do: [{log: "{{ text.__class__ }}|{{ kind.__len__ }}"}]')
+    (f,) = e.firings(ev.ChatEvent(text="x"), 0.0)
+    assert isinstance(f.requests[0], act.LogMessage)
+    assert f.requests[0].message == "|"
