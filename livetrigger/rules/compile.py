@@ -33,6 +33,7 @@ from livetrigger.rules.template import (
     TextTemplate,
     referenced_names,
 )
+from livetrigger.topics import topic_problem
 
 # names every template and expression can use besides the event's own fields
 CONTEXT_NAMES = frozenset(
@@ -86,22 +87,6 @@ class CompiledRule:
     max_fires: tuple[int, float] | None = None
     overflow: str = "drop"
     queue_size: int = 100
-
-
-def topic_problem(topic: str) -> str | None:
-    """Why ``topic`` cannot be published to, or None. User content can end up in a topic
-    template; a wildcard or NUL would make the broker drop the connection for everyone."""
-    if not topic:
-        return "empty topic"
-    if "+" in topic or "#" in topic:
-        return "wildcards + and # are not allowed in a publish topic"
-    if "\x00" in topic:
-        return "NUL character in topic"
-    if "//" in topic or topic.startswith("/") or topic.endswith("/"):
-        return "empty topic level"
-    if len(topic.encode("utf-8", "surrogatepass")) > 65535:
-        return "topic longer than 65535 bytes"
-    return None
 
 
 def default_payload(ctx: Context) -> bytes:

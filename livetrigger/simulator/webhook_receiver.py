@@ -32,6 +32,9 @@ class WebhookReceiver:
     signature_header: str = "x-livetrigger-signature"
     on_call: Callable[[ReceivedCall], None] | None = None
     calls: list[ReceivedCall] = field(default_factory=list)
+    # test knobs: answers to give, in order ((status, headers)), then 200; a delay before each
+    responses: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    delay: float = 0.0
     _server: asyncio.AbstractServer | None = None
     port: int = 0
 
@@ -83,8 +86,13 @@ class WebhookReceiver:
         self.calls.append(call)
         if self.on_call is not None:
             self.on_call(call)
-        status = "401 Unauthorized" if call.signature_ok is False else "200 OK"
-        writer.write(f"HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n".encode())
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        code, extra = self.responses.pop(0) if self.responses else (200, {})
+        if call.signature_ok is False:
+            code = 401
+        head = "".join(f"{k}: {v}\r\n" for k, v in extra.items())
+        writer.write(f"HTTP/1.1 {code} X\r\n{head}content-length: 0\r\n\r\n".encode())
         await writer.drain()
         return headers.get("connection", "").lower() != "close"
 

@@ -1,0 +1,235 @@
+"""Routes action requests to their sinks: one bounded queue and one worker per target.
+
+A target is ``mqtt``, ``gpio:<output>``, ``http:<endpoint>``, ``chat:<room>`` or ``log``. Each
+has its own queue, so a hung webhook never delays a lamp, and requests to one target run in
+the order they were submitted. ``submit`` never blocks: when a queue is full the overflow
+policy drops the oldest or the new request, and the drop is counted and logged with the rule
+id — never silent. Each request gets ``timeout`` seconds once its sink is ready; a sink that is
+waiting for its connection (MQTT while the broker is away) holds its queue without timing out,
+which is how queued triggers survive a broker restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+from livetrigger.actions import ActionRequest
+from livetrigger.errors import SinkError
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["ok", "failed", "dropped"]
+
+
+class Sink(Protocol):
+    async def handle(self, request: ActionRequest) -> None:
+        """Carry out one request; raise SinkError when it failed."""
+
+
+@runtime_checkable
+class WaitsForConnection(Protocol):
+    async def ready(self) -> None:
+        """Return once the sink can take a request (e.g. the broker is connected)."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePolicy:
+    size: int = 1000
+    overflow: Literal["drop_oldest", "drop_new"] = "drop_oldest"
+    timeout: float | None = None  # None: the dispatcher's default
+
+
+@dataclass(slots=True)
+class TargetStats:
+    ok: int = 0
+    failed: int = 0
+    dropped: int = 0
+
+    def as_dict(self, queued: int) -> dict[str, int]:
+        return {"ok": self.ok, "failed": self.failed, "dropped": self.dropped, "queued": queued}
+
+
+class _Lane:
+    """The queue and worker of one target."""
+
+    def __init__(self, target: str, sink: Sink, policy: QueuePolicy) -> None:
+        self.target = target
+        self.sink = sink
+        self.policy = policy
+        self.items: deque[ActionRequest] = deque()
+        self.wakeup = asyncio.Event()
+        self.stats = TargetStats()
+        self.task: asyncio.Task[None] | None = None
+        self.busy = False
+
+
+class Dispatcher:
+    """Per-target bounded queues in front of the sinks.
+
+    ``sinks`` maps a target (``gpio:lamp``) or a target family (``gpio``) to its sink.
+    ``on_done(request, outcome, seconds)`` reports every request's end, with the time since
+    the event that caused it was received (``event.received_at``, wall clock).
+    """
+
+    def __init__(
+        self,
+        sinks: Mapping[str, Sink],
+        *,
+        policies: Mapping[str, QueuePolicy] | None = None,
+        timeout: float = 10.0,
+        on_done: Callable[[ActionRequest, Outcome, float], None] | None = None,
+    ) -> None:
+        self._sinks = dict(sinks)
+        self._policies = dict(policies or {})
+        self._timeout = timeout
+        self._on_done = on_done
+        self._lanes: dict[str, _Lane] = {}
+        self._closing = False
+
+    # -- configuration ----------------------------------------------------------------------
+
+    def set_sinks(
+        self, sinks: Mapping[str, Sink], policies: Mapping[str, QueuePolicy] | None = None
+    ) -> None:
+        """Swap sinks and policies (reload). Queued requests stay queued; lanes whose target
+        disappeared finish what they hold with the old sink."""
+        self._sinks = dict(sinks)
+        if policies is not None:
+            self._policies = dict(policies)
+        for lane in self._lanes.values():
+            sink = self._sink_for(lane.target)
+            if sink is not None:
+                lane.sink = sink
+            lane.policy = self._policy_for(lane.target)
+
+    def _sink_for(self, target: str) -> Sink | None:
+        return self._sinks.get(target) or self._sinks.get(target.split(":", 1)[0])
+
+    def _policy_for(self, target: str) -> QueuePolicy:
+        return (
+            self._policies.get(target)
+            or self._policies.get(target.split(":", 1)[0])
+            or QueuePolicy()
+        )
+
+    # -- submitting -------------------------------------------------------------------------
+
+    def submit(self, request: ActionRequest) -> bool:
+        """Queue ``request`` for its target; False when it was dropped (counted, logged)."""
+        target = request.target
+        lane = self._lanes.get(target)
+        if lane is None:
+            sink = self._sink_for(target)
+            if sink is None or self._closing:
+                why = "shutting down" if self._closing else "no such target"
+                log.error("rule %s: %s dropped: %s", request.rule_id, target, why)
+                self._done(request, "dropped")
+                self._lanes.setdefault(target, _Lane(target, _NoSink(), QueuePolicy(size=0)))
+                self._lanes[target].stats.dropped += 1
+                return False
+            lane = self._lanes[target] = _Lane(target, sink, self._policy_for(target))
+            lane.task = asyncio.get_running_loop().create_task(
+                self._work(lane), name=f"dispatch:{target}"
+            )
+        if self._closing:
+            return self._drop(lane, request, "shutting down")
+        if len(lane.items) >= lane.policy.size:
+            if lane.policy.overflow == "drop_new" or not lane.items:
+                return self._drop(lane, request, "queue full")
+            self._drop(lane, lane.items.popleft(), "queue full, oldest dropped")
+        lane.items.append(request)
+        lane.wakeup.set()
+        return True
+
+    def _drop(self, lane: _Lane, request: ActionRequest, why: str) -> bool:
+        lane.stats.dropped += 1
+        log.warning("rule %s: request to %s dropped (%s)", request.rule_id, lane.target, why)
+        self._done(request, "dropped")
+        return False
+
+    def _done(self, request: ActionRequest, outcome: Outcome) -> None:
+        if self._on_done is not None:
+            event = request.event
+            latency = time.time() - event.received_at if event and event.received_at else 0.0
+            self._on_done(request, outcome, latency)
+
+    # -- working ----------------------------------------------------------------------------
+
+    async def _work(self, lane: _Lane) -> None:
+        while True:
+            while not lane.items:
+                lane.wakeup.clear()
+                await lane.wakeup.wait()
+            sink = lane.sink
+            if isinstance(sink, WaitsForConnection):
+                await sink.ready()
+            request = lane.items.popleft()
+            lane.busy = True
+            timeout = lane.policy.timeout or self._timeout
+            try:
+                async with asyncio.timeout(timeout):
+                    await sink.handle(request)
+            except TimeoutError:
+                lane.stats.failed += 1
+                log.warning(
+                    "rule %s: %s timed out after %.1fs", request.rule_id, lane.target, timeout
+                )
+                self._done(request, "failed")
+            except SinkError as exc:
+                lane.stats.failed += 1
+                log.warning("rule %s: %s failed: %s", request.rule_id, lane.target, exc)
+                self._done(request, "failed")
+            except Exception:  # a bug in a sink must not kill its lane
+                lane.stats.failed += 1
+                log.exception("rule %s: %s raised unexpectedly", request.rule_id, lane.target)
+                self._done(request, "failed")
+            else:
+                lane.stats.ok += 1
+                self._done(request, "ok")
+            finally:
+                lane.busy = False
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        return {
+            t: lane.stats.as_dict(len(lane.items) + int(lane.busy))
+            for t, lane in sorted(self._lanes.items())
+        }
+
+    def pending(self) -> int:
+        return sum(len(lane.items) + int(lane.busy) for lane in self._lanes.values())
+
+    async def drain(self, timeout: float) -> dict[str, int]:
+        """Wait up to ``timeout`` for every queue to empty; returns what is left per target."""
+        deadline = time.monotonic() + timeout
+        while self.pending() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        return {
+            t: len(lane.items) + int(lane.busy)
+            for t, lane in self._lanes.items()
+            if lane.items or lane.busy
+        }
+
+    async def aclose(self, drain_timeout: float = 5.0) -> dict[str, int]:
+        """Stop taking requests, drain for at most ``drain_timeout``, report what was left."""
+        self._closing = True
+        left = await self.drain(drain_timeout)
+        for target, n in left.items():
+            log.warning("shutdown: %d request(s) to %s not carried out", n, target)
+        for lane in self._lanes.values():
+            if lane.task is not None:
+                lane.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await lane.task
+        return left
+
+
+class _NoSink:
+    async def handle(self, request: ActionRequest) -> None:
+        raise SinkError(f"no sink for {request.target}")

@@ -1,0 +1,360 @@
+"""GPIO outputs through gpiozero: relays, lamps, buzzers, with hardware safety limits.
+
+Patterns (pulse, blink, beep, fade, tone) run as asyncio tasks, one per output, not on
+gpiozero's background threads: timings then follow the event loop and every "on" passes the
+same gate, which enforces the safety limits whatever a rule asks for:
+
+- ``max_on``: an output is forced off after this long (a timer armed on every off→on);
+- ``min_off``: an activation sooner than this after the last "off" is refused;
+- ``max_per_minute``: activations beyond this within a minute are refused;
+- the kill switch (or ``pause()``) turns everything off and refuses activations until resumed.
+
+Refusals raise SinkError, so the dispatcher counts them; nothing is dropped silently.
+``all_off()`` is synchronous and fast: it is what SIGTERM, crashes and reloads call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from gpiozero import (
+    LED,
+    PWMLED,
+    Button,
+    Buzzer,
+    DigitalOutputDevice,
+    Factory,
+    TonalBuzzer,
+)
+from gpiozero.exc import BadPinFactory, GPIOZeroError
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+from gpiozero.tones import Tone
+
+from livetrigger.actions import ActionRequest, GpioCommand
+from livetrigger.errors import SinkError
+from livetrigger.settings import GpioInputSettings, GpioOutputSettings, GpioSettings
+
+log = logging.getLogger(__name__)
+
+FADE_STEP = 0.02
+
+
+def make_pin_factory(name: str) -> Factory:
+    """The pin factory for ``gpio.pin_factory``: ``auto`` is the real one on a Raspberry Pi
+    and gpiozero's MockFactory (with a warning) anywhere else."""
+    if name == "mock":
+        return MockFactory(pin_class=MockPWMPin)
+    if name == "auto":
+        try:
+            from gpiozero import Device  # noqa: PLC0415 - only to ask for the default
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return Device._default_pin_factory()
+        except (BadPinFactory, GPIOZeroError, OSError, ImportError):
+            log.warning("gpio: no GPIO hardware found; using mock pins (outputs are simulated)")
+            return MockFactory(pin_class=MockPWMPin)
+    modules = {
+        "lgpio": ("gpiozero.pins.lgpio", "LGPIOFactory"),
+        "rpigpio": ("gpiozero.pins.rpigpio", "RPiGPIOFactory"),
+        "pigpio": ("gpiozero.pins.pigpio", "PiGPIOFactory"),
+        "native": ("gpiozero.pins.native", "NativeFactory"),
+    }
+    module, cls = modules[name]
+    import importlib  # noqa: PLC0415
+
+    factory: Factory = getattr(importlib.import_module(module), cls)()
+    return factory
+
+
+class _Output:
+    def __init__(
+        self, settings: GpioOutputSettings, factory: Factory, clock: Callable[[], float]
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.device = _device(settings, factory)
+        self.task: asyncio.Task[None] | None = None
+        self.until = 0.0  # end of the running pulse (extend moves it)
+        self.last_off = -1e18
+        self.activations: deque[float] = deque()
+        self.max_on_timer: asyncio.TimerHandle | None = None
+        self.limited = 0
+
+    @property
+    def value(self) -> float:
+        if isinstance(self.device, TonalBuzzer):
+            return 1.0 if self.device.is_active else 0.0
+        return float(self.device.value)
+
+    def write(self, value: float, *, paused: bool) -> None:
+        """The one gate every change passes."""
+        s = self.settings
+        if value <= 0:
+            if self.value > 0:
+                self.last_off = self.clock()
+            if self.max_on_timer is not None:
+                self.max_on_timer.cancel()
+                self.max_on_timer = None
+            _device_off(self.device)
+            return
+        if self.value <= 0:  # an activation: apply the limits
+            if paused:
+                raise SinkError(f"gpio {s.name}: outputs are paused (kill switch)")
+            now = self.clock()
+            if s.min_off is not None and now - self.last_off < s.min_off:
+                self.limited += 1
+                raise SinkError(f"gpio {s.name}: refused, min_off {s.min_off:g}s not over")
+            if s.max_per_minute is not None:
+                while self.activations and now - self.activations[0] >= 60.0:
+                    self.activations.popleft()
+                if len(self.activations) >= s.max_per_minute:
+                    self.limited += 1
+                    raise SinkError(f"gpio {s.name}: refused, max_per_minute {s.max_per_minute}")
+            self.activations.append(now)
+            if s.max_on is not None:
+                self.max_on_timer = asyncio.get_running_loop().call_later(s.max_on, self._max_on)
+        _device_on(self.device, value)
+
+    def _max_on(self) -> None:
+        self.max_on_timer = None
+        self.limited += 1
+        log.warning(
+            "gpio %s: on for max_on %gs: forced off", self.settings.name, self.settings.max_on
+        )
+        self.cancel()
+        self.write(0, paused=False)
+
+    def cancel(self) -> None:
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        self.task = None
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def close(self) -> None:
+        self.cancel()
+        with contextlib.suppress(Exception):
+            self.write(0, paused=False)
+        with contextlib.suppress(Exception):
+            self.device.close()
+
+
+def _device(s: GpioOutputSettings, factory: Factory) -> Any:
+    if s.kind == "tonal_buzzer":
+        return TonalBuzzer(s.pin, pin_factory=factory)
+    cls = {
+        "digital": DigitalOutputDevice,
+        "relay": DigitalOutputDevice,
+        "led": LED,
+        "pwm_led": PWMLED,
+        "buzzer": Buzzer,
+    }[s.kind]
+    return cls(s.pin, active_high=s.active_high, initial_value=s.initial, pin_factory=factory)
+
+
+def _device_on(device: Any, value: float) -> None:
+    if isinstance(device, TonalBuzzer):
+        device.play(Tone(frequency=440.0))
+    elif isinstance(device, PWMLED):
+        device.value = max(0.0, min(1.0, value))
+    else:
+        device.on()
+
+
+def _device_off(device: Any) -> None:
+    if isinstance(device, TonalBuzzer):
+        device.stop()
+    else:
+        device.off()
+
+
+class GpioSink:
+    """The ``gpio:<output>`` targets. ``on_change(name, value)`` reports every pin change
+    (the demo's live line); ``on_test_button(rule_id)`` fires when a test button is pressed."""
+
+    def __init__(
+        self,
+        settings: GpioSettings,
+        *,
+        pin_factory: Factory | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        on_test_button: Callable[[str], None] | None = None,
+        on_change: Callable[[str, float], None] | None = None,
+    ) -> None:
+        self.factory = pin_factory or make_pin_factory(settings.pin_factory)
+        self._clock = clock
+        self._on_test_button = on_test_button
+        self._on_change = on_change
+        self.paused = False
+        self.outputs: dict[str, _Output] = {}
+        self.inputs: dict[str, Button] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.reconfigure(settings)
+
+    # -- configuration ----------------------------------------------------------------------
+
+    def reconfigure(self, settings: GpioSettings) -> None:
+        """Apply new outputs/inputs: removed outputs are turned off and released; outputs whose
+        settings changed are rebuilt (off first)."""
+        wanted = {o.name: o for o in settings.outputs}
+        for name in list(self.outputs):
+            if name not in wanted or wanted[name] != self.outputs[name].settings:
+                self.outputs.pop(name).close()
+                self._changed(name, 0.0)
+        for name, s in wanted.items():
+            if name not in self.outputs:
+                self.outputs[name] = _Output(s, self.factory, self._clock)
+        for button in self.inputs.values():
+            button.close()
+        self.inputs = {i.name: self._input(i) for i in settings.inputs}
+
+    def _input(self, s: GpioInputSettings) -> Button:
+        button = Button(
+            s.pin, pull_up=s.pull_up, bounce_time=s.bounce_time or None, pin_factory=self.factory
+        )
+        if s.role == "kill_switch":
+            button.when_pressed = lambda: self._call(self.pause)
+            button.when_released = lambda: self._call(self.resume)
+        elif s.rule is not None and self._on_test_button is not None:
+            rule, fire = s.rule, self._on_test_button
+            button.when_pressed = lambda: self._call(lambda: fire(rule))
+        return button
+
+    def _call(self, fn: Callable[[], None]) -> None:
+        # gpiozero calls back on its own threads; hop onto the loop
+        loop = self._loop
+        if loop is None or not loop.is_running():
+            fn()
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            fn()
+        else:
+            loop.call_soon_threadsafe(fn)
+
+    # -- safety -----------------------------------------------------------------------------
+
+    def all_off(self) -> None:
+        """Every output off now; patterns cancelled. Safe to call from anywhere, any time."""
+        for name, out in self.outputs.items():
+            out.cancel()
+            with contextlib.suppress(Exception):
+                out.write(0, paused=False)
+            self._changed(name, 0.0)
+
+    def pause(self) -> None:
+        if not self.paused:
+            log.warning("gpio: paused, every output off")
+        self.paused = True
+        self.all_off()
+
+    def resume(self) -> None:
+        if self.paused:
+            log.info("gpio: resumed")
+        self.paused = False
+
+    def states(self) -> dict[str, float]:
+        return {name: out.value for name, out in self.outputs.items()}
+
+    def limited(self) -> int:
+        return sum(o.limited for o in self.outputs.values())
+
+    async def aclose(self) -> None:
+        self.all_off()
+        for out in self.outputs.values():
+            out.close()
+        for button in self.inputs.values():
+            button.close()
+        self.outputs.clear()
+        self.inputs.clear()
+
+    # -- commands ---------------------------------------------------------------------------
+
+    async def handle(self, request: ActionRequest) -> None:
+        if not isinstance(request, GpioCommand):
+            raise SinkError(f"gpio sink cannot carry out {type(request).__name__}")
+        self._loop = asyncio.get_running_loop()
+        out = self.outputs.get(request.output)
+        if out is None:
+            raise SinkError(f"gpio: no output named {request.output!r}")
+        verb = request.verb
+        overlap = request.overlap or out.settings.overlap
+        if verb in ("pulse", "blink", "beep", "fade", "tone") and out.running:
+            if overlap == "ignore":
+                raise SinkError(f"gpio {request.output}: busy, command ignored (overlap: ignore)")
+            if overlap == "extend" and verb == "pulse" and request.duration is not None:
+                out.until = max(out.until, self._clock() + request.duration)
+                return
+        if verb == "on":
+            out.cancel()
+            self._set(out, request.value if out.settings.kind == "pwm_led" else 1.0)
+        elif verb == "off":
+            out.cancel()
+            self._set(out, 0.0)
+        elif verb == "toggle":
+            out.cancel()
+            self._set(out, 0.0 if out.value > 0 else 1.0)
+        elif verb == "pwm":
+            out.cancel()
+            self._set(out, request.value)
+        else:
+            out.cancel()
+            self._set(out, self._first_value(request, out))  # the first step now: no task latency
+            out.task = asyncio.get_running_loop().create_task(self._pattern(out, request))
+
+    def _first_value(self, request: GpioCommand, out: _Output) -> float:
+        if request.verb == "fade":
+            return out.value
+        return 1.0
+
+    def _set(self, out: _Output, value: float) -> None:
+        out.write(value, paused=self.paused)
+        self._changed(out.settings.name, out.value)
+
+    def _changed(self, name: str, value: float) -> None:
+        if self._on_change is not None:
+            self._on_change(name, value)
+
+    async def _pattern(self, out: _Output, r: GpioCommand) -> None:
+        try:
+            if r.verb == "pulse":
+                out.until = self._clock() + (r.duration or 0.0)
+                while (left := out.until - self._clock()) > 0:
+                    await asyncio.sleep(left)
+                self._set(out, 0.0)
+            elif r.verb in ("blink", "beep"):
+                n = 0
+                while True:
+                    await asyncio.sleep(r.on_time)
+                    self._set(out, 0.0)
+                    n += 1
+                    if r.count is not None and n >= r.count:
+                        break
+                    await asyncio.sleep(r.off_time)
+                    self._set(out, 1.0)
+            elif r.verb == "tone":
+                if isinstance(out.device, TonalBuzzer) and r.frequency:
+                    out.device.play(Tone(frequency=r.frequency))
+                await asyncio.sleep(r.duration or 0.0)
+                self._set(out, 0.0)
+            elif r.verb == "fade":
+                start, end = out.value, r.value
+                steps = max(1, int((r.duration or 0.0) / FADE_STEP))
+                for i in range(1, steps + 1):
+                    await asyncio.sleep(FADE_STEP)
+                    self._set(out, start + (end - start) * i / steps)
+        except SinkError as exc:
+            log.warning("%s", exc)

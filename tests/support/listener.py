@@ -1,0 +1,58 @@
+"""A plain paho subscriber on its own thread: what the tests observe the broker with."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
+
+@dataclass(frozen=True)
+class Received:
+    topic: str
+    payload: bytes
+    retain: bool
+    at: float  # time.time() when received
+
+
+class Listener:
+    def __init__(self, port: int, topic: str = "#", *, persistent: bool = False) -> None:
+        self.messages: list[Received] = []
+        self._cond = threading.Condition()
+        self._ready = threading.Event()
+        self.client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"listener-{id(self)}",
+            clean_session=not persistent,
+        )
+        self.client.reconnect_delay_set(1, 1)
+        self.client.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
+        self.client.on_subscribe = lambda *_: self._ready.set()
+        self.client.on_message = self._on_message
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        assert self._ready.wait(5), "listener did not subscribe"
+
+    def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
+        with self._cond:
+            self.messages.append(Received(msg.topic, bytes(msg.payload), msg.retain, time.time()))
+            self._cond.notify_all()
+
+    def wait_for(self, n: int, timeout: float = 10.0, topic: str | None = None) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                got = [m for m in self.messages if topic is None or m.topic == topic]
+                if len(got) >= n:
+                    return got
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return got
+                self._cond.wait(left)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
