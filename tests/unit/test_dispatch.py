@@ -1,0 +1,98 @@
+"""The dispatcher: isolation between targets, order, overflow policies, drain on close."""
+
+from __future__ import annotations
+
+import asyncio
+
+from livetrigger.actions import ActionRequest, LogMessage
+from livetrigger.dispatch import Dispatcher, QueuePolicy
+from livetrigger.errors import SinkError
+
+
+class Recorder:
+    def __init__(self, delay: float = 0.0, fail: bool = False) -> None:
+        self.delay = delay
+        self.fail = fail
+        self.seen: list[str] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def handle(self, request: ActionRequest) -> None:
+        await self.gate.wait()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail:
+            raise SinkError("nope")
+        assert isinstance(request, LogMessage)
+        self.seen.append(request.message)
+
+
+def req(msg: str, target: str = "log") -> ActionRequest:
+    if target == "log":
+        return LogMessage(rule_id="r", message=msg)
+    from livetrigger.actions import HttpCall  # noqa: PLC0415
+
+    return HttpCall(rule_id="r", endpoint=target, body=msg.encode())
+
+
+async def test_hung_target_does_not_delay_another() -> None:
+    hung = Recorder()
+    hung.gate.clear()
+    fast = Recorder()
+    d = Dispatcher({"http": hung, "log": fast})
+    d.submit(req("x", "slow"))
+    for i in range(50):
+        d.submit(req(str(i)))
+    await asyncio.sleep(0.05)
+    assert fast.seen == [str(i) for i in range(50)]  # in order, not behind the hung one
+    hung.gate.set()
+    await d.aclose(1)
+
+
+async def test_drop_oldest_and_drop_new_are_counted() -> None:
+    for policy, kept in (("drop_oldest", ["7", "8", "9"]), ("drop_new", ["0", "1", "2"])):
+        sink = Recorder()
+        sink.gate.clear()
+        outcomes: list[str] = []
+        d = Dispatcher(
+            {"log": sink},
+            policies={"log": QueuePolicy(size=3, overflow=policy)},  # type: ignore[arg-type]
+            on_done=lambda r, o, s: outcomes.append(o),
+        )
+        for i in range(10):
+            d.submit(req(str(i)))
+        assert d.stats()["log"]["dropped"] == 7
+        sink.gate.set()
+        await d.drain(1)
+        assert sink.seen == kept
+        assert outcomes.count("dropped") == 7 and outcomes.count("ok") == 3
+        await d.aclose(1)
+
+
+async def test_timeout_and_failure_counted_and_worker_survives() -> None:
+    slow = Recorder(delay=1.0)
+    d = Dispatcher({"log": slow}, timeout=0.05)
+    d.submit(req("a"))
+    await asyncio.sleep(0.1)
+    slow.delay = 0
+    d.submit(req("b"))
+    await d.drain(1)
+    assert d.stats()["log"] == {"ok": 1, "failed": 1, "dropped": 0, "queued": 0}
+    await d.aclose(1)
+
+
+async def test_unknown_target_is_dropped_loudly() -> None:
+    d = Dispatcher({})
+    assert d.submit(req("x")) is False
+    assert d.stats()["log"]["dropped"] == 1
+
+
+async def test_close_drains_within_timeout_and_reports_leftovers() -> None:
+    sink = Recorder()
+    sink.gate.clear()
+    d = Dispatcher({"log": sink})
+    for i in range(5):
+        d.submit(req(str(i)))
+    left = await d.aclose(0.1)
+    assert left == {"log": 5}
+    assert d.submit(req("late")) is False
