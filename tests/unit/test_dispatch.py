@@ -57,7 +57,7 @@ async def test_drop_oldest_and_drop_new_are_counted() -> None:
         d = Dispatcher(
             {"log": sink},
             policies={"log": QueuePolicy(size=3, overflow=policy)},  # type: ignore[arg-type]
-            on_done=lambda r, o, s: outcomes.append(o),
+            on_done=lambda r, o, s, out=outcomes: out.append(o),
         )
         for i in range(10):
             d.submit(req(str(i)))
