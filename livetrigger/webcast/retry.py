@@ -53,12 +53,14 @@ class SignQuota:
         b = self.budget
         return ((MINUTE, b.per_minute), (HOUR, b.per_hour), (DAY, b.per_day))
 
+    # a request at t counts in a window of `span` while t + span > now: the same expression
+    # as the time it leaves the window, so float rounding can never let one extra through
     def _prune(self, now: float) -> None:
-        while self._times and now - self._times[0] >= DAY:
+        while self._times and self._times[0] + DAY <= now:
             self._times.popleft()
 
     def _in_window(self, now: float, span: float) -> int:
-        return sum(1 for t in self._times if now - t < span)
+        return sum(1 for t in self._times if t + span > now)
 
     def next_allowed(self, now: float) -> float:
         """The earliest time a sign request may be made (``now`` when one may go now)."""
@@ -66,7 +68,7 @@ class SignQuota:
         at = now
         times = list(self._times)
         for span, limit in self._windows():
-            inside = [t for t in times if now - t < span]
+            inside = [t for t in times if t + span > now]
             if limit <= 0:
                 return float("inf")
             if len(inside) >= limit:
