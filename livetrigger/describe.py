@@ -27,8 +27,8 @@ def describe(request: act.ActionRequest) -> str:
             extra = f" {request.value:g}"
         return f"gpio {request.output} {request.verb}{extra}"
     if isinstance(request, act.HttpCall):
-        method = request.method or "(endpoint's method)"
-        return f"webhook {request.endpoint}{request.path} {method} {_short(request.body)}"
+        method = f"{request.method} " if request.method else ""
+        return f"webhook {request.endpoint}{request.path} {method}{_short(request.body)}"
     if isinstance(request, act.ChatSend):
         return f"chat {_short(request.text)}"
     if isinstance(request, act.LogMessage):

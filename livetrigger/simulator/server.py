@@ -203,9 +203,9 @@ class FakeLiveRoom:
                 await client.ws.send(data)
 
     async def end_stream(self) -> None:
-        """The host ends the LIVE: a control message, then offline."""
-        await self.send(ev.StreamEndedEvent(room_id=self.room_id, msg_id=self.next_msg_id()))
+        """The host ends the LIVE: offline, and a control message to everyone connected."""
         self.live = False
+        await self.send(ev.StreamEndedEvent(room_id=self.room_id, msg_id=self.next_msg_id()))
 
     async def drop(self) -> None:
         """Cut every socket without a close frame, as a dying Wi-Fi would."""
@@ -229,6 +229,9 @@ class FakeLiveRoom:
                 await asyncio.sleep(delay / speed)
             if isinstance(step, str):
                 await self._action(step)
+            elif isinstance(step, ev.StreamEndedEvent):
+                self.live = False
+                await self.send(step)
             else:
                 await self.send(step)
 

@@ -1,0 +1,458 @@
+"""The composition root: config → sinks, dispatcher, one scheduler + decoder + engine per room,
+status socket, metrics, systemd notifications, signals.
+
+Flow per event (no queue hop on the way to the sinks, which is where latency is won): the
+room's scheduler decodes a frame and calls ``_on_event``, which runs the engine and submits the
+requests to the dispatcher's per-target queues. A failing room never stops another: each
+scheduler runs in its own task and never raises network errors.
+
+Signals: SIGHUP reloads the config atomically (a broken file is reported in full and the old
+config keeps running); SIGTERM/SIGINT turn every output off at once, stop the rooms, drain the
+queues for at most ``daemon.shutdown_timeout``, publish "offline" and exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from livetrigger import __version__
+from livetrigger import events as ev
+from livetrigger.actions import ActionRequest
+from livetrigger.config import Config, RoomConfig, load_config
+from livetrigger.dispatch import Dispatcher, Outcome, QueuePolicy, Sink
+from livetrigger.errors import ConfigError
+from livetrigger.latency import LatencyStats
+from livetrigger.logs import SecretRedactor
+from livetrigger.rules.engine import Engine, Firing
+from livetrigger.sdnotify import Notifier, watchdog_interval
+from livetrigger.sinks.chat import ChatSink
+from livetrigger.sinks.gpio import GpioSink
+from livetrigger.sinks.http import WebhookSink
+from livetrigger.sinks.log import LogSink
+from livetrigger.sinks.mqtt import MqttClient, MqttSink
+from livetrigger.status import Snapshot, StatusServer, default_socket_path
+from livetrigger.webcast.decode import Decoder
+from livetrigger.webcast.retry import SignQuota
+from livetrigger.webcast.scheduler import RoomScheduler
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class Hooks:
+    """Optional observers (the demo's console uses them)."""
+
+    event: Callable[[str, ev.Event], None] | None = None
+    firing: Callable[[str, Firing], None] | None = None
+    action_done: Callable[[ActionRequest, Outcome, float], None] | None = None
+    pin_change: Callable[[str, float], None] | None = None
+    log_line: Callable[[ActionRequest, str], None] | None = None
+
+
+class RoomRuntime:
+    def __init__(self, config: RoomConfig, engine: Engine, scheduler: RoomScheduler) -> None:
+        self.config = config
+        self.engine = engine
+        self.scheduler = scheduler
+        self.events: Counter[str] = Counter()
+        self.task: asyncio.Task[None] | None = None
+        self.timer: asyncio.TimerHandle | None = None
+
+
+class Daemon:
+    """Runs a config until stopped. ``await Daemon(config).run()`` returns the exit code."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        pin_factory: Any = None,
+        hooks: Hooks | None = None,
+        notifier: Notifier | None = None,
+        status_path: Path | None = None,
+        redactor: SecretRedactor | None = None,
+        stop_when_ended: bool = False,
+    ) -> None:
+        self.config = config
+        self.hooks = hooks or Hooks()
+        self.notifier = notifier or Notifier()
+        self.status_path = status_path or (
+            Path(config.daemon.status_socket)
+            if config.daemon.status_socket
+            else default_socket_path()
+        )
+        self.redactor = redactor
+        self.stop_when_ended = stop_when_ended
+        self.started = time.monotonic()
+        self.latency = LatencyStats()
+        self.rule_fires: Counter[str] = Counter()
+        self.rooms: dict[str, RoomRuntime] = {}
+        self.paused = False
+        self.reloads = 0
+        self._pin_factory = pin_factory
+        self._stop = asyncio.Event()
+        self._quota = SignQuota(config.tiktok.sign_budget)  # shared: one budget per daemon
+        self.http: httpx.AsyncClient | None = None
+        self.mqtt: MqttClient | None = None
+        self.gpio: GpioSink | None = None
+        self.webhooks: WebhookSink | None = None
+        self.dispatcher: Dispatcher | None = None
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _sinks(self) -> tuple[dict[str, Sink], dict[str, QueuePolicy]]:
+        c = self.config
+        sinks: dict[str, Sink] = {
+            "log": LogSink(echo=self.hooks.log_line),
+            "chat": ChatSink(self._send_chat),
+        }
+        policies: dict[str, QueuePolicy] = {}
+        if self.mqtt is not None and c.mqtt is not None:
+            sinks["mqtt"] = MqttSink(self.mqtt)
+            policies["mqtt"] = QueuePolicy(size=c.mqtt.queue_size, overflow=c.mqtt.overflow)
+        if self.gpio is not None:
+            sinks["gpio"] = self.gpio
+            for o in c.gpio.outputs:
+                policies[f"gpio:{o.name}"] = QueuePolicy(size=o.queue_size, overflow=o.overflow)
+        if self.webhooks is not None:
+            sinks["http"] = self.webhooks
+            for w in c.webhooks:
+                # retries live inside one request: give it room for all of them
+                budget = (w.timeout + w.retry_initial * 2**w.retries) * (w.retries + 1)
+                policies[f"http:{w.name}"] = QueuePolicy(
+                    size=w.queue_size, overflow=w.overflow, timeout=budget
+                )
+        return sinks, policies
+
+    async def _start(self) -> None:
+        c = self.config
+        self.http = httpx.AsyncClient(proxy=c.tiktok.proxy, timeout=c.tiktok.http_timeout)
+        if c.mqtt is not None:
+            self.mqtt = MqttClient(c.mqtt)
+            await self.mqtt.start()
+            if not await self.mqtt.wait_connected(3.0):
+                log.warning(
+                    "mqtt: broker %s:%d not reachable yet; messages wait in the queue",
+                    c.mqtt.host,
+                    c.mqtt.port,
+                )
+        if c.gpio.outputs or c.gpio.inputs:
+            self.gpio = GpioSink(
+                c.gpio,
+                pin_factory=self._pin_factory,
+                on_test_button=self.test_fire,
+                on_change=self.hooks.pin_change,
+            )
+        if c.webhooks:
+            self.webhooks = WebhookSink(c.webhooks)
+        sinks, policies = self._sinks()
+        self.dispatcher = Dispatcher(sinks, policies=policies, on_done=self._action_done)
+        for room in c.rooms:
+            self._add_room(room)
+
+    def _add_room(self, room: RoomConfig) -> None:
+        assert self.http is not None
+        name = room.settings.name
+        base = self.config.mqtt.base_topic if self.config.mqtt else "livetrigger"
+        engine = Engine(room.rules, room=name, base_topic=base)
+        engine.paused = self.paused
+        scheduler = RoomScheduler(
+            room.settings,
+            self.config.tiktok,
+            http=self.http,
+            on_event=self._event_handler(name),
+            decoder=Decoder(),
+            quota=self._quota,
+            process_initial_data=room.process_initial_data,
+        )
+        scheduler.on_state(self._state_handler(name))
+        runtime = RoomRuntime(room, engine, scheduler)
+        self.rooms[name] = runtime
+        runtime.task = asyncio.get_running_loop().create_task(
+            self._run_room(runtime), name=f"room:{name}"
+        )
+
+    def _event_handler(self, room: str) -> Callable[[ev.Event], None]:
+        return lambda event: self._on_event(room, event)
+
+    def _state_handler(self, room: str) -> Callable[[str, str], None]:
+        return lambda state, detail: self._on_state(room, state, detail)
+
+    async def _run_room(self, runtime: RoomRuntime) -> None:
+        try:
+            await runtime.scheduler.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # one room's bug must not take the others down
+            log.exception("room %s stopped on an unexpected error", runtime.config.settings.name)
+
+    # -- the hot path -----------------------------------------------------------------------
+
+    def _on_event(self, room: str, event: ev.Event) -> None:
+        runtime = self.rooms.get(room)
+        if runtime is None:
+            return
+        runtime.events[event.kind] += 1
+        if self.hooks.event is not None:
+            self.hooks.event(room, event)
+        now = time.time()
+        firings = runtime.engine.firings(event, now)
+        self._submit(room, firings)
+        self._arm_queue_timer(runtime)
+        if event.kind == "stream_ended" and self.stop_when_ended:
+            asyncio.get_running_loop().call_later(0.5, self._stop.set)
+
+    def _submit(self, room: str, firings: list[Firing]) -> None:
+        assert self.dispatcher is not None
+        for firing in firings:
+            self.rule_fires[firing.rule_id] += 1
+            log.debug("room %s: rule %s fired", room, firing.rule_id)
+            if self.hooks.firing is not None:
+                self.hooks.firing(room, firing)
+            for request in firing.requests:
+                self.dispatcher.submit(request)
+
+    def _arm_queue_timer(self, runtime: RoomRuntime) -> None:
+        due = runtime.engine.next_due()
+        if due is None or runtime.timer is not None:
+            return
+        loop = asyncio.get_running_loop()
+
+        def release() -> None:
+            runtime.timer = None
+            self._submit(runtime.config.settings.name, runtime.engine.due(time.time()))
+            self._arm_queue_timer(runtime)
+
+        runtime.timer = loop.call_later(max(0.0, due - time.time()), release)
+
+    def _action_done(self, request: ActionRequest, outcome: Outcome, seconds: float) -> None:
+        if outcome == "ok" and request.event is not None and request.event.received_at:
+            self.latency.add(seconds)
+        if self.hooks.action_done is not None:
+            self.hooks.action_done(request, outcome, seconds)
+
+    def _on_state(self, room: str, state: str, detail: str) -> None:
+        text = {
+            "waiting": f"{room}: waiting for the stream to go live",
+            "connecting": f"{room}: connecting",
+            "connected": f"{room}: connected to room {detail.removeprefix('room ')}",
+            "reconnecting": f"{room}: reconnecting {detail}",
+            "blocked": f"{room}: blocked ({detail[:80]})",
+            "rate_limited": f"{room}: rate-limited ({detail})",
+        }.get(state)
+        if text:
+            self.notifier.status(text)
+
+    # -- controls (HA switch, kill switch, test button) -------------------------------------
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        for runtime in self.rooms.values():
+            runtime.engine.paused = paused
+        log.warning("triggers %s", "paused" if paused else "resumed")
+
+    def test_fire(self, rule_id: str, room: str | None = None) -> None:
+        for name, runtime in self.rooms.items():
+            if room is not None and name != room:
+                continue
+            firing = runtime.engine.test_fire(rule_id, time.time())
+            if firing is not None:
+                log.info("room %s: test-firing rule %s", name, rule_id)
+                self._submit(name, [firing])
+
+    async def _send_chat(self, room: str, text: str) -> None:
+        runtime = self.rooms.get(room)
+        if runtime is None:
+            raise ConfigError(f"no room {room!r}")
+        await runtime.scheduler.send_chat(text)
+
+    # -- reload -----------------------------------------------------------------------------
+
+    async def reload(self) -> bool:
+        """Load the config file again; swap rules and actions if it is valid."""
+        path = self.config.path
+        if path is None:
+            log.warning("reload: this daemon was not started from a file")
+            return False
+        try:
+            new = await asyncio.to_thread(load_config, path)
+        except ConfigError as exc:
+            log.error("reload: %s; keeping the running config", exc)
+            for problem in exc.problems:
+                log.error("  %s", problem)
+            return False
+        self._apply(new)
+        self.reloads += 1
+        log.info("reload: %s applied", path)
+        return True
+
+    def _apply(self, new: Config) -> None:
+        old = self.config
+        for section in ("tiktok", "mqtt"):
+            if getattr(old, section) != getattr(new, section):
+                log.warning("reload: %s settings changed; they apply after a restart", section)
+        self.config = dataclasses.replace(new, tiktok=old.tiktok, mqtt=old.mqtt)
+        if self.redactor is not None:
+            self.redactor.update(new.secrets)
+        if self.gpio is not None:
+            self.gpio.reconfigure(new.gpio)
+        elif new.gpio.outputs:
+            self.gpio = GpioSink(
+                new.gpio,
+                pin_factory=self._pin_factory,
+                on_test_button=self.test_fire,
+                on_change=self.hooks.pin_change,
+            )
+        if self.webhooks is not None:
+            self.webhooks.reconfigure(new.webhooks)
+        elif new.webhooks:
+            self.webhooks = WebhookSink(new.webhooks)
+        assert self.dispatcher is not None
+        sinks, policies = self._sinks()
+        self.dispatcher.set_sinks(sinks, policies)
+        wanted = {r.settings.name: r for r in new.rooms}
+        for name in list(self.rooms):
+            if name not in wanted:
+                runtime = self.rooms.pop(name)
+                if runtime.task is not None:
+                    runtime.task.cancel()
+                log.info("reload: room %s removed", name)
+        for name, room in wanted.items():
+            kept = self.rooms.get(name)
+            if kept is None:
+                self._add_room(room)
+                log.info("reload: room %s added", name)
+            else:
+                kept.engine.replace_rules(room.rules)  # counters of kept rules survive
+                kept.config = room
+
+    # -- status -----------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        rooms = {}
+        for name, r in self.rooms.items():
+            stats = r.scheduler.stats()
+            rooms[name] = {
+                "state": r.scheduler.state,
+                "room_id": r.scheduler.room_id,
+                "events": dict(r.events),
+                **stats,
+            }
+        return {
+            "daemon": {
+                "version": __version__,
+                "uptime": round(time.monotonic() - self.started, 1),
+                "paused": self.paused,
+                "reloads": self.reloads,
+            },
+            "rooms": rooms,
+            "rules": dict(self.rule_fires),
+            "actions": self.dispatcher.stats() if self.dispatcher else {},
+            "latency_ms": self.latency.snapshot(),
+        }
+
+    # -- running ----------------------------------------------------------------------------
+
+    def request_stop(self) -> None:
+        # outputs off first, before anything else can take time (the 200 ms promise)
+        if self.gpio is not None:
+            self.gpio.all_off()
+        self._stop.set()
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        installed: list[signal.Signals] = []
+        for sig, handler in (
+            (signal.SIGTERM, self.request_stop),
+            (signal.SIGINT, self.request_stop),
+            (signal.SIGHUP, lambda: loop.create_task(self.reload())),
+        ):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, handler)
+                installed.append(sig)
+        status: StatusServer | None = None
+        watchdog: asyncio.Task[None] | None = None
+        metrics_server: Any = None
+        try:
+            await self._start()
+            try:
+                status = StatusServer(self.status_path, self.snapshot)
+                await status.__aenter__()
+            except OSError as exc:
+                log.warning("status socket %s unavailable: %s", self.status_path, exc)
+                status = None
+            metrics_server = self._start_metrics()
+            interval = watchdog_interval()
+            if interval:
+                watchdog = loop.create_task(self._watchdog(interval))
+            self.notifier.ready(f"{len(self.rooms)} room(s); waiting for live")
+            log.info("livetrigger %s running: %d room(s)", __version__, len(self.rooms))
+            await self._stop.wait()
+        finally:
+            await self._shutdown(status, watchdog, metrics_server)
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+        return 0
+
+    def _start_metrics(self) -> Any:
+        m = self.config.daemon.metrics
+        if not m.enabled:
+            return None
+        from prometheus_client import start_http_server  # noqa: PLC0415
+
+        from livetrigger.metrics import registry_for  # noqa: PLC0415
+
+        server, _thread = start_http_server(
+            m.port, addr=m.host, registry=registry_for(self.snapshot)
+        )
+        log.info("metrics on http://%s:%d/metrics", m.host, m.port)
+        return server
+
+    async def _watchdog(self, interval: float) -> None:
+        # pinged from the event loop itself: a blocked loop stops the pings
+        while True:
+            self.notifier.watchdog()
+            await asyncio.sleep(interval)
+
+    async def _shutdown(
+        self, status: StatusServer | None, watchdog: asyncio.Task[None] | None, metrics_server: Any
+    ) -> None:
+        self.notifier.stopping("stopping")
+        if self.gpio is not None:
+            self.gpio.all_off()
+        for runtime in self.rooms.values():
+            if runtime.timer is not None:
+                runtime.timer.cancel()
+            if runtime.task is not None:
+                runtime.task.cancel()
+        await asyncio.gather(
+            *(r.task for r in self.rooms.values() if r.task), return_exceptions=True
+        )
+        if self.dispatcher is not None:
+            await self.dispatcher.aclose(self.config.daemon.shutdown_timeout)
+        if self.gpio is not None:
+            await self.gpio.aclose()
+        if self.mqtt is not None:
+            await self.mqtt.aclose()
+        if self.webhooks is not None:
+            await self.webhooks.aclose()
+        if self.http is not None:
+            await self.http.aclose()
+        if watchdog is not None:
+            watchdog.cancel()
+        if status is not None:
+            await status.aclose()
+        if metrics_server is not None:
+            metrics_server.shutdown()
+        log.info("stopped")

@@ -1,0 +1,296 @@
+"""``livetrigger demo``: the whole daemon against the built-in fake live room.
+
+Starts the fake room with a scripted show, a local webhook receiver, and (when the config's
+broker is not reachable) a private Mosquitto if one is installed; runs the example config
+against them with mock GPIO pins, and prints what happens: events, fired rules, actions with
+their outcome and latency, and a live line of pin states.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from livetrigger import events as ev
+from livetrigger.actions import ActionRequest, LogMessage
+from livetrigger.app import Daemon, Hooks
+from livetrigger.commands.check import print_problems
+from livetrigger.config import Config, load_config
+from livetrigger.describe import describe
+from livetrigger.dispatch import Outcome
+from livetrigger.errors import ConfigError
+from livetrigger.logs import setup_logging
+from livetrigger.rules.engine import Firing
+from livetrigger.settings import MqttSettings
+from livetrigger.simulator.demo_show import demo_show
+from livetrigger.simulator.server import FakeLiveRoom
+from livetrigger.simulator.webhook_receiver import ReceivedCall, WebhookReceiver
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.yaml"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("demo", help="watch the example rules fire on a built-in fake live room")
+    p.add_argument(
+        "-c", "--config", default=str(EXAMPLE), help="config to run (default: the example)"
+    )
+    p.add_argument(
+        "--speed", type=float, default=1.0, help="play the show faster (2 = twice as fast)"
+    )
+    p.add_argument("--loop", action="store_true", help="replay the show until interrupted")
+    p.add_argument("--no-color", action="store_true")
+    p.set_defaults(handler=run)
+
+
+class Console:
+    """The demo's output: one line per thing that happened."""
+
+    def __init__(self, out: IO[str], colour: bool) -> None:
+        self.out = out
+        self.colour = colour
+        self.t0 = time.monotonic()
+        self.pins: dict[str, float] = {}
+        self.outcomes: dict[str, int] = {"ok": 0, "failed": 0, "dropped": 0}
+
+    def _c(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
+
+    def line(self, text: str) -> None:
+        stamp = self._c("2", f"{time.monotonic() - self.t0:6.1f}s")
+        print(f"{stamp}  {text}", file=self.out, flush=True)
+
+    def event(self, room: str, e: ev.Event) -> None:
+        text = self._describe_event(room, e)
+        if text:
+            self.line(self._c("1", text))
+
+    @staticmethod
+    def _describe_event(room: str, e: ev.Event) -> str | None:
+        who = e.user.nickname or e.user.unique_id
+        if isinstance(e, ev.GiftEvent):
+            if e.streak in (ev.StreakState.START, ev.StreakState.PROGRESS):
+                return None  # the streak's end says it all
+            return f"🎁 {who} sent {e.repeat_count}× {e.gift_name} ({e.total_diamonds} 💎)"
+        if isinstance(e, ev.ChatEvent):
+            return f"💬 {who}: {e.text}"
+        if isinstance(e, ev.LikeEvent):
+            return f"❤️  {who} +{e.count} likes (total {e.total})"
+        if isinstance(e, ev.BattleEvent):
+            return f"⚔️  battle {e.action}"
+        if isinstance(e, ev.ConnectedEvent):
+            return f"🔌 connected to @{e.unique_id or room}"
+        if isinstance(e, ev.LiveStartedEvent):
+            return f"🔴 @{e.unique_id or room} is live"
+        simple = {
+            "join": f"👋 {who} joined",
+            "follow": f"➕ {who} followed",
+            "share": f"🔗 {who} shared",
+            "stream_ended": "🏁 stream ended",
+            "waiting": "⏳ waiting for the stream to go live",
+        }
+        return simple.get(e.kind)
+
+    def firing(self, room: str, f: Firing) -> None:
+        label = f" at {f.milestone}" if f.milestone is not None else ""
+        self.line(self._c("33", f"   ⚡ rule {f.rule_id} fired{label}"))
+
+    def action_done(self, request: ActionRequest, outcome: Outcome, seconds: float) -> None:
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+        if isinstance(request, LogMessage):
+            return  # the log sink printed it already
+        mark = {
+            "ok": self._c("32", "✓"),
+            "failed": self._c("31", "✗"),
+            "dropped": self._c("31", "∅"),
+        }[outcome]
+        self.line(f"      {mark} {describe(request)}  {self._c('2', f'{seconds * 1000:.1f} ms')}")
+
+    def log_line(self, request: ActionRequest, text: str) -> None:
+        self.line(f"      {self._c('32', '✓')} log: {text}")
+
+    def pin(self, name: str, value: float) -> None:
+        if self.pins.get(name) == value:
+            return
+        self.pins[name] = value
+        states = "  ".join(
+            f"{n} {self._c('42;30', ' ON ') if v > 0 else self._c('2', ' off')}"
+            for n, v in sorted(self.pins.items())
+        )
+        self.line(f"      🔌 pins: {states}")
+
+    def webhook(self, call: ReceivedCall) -> None:
+        sig = (
+            "signed ✓"
+            if call.signature_ok
+            else ("unsigned" if call.signature_ok is None else "BAD SIGNATURE")
+        )
+        self.line(self._c("36", f"      🌐 webhook receiver got {call.method} {call.path} ({sig})"))
+
+
+def _reachable(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+        return True
+    return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class PrivateBroker:
+    """A throwaway Mosquitto on a free loopback port, when one is installed."""
+
+    def __init__(self) -> None:
+        self.binary = shutil.which("mosquitto") or (
+            "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+        )
+        self.port = _free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.dir = tempfile.TemporaryDirectory(prefix="livetrigger-demo-")
+
+    def start(self) -> bool:
+        if self.binary is None:
+            return False
+        conf = Path(self.dir.name) / "mosquitto.conf"
+        conf.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        )
+        self.proc = subprocess.Popen(
+            [self.binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if _reachable("127.0.0.1", self.port):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(5)
+        self.dir.cleanup()
+
+
+async def _demo(args: argparse.Namespace, config: Config, console: Console) -> int:
+    broker: PrivateBroker | None = None
+    mqtt = config.mqtt
+    if mqtt is not None:
+        where = f"{mqtt.host}:{mqtt.port}"
+        if _reachable(mqtt.host, mqtt.port):
+            console.line(f"📡 MQTT: using the broker at {mqtt.host}:{mqtt.port}")
+        else:
+            broker = PrivateBroker()
+            if broker.start():
+                mqtt = dataclasses.replace(
+                    mqtt, host="127.0.0.1", port=broker.port, username=None, password=None
+                )
+                console.line(
+                    f"📡 MQTT: no broker at {where}; started a private one on :{broker.port}"
+                )
+            else:
+                console.line(
+                    "📡 MQTT: no broker reachable and mosquitto is not installed; "
+                    "MQTT actions will wait in their queue (see docs/actions.md)"
+                )
+                broker = None
+    try:
+        async with FakeLiveRoom() as room, WebhookReceiver(on_call=console.webhook) as receiver:
+            receiver.secret = next((w.secret for w in config.webhooks if w.secret), None)
+            webhooks = tuple(
+                dataclasses.replace(w, url=receiver.url + "/hook") for w in config.webhooks
+            )
+            tiktok = room.tiktok_settings(
+                live_check_interval=0.5, stall_timeout=10.0, heartbeat_interval=5.0
+            )
+            demo_config = dataclasses.replace(
+                config,
+                tiktok=tiktok,
+                mqtt=mqtt if isinstance(mqtt, MqttSettings) else None,
+                gpio=dataclasses.replace(config.gpio, pin_factory="mock", inputs=()),
+                webhooks=webhooks,
+                rooms=tuple(
+                    dataclasses.replace(
+                        r, settings=dataclasses.replace(r.settings, room_id=room.room_id)
+                    )
+                    for r in config.rooms[:1]
+                ),
+            )
+            console.line(
+                f"🎬 fake live room @{room.unique_id} on {room.base_url}; "
+                f"webhook receiver on {receiver.url}"
+            )
+            hooks = Hooks(
+                event=console.event,
+                firing=console.firing,
+                action_done=console.action_done,
+                pin_change=console.pin,
+                log_line=console.log_line,
+            )
+            status = Path(tempfile.gettempdir()) / f"livetrigger-demo-{os.getpid()}.sock"
+            daemon = Daemon(
+                demo_config, hooks=hooks, status_path=status, stop_when_ended=not args.loop
+            )
+            run = asyncio.create_task(daemon.run())
+            try:
+                while True:
+                    await room.wait_for_client(30)
+                    await room.play(
+                        demo_show(start_msg_id=room.next_msg_id() + 1), speed=args.speed
+                    )
+                    if not args.loop:
+                        break
+                    await asyncio.sleep(2 / args.speed)
+                    room.go_live()
+                await asyncio.wait_for(asyncio.shield(run), 15)
+            finally:
+                daemon.request_stop()
+                await run
+            fired = sum(daemon.rule_fires.values())
+            lat = daemon.latency.snapshot()
+            console.line(
+                f"✅ done: {fired} rule firings, actions {console.outcomes['ok']} ok / "
+                f"{console.outcomes['failed']} failed / {console.outcomes['dropped']} dropped; "
+                f"latency p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms; "
+                f"{len(receiver.calls)} webhook calls received"
+            )
+            return 0
+    finally:
+        if broker is not None:
+            broker.stop()
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(
+            args.config,
+            env={**os.environ, "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET", "demo-secret")},
+        )
+    except ConfigError as exc:
+        print_problems(exc)
+        return 1
+    colour = sys.stdout.isatty() and not args.no_color and not os.environ.get("NO_COLOR")
+    setup_logging("warning", "text", secrets=config.secrets)
+    logging.getLogger("livetrigger.actions").setLevel(logging.WARNING)
+    console = Console(sys.stdout, colour)
+    console.line("livetrigger demo: the example config against a fake live room (Ctrl-C to stop)")
+    try:
+        return asyncio.run(_demo(args, config, console))
+    except KeyboardInterrupt:
+        return 130

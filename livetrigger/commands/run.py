@@ -1,0 +1,46 @@
+"""``livetrigger run -c CONFIG``: the daemon."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from livetrigger.app import Daemon
+from livetrigger.commands.check import DEFAULT_CONFIG, print_problems
+from livetrigger.config import ConfigFileError, load_config
+from livetrigger.errors import ConfigError
+from livetrigger.logs import setup_logging
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("run", help="run the daemon")
+    p.add_argument(
+        "-c", "--config", default=DEFAULT_CONFIG, help="config file (default %(default)s)"
+    )
+    p.add_argument(
+        "--log-format", choices=("auto", "text", "json"), help="override daemon.log_format"
+    )
+    p.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        help="override daemon.log_level",
+    )
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigFileError as exc:
+        print_problems(exc)
+        return 2
+    except ConfigError as exc:
+        print_problems(exc)
+        return 1
+    redactor = setup_logging(
+        args.log_level or config.daemon.log_level,
+        args.log_format or config.daemon.log_format,
+        secrets=config.secrets,
+    )
+    return asyncio.run(Daemon(config, redactor=redactor).run())
