@@ -359,6 +359,7 @@ class Daemon:
             "rooms": rooms,
             "rules": dict(self.rule_fires),
             "actions": self.dispatcher.stats() if self.dispatcher else {},
+            "gpio": self.gpio.states() if self.gpio else {},
             "latency_ms": self.latency.snapshot(),
         }
 

@@ -1,0 +1,36 @@
+"""The real daemon in a subprocess, on MockFactory pins, with every pin change appended to a
+file the test reads: ``python -m tests.support.daemon_main CONFIG PINLOG``."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+from livetrigger.app import Daemon, Hooks
+from livetrigger.config import load_config
+from livetrigger.logs import setup_logging
+
+
+def main() -> int:
+    config = load_config(sys.argv[1])
+    pin_log = Path(sys.argv[2]).open("a", buffering=1)  # noqa: SIM115 - lives as long as the process
+
+    def pin_change(name: str, value: float) -> None:
+        pin_log.write(f"{time.time():.6f} {name} {value:g}\n")
+
+    redactor = setup_logging("debug", "text", secrets=config.secrets)
+    daemon = Daemon(
+        config,
+        pin_factory=MockFactory(pin_class=MockPWMPin),
+        hooks=Hooks(pin_change=pin_change),
+        redactor=redactor,
+    )
+    return asyncio.run(daemon.run())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
