@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
+import os
 import signal
 import time
 from collections import Counter
@@ -32,6 +34,8 @@ from livetrigger.actions import ActionRequest
 from livetrigger.config import Config, RoomConfig, load_config
 from livetrigger.dispatch import Dispatcher, Outcome, QueuePolicy, Sink
 from livetrigger.errors import ConfigError
+from livetrigger.homeassistant.bridge import HomeAssistantBridge
+from livetrigger.homeassistant.discovery import RoomEntities
 from livetrigger.latency import LatencyStats
 from livetrigger.logs import SecretRedactor
 from livetrigger.rules.engine import Engine, Firing
@@ -108,6 +112,7 @@ class Daemon:
         self.gpio: GpioSink | None = None
         self.webhooks: WebhookSink | None = None
         self.dispatcher: Dispatcher | None = None
+        self.homeassistant: HomeAssistantBridge | None = None
 
     # -- building ---------------------------------------------------------------------------
 
@@ -160,6 +165,34 @@ class Daemon:
         self.dispatcher = Dispatcher(sinks, policies=policies, on_done=self._action_done)
         for room in c.rooms:
             self._add_room(room)
+        if self.mqtt is not None and c.mqtt is not None and c.homeassistant.discovery:
+            self.homeassistant = HomeAssistantBridge(
+                c.homeassistant,
+                mqtt=self.mqtt,
+                base_topic=c.mqtt.base_topic,
+                availability_topic=self.mqtt.availability_topic,
+                rooms=self._room_entities(c),
+                on_pause=self.set_room_paused,
+                on_test_fire=lambda room, rule: self.test_fire(rule, room),
+                on_reconnect=self.reconnect_room,
+                state_file=self._state_dir() / "paused.json",
+            )
+            self.homeassistant.start()
+
+    @staticmethod
+    def _room_entities(c: Config) -> list[RoomEntities]:
+        return [
+            RoomEntities(r.settings.name, r.settings.unique_id, [rule.id for rule in r.rules])
+            for r in c.rooms
+        ]
+
+    def _state_dir(self) -> Path:
+        configured = (
+            self.config.daemon.state_dir or os.environ.get("STATE_DIRECTORY", "").split(":")[0]
+        )
+        if configured:
+            return Path(configured)
+        return Path.home() / ".local" / "state" / "livetrigger"
 
     def _add_room(self, room: RoomConfig) -> None:
         assert self.http is not None
@@ -209,6 +242,9 @@ class Daemon:
         now = time.time()
         firings = runtime.engine.firings(event, now)
         self._submit(room, firings)
+        if self.homeassistant is not None:
+            self.homeassistant.on_event(room, event)
+        self._stream_event(room, event)
         self._arm_queue_timer(runtime)
         if event.kind == "stream_ended" and self.stop_when_ended:
             asyncio.get_running_loop().call_later(0.5, self._stop.set)
@@ -220,8 +256,21 @@ class Daemon:
             log.debug("room %s: rule %s fired", room, firing.rule_id)
             if self.hooks.firing is not None:
                 self.hooks.firing(room, firing)
+            if self.homeassistant is not None:
+                self.homeassistant.on_rule_fired(room, firing.rule_id, firing.event)
             for request in firing.requests:
                 self.dispatcher.submit(request)
+
+    def _stream_event(self, room: str, event: ev.Event) -> None:
+        """The optional event stream: every event as JSON for Node-RED and friends."""
+        mqtt, c = self.mqtt, self.config.mqtt
+        if mqtt is None or c is None or not c.event_stream.enabled:
+            return
+        kinds = c.event_stream.kinds
+        if kinds and event.kind not in kinds:
+            return
+        payload = json.dumps(ev.event_to_dict(event), ensure_ascii=False, default=str)
+        mqtt.publish(f"{c.base_topic}/{room}/events/{event.kind}", payload, qos=c.event_stream.qos)
 
     def _arm_queue_timer(self, runtime: RoomRuntime) -> None:
         due = runtime.engine.next_due()
@@ -253,6 +302,10 @@ class Daemon:
         }.get(state)
         if text:
             self.notifier.status(text)
+        runtime = self.rooms.get(room)
+        if self.homeassistant is not None and runtime is not None:
+            left = runtime.scheduler.stats()["sign_requests_left_today"]
+            self.homeassistant.set_connection(room, state, left)
 
     # -- controls (HA switch, kill switch, test button) -------------------------------------
 
@@ -261,6 +314,17 @@ class Daemon:
         for runtime in self.rooms.values():
             runtime.engine.paused = paused
         log.warning("triggers %s", "paused" if paused else "resumed")
+
+    def set_room_paused(self, room: str, paused: bool) -> None:
+        runtime = self.rooms.get(room)
+        if runtime is not None:
+            runtime.engine.paused = paused or self.paused
+            log.warning("room %s: triggers %s", room, "paused" if paused else "resumed")
+
+    def reconnect_room(self, room: str) -> None:
+        runtime = self.rooms.get(room)
+        if runtime is not None:
+            runtime.scheduler.reconnect_now()
 
     def test_fire(self, rule_id: str, room: str | None = None) -> None:
         for name, runtime in self.rooms.items():
@@ -336,6 +400,8 @@ class Daemon:
             else:
                 kept.engine.replace_rules(room.rules)  # counters of kept rules survive
                 kept.config = room
+        if self.homeassistant is not None:
+            self.homeassistant.set_rooms(self._room_entities(new))
 
     # -- status -----------------------------------------------------------------------------
 
@@ -385,6 +451,7 @@ class Daemon:
         status: StatusServer | None = None
         watchdog: asyncio.Task[None] | None = None
         metrics_server: Any = None
+        flusher: asyncio.Task[None] | None = None
         try:
             await self._start()
             try:
@@ -397,10 +464,13 @@ class Daemon:
             interval = watchdog_interval()
             if interval:
                 watchdog = loop.create_task(self._watchdog(interval))
+            flusher = loop.create_task(self._flush_states())
             self.notifier.ready(f"{len(self.rooms)} room(s); waiting for live")
             log.info("livetrigger %s running: %d room(s)", __version__, len(self.rooms))
             await self._stop.wait()
         finally:
+            if flusher is not None:
+                flusher.cancel()
             await self._shutdown(status, watchdog, metrics_server)
             for sig in installed:
                 loop.remove_signal_handler(sig)
@@ -419,6 +489,13 @@ class Daemon:
         )
         log.info("metrics on http://%s:%d/metrics", m.host, m.port)
         return server
+
+    async def _flush_states(self) -> None:
+        # rate-limited Home Assistant states (viewer counts) go out from here
+        while True:
+            await asyncio.sleep(1.0)
+            if self.homeassistant is not None:
+                self.homeassistant.flush(time.monotonic())
 
     async def _watchdog(self, interval: float) -> None:
         # pinged from the event loop itself: a blocked loop stops the pings

@@ -1,0 +1,235 @@
+"""The Home Assistant bridge: publishes discovery and state over the shared MQTT client and
+carries out the few commands Home Assistant may send.
+
+Commands arrive on ``<base>/<room>/cmd/...``: ``pause`` (ON/OFF), ``reconnect`` (PRESS),
+``test/<rule>`` (PRESS). Anything else — an unknown room or rule, a bad payload — is logged and
+ignored: no command can do anything the config does not define. The pause state is saved to a
+file so it survives restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from livetrigger import events as ev
+from livetrigger.homeassistant.discovery import RoomEntities, Topics, discovery, removals
+from livetrigger.homeassistant.state import RoomState
+from livetrigger.settings import HomeAssistantSettings
+from livetrigger.topics import topic_safe
+
+log = logging.getLogger(__name__)
+
+
+class MqttPort(Protocol):
+    def publish(
+        self, topic: str, payload: bytes | str, qos: int = 0, retain: bool = False
+    ) -> bool: ...
+
+    def subscribe(self, topic_filter: str, handler: Callable[[str, bytes], None]) -> None: ...
+
+    def on_connect(self, callback: Callable[[], None]) -> None: ...
+
+
+def _json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)
+
+
+class HomeAssistantBridge:
+    def __init__(
+        self,
+        settings: HomeAssistantSettings,
+        *,
+        mqtt: MqttPort,
+        base_topic: str,
+        availability_topic: str,
+        rooms: Sequence[RoomEntities],
+        on_pause: Callable[[str, bool], None],
+        on_test_fire: Callable[[str, str], None],
+        on_reconnect: Callable[[str], None],
+        state_file: Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.mqtt = mqtt
+        self.base = base_topic
+        self.availability_topic = availability_topic
+        self.on_pause = on_pause
+        self.on_test_fire = on_test_fire
+        self.on_reconnect = on_reconnect
+        self.state_file = state_file
+        self.clock = clock
+        self.rooms: dict[str, RoomEntities] = {}
+        self.states: dict[str, RoomState] = {}
+        self.paused: dict[str, bool] = self._load_paused()
+        self._announced: list[str] = []
+        self.ignored_commands = 0
+        self.set_rooms(rooms, announce=False)
+
+    # -- set-up -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        prefix = self.settings.prefix
+        self.mqtt.subscribe(f"{prefix}/status", self._birth)
+        self.mqtt.subscribe(f"{self.base}/+/cmd/#", self._command)
+        for room, paused in self.paused.items():
+            if paused and room in self.rooms:
+                self.on_pause(room, True)
+        self.mqtt.on_connect(self.announce)
+
+    def set_rooms(self, rooms: Sequence[RoomEntities], *, announce: bool = True) -> None:
+        """(Re)define the rooms and rules shown; on reload, entities of removed rules and rooms
+        are deleted from Home Assistant (empty retained config)."""
+        self.rooms = {topic_safe(r.room): r for r in rooms}
+        for key in self.rooms:
+            self.states.setdefault(key, RoomState(self.settings.state_interval))
+        for key in list(self.states):
+            if key not in self.rooms:
+                del self.states[key]
+        if announce:
+            old = list(self._announced)
+            self.announce()
+            for topic in removals(old, self._announced):
+                self.mqtt.publish(topic, b"", qos=1, retain=True)
+
+    def announce(self) -> None:
+        """Publish every discovery document (retained) and the current states."""
+        if not self.settings.discovery:
+            return
+        topics: list[str] = []
+        for key, room in self.rooms.items():
+            for topic, payload in discovery(
+                room,
+                prefix=self.settings.prefix,
+                base=self.base,
+                availability_topic=self.availability_topic,
+            ):
+                self.mqtt.publish(topic, _json(payload), qos=1, retain=True)
+                topics.append(topic)
+            t = Topics(self.base, key)
+            self.mqtt.publish(
+                t.paused_state, "ON" if self.paused.get(key) else "OFF", qos=1, retain=True
+            )
+            self._publish_state(key, self.states[key].document())
+        self._announced = topics
+
+    # -- inbound ----------------------------------------------------------------------------
+
+    def _birth(self, topic: str, payload: bytes) -> None:
+        if payload.strip() == b"online":
+            log.info("home assistant: back online; announcing again")
+            self.announce()
+
+    def _command(self, topic: str, payload: bytes) -> None:
+        parts = topic.split("/")
+        base_len = len(self.base.split("/"))
+        rest = parts[base_len:]  # room, "cmd", what...
+        text = payload.decode("utf-8", "replace").strip().upper()
+        if len(rest) < 3 or rest[1] != "cmd" or rest[0] not in self.rooms:
+            return self._ignore(topic, "unknown room or command")
+        key, what = rest[0], rest[2:]
+        room = self.rooms[key].room
+        if what == ["pause"]:
+            if text not in ("ON", "OFF"):
+                return self._ignore(topic, "payload must be ON or OFF")
+            self.set_paused(key, text == "ON")
+        elif what == ["reconnect"]:
+            if text != "PRESS":
+                return self._ignore(topic, "payload must be PRESS")
+            self.on_reconnect(room)
+        elif len(what) == 2 and what[0] == "test":
+            rule = next((r for r in self.rooms[key].rule_ids if topic_safe(r) == what[1]), None)
+            if rule is None or text != "PRESS":
+                return self._ignore(topic, "unknown rule or payload")
+            log.info("home assistant: test-fire %s in %s", rule, room)
+            self.on_test_fire(room, rule)
+        else:
+            return self._ignore(topic, "unknown command")
+        return None
+
+    def _ignore(self, topic: str, why: str) -> None:
+        self.ignored_commands += 1
+        log.warning("home assistant: ignored command on %s: %s", topic[:200], why)
+
+    def set_paused(self, key: str, paused: bool) -> None:
+        self.paused[key] = paused
+        self._save_paused()
+        self.on_pause(self.rooms[key].room, paused)
+        t = Topics(self.base, key)
+        self.mqtt.publish(t.paused_state, "ON" if paused else "OFF", qos=1, retain=True)
+
+    # -- outbound ---------------------------------------------------------------------------
+
+    def on_event(self, room: str, event: ev.Event) -> None:
+        key = topic_safe(room)
+        state = self.states.get(key)
+        if state is None:
+            return
+        for event_type, attrs in state.apply(event):
+            self.mqtt.publish(
+                Topics(self.base, key).event, _json({"event_type": event_type, **attrs}), qos=1
+            )
+        self.flush(self.clock())
+
+    def on_rule_fired(self, room: str, rule_id: str, event: ev.Event) -> None:
+        key = topic_safe(room)
+        if key not in self.rooms:
+            return
+        payload = {
+            "rule": rule_id,
+            "kind": event.kind,
+            "user": event.user.unique_id,
+            "nickname": event.user.nickname,
+        }
+        self.mqtt.publish(Topics(self.base, key).rule_fired(rule_id), _json(payload), qos=1)
+
+    def set_connection(self, room: str, state: str, sign_left: int) -> None:
+        key = topic_safe(room)
+        if key in self.states:
+            self.states[key].set_connection(state, sign_left)
+            self.flush(self.clock())
+
+    def flush(self, now: float) -> None:
+        """Publish the states that are due (call it now and then for rate-limited ones)."""
+        for key, state in self.states.items():
+            doc = state.due(now)
+            if doc is not None:
+                self._publish_state(key, doc)
+
+    def _publish_state(self, key: str, doc: dict[str, Any]) -> None:
+        t = Topics(self.base, key)
+        state = self.states[key]
+        self.mqtt.publish(t.state, _json(doc), qos=1, retain=True)
+        self.mqtt.publish(t.last_gift, _json(state.last_gift_attrs), qos=1, retain=True)
+        self.mqtt.publish(t.last_chat, _json(state.last_chat_attrs), qos=1, retain=True)
+
+    # -- the pause file ---------------------------------------------------------------------
+
+    def _load_paused(self) -> dict[str, bool]:
+        if self.state_file is None:
+            return {}
+        try:
+            data = json.loads(self.state_file.read_text())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.warning("home assistant: cannot read %s (%s); nothing paused", self.state_file, exc)
+            return {}
+        return {str(k): bool(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def _save_paused(self) -> None:
+        if self.state_file is None:
+            return
+        try:
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.state_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.paused))
+            tmp.replace(self.state_file)
+        except OSError as exc:
+            log.warning(
+                "home assistant: cannot save the pause state to %s: %s", self.state_file, exc
+            )

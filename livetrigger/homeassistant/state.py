@@ -1,0 +1,128 @@
+"""What Home Assistant shows about a room, accumulated from events (pure; time passed in).
+
+State goes out as one JSON document per room; each sensor reads its value with a template.
+Viewer and like counts change many times a second in a busy room, so they only mark the state
+dirty and go out at most once per ``interval``; a change people act on (live, a gift, a follow,
+the connection) goes out at once and carries the latest counts with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from livetrigger import events as ev
+
+MAX_CHAT = 255  # Home Assistant states are capped at 255 characters
+
+
+def _clip(text: str, n: int = MAX_CHAT) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+class RoomState:
+    def __init__(self, interval: float = 5.0, like_step: int = 1000) -> None:
+        self.interval = interval
+        self.like_step = like_step
+        self.live = False
+        self.viewers = 0
+        self.likes = 0
+        self.diamonds = 0
+        self.follows = 0
+        self.connection = "waiting"
+        self.sign_left = 0
+        self.last_gift = ""
+        self.last_gift_attrs: dict[str, Any] = {}
+        self.last_chat = ""
+        self.last_chat_attrs: dict[str, Any] = {}
+        self._urgent = False
+        self._dirty = False
+        self._last_sent = float("-inf")
+
+    def _user(self, u: ev.User) -> dict[str, Any]:
+        return {"user": u.unique_id, "nickname": u.nickname}
+
+    def apply(self, event: ev.Event) -> list[tuple[str, dict[str, Any]]]:
+        """Update from one event; returns the HA event-entity messages it causes
+        (event type, attributes)."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        if event.is_history:
+            return out
+        if isinstance(event, ev.LiveStartedEvent):
+            self.live = True
+            self.diamonds = self.follows = self.likes = 0
+            self._urgent = True
+        elif isinstance(event, ev.StreamEndedEvent):
+            self.live = False
+            self._urgent = True
+            out.append(("stream_ended", {"reason": str(event.reason.value)}))
+        elif isinstance(event, ev.ViewerCountEvent):
+            self.viewers = event.viewers
+            self._dirty = True
+        elif isinstance(event, ev.LikeEvent):
+            before = self.likes
+            self.likes = max(self.likes, event.total)
+            self._dirty = True
+            if self.likes // self.like_step > before // self.like_step:
+                out.append(
+                    ("like_milestone", {"likes": self.likes // self.like_step * self.like_step})
+                )
+        elif isinstance(event, ev.GiftEvent):
+            if event.is_final:
+                self.diamonds += event.total_diamonds
+                self.last_gift = _clip(event.gift_name, 100)
+                self.last_gift_attrs = {
+                    **self._user(event.user),
+                    "count": event.repeat_count,
+                    "diamonds": event.total_diamonds,
+                }
+                self._urgent = True
+                out.append(("gift", {**self.last_gift_attrs, "gift": event.gift_name}))
+        elif isinstance(event, ev.FollowEvent):
+            self.follows += 1
+            self._urgent = True
+            out.append(("follow", self._user(event.user)))
+        elif isinstance(event, ev.ShareEvent):
+            out.append(("share", self._user(event.user)))
+        elif isinstance(event, ev.SubscribeEvent):
+            out.append(("subscribe", {**self._user(event.user), "months": event.sub_month}))
+        elif isinstance(event, ev.ChatEvent):
+            self.last_chat = _clip(event.text)
+            self.last_chat_attrs = self._user(event.user)
+            self._dirty = True
+            if event.text.startswith("!"):
+                out.append(
+                    ("chat_command", {**self._user(event.user), "command": _clip(event.text)})
+                )
+        return out
+
+    def set_connection(self, state: str, sign_left: int) -> None:
+        if state != self.connection:
+            self._urgent = True
+        self.connection = state
+        self.sign_left = sign_left
+        if state == "connected":
+            self.live = True
+
+    def due(self, now: float) -> dict[str, Any] | None:
+        """The state document to publish now, or None (nothing new, or too soon)."""
+        if not (self._urgent or (self._dirty and now - self._last_sent >= self.interval)):
+            return None
+        self._urgent = self._dirty = False
+        self._last_sent = now
+        return self.document()
+
+    def next_due(self) -> float | None:
+        return self._last_sent + self.interval if self._dirty else None
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "live": "ON" if self.live else "OFF",
+            "viewers": self.viewers,
+            "likes": self.likes,
+            "diamonds": self.diamonds,
+            "follows": self.follows,
+            "connection": self.connection,
+            "sign_left": self.sign_left,
+            "last_gift": self.last_gift,
+            "last_chat": self.last_chat,
+        }

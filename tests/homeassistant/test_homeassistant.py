@@ -1,0 +1,265 @@
+"""Home Assistant discovery, state and commands against a real Mosquitto, with the daemon
+running in-process against the fake room."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+from livetrigger import events as ev
+from livetrigger.app import Daemon
+from livetrigger.config import load_config_text
+from livetrigger.homeassistant.discovery import RoomEntities, discovery
+from livetrigger.simulator.server import FakeLiveRoom
+from tests.support.listener import Listener, Received
+from tests.support.mosquitto import MosquittoBroker
+
+PREFIX = "homeassistant"
+REQUIRED = {
+    "binary_sensor": {"state_topic"},
+    "sensor": {"state_topic"},
+    "switch": {"command_topic"},
+    "button": {"command_topic"},
+    "event": {"state_topic", "event_types"},
+    "device_automation": {"automation_type", "type", "subtype", "topic"},
+}
+
+RULES = """\
+      - id: big_gift
+        on: gift
+        when: {total_diamonds: {gte: 100}}
+        do: [{mqtt: {topic: "{{ base }}/{{ room }}/big", payload: "{{ total_diamonds }}"}}]
+      - id: hello-chat
+        on: chat
+        do: [{mqtt: {topic: "{{ base }}/{{ room }}/chat", payload: "{{ text }}"}}]
+"""
+
+
+def config_for(room: FakeLiveRoom, port: int, state_dir: Path, rules: str = RULES):  # type: ignore[no-untyped-def]
+    text = f"""\
+tiktok: {{web_url: "{room.base_url}", webcast_url: "{room.base_url}", sign_url: "{room.base_url}",
+         live_check_interval: 200ms, reconnect_initial: 100ms}}
+mqtt: {{host: 127.0.0.1, port: {port}, client_id: lt-ha}}
+homeassistant: {{discovery: true, state_interval: 1s}}
+daemon: {{state_dir: "{state_dir}", status_socket: "{state_dir}/s.sock"}}
+rooms:
+  - username: "@{room.unique_id}"
+    rules:
+{rules}"""
+    return load_config_text(text)
+
+
+@asynccontextmanager
+async def running(config, tmp_path: Path) -> AsyncIterator[Daemon]:  # type: ignore[no-untyped-def]
+    daemon = Daemon(config, pin_factory=MockFactory(pin_class=MockPWMPin))
+    task = asyncio.create_task(daemon.run())
+    try:
+        yield daemon
+    finally:
+        daemon.request_stop()
+        await task
+
+
+def configs(listener: Listener) -> dict[str, Received]:
+    return {
+        m.topic: m
+        for m in listener.messages
+        if m.topic.startswith(PREFIX + "/") and m.topic.endswith("/config")
+    }
+
+
+async def settle(listener: Listener, predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def test_discovery_documents_are_well_formed_for_every_kind() -> None:
+    docs = discovery(
+        RoomEntities("demo", "demo", ["big_gift", "Hello-Chat"]),
+        prefix=PREFIX,
+        base="livetrigger",
+        availability_topic="livetrigger/status",
+    )
+    seen_ids: set[str] = set()
+    kinds = set()
+    for topic, payload in docs:
+        component = topic.split("/")[1]
+        kinds.add(component)
+        assert REQUIRED[component] <= payload.keys(), (topic, payload)
+        assert payload["device"]["identifiers"] == ["livetrigger_demo"]
+        assert payload["origin"]["name"] == "livetrigger"
+        if component == "device_automation":
+            assert payload["type"] == "rule_fired"
+            continue
+        assert payload["availability_topic"] == "livetrigger/status"
+        assert payload["unique_id"] not in seen_ids
+        seen_ids.add(payload["unique_id"])
+        assert payload["default_entity_id"].startswith(component + ".")
+        assert payload["object_id"] == payload["default_entity_id"].split(".", 1)[1]
+        assert all(c.islower() or c.isdigit() or c in "_/-" for c in topic.removeprefix(PREFIX))
+    assert kinds == set(REQUIRED)
+    subtypes = [p["subtype"] for t, p in docs if "device_automation" in t]
+    assert subtypes == ["big_gift", "Hello-Chat"]
+
+
+async def test_discovery_retained_birth_reannounces_and_hostile_content_stays_data(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    async with FakeLiveRoom() as room:
+        config = config_for(room, mosquitto.port, tmp_path)
+        async with running(config, tmp_path):
+            await room.wait_for_client()
+            late = Listener(mosquitto.port, "#")  # subscribes after: sees only retained ones
+            await settle(late, lambda: len(configs(late)) >= 16)
+            assert all(m.retain for m in configs(late).values())
+            before = len(late.messages)
+            client_pub = late.client
+            client_pub.publish(f"{PREFIX}/status", "online")
+            await settle(
+                late, lambda: len(configs(late)) >= 16 and len(late.messages) >= before + 16
+            )
+            hostile = 'Eve "}{" {{ 7*7 }}\n/#+\x00' + "x" * 500
+            await room.send(
+                ev.ChatEvent(
+                    msg_id=room.next_msg_id(),
+                    text=f"!hi {hostile}",
+                    user=ev.User(id=6, unique_id="eve", nickname=hostile),
+                ),
+                ev.GiftEvent(
+                    msg_id=room.next_msg_id(),
+                    gift_id=1,
+                    gift_name=hostile,
+                    diamonds=200,
+                    repeat_count=1,
+                    total_diamonds=200,
+                    user=ev.User(id=6, nickname=hostile),
+                ),
+            )
+            state_topic = "livetrigger/demo_streamer/state"
+            await settle(
+                late,
+                lambda: any(
+                    m.topic == state_topic
+                    and b"last_gift" in m.payload
+                    and json.loads(m.payload)["diamonds"] == 200
+                    for m in late.messages
+                ),
+            )
+            for m in late.messages:
+                assert "#" not in m.topic and "+" not in m.topic and "\x00" not in m.topic
+                if m.topic.startswith("livetrigger/demo_streamer/") and m.payload[:1] in (
+                    b"{",
+                    b"[",
+                ):
+                    json.loads(m.payload)  # every document stays valid JSON
+            state = json.loads([m for m in late.messages if m.topic == state_topic][-1].payload)
+            assert state["last_gift"].startswith('Eve "}{" {{ 7*7 }}')
+            assert len(state["last_chat"]) <= 255
+            events = [
+                json.loads(m.payload)
+                for m in late.messages
+                if m.topic == "livetrigger/demo_streamer/event"
+            ]
+            assert {e["event_type"] for e in events} >= {"gift", "chat_command"}
+            late.close()
+
+
+async def test_pause_switch_stops_actions_and_survives_restart(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    listener = Listener(mosquitto.port, "livetrigger/#")
+    async with FakeLiveRoom() as room:
+        config = config_for(room, mosquitto.port, tmp_path)
+        async with running(config, tmp_path):
+            await room.wait_for_client()
+            listener.client.publish("livetrigger/demo_streamer/cmd/pause", "ON")
+            await settle(
+                listener,
+                lambda: any(
+                    m.topic == "livetrigger/demo_streamer/paused" and m.payload == b"ON"
+                    for m in listener.messages
+                ),
+            )
+            await room.send(ev.ChatEvent(msg_id=room.next_msg_id(), text="while paused"))
+            await asyncio.sleep(0.5)
+            assert not [m for m in listener.messages if m.topic.endswith("/chat")]
+        assert json.loads((tmp_path / "paused.json").read_text()) == {"demo_streamer": True}
+        async with running(config, tmp_path):  # a restart: still paused
+            await room.wait_for_client()
+            await asyncio.sleep(0.3)
+            await room.send(ev.ChatEvent(msg_id=room.next_msg_id(), text="still paused"))
+            await asyncio.sleep(0.5)
+            assert not [m for m in listener.messages if m.topic.endswith("/chat")]
+            listener.client.publish("livetrigger/demo_streamer/cmd/pause", "OFF")
+            await asyncio.sleep(0.3)
+            await room.send(ev.ChatEvent(msg_id=room.next_msg_id(), text="resumed"))
+            await settle(
+                listener,
+                lambda: (
+                    [m.payload for m in listener.messages if m.topic.endswith("/chat")]
+                    == [b"resumed"]
+                ),
+            )
+    listener.close()
+
+
+async def test_test_button_fires_exactly_that_rule_and_bad_commands_are_ignored(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    listener = Listener(mosquitto.port, "livetrigger/#")
+    async with FakeLiveRoom() as room:
+        config = config_for(room, mosquitto.port, tmp_path)
+        async with running(config, tmp_path) as daemon:
+            await room.wait_for_client()
+            await asyncio.sleep(0.3)
+            pub = listener.client.publish
+            pub("livetrigger/demo_streamer/cmd/test/nope", "PRESS")
+            pub("livetrigger/demo_streamer/cmd/test/big_gift", "rm -rf /")
+            pub("livetrigger/other_room/cmd/test/big_gift", "PRESS")
+            pub("livetrigger/demo_streamer/cmd/shell", "PRESS")
+            pub("livetrigger/demo_streamer/cmd/test/big_gift", "PRESS")
+            await settle(listener, lambda: any(m.topic.endswith("/big") for m in listener.messages))
+            await asyncio.sleep(0.3)
+            assert [
+                m.topic
+                for m in listener.messages
+                if m.topic in ("livetrigger/demo_streamer/big", "livetrigger/demo_streamer/chat")
+            ] == ["livetrigger/demo_streamer/big"]
+            fired = [m for m in listener.messages if "/rule_fired/" in m.topic]
+            assert [m.topic for m in fired] == ["livetrigger/demo_streamer/rule_fired/big_gift"]
+            assert daemon.homeassistant is not None and daemon.homeassistant.ignored_commands == 4
+    listener.close()
+
+
+async def test_reload_that_removes_a_rule_clears_its_entities(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    listener = Listener(mosquitto.port, f"{PREFIX}/#")
+    async with FakeLiveRoom() as room:
+        config = config_for(room, mosquitto.port, tmp_path)
+        async with running(config, tmp_path) as daemon:
+            await room.wait_for_client()
+            await settle(listener, lambda: len(configs(listener)) >= 16)
+            smaller = config_for(
+                room,
+                mosquitto.port,
+                tmp_path,
+                rules=RULES.split("      - id: hello-chat", maxsplit=1)[0],
+            )
+            daemon._apply(smaller)
+            gone = {
+                f"{PREFIX}/device_automation/livetrigger_demo_streamer/rule_hello-chat/config",
+                f"{PREFIX}/button/livetrigger_demo_streamer/test_hello-chat/config",
+            }
+            await settle(
+                listener, lambda: gone <= {m.topic for m in listener.messages if m.payload == b""}
+            )
+    listener.close()
