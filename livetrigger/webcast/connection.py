@@ -104,6 +104,7 @@ async def pump(
     *,
     stall_timeout: float,
     clock: Callable[[], float] = time.monotonic,
+    on_raw: Callable[[bytes, float], None] | None = None,
 ) -> str:
     """Run the socket until it ends; returns why: ``ended`` (the stream ended), ``closed``
     (the server closed it), ``stall`` (no frame for ``stall_timeout``)."""
@@ -122,7 +123,10 @@ async def pump(
             return "closed"
         now = clock()
         if data is not None and not isinstance(data, str):
-            events = session.receive(data, now, time.time())
+            received_at = time.time()
+            if on_raw is not None:
+                on_raw(data, received_at)
+            events = session.receive(data, now, received_at)
             if events:
                 on_events(events)
             if session.ended:

@@ -71,8 +71,10 @@ class RoomScheduler:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        on_raw: Callable[[bytes, str, float], None] | None = None,
     ) -> None:
         self.room = room
+        self.on_raw = on_raw  # every raw frame (kind "ws" or "fetch"), for `record`
         self.settings = settings
         self.on_event = on_event
         self.decoder = decoder or Decoder()
@@ -224,6 +226,8 @@ class RoomScheduler:
             max_frame_size=self.settings.max_frame_size,
         )
         now = time.time()
+        if self.on_raw is not None:
+            self.on_raw(signed.result.SerializeToString(), "fetch", now)
         initial = session.initial(signed.result, now)
         if initial and self.process_initial_data:
             self._emit_all(initial)
@@ -248,12 +252,14 @@ class RoomScheduler:
         self._emit(ev.ConnectedEvent(room_id=room_id, unique_id=self.room.unique_id))
         reason = "closed"
         try:
+            tap = self.on_raw
             reason = await pump(
                 ws,
                 session,
                 self._emit_all,
                 stall_timeout=self.settings.stall_timeout,
                 clock=self.clock,
+                on_raw=(lambda data, at: tap(data, "ws", at)) if tap is not None else None,
             )
         finally:
             if reason != "ended":

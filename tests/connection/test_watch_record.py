@@ -1,0 +1,120 @@
+"""`watch` and `record` against the fake room, then `decode` and `replay` of the recording."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from livetrigger import events as ev
+from livetrigger.simulator.server import FakeLiveRoom
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _until(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_record_then_decode_and_replay(tmp_path: Path) -> None:
+    capture = tmp_path / "show.jsonl.gz"
+    async with FakeLiveRoom() as room:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "livetrigger",
+                "record",
+                "@demo_streamer",
+                "--base-url",
+                room.base_url,
+                "-o",
+                str(capture),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            await room.wait_for_client(20)
+            user = ev.User(id=4, unique_id="sam", nickname="Sam")
+            await room.send(
+                ev.ChatEvent(msg_id=room.next_msg_id(), user=user, text="hello"),
+                ev.GiftEvent(
+                    msg_id=room.next_msg_id(),
+                    user=user,
+                    gift_id=7934,
+                    gift_name="Galaxy",
+                    diamonds=500,
+                    repeat_count=1,
+                    total_diamonds=500,
+                ),
+            )
+            await asyncio.sleep(0.5)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            out, _err = proc.communicate(timeout=10)
+    assert b"Galaxy" in out and b"hello" in out
+    decoded = subprocess.run(
+        [sys.executable, "-m", "livetrigger", "decode", str(capture)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    kinds = [json.loads(line)["kind"] for line in decoded.stdout.splitlines()]
+    assert "chat" in kinds and "gift" in kinds
+    replay = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "livetrigger",
+            "replay",
+            str(capture),
+            "-c",
+            str(ROOT / "config.example.yaml"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "rule big_gift fired" in replay.stdout
+
+
+async def test_watch_json_lines(tmp_path: Path) -> None:
+    async with FakeLiveRoom() as room:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "livetrigger",
+                "watch",
+                "demo_streamer",
+                "--base-url",
+                room.base_url,
+                "--json",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            await room.wait_for_client(20)
+            await room.send(
+                ev.FollowEvent(msg_id=room.next_msg_id(), user=ev.User(id=1, unique_id="neo"))
+            )
+            await asyncio.sleep(0.5)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            out, _ = proc.communicate(timeout=10)
+    events = [json.loads(line) for line in out.decode().splitlines()]
+    assert [e["kind"] for e in events if e["kind"] == "follow"] == ["follow"]
+    assert events[0]["kind"] == "live"
