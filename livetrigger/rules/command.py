@@ -13,7 +13,7 @@ MAX_COMMAND_TEXT = 500
 
 
 class CommandPattern:
-    __slots__ = ("_regex", "arguments", "source")
+    __slots__ = ("_regex", "arguments", "first_word", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -22,6 +22,8 @@ class CommandPattern:
             raise ValueError("a command cannot be empty; write something like '!light {state}'")
         parts: list[str] = []
         self.arguments: list[str] = []
+        # the literal command word, for the engine's index (None: the pattern starts with {x})
+        self.first_word: str | None = None if _ARG.match(words[0]) else words[0].lower()
         for i, word in enumerate(words):
             m = _ARG.match(word)
             if not m:

@@ -57,6 +57,19 @@ def _text(value: Any) -> str:
     return s[:MAX_MATCH_TEXT]
 
 
+_last_lower: list[Any] = [None, ""]
+
+
+def _lower(value: Any) -> str:
+    """``_text(value).lower()``, remembered for the last value: a dozen rules testing the same
+    comment lowercase it once."""
+    if value is _last_lower[0]:
+        return str(_last_lower[1])
+    lowered = _text(value).lower()
+    _last_lower[0], _last_lower[1] = value, lowered
+    return lowered
+
+
 def _ordered(op: str, bound: Any) -> Callable[[Any], bool]:
     def test(v: Any) -> bool:
         v = normalise(v)
@@ -120,10 +133,10 @@ def _operator(op: str, arg: Any) -> Callable[[Any], bool]:
             raise ValueError(f"`{op}` needs text, got {arg!r}")
         needle = arg.lower()
         if op == "contains":
-            return lambda v: needle in _text(v).lower()
+            return lambda v: needle in _lower(v)
         if op == "startswith":
-            return lambda v: _text(v).lower().startswith(needle)
-        return lambda v: _text(v).lower().endswith(needle)
+            return lambda v: _lower(v).startswith(needle)
+        return lambda v: _lower(v).endswith(needle)
     if op == "regex":
         if not isinstance(arg, str):
             raise ValueError(f"`regex` needs a pattern in quotes, got {arg!r}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,8 +88,23 @@ class Engine:
             for kind in rule.kinds:
                 by_kind.setdefault(kind, []).append(rule)
         self._by_kind = {k: tuple(v) for k, v in by_kind.items()}
+        # chat commands are indexed by their command word: a busy room's comments then skip
+        # every command rule whose word they do not start with
+        order = {id(r): i for i, r in enumerate(self._rules)}
+        self._order = order
+        self._chat_plain = tuple(
+            r
+            for r in self._by_kind.get("chat", ())
+            if r.command is None or r.command.first_word is None
+        )
+        commands: dict[str, list[CompiledRule]] = {}
+        for r in self._by_kind.get("chat", ()):
+            if r.command is not None and r.command.first_word is not None:
+                commands.setdefault(r.command.first_word, []).append(r)
+        self._chat_commands = {k: tuple(v) for k, v in commands.items()}
         ids = {r.id for r in self._rules}
         self._state = {k: v for k, v in self._state.items() if k in ids}
+        self._counters_view = _Counters(self._state)
         self.stats = {r.id: self.stats.get(r.id, RuleStats()) for r in self._rules}
         for rule in self._rules:
             self._state.setdefault(rule.id, _State())
@@ -107,7 +122,10 @@ class Engine:
         resuming does not release a burst of stale milestones)."""
         if event.kind == "live":
             self._new_stream()
-        rules = self._by_kind.get(event.kind)
+        if event.kind == "chat" and self._chat_commands:
+            rules = self._chat_candidates(event)
+        else:
+            rules = self._by_kind.get(event.kind, ())
         if not rules:
             return []
         out: list[Firing] = []
@@ -139,6 +157,15 @@ class Engine:
                     self.stats[rule.id].rate_limited += 1
                     log.debug("rule %s: rate limited", rule.id)
         return out
+
+    def _chat_candidates(self, event: ev.Event) -> tuple[CompiledRule, ...]:
+        text = getattr(event, "text", "")
+        word = text.split(None, 1)[0].lower() if text[:1] and not text[:1].isspace() else ""
+        matched = self._chat_commands.get(word)
+        if not matched:
+            return self._chat_plain
+        order = self._order
+        return tuple(sorted((*self._chat_plain, *matched), key=lambda r: order[id(r)]))
 
     def due(self, now: float) -> list[Firing]:
         """Queued firings whose rate limit has passed (call at ``next_due()``)."""
@@ -242,7 +269,7 @@ class Engine:
         per_user = spec.per == "user"
         key = event.user.id
         if every is not None and every.field is not None:
-            value = getter(every.field)(event)
+            value = _getter(every.field)(event)
             if not isinstance(value, (int, float)):
                 return []
             before = _get(state, per_user, key)
@@ -258,7 +285,7 @@ class Engine:
             return [m * step for m in range(max(lo + 1, hi - MAX_FIRES_PER_EVENT + 1), hi + 1)]
         source = every.sum if every is not None else spec.sum
         assert source is not None
-        amount = getter(source)(event)
+        amount = _getter(source)(event)
         if not isinstance(amount, (int, float)) or amount <= 0:
             return []
         before = _get(state, per_user, key)
@@ -357,7 +384,7 @@ class Engine:
             room=self.room,
             args=args,
             counter=state.value if state else 0,
-            counters=self.counters(),
+            counters=self._counters_view,
             milestone=milestone,
             now=now,
             base=self.base_topic,
@@ -379,6 +406,31 @@ class _Scope:
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}
+_GETTERS: dict[str, Callable[[Any], Any]] = {}
+
+
+def _getter(path: str) -> Callable[[Any], Any]:
+    get = _GETTERS.get(path)
+    if get is None:
+        get = _GETTERS[path] = getter(path)
+    return get
+
+
+class _Counters(Mapping[str, float]):
+    """A live, read-only view of the room's counters for templates (built once, not per
+    render: a context is made for every firing)."""
+
+    def __init__(self, states: dict[str, _State]) -> None:
+        self._states = states
+
+    def __getitem__(self, key: str) -> float:
+        return self._states[key].value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._states)
+
+    def __len__(self) -> int:
+        return len(self._states)
 
 
 def _field_names(event: ev.Event) -> Iterable[str]:
