@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from workload import make_frames  # noqa: E402
+from workload import make_frames
 
-from livetrigger.config import load_config_text  # noqa: E402
-from livetrigger.rules.engine import Engine  # noqa: E402
-from livetrigger.webcast import frames  # noqa: E402
-from livetrigger.webcast.decode import Decoder  # noqa: E402
+from livetrigger.config import load_config_text
+from livetrigger.rules.engine import Engine
+from livetrigger.webcast import frames
+from livetrigger.webcast.decode import Decoder
 
 
 def rules_yaml(n: int = 50) -> str:
