@@ -60,8 +60,8 @@ class WebhookReceiver:
         try:
             while await self._one_request(reader, writer):
                 pass
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
-            pass  # a client that hangs up mid-request is not our problem
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError, asyncio.CancelledError):
+            pass  # a client that hangs up mid-request (or the server closing) is not our problem
         finally:
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
