@@ -97,7 +97,7 @@ async def run_rate(rate: int, seconds: float, broker: MosquittoBroker) -> dict[s
         interval = 1 / rate
         start = time.perf_counter()
         n = 0
-        while (elapsed := time.perf_counter() - start) < seconds:
+        while time.perf_counter() - start < seconds:
             target = start + n * interval
             delay = target - time.perf_counter()
             if delay > 0:
