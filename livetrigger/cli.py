@@ -14,7 +14,18 @@ from collections.abc import Sequence
 from livetrigger import __version__
 
 # Each name is a module in livetrigger.commands exposing register(subparsers).
-COMMANDS = ("run", "demo", "check", "simulate", "replay", "watch", "schema", "decode", "status")
+COMMANDS = (
+    "run",
+    "demo",
+    "check",
+    "simulate",
+    "replay",
+    "watch",
+    "fake_room",
+    "schema",
+    "decode",
+    "status",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

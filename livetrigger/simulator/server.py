@@ -80,6 +80,8 @@ class FakeLiveRoom:
         host: str = "127.0.0.1",
         heartbeat_replies: bool = True,
         history: Iterable[ev.Event] = (),
+        http_port: int = 0,
+        ws_port: int = 0,
     ) -> None:
         self.unique_id = unique_id
         self.room_id = room_id
@@ -108,18 +110,18 @@ class FakeLiveRoom:
         self._seq = 0
         self._http: asyncio.Server | None = None
         self._ws: Server | None = None
-        self.http_port = 0
-        self.ws_port = 0
+        self.http_port = http_port
+        self.ws_port = ws_port
 
     # -- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._http = await asyncio.start_server(self._http_client, self.host, 0)
+        self._http = await asyncio.start_server(self._http_client, self.host, self.http_port)
         self.http_port = self._http.sockets[0].getsockname()[1]
         self._ws = await serve(
             self._ws_handler,
             self.host,
-            0,
+            self.ws_port,
             process_request=self._check_handshake,
             ping_interval=None,
             max_size=1 << 20,

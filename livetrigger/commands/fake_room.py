@@ -1,0 +1,64 @@
+"""``livetrigger fake-room``: serve the fake live room on loopback, optionally playing a show
+file, so rules can be tried end to end (``run`` with its URLs) without TikTok."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from livetrigger.commands.check import print_problems
+from livetrigger.errors import ConfigError
+from livetrigger.simulator.demo_show import demo_show
+from livetrigger.simulator.server import FakeLiveRoom
+from livetrigger.simulator.shows import load_show
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("fake-room", help="serve a fake live room on 127.0.0.1 (for trying rules)")
+    p.add_argument("--show", help="a show file (YAML); default: the demo's show")
+    p.add_argument("--http-port", type=int, default=0, help="port of the web/sign endpoints")
+    p.add_argument("--ws-port", type=int, default=0, help="port of the websocket push server")
+    p.add_argument("--user", default="demo_streamer", help="the streamer's username")
+    p.add_argument("--speed", type=float, default=1.0)
+    p.add_argument("--loop", action="store_true", help="play the show again after it ends")
+    p.set_defaults(handler=run)
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    async with FakeLiveRoom(
+        unique_id=args.user, http_port=args.http_port, ws_port=args.ws_port
+    ) as room:
+        print(
+            f"fake live room @{room.unique_id}: base URL {room.base_url} "
+            f"(tiktok: web_url, webcast_url and sign_url), push server {room.push_url}",
+            flush=True,
+        )
+        while True:
+            steps = (
+                load_show(args.show, room.room_id)
+                if args.show
+                else list(demo_show(room.next_msg_id() + 1))
+            )
+            client = await room.wait_for_client(timeout=10**9)
+            print(f"client connected ({client.ws.remote_address}); playing the show", flush=True)
+            await room.play(steps, speed=args.speed)
+            if not args.loop:
+                await asyncio.sleep(1)
+                return 0
+            room.go_live()
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.show:
+            load_show(args.show)  # report a broken show before serving
+        return asyncio.run(_serve(args))
+    except ConfigError as exc:
+        print_problems(exc)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        sys.stdout.flush()

@@ -1,0 +1,204 @@
+"""Show files for the fake live room: a YAML (or JSON) script of what happens in the room.
+
+::
+
+    users:
+      mia: {nickname: "Mia", moderator: true, follow_role: friend}
+      leo: {nickname: "Leo", gifter_level: 12}
+    steps:
+      - chat: {user: mia, text: "!light on"}
+      - wait: 1.5                              # seconds before the next step
+        gift: {user: leo, gift: Rose, count: 30}   # a streak: 30 steps, then its end
+      - like: {user: mia, count: 95}
+      - follow: {user: leo}
+      - share: {user: mia}
+      - viewers: {count: 61}
+      - do: end_stream        # or go_live, go_offline, drop, stall, resume
+
+Steps without ``wait`` follow the previous one after 0.5 s. Unknown keys are errors with the
+step number, so a typo does not silently skip a gift.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from livetrigger import events as ev
+from livetrigger.errors import ConfigError
+from livetrigger.simulator.server import GIFTS
+
+ACTIONS = ("go_live", "go_offline", "end_stream", "drop", "stall", "resume")
+KINDS = ("chat", "gift", "like", "follow", "share", "join", "viewers", "subscribe", "question")
+Step = tuple[float, "ev.Event | str"]
+
+
+def _user(name: str, spec: dict[str, Any], n: int) -> ev.User:
+    role = {
+        "none": ev.FollowRole.NONE,
+        "follower": ev.FollowRole.FOLLOWER,
+        "friend": ev.FollowRole.FRIEND,
+    }[str(spec.get("follow_role", "none"))]
+    return ev.User(
+        id=8_000_000_000_000_000_000 + n,
+        unique_id=name,
+        nickname=str(spec.get("nickname", name)),
+        follow_role=role,
+        is_moderator=bool(spec.get("moderator", False)),
+        is_subscriber=bool(spec.get("subscriber", False)),
+        gifter_level=int(spec.get("gifter_level", 0)),
+        top_gifter_rank=spec.get("top_gifter_rank"),
+    )
+
+
+def load_show(path: str | Path, room_id: int = 0) -> list[Step]:
+    """Parse a show file into (delay, event or action) steps; ConfigError names the step."""
+    name = str(path)
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{name}: cannot read the show: {exc}") from None
+    return parse_show(data, name, room_id)
+
+
+def parse_show(data: Any, name: str = "<show>", room_id: int = 0) -> list[Step]:
+    if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
+        raise ConfigError(f"{name}: a show needs `steps:` (a list)")
+    users = {
+        str(k): _user(str(k), v or {}, i)
+        for i, (k, v) in enumerate((data.get("users") or {}).items())
+    }
+    ids = itertools.count(7_500_000_000_000_000_000)
+    problems: list[str] = []
+    steps: list[Step] = []
+    for i, raw in enumerate(data["steps"]):
+        where = f"{name}: steps[{i}]"
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: a step is a mapping like {{chat: {{user: x, text: hi}}}}")
+            continue
+        wait = float(raw.get("wait", 0.5))
+        kinds = [k for k in raw if k != "wait"]
+        if len(kinds) != 1 or (kinds[0] not in KINDS and kinds[0] != "do"):
+            problems.append(f"{where}: give one of {', '.join(KINDS)} or do (got {kinds})")
+            continue
+        kind = kinds[0]
+        spec = raw[kind]
+        if kind == "do":
+            if spec not in ACTIONS:
+                problems.append(f"{where}: do: one of {', '.join(ACTIONS)} (got {spec!r})")
+                continue
+            steps.append((wait, str(spec)))
+            continue
+        spec = spec or {}
+        who = spec.get("user")
+        user = users.get(str(who)) if who is not None else ev.ANONYMOUS
+        if user is None:
+            problems.append(f"{where}: unknown user {who!r} (define it under users:)")
+            continue
+        try:
+            steps.extend(_events(kind, spec, user, wait, ids, room_id))
+        except (KeyError, ValueError, TypeError) as exc:
+            problems.append(f"{where}: {kind}: {exc}")
+    if problems:
+        raise ConfigError(f"{name}: {len(problems)} problem(s) in the show", tuple(problems))
+    return steps
+
+
+def _events(
+    kind: str, spec: dict[str, Any], user: ev.User, wait: float, ids: Iterator[int], room_id: int
+) -> list[Step]:
+    base: dict[str, Any] = {"room_id": room_id, "user": user}
+    if kind == "chat":
+        return [(wait, ev.ChatEvent(**base, msg_id=next(ids), text=str(spec["text"])))]
+    if kind == "question":
+        return [(wait, ev.QuestionEvent(**base, msg_id=next(ids), text=str(spec["text"])))]
+    if kind == "like":
+        count = int(spec.get("count", 1))
+        return [
+            (
+                wait,
+                ev.LikeEvent(
+                    **base, msg_id=next(ids), count=count, total=int(spec.get("total", 0))
+                ),
+            )
+        ]
+    if kind == "follow":
+        return [(wait, ev.FollowEvent(**base, msg_id=next(ids)))]
+    if kind == "share":
+        return [(wait, ev.ShareEvent(**base, msg_id=next(ids)))]
+    if kind == "join":
+        return [(wait, ev.JoinEvent(**base, msg_id=next(ids)))]
+    if kind == "subscribe":
+        return [
+            (
+                wait,
+                ev.SubscribeEvent(**base, msg_id=next(ids), sub_month=int(spec.get("months", 1))),
+            )
+        ]
+    if kind == "viewers":
+        return [
+            (
+                wait,
+                ev.ViewerCountEvent(room_id=room_id, msg_id=next(ids), viewers=int(spec["count"])),
+            )
+        ]
+    gift_name = str(spec.get("gift", "Rose"))
+    known = next((g for g in GIFTS if str(g["name"]).lower() == gift_name.lower()), None)
+    gift_id = int(spec.get("id", known["id"] if known else 1))
+    diamonds = int(spec.get("diamonds", known["diamond_count"] if known else 1))
+    combo = bool(known["combo"]) if known else False
+    count = int(spec.get("count", 1))
+    group = next(ids)
+    common: dict[str, Any] = {
+        **base,
+        "gift_id": gift_id,
+        "gift_name": gift_name,
+        "diamonds": diamonds,
+        "streak_id": group,
+        "streakable": combo,
+    }
+    if not combo or count == 1:
+        return [
+            (
+                wait,
+                ev.GiftEvent(
+                    **common,
+                    msg_id=next(ids),
+                    repeat_count=count,
+                    streak=ev.StreakState.SINGLE,
+                    total_diamonds=diamonds * count,
+                ),
+            )
+        ]
+    out: list[Step] = []
+    for n in range(1, count + 1):
+        state = ev.StreakState.START if n == 1 else ev.StreakState.PROGRESS
+        out.append(
+            (
+                wait if n == 1 else 0.1,
+                ev.GiftEvent(
+                    **common,
+                    msg_id=next(ids),
+                    repeat_count=n,
+                    streak=state,
+                    total_diamonds=diamonds * n,
+                ),
+            )
+        )
+    out.append(
+        (
+            0.5,
+            ev.GiftEvent(
+                **common,
+                msg_id=next(ids),
+                repeat_count=count,
+                streak=ev.StreakState.END,
+                total_diamonds=diamonds * count,
+            ),
+        )
+    )
+    return out
