@@ -7,6 +7,7 @@ import asyncio
 import gc
 import os
 import time
+from pathlib import Path
 
 import httpx
 
@@ -20,12 +21,11 @@ WARMUP = 10
 
 
 def rss() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
+    return sum(1 for _ in Path("/proc/self/fd").iterdir())
 
 
 async def test_hundred_stream_cycles_leak_nothing() -> None:
