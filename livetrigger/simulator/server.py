@@ -105,6 +105,8 @@ class FakeLiveRoom:
         self._sign_failures: list[tuple[int, float | None]] = []
         self._tokens: dict[str, str] = {}  # ttwid cookie → user agent it was signed for
         self._pending: list[ev.Event] = []
+        self._poll_log: list[ev.Event] = []  # everything sent, for clients that poll
+        self.polls = 0
         self._log_ids = 1000
         self._msg_ids = 7_300_000_000_000_000_000
         self._seq = 0
@@ -192,6 +194,7 @@ class FakeLiveRoom:
 
     async def send(self, *events: ev.Event) -> None:
         """Push events to every entered client (kept until one enters, when none has)."""
+        self._poll_log.extend(events)
         entered = [c for c in self.clients if c.entered.is_set()]
         if not entered:
             self._pending.extend(events)
@@ -320,6 +323,8 @@ class FakeLiveRoom:
             return _json({"data": {"gifts": GIFTS}, "status_code": 0})
         if path == "/webcast/fetch":
             return self._sign(req)
+        if path == "/webcast/im/fetch/":
+            return self._poll(req)
         if path == "/webcast/chat" and req.method == "POST":
             body = json.loads(req.body or b"{}")
             if not body.get("session_id"):
@@ -370,7 +375,7 @@ class FakeLiveRoom:
         history = [wire.encode_event(_as_history(e)) for e in self.history]
         result = wire.fetch_result(
             history,
-            cursor=f"t-{time.time_ns()}",
+            cursor=f"p-{len(self._poll_log)}",
             internal_ext=f"internal_src:fake|first_req_ms:{int(time.time() * 1000)}",
             push_server=self.push_url,
             route_params={"room_tag": "", "wrss": token},
@@ -387,6 +392,30 @@ class FakeLiveRoom:
                 "X-Request-Id": secrets.token_hex(4),
             },
         )
+
+    def _poll(self, req: Request) -> bytes:
+        """The polling path: events after the cursor, for clients without a websocket."""
+        self.polls += 1
+        cookies = SimpleCookie()
+        cookies.load(req.headers.get("cookie", ""))
+        if "ttwid" not in cookies or cookies["ttwid"].value not in self._tokens:
+            return response(403, b"")
+        if req.query.get("room_id") != str(self.room_id):
+            return response(400, b"")
+        cursor = req.query.get("cursor", "")
+        start = (
+            int(cursor[2:])
+            if cursor.startswith("p-") and cursor[2:].isdigit()
+            else len(self._poll_log)
+        )
+        events = [] if self.stalled else self._poll_log[start:]
+        result = wire.fetch_result(
+            (wire.encode_event(e) for e in events),
+            cursor=f"p-{start + len(events)}",
+            internal_ext=f"internal_src:fake|poll:{start}",
+        )
+        result.fetch_interval = 200
+        return response(200, result.SerializeToString(), {"content-type": "application/protobuf"})
 
     # -- websocket --------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from livetrigger.errors import (
     UserNotFoundError,
 )
 from livetrigger.settings import RoomSettings, TikTokSettings
-from livetrigger.webcast import http_defaults
+from livetrigger.webcast import frames, http_defaults
 from livetrigger.webcast.connection import open_socket, pump, ws_url
 from livetrigger.webcast.decode import Decoder
 from livetrigger.webcast.retry import Backoff, SignQuota, jittered
@@ -240,13 +240,20 @@ class RoomScheduler:
             rng=self.rng,
             push_server=self.settings.push_server,
         )
-        ws = await open_socket(
-            url,
-            cookies={"tt-target-idc": self.settings.tt_target_idc, **signed.cookies},
-            user_agent=self.user_agent,
-            timeout=self.settings.connect_timeout,
-            max_size=self.settings.max_frame_size,
-        )
+        cookies = {"tt-target-idc": self.settings.tt_target_idc, **signed.cookies}
+        try:
+            ws = await open_socket(
+                url,
+                cookies=cookies,
+                user_agent=self.user_agent,
+                timeout=self.settings.connect_timeout,
+                max_size=self.settings.max_frame_size,
+            )
+        except HandshakeBlockedError as exc:
+            if not self.settings.polling_fallback:
+                raise
+            log.warning("room %s: %s; falling back to polling", self.room.name, exc)
+            return await self._poll(room_id, session, cookies)
         self.backoff.reset()
         self._set_state("connected", f"room {room_id}")
         self._emit(ev.ConnectedEvent(room_id=room_id, unique_id=self.room.unique_id))
@@ -276,6 +283,53 @@ class RoomScheduler:
                 self.settings.stall_timeout,
             )
         return reason
+
+    async def _poll(self, room_id: int, session: Session, cookies: dict[str, str]) -> str:
+        """The polling fallback (the seed's requestPollingIntervalMs): fetch with the cursor at
+        an interval. Slower than the websocket and needs the same signed cookies; off by
+        default (tiktok.polling_fallback)."""
+        url = f"{self.settings.webcast_url.rstrip('/')}/webcast/im/fetch/"
+        self.backoff.reset()
+        self._set_state("connected", f"room {room_id} (polling)")
+        self._emit(ev.ConnectedEvent(room_id=room_id, unique_id=self.room.unique_id))
+        failures = 0
+        cookie_header = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        while True:
+            params = http_defaults.client_params(self.user_agent)
+            params.update(
+                room_id=str(room_id),
+                cursor=session.cursor,
+                internal_ext=session.internal_ext,
+                resp_content_type="protobuf",
+            )
+            try:
+                response = await self.rooms.http.get(
+                    url,
+                    params=params,
+                    headers={**http_defaults.headers(self.user_agent), "Cookie": cookie_header},
+                    timeout=self.settings.http_timeout,
+                )
+                response.raise_for_status()
+                result = frames.parse_fetch_result(response.content)
+            except (httpx.HTTPError, ValueError) as exc:
+                failures += 1
+                log.info("room %s: poll failed (%s)", self.room.name, exc)
+                if failures >= 3:
+                    self._emit(ev.DisconnectedEvent(room_id=room_id, reason="poll failed"))
+                    return "closed"
+                await self.sleep(self.settings.polling_interval)
+                continue
+            failures = 0
+            events = session.initial(result, time.time())
+            if events:
+                self._emit_all(events)
+            if session.ended:
+                self._emit(
+                    ev.DisconnectedEvent(room_id=room_id, reason="ended", will_reconnect=False)
+                )
+                return "ended"
+            wait = result.fetch_interval / 1000 if result.fetch_interval else 0
+            await self.sleep(max(self.settings.polling_interval, wait))
 
     async def _refresh_catalogue(self, room_id: int) -> None:
         now = self.clock()

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from livetrigger import events as ev
+from livetrigger.errors import LivetriggerError
 from livetrigger.settings import RoomSettings, SignBudget
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.webcast.scheduler import RoomScheduler
@@ -262,3 +263,31 @@ async def test_usernames_resolve(given: str) -> None:
         assert room_id == room.room_id and live
         catalogue = await client.gift_catalogue(room_id)
         assert catalogue[5655] == ("Rose", 1)
+
+
+async def test_polling_fallback_when_the_websocket_is_refused() -> None:
+    async with FakeLiveRoom() as room:
+        room.blocked_handshake = "415 DEVICE_BLOCKED"
+        async with running(room, polling_fallback=True, polling_interval=0.05) as run:
+            await run.wait(lambda: "connected" in run.kinds())
+            await room.send(chat(room, "polled one"), chat(room, "polled two"))
+            await run.wait(lambda: run.kinds().count("chat") == 2)
+            assert room.polls >= 1 and room.connections == 0
+            await room.end_stream()
+            await run.wait(lambda: run.scheduler.state == "waiting")
+            assert [e.text for e in run.events if isinstance(e, ev.ChatEvent)] == [
+                "polled one",
+                "polled two",
+            ]
+
+
+async def test_chat_send_goes_through_the_sign_server_only_when_whitelisted() -> None:
+    async with FakeLiveRoom() as room:
+        async with running(room, session_id="sess-123") as run:
+            await run.wait(lambda: "connected" in run.kinds())
+            with pytest.raises(LivetriggerError, match="session_id_sign_host"):
+                await run.scheduler.send_chat("hello")
+        async with running(room, session_id="sess-123", session_id_sign_host="127.0.0.1") as run:
+            await run.wait(lambda: "connected" in run.kinds())
+            await run.scheduler.send_chat("hello room")
+            assert room.chat_messages == ["hello room"]
