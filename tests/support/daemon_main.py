@@ -4,6 +4,7 @@ file the test reads: ``python -m tests.support.daemon_main CONFIG PINLOG``."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,7 +23,8 @@ def main() -> int:
     def pin_change(name: str, value: float) -> None:
         pin_log.write(f"{time.time():.6f} {name} {value:g}\n")
 
-    redactor = setup_logging("debug", "text", secrets=config.secrets)
+    level = os.environ.get("LIVETRIGGER_TEST_LOG_LEVEL", "debug")
+    redactor = setup_logging(level, "text", secrets=config.secrets)
     daemon = Daemon(
         config,
         pin_factory=MockFactory(pin_class=MockPWMPin),

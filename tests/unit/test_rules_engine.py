@@ -291,3 +291,27 @@ def test_templates_cannot_reach_python_internals() -> None:
     (f,) = e.firings(ev.ChatEvent(text="x"), 0.0)
     assert isinstance(f.requests[0], act.LogMessage)
     assert f.requests[0].message == "|"
+
+
+@settings(max_examples=200, deadline=None)
+@given(nickname=st.one_of(st.none(), st.text()), text=st.text(), n=st.integers())
+def test_fast_templates_render_exactly_like_jinja(nickname: str | None, text: str, n: int) -> None:
+    from livetrigger.rules import template as t  # noqa: PLC0415
+
+    ctx = {
+        "user": ev.User(nickname=nickname or ""),
+        "text": text,
+        "n": n,
+        "nothing": None,
+        "args": {"state": text},
+        "to_user": None,
+    }
+    sources = (
+        '{"u": "{{ user.nickname }}", "t": "{{ text }}", "n": {{ n }}, "x": {{ nothing }}}',
+        '{"to": "{{ to_user.nickname }}", "a": "{{ args.state }}"}',
+        "{{ user.nickname }} said {{ text }} ({{ n }}) {{ args.state }} {{ to_user.nickname }} {{ missing }}",
+    )
+    for source in sources:
+        tpl = t.TextTemplate(source)
+        env = t.JSON_ENV if tpl.is_json else t.TEXT_ENV
+        assert tpl.render(ctx) == env.from_string(source).render(ctx), source
