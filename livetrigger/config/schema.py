@@ -232,7 +232,6 @@ class Daemon(_Model):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "text", "json"] = "auto"
     metrics: Metrics = Metrics()
-    event_queue: int = Field(10_000, ge=100)
 
 
 class ConfigFile(_Model):
