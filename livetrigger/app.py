@@ -495,7 +495,25 @@ class Daemon:
         while True:
             await asyncio.sleep(1.0)
             if self.homeassistant is not None:
+                self._publish_figures(self.homeassistant)
                 self.homeassistant.flush(time.monotonic())
+
+    def _publish_figures(self, bridge: HomeAssistantBridge) -> None:
+        """The status counters, per room, for Home Assistant's diagnostic sensors."""
+        actions = self.dispatcher.stats() if self.dispatcher else {}
+        failed = sum(a["failed"] for a in actions.values())
+        dropped = sum(a["dropped"] for a in actions.values())
+        p99 = round(self.latency.percentile(99), 2)
+        for name, runtime in self.rooms.items():
+            fired = sum(self.rule_fires[r.id] for r in runtime.engine.rules)
+            figures: dict[str, float] = {
+                "rules_fired": fired,
+                "actions_failed": failed,
+                "actions_dropped": dropped,
+                "reconnects": runtime.scheduler.stats()["reconnects"],
+                "latency_p99": p99,
+            }
+            bridge.set_figures(name, figures)
 
     async def _watchdog(self, interval: float) -> None:
         # pinged from the event loop itself: a blocked loop stops the pings

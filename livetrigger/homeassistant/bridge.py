@@ -193,6 +193,11 @@ class HomeAssistantBridge:
             self.states[key].set_connection(state, sign_left)
             self.flush(self.clock())
 
+    def set_figures(self, room: str, figures: dict[str, float]) -> None:
+        state = self.states.get(topic_safe(room))
+        if state is not None:
+            state.set_figures(figures)
+
     def flush(self, now: float) -> None:
         """Publish the states that are due (call it now and then for rate-limited ones)."""
         for key, state in self.states.items():

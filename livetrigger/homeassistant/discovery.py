@@ -228,6 +228,23 @@ def discovery(
         entity_category="diagnostic",
         icon="mdi:counter",
     )
+    for oid, name, unit in (
+        ("rules_fired", "Rules fired", "firings"),
+        ("actions_failed", "Actions failed", "actions"),
+        ("actions_dropped", "Actions dropped", "actions"),
+        ("reconnects", "Reconnects", None),
+        ("latency_p99", "Action latency p99", "ms"),
+    ):
+        add(
+            "sensor",
+            oid,
+            name,
+            state_topic=state,
+            value_template=f"{{{{ value_json.{oid} }}}}",
+            entity_category="diagnostic",
+            state_class="measurement" if oid == "latency_p99" else "total_increasing",
+            **({"unit_of_measurement": unit} if unit else {}),
+        )
     add(
         "event",
         "events",

@@ -34,6 +34,7 @@ class RoomState:
         self.last_gift_attrs: dict[str, Any] = {}
         self.last_chat = ""
         self.last_chat_attrs: dict[str, Any] = {}
+        self.figures: dict[str, float] = {}  # counters from the daemon's status snapshot
         self._urgent = False
         self._dirty = False
         self._last_sent = float("-inf")
@@ -103,6 +104,12 @@ class RoomState:
         if state == "connected":
             self.live = True
 
+    def set_figures(self, figures: dict[str, float]) -> None:
+        """Status counters (rules fired, actions failed, ...): rate-limited like viewers."""
+        if figures != self.figures:
+            self.figures = dict(figures)
+            self._dirty = True
+
     def due(self, now: float) -> dict[str, Any] | None:
         """The state document to publish now, or None (nothing new, or too soon)."""
         if not (self._urgent or (self._dirty and now - self._last_sent >= self.interval)):
@@ -125,4 +132,5 @@ class RoomState:
             "sign_left": self.sign_left,
             "last_gift": self.last_gift,
             "last_chat": self.last_chat,
+            **self.figures,
         }

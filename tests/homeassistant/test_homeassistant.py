@@ -236,6 +236,15 @@ async def test_test_button_fires_exactly_that_rule_and_bad_commands_are_ignored(
             fired = [m for m in listener.messages if "/rule_fired/" in m.topic]
             assert [m.topic for m in fired] == ["livetrigger/demo_streamer/rule_fired/big_gift"]
             assert daemon.homeassistant is not None and daemon.homeassistant.ignored_commands == 4
+            # the status counters reach the diagnostic sensors (rate-limited, state_interval 1 s)
+            await settle(
+                listener,
+                lambda: any(
+                    m.topic == "livetrigger/demo_streamer/state"
+                    and json.loads(m.payload).get("rules_fired") == 1
+                    for m in listener.messages
+                ),
+            )
     listener.close()
 
 
