@@ -14,7 +14,6 @@ queues for at most ``daemon.shutdown_timeout``, publish "offline" and exit 0.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 import logging
@@ -445,9 +444,13 @@ class Daemon:
             (signal.SIGINT, self.request_stop),
             (signal.SIGHUP, lambda: loop.create_task(self.reload())),
         ):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            try:
                 loop.add_signal_handler(sig, handler)
                 installed.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError) as exc:
+                # not the main thread (an embedding app) or no signals on this platform:
+                # the embedder stops us with request_stop()
+                log.info("cannot handle %s here (%s); stop with request_stop()", sig.name, exc)
         status: StatusServer | None = None
         watchdog: asyncio.Task[None] | None = None
         metrics_server: Any = None

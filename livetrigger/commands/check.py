@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from livetrigger.config import ConfigFileError, load_config
+from livetrigger.config import Config, ConfigFileError, load_config
 from livetrigger.config.durations import format_duration
 from livetrigger.errors import ConfigError
 
@@ -22,6 +22,18 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
+def load_or_report(path: str) -> Config | int:
+    """The config, or the exit code after printing every problem (2: unreadable, 1: invalid)."""
+    try:
+        return load_config(path)
+    except ConfigFileError as exc:
+        print_problems(exc)
+        return 2
+    except ConfigError as exc:
+        print_problems(exc)
+        return 1
+
+
 def print_problems(exc: ConfigError) -> None:
     print(f"error: {exc}", file=sys.stderr)
     if len(exc.problems) > 1 or exc.problems[0] != str(exc):
@@ -30,14 +42,9 @@ def print_problems(exc: ConfigError) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigFileError as exc:
-        print_problems(exc)
-        return 2
-    except ConfigError as exc:
-        print_problems(exc)
-        return 1
+    config = load_or_report(args.config)
+    if isinstance(config, int):
+        return config
     if args.quiet:
         return 0
     out = sys.stdout

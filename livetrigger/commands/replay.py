@@ -9,11 +9,10 @@ import time
 from typing import Any
 
 from livetrigger.capture import open_input, read_input
-from livetrigger.commands.check import DEFAULT_CONFIG, print_problems
+from livetrigger.commands.check import DEFAULT_CONFIG, load_or_report
 from livetrigger.commands.decode import events_of
 from livetrigger.commands.simulate import print_firings
-from livetrigger.config import ConfigFileError, load_config
-from livetrigger.errors import CaptureError, ConfigError, ProtocolError
+from livetrigger.errors import CaptureError, ProtocolError
 from livetrigger.rules.engine import Engine
 from livetrigger.webcast.decode import Decoder
 
@@ -41,14 +40,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigFileError as exc:
-        print_problems(exc)
-        return 2
-    except ConfigError as exc:
-        print_problems(exc)
-        return 1
+    config = load_or_report(args.config)
+    if isinstance(config, int):
+        return config
     room = next((r for r in config.rooms if r.settings.name == args.room), config.rooms[0])
     base = config.mqtt.base_topic if config.mqtt else "livetrigger"
     engine = Engine(room.rules, room=room.settings.name, base_topic=base)

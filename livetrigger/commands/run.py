@@ -7,9 +7,7 @@ import asyncio
 from typing import Any
 
 from livetrigger.app import Daemon
-from livetrigger.commands.check import DEFAULT_CONFIG, print_problems
-from livetrigger.config import ConfigFileError, load_config
-from livetrigger.errors import ConfigError
+from livetrigger.commands.check import DEFAULT_CONFIG, load_or_report
 from livetrigger.logs import setup_logging
 
 
@@ -30,14 +28,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigFileError as exc:
-        print_problems(exc)
-        return 2
-    except ConfigError as exc:
-        print_problems(exc)
-        return 1
+    config = load_or_report(args.config)
+    if isinstance(config, int):
+        return config
     redactor = setup_logging(
         args.log_level or config.daemon.log_level,
         args.log_format or config.daemon.log_format,

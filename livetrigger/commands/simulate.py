@@ -9,10 +9,8 @@ import time
 from typing import Any
 
 from livetrigger import events as ev
-from livetrigger.commands.check import DEFAULT_CONFIG, print_problems
-from livetrigger.config import ConfigFileError, load_config
+from livetrigger.commands.check import DEFAULT_CONFIG, load_or_report
 from livetrigger.describe import describe
-from livetrigger.errors import ConfigError
 from livetrigger.rules.engine import Engine, Firing
 from livetrigger.rules.fields import KINDS
 
@@ -105,14 +103,9 @@ def print_firings(firings: list[Firing], out: Any, prefix: str = "") -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigFileError as exc:
-        print_problems(exc)
-        return 2
-    except ConfigError as exc:
-        print_problems(exc)
-        return 1
+    config = load_or_report(args.config)
+    if isinstance(config, int):
+        return config
     room = config.rooms[0]
     if args.room:
         found = [r for r in config.rooms if r.settings.name == args.room]

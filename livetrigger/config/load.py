@@ -4,6 +4,7 @@ rule compilation, collecting every problem with file:line:column and field path.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import stat
@@ -23,9 +24,9 @@ from livetrigger.config.yamlpos import Path as KeyPath
 from livetrigger.errors import ConfigError
 from livetrigger.rules.compile import CompiledRule, Targets, compile_rule
 from livetrigger.rules.fields import suggest
+from livetrigger.usernames import parse_username
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
-_USERNAME = re.compile(r"^[A-Za-z0-9._]{1,64}$")
 
 
 class ConfigFileError(ConfigError):
@@ -412,20 +413,10 @@ def _compile_rules(
     return out
 
 
-def normalise_username(text: str) -> str | None:
-    """``@name``, ``name`` or a profile/live URL → ``name``; None when it is none of those."""
-    t = text.strip()
-    m = re.search(r"tiktok\.com/@([^/?#]+)", t)
-    if m:
-        t = m.group(1)
-    t = t.lstrip("@")
-    return t if _USERNAME.match(t) else None
-
-
 def _room_settings(room: cs.Room, path: KeyPath, problems: _Problems) -> s.RoomSettings | None:
     unique = ""
     if room.username:
-        found = normalise_username(room.username)
+        found = parse_username(room.username)
         if found is None:
             problems.add(
                 (*path, "username"),
@@ -448,14 +439,4 @@ def _with_secrets(config: Config, secrets: set[str]) -> Config:
     ):
         if value:
             found.add(value)
-    return Config(
-        path=config.path,
-        tiktok=config.tiktok,
-        rooms=config.rooms,
-        mqtt=config.mqtt,
-        homeassistant=config.homeassistant,
-        gpio=config.gpio,
-        webhooks=config.webhooks,
-        daemon=config.daemon,
-        secrets=frozenset(found),
-    )
+    return dataclasses.replace(config, secrets=frozenset(found))

@@ -15,12 +15,12 @@ costs no more than a short one.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from livetrigger.rules.fields import check_path, getter, suggest
+from livetrigger.rules.template import plain as normalise
 
 MAX_MATCH_TEXT = 1000
 OPERATORS = (
@@ -40,14 +40,6 @@ OPERATORS = (
 
 Predicate = Callable[[Any], bool]
 Problem = tuple[tuple[str | int, ...], str]
-
-
-def normalise(value: Any) -> Any:
-    if isinstance(value, enum.IntEnum):
-        return value.name.lower()
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
 
 
 def _text(value: Any) -> str:

@@ -12,7 +12,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-MAX_BODY = 1 << 20
+from livetrigger.simulator.httpd import read_request, response
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,19 +70,13 @@ class WebhookReceiver:
     async def _one_request(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> bool:
-        request_line = await reader.readline()
-        if not request_line:
+        request = await read_request(reader)
+        if request is None:
             return False
-        method, path, _version = request_line.decode("latin-1").split(" ", 2)
-        headers: dict[str, str] = {}
-        while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            headers[name.strip().lower()] = value.strip()
-        length = int(headers.get("content-length", "0"))
-        if length > MAX_BODY:
-            raise ValueError("body too large")
-        body = await reader.readexactly(length) if length else b""
-        call = ReceivedCall(method, path, headers, body, self._check(headers, body))
+        headers, body = request.headers, request.body
+        call = ReceivedCall(
+            request.method, request.target, headers, body, self._check(headers, body)
+        )
         self.calls.append(call)
         if self.on_call is not None:
             self.on_call(call)
@@ -91,8 +85,7 @@ class WebhookReceiver:
         code, extra = self.responses.pop(0) if self.responses else (200, {})
         if call.signature_ok is False:
             code = 401
-        head = "".join(f"{k}: {v}\r\n" for k, v in extra.items())
-        writer.write(f"HTTP/1.1 {code} X\r\n{head}content-length: 0\r\n\r\n".encode())
+        writer.write(response(code, b"", extra))
         await writer.drain()
         return headers.get("connection", "").lower() != "close"
 

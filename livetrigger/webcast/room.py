@@ -20,25 +20,21 @@ from livetrigger.errors import (
     UserNotFoundError,
 )
 from livetrigger.settings import TikTokSettings
+from livetrigger.usernames import parse_username
 from livetrigger.webcast import http_defaults
 
 log = logging.getLogger(__name__)
 
 OFFLINE_STATUS = 4
 _SIGI = re.compile(r'<script id="SIGI_STATE" type="application/json">(.*?)</script>', re.S)
-_USERNAME = re.compile(r"^[A-Za-z0-9._]{1,64}$")
 
 
 def normalise_username(text: str) -> str:
     """``@name``, ``name``, ``https://www.tiktok.com/@name/live`` → ``name``."""
-    t = text.strip()
-    m = re.search(r"tiktok\.com/@([^/?#]+)", t)
-    if m:
-        t = m.group(1)
-    t = t.removesuffix("/live").lstrip("@")
-    if not _USERNAME.match(t):
+    found = parse_username(text)
+    if found is None:
         raise UserNotFoundError(f"{text!r} is not a TikTok username: write it like @streamer")
-    return t
+    return found
 
 
 class RoomClient:
