@@ -169,10 +169,11 @@ def _read_secret_files(
         if name.endswith("_file") and name[: -len("_file")] in SECRET_FIELDS:
             field = name[: -len("_file")]
             here = (*path, name)
+            if child is None:
+                del value[key]
+                continue
             if field in value and value[field] is not None:
                 problems.add(here, f"give {field} or {name}, not both")
-                continue
-            if child is None:
                 continue
             secret = _read_secret(str(child), base, here, problems)
             if secret is not None:
