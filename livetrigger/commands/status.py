@@ -8,12 +8,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from livetrigger.config import load_config
+from livetrigger.errors import ConfigError
 from livetrigger.status import Snapshot, default_socket_path, fetch
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("status", help="show what the running daemon is doing")
     p.add_argument("--socket", type=Path, default=None, help="status socket of the daemon")
+    p.add_argument(
+        "-c", "--config", help="read the socket path from this config (daemon.status_socket)"
+    )
     p.add_argument("--json", action="store_true", help="print the raw snapshot as JSON")
     p.set_defaults(handler=run)
 
@@ -66,8 +71,29 @@ def render(snap: Snapshot) -> str:
     return "\n".join(lines)
 
 
+SYSTEMD_SOCKET = Path("/run/livetrigger/livetrigger.sock")  # RuntimeDirectory= of the unit
+
+
+def _socket(args: argparse.Namespace) -> Path:
+    if args.socket:
+        return Path(args.socket)
+    if args.config:
+        config = load_config(args.config)
+        if config.daemon.status_socket:
+            return Path(config.daemon.status_socket)
+    # a daemon under systemd and one started by hand put it in different places
+    for candidate in (default_socket_path(), SYSTEMD_SOCKET):
+        if candidate.exists():
+            return candidate
+    return default_socket_path()
+
+
 def run(args: argparse.Namespace) -> int:
-    path: Path = args.socket or default_socket_path()
+    try:
+        path = _socket(args)
+    except ConfigError as exc:
+        print(f"livetrigger status: {exc}", file=sys.stderr)
+        return 2
     try:
         snap = fetch(path)
     except (OSError, ValueError) as exc:
