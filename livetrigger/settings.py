@@ -59,6 +59,13 @@ class TikTokSettings:
     max_frame_size: int = 8 * 1024 * 1024
     sign_budget: SignBudget = field(default_factory=SignBudget)
     gift_catalogue_refresh: float = 6 * 3600.0
+    fetch_room_info: bool = False  # the seed's fetchRoomInfoOnConnect: title and viewers on connect
+    # the seed's clientParams / requestHeaders / websocketHeaders / signProviderOptions
+    client_params: tuple[tuple[str, str], ...] = ()
+    request_headers: tuple[tuple[str, str], ...] = ()
+    websocket_headers: tuple[tuple[str, str], ...] = ()
+    sign_params: tuple[tuple[str, str], ...] = ()
+    sign_headers: tuple[tuple[str, str], ...] = ()
 
     def __repr__(self) -> str:
         return (

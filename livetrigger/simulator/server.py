@@ -107,6 +107,8 @@ class FakeLiveRoom:
         self._pending: list[ev.Event] = []
         self._poll_log: list[ev.Event] = []  # everything sent, for clients that poll
         self.polls = 0
+        self.http_requests: list[Request] = []
+        self.handshakes: list[dict[str, str]] = []  # websocket handshake headers, as sent
         self._log_ids = 1000
         self._msg_ids = 7_300_000_000_000_000_000
         self._seq = 0
@@ -273,6 +275,7 @@ class FakeLiveRoom:
                 await writer.wait_closed()
 
     def _route(self, req: Request) -> bytes:
+        self.http_requests.append(req)
         path = req.path
         if path == f"/@{self.unique_id}/live":
             return self._live_page()
@@ -433,6 +436,7 @@ class FakeLiveRoom:
         return resp
 
     def _handshake_problem(self, request: WsRequest) -> str | None:
+        self.handshakes.append({k.lower(): v for k, v in request.headers.raw_items()})
         if self.blocked_handshake:
             return self.blocked_handshake
         from urllib.parse import parse_qsl, urlsplit  # noqa: PLC0415

@@ -68,13 +68,21 @@ def handshake_options(header: str | None) -> dict[str, str]:
 
 
 async def open_socket(
-    url: str, *, cookies: dict[str, str], user_agent: str, timeout: float, max_size: int
+    url: str,
+    *,
+    cookies: dict[str, str],
+    user_agent: str,
+    timeout: float,
+    max_size: int,
+    headers: dict[str, str] | None = None,
+    proxy: str | None = None,
 ) -> ClientConnection:
     cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
     try:
         return await connect(
             url,
-            additional_headers={"Cookie": cookie},
+            additional_headers={**(headers or {}), "Cookie": cookie},
+            proxy=proxy or True,  # True: the environment's proxy settings, like httpx
             user_agent_header=user_agent,
             open_timeout=timeout,
             ping_interval=None,  # TikTok does not answer websocket pings
@@ -84,9 +92,9 @@ async def open_socket(
             compression=None,
         )
     except InvalidStatus as exc:
-        headers = exc.response.headers
-        msg = headers.get("Handshake-Msg", "")
-        status = headers.get("Handshake-Status", str(exc.response.status_code))
+        answer = exc.response.headers
+        msg = answer.get("Handshake-Msg", "")
+        status = answer.get("Handshake-Status", str(exc.response.status_code))
         raise HandshakeBlockedError(
             f"the push server refused the websocket ({status} {msg}); TikTok may be blocking "
             "this client: wait, update livetrigger, or use a sign API key",

@@ -47,13 +47,17 @@ class RoomClient:
 
     async def _get(self, url: str, params: dict[str, str] | None = None) -> httpx.Response:
         query = http_defaults.client_params(self.user_agent)
+        query.update(self.settings.client_params)
         if params:
             query.update(params)
         try:
             response = await self.http.get(
                 url,
                 params=query,
-                headers=http_defaults.headers(self.user_agent),
+                headers={
+                    **http_defaults.headers(self.user_agent),
+                    **dict(self.settings.request_headers),
+                },
                 timeout=self.settings.http_timeout,
             )
         except httpx.HTTPError as exc:

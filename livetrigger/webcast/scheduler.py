@@ -248,6 +248,8 @@ class RoomScheduler:
                 user_agent=self.user_agent,
                 timeout=self.settings.connect_timeout,
                 max_size=self.settings.max_frame_size,
+                headers=dict(self.settings.websocket_headers),
+                proxy=self.settings.proxy,
             )
         except HandshakeBlockedError as exc:
             if not self.settings.polling_fallback:
@@ -256,7 +258,7 @@ class RoomScheduler:
             return await self._poll(room_id, session, cookies)
         self.backoff.reset()
         self._set_state("connected", f"room {room_id}")
-        self._emit(ev.ConnectedEvent(room_id=room_id, unique_id=self.room.unique_id))
+        self._emit(await self._connected_event(room_id))
         reason = "closed"
         try:
             tap = self.on_raw
@@ -283,6 +285,18 @@ class RoomScheduler:
                 self.settings.stall_timeout,
             )
         return reason
+
+    async def _connected_event(self, room_id: int) -> ev.ConnectedEvent:
+        title, viewers = "", 0
+        if self.settings.fetch_room_info:
+            try:
+                info = await self.rooms.room_info(room_id)
+                title, viewers = str(info.get("title", "")), int(info.get("user_count", 0) or 0)
+            except (LivetriggerError, ValueError, TypeError) as exc:
+                log.info("room %s: room info unavailable (%s)", self.room.name, exc)
+        return ev.ConnectedEvent(
+            room_id=room_id, unique_id=self.room.unique_id, title=title, viewers=viewers
+        )
 
     async def _poll(self, room_id: int, session: Session, cookies: dict[str, str]) -> str:
         """The polling fallback (the seed's requestPollingIntervalMs): fetch with the cursor at

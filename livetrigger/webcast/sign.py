@@ -49,6 +49,7 @@ class EulerSignProvider:
 
     def _headers(self) -> dict[str, str]:
         h = {"User-Agent": f"livetrigger/{__version__}", "Accept": "application/protobuf"}
+        h.update(self.settings.sign_headers)
         if self.settings.sign_api_key:
             h["X-Api-Key"] = self.settings.sign_api_key
         return h
@@ -68,6 +69,7 @@ class EulerSignProvider:
             "client_enter": "true",
             "cursor": cursor,
         }
+        params.update(s.sign_params)
         if self._session_allowed():
             params["session_id"] = s.session_id or ""
             params["tt_target_idc"] = s.tt_target_idc

@@ -291,3 +291,27 @@ async def test_chat_send_goes_through_the_sign_server_only_when_whitelisted() ->
             await run.wait(lambda: "connected" in run.kinds())
             await run.scheduler.send_chat("hello room")
             assert room.chat_messages == ["hello room"]
+
+
+async def test_custom_params_and_headers_reach_tiktok_and_the_sign_server() -> None:
+    async with (
+        FakeLiveRoom() as room,
+        running(
+            room,
+            client_params=(("app_language", "de"),),
+            request_headers=(("X-Extra", "1"),),
+            websocket_headers=(("X-Ws", "2"),),
+            sign_params=(("country", "DE"),),
+            sign_headers=(("X-Sign", "3"),),
+            fetch_room_info=True,
+        ) as run,
+    ):
+        await run.wait(lambda: "connected" in run.kinds())
+        lookups = [r for r in room.http_requests if r.path != "/webcast/fetch"]
+        assert lookups and all(r.query.get("app_language") == "de" for r in lookups)
+        assert all(r.headers.get("x-extra") == "1" for r in lookups)
+        sign = [r for r in room.http_requests if r.path == "/webcast/fetch"][0]
+        assert sign.query.get("country") == "DE" and sign.headers.get("x-sign") == "3"
+        assert room.handshakes[0].get("x-ws") == "2"
+        connected = next(e for e in run.events if isinstance(e, ev.ConnectedEvent))
+        assert connected.title == room.title and connected.viewers == room.viewers
