@@ -310,7 +310,7 @@ async def test_custom_params_and_headers_reach_tiktok_and_the_sign_server() -> N
         lookups = [r for r in room.http_requests if r.path != "/webcast/fetch"]
         assert lookups and all(r.query.get("app_language") == "de" for r in lookups)
         assert all(r.headers.get("x-extra") == "1" for r in lookups)
-        sign = [r for r in room.http_requests if r.path == "/webcast/fetch"][0]
+        sign = next(r for r in room.http_requests if r.path == "/webcast/fetch")
         assert sign.query.get("country") == "DE" and sign.headers.get("x-sign") == "3"
         assert room.handshakes[0].get("x-ws") == "2"
         connected = next(e for e in run.events if isinstance(e, ev.ConnectedEvent))
