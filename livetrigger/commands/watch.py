@@ -18,7 +18,7 @@ from livetrigger.capture import CaptureWriter
 from livetrigger.errors import LivetriggerError
 from livetrigger.logs import setup_logging
 from livetrigger.settings import RoomSettings, TikTokSettings
-from livetrigger.webcast.room import normalise_username
+from livetrigger.webcast.room import RoomClient, normalise_username
 from livetrigger.webcast.scheduler import RoomScheduler
 
 COLOURS = {
@@ -54,6 +54,36 @@ def register(sub: Any) -> None:
     _common(r)
     r.add_argument("-o", "--output", required=True, help="capture file (.jsonl, or .jsonl.gz)")
     r.set_defaults(handler=run_record, json=False)
+    i = sub.add_parser("info", help="look a streamer up: room id, live or not, title, gifts")
+    _common(i)
+    i.set_defaults(handler=run_info)
+
+
+async def _info(args: argparse.Namespace) -> int:
+    room, settings = _target(args)
+    async with httpx.AsyncClient(proxy=settings.proxy) as http:
+        client = RoomClient(http, settings)
+        if room.room_id is None:
+            room_id, live = await client.resolve(room.unique_id)
+        else:
+            room_id, live = room.room_id, await client.is_live(room.room_id)
+        print(f"@{room.unique_id or '?'}: room id {room_id}, {'LIVE' if live else 'not live'}")
+        if live:
+            info = await client.room_info(room_id)
+            print(f"title: {info.get('title', '')!s}  viewers: {info.get('user_count', '?')}")
+        gifts = await client.gift_catalogue(room_id)
+        cheapest = sorted(gifts.values(), key=lambda g: g[1])[:5]
+        print(f"{len(gifts)} gifts, e.g. " + ", ".join(f"{n} ({d} 💎)" for n, d in cheapest))
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    setup_logging("info" if args.verbose else "warning", "text")
+    try:
+        return asyncio.run(_info(args))
+    except LivetriggerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 def line(event: ev.Event, colour: bool) -> str:

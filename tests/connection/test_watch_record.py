@@ -118,3 +118,42 @@ async def test_watch_json_lines(tmp_path: Path) -> None:
     events = [json.loads(line) for line in out.decode().splitlines()]
     assert [e["kind"] for e in events if e["kind"] == "follow"] == ["follow"]
     assert events[0]["kind"] == "live"
+
+
+async def test_info_looks_the_streamer_up() -> None:
+    async with FakeLiveRoom() as room:
+        result = await asyncio.to_thread(
+            subprocess.run,
+            [
+                sys.executable,
+                "-m",
+                "livetrigger",
+                "info",
+                "@demo_streamer",
+                "--base-url",
+                room.base_url,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        missing = await asyncio.to_thread(
+            subprocess.run,
+            [
+                sys.executable,
+                "-m",
+                "livetrigger",
+                "info",
+                "@nobody_here",
+                "--base-url",
+                room.base_url,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 0 and f"room id {room.room_id}, LIVE" in result.stdout
+    assert "Rose (1" in result.stdout
+    assert missing.returncode == 1 and "error:" in missing.stderr
