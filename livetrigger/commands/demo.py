@@ -38,7 +38,8 @@ from livetrigger.simulator.demo_show import demo_show
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.webhook_receiver import ReceivedCall, WebhookReceiver
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.yaml"
+# shipped inside the package (the repository root has a link to it), so pip installs have it too
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "config.example.yaml"
 
 
 def register(sub: Any) -> None:
