@@ -17,7 +17,7 @@ from livetrigger import events as ev
 from livetrigger.config import schema as cs
 from livetrigger.config.schema import GPIO_VERBS
 from livetrigger.rules.command import CommandPattern
-from livetrigger.rules.conditions import Predicate, Problem, compile_when
+from livetrigger.rules.conditions import Check, Problem, compile_when
 from livetrigger.rules.fields import (
     KINDS,
     USER_FIELDS,
@@ -73,10 +73,10 @@ class CompiledRule:
     actions: tuple[CompiledAction, ...]
     description: str = ""
     enabled: bool = True
-    checks: list[tuple[Callable[[Any], Any], Predicate]] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
     expression: Expression | None = None
     command: CommandPattern | None = None
-    user_filter: Callable[[ev.User], bool] | None = None
+    user: cs.UserFilter | None = None
     gifts: frozenset[str | int] | None = None
     streak: str = "end"
     include_history: bool = False
@@ -154,7 +154,7 @@ def compile_rule(
             checks=checks,
             expression=expression,
             command=command,
-            user_filter=_user_filter(rule.user),
+            user=rule.user,
             gifts=gifts,
             streak=rule.streak,
             include_history=rule.include_history,
@@ -437,37 +437,6 @@ def _compile_action(
         return act.ChatSend(rule_id=rule, room=room, event=event, text=chat_text.render(ctx)[:150])
 
     return CompiledAction("chat", f"chat {c.text[:40]}", build_chat)
-
-
-def _user_filter(spec: cs.UserFilter | None) -> Callable[[ev.User], bool] | None:
-    if spec is None:
-        return None
-    only = frozenset(u.lstrip("@").lower() for u in spec.users)
-    never = frozenset(u.lstrip("@").lower() for u in spec.exclude_users)
-
-    def test(user: ev.User) -> bool:
-        handle = user.unique_id.lower()
-        if only and handle not in only:
-            return False
-        if handle in never:
-            return False
-        if spec.follower is not None and user.is_follower != spec.follower:
-            return False
-        if spec.friend is not None and user.is_friend != spec.friend:
-            return False
-        if spec.moderator is not None and user.is_moderator != spec.moderator:
-            return False
-        if spec.subscriber is not None and user.is_subscriber != spec.subscriber:
-            return False
-        if spec.top_gifter_rank is not None and (
-            user.top_gifter_rank is None or user.top_gifter_rank > spec.top_gifter_rank
-        ):
-            return False
-        if spec.gifter_level is not None and user.gifter_level < spec.gifter_level:
-            return False
-        return not (spec.fan_club_level is not None and user.fan_club_level < spec.fan_club_level)
-
-    return test
 
 
 def sample_event(kind: str, now: float = 0.0) -> ev.Event:

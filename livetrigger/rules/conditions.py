@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from livetrigger.rules.fields import check_path, getter, suggest
 from livetrigger.rules.template import plain as normalise
@@ -42,6 +42,22 @@ Predicate = Callable[[Any], bool]
 Problem = tuple[tuple[str | int, ...], str]
 
 
+class Check(NamedTuple):
+    """One ``when`` entry: the field path, a getter for it, and the test its value must pass.
+
+    ``inline`` is the same test as a Python expression for the rule's generated matcher
+    (rules/matcher.py), when the operator has a cheaper form for the common value type:
+    ``{v}`` is the value, ``{x}`` the operand, ``{p}`` the predicate as the fallback for
+    every other type, so both forms agree by construction.
+    """
+
+    path: str
+    get: Callable[[Any], Any]
+    test: Predicate
+    inline: str | None = None
+    operand: Any = None
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -49,16 +65,17 @@ def _text(value: Any) -> str:
     return s[:MAX_MATCH_TEXT]
 
 
-_last_lower: list[Any] = [None, ""]
+_last_lowered: list[tuple[Any, str]] = [(None, "")]
 
 
-def _lower(value: Any) -> str:
+def lower_text(value: Any) -> str:
     """``_text(value).lower()``, remembered for the last value: a dozen rules testing the same
-    comment lowercase it once."""
-    if value is _last_lower[0]:
-        return str(_last_lower[1])
-    lowered = _text(value).lower()
-    _last_lower[0], _last_lower[1] = value, lowered
+    comment lowercase it once. (The cache holds the value, so its identity cannot be reused.)"""
+    last = _last_lowered[0]
+    if value is last[0]:
+        return last[1]
+    lowered = (value[:MAX_MATCH_TEXT] if type(value) is str else _text(value)).lower()
+    _last_lowered[0] = (value, lowered)  # one store: a reader never sees half of it
     return lowered
 
 
@@ -125,10 +142,10 @@ def _operator(op: str, arg: Any) -> Callable[[Any], bool]:
             raise ValueError(f"`{op}` needs text, got {arg!r}")
         needle = arg.lower()
         if op == "contains":
-            return lambda v: needle in _lower(v)
+            return lambda v: needle in lower_text(v)
         if op == "startswith":
-            return lambda v: _lower(v).startswith(needle)
-        return lambda v: _lower(v).endswith(needle)
+            return lambda v: lower_text(v).startswith(needle)
+        return lambda v: lower_text(v).endswith(needle)
     if op == "regex":
         if not isinstance(arg, str):
             raise ValueError(f"`regex` needs a pattern in quotes, got {arg!r}")
@@ -140,6 +157,29 @@ def _operator(op: str, arg: Any) -> Callable[[Any], bool]:
     raise AssertionError(op)
 
 
+def _inline(op: str, arg: Any) -> tuple[str, Any] | None:
+    """The fast expression for ``op`` and its operand, or None to always call the predicate."""
+    if op in ("gt", "gte", "lt", "lte") and type(arg) in (int, float):
+        sign = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
+        # ints and floats compare directly; bools, enums, None and text take the slow path
+        return (
+            f"({{v}} {sign} {{x}} if type({{v}}) is int or type({{v}}) is float else {{p}}({{v}}))",
+            arg,
+        )
+    if op in ("contains", "startswith", "endswith"):
+        needle = arg.lower()
+        if op == "contains":
+            return "({x} in lower({v}))", needle
+        return f"lower({{v}}).{op}({{x}})", needle
+    if op == "regex":
+        search = re.compile(arg, re.IGNORECASE).search
+        return (
+            "({x}({v}) is not None"
+            f" if type({{v}}) is str and len({{v}}) <= {MAX_MATCH_TEXT} else {{p}}({{v}}))"
+        ), search
+    return None
+
+
 def _all_of(tests: tuple[Predicate, ...]) -> Predicate:
     return lambda v: all(t(v) for t in tests)
 
@@ -149,10 +189,10 @@ def compile_when(
     kinds: Iterable[str],
     path: tuple[str | int, ...],
     extra_names: Iterable[str] = (),
-) -> tuple[list[tuple[Callable[[Any], Any], Predicate]], list[Problem]]:
-    """(getter, test) pairs, all of which must hold, plus every problem found."""
+) -> tuple[list[Check], list[Problem]]:
+    """The checks, all of which must hold, plus every problem found."""
     kinds = list(kinds)
-    checks: list[tuple[Callable[[Any], Any], Predicate]] = []
+    checks: list[Check] = []
     problems: list[Problem] = []
     for key, spec in when.items():
         field_path = str(key)
@@ -162,6 +202,7 @@ def compile_when(
             problems.append((here, problem))
             continue
         tests: list[Predicate] = []
+        fast: tuple[str, Any] | None = None
         if isinstance(spec, dict):
             for op, arg in spec.items():
                 if op not in OPERATORS:
@@ -175,6 +216,7 @@ def compile_when(
                     continue
                 try:
                     tests.append(_operator(op, arg))
+                    fast = _inline(op, arg) if len(spec) == 1 else None
                 except ValueError as exc:
                     problems.append(((*here, str(op)), str(exc)))
         elif isinstance(spec, list):
@@ -182,7 +224,8 @@ def compile_when(
         else:
             tests.append(_operator("eq", spec))
         if len(tests) == 1:
-            checks.append((getter(field_path), tests[0]))
+            inline, operand = fast if fast is not None else (None, None)
+            checks.append(Check(field_path, getter(field_path), tests[0], inline, operand))
         elif tests:
-            checks.append((getter(field_path), _all_of(tuple(tests))))
+            checks.append(Check(field_path, getter(field_path), _all_of(tuple(tests))))
     return checks, problems

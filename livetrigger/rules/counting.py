@@ -1,0 +1,164 @@
+"""Per-rule state and the counters of ``every`` and ``threshold`` rules.
+
+A counter decides how many times (and at which milestones) a matched event fires its rule:
+``every: {field: total, step: 1000}`` fires once per multiple the field crossed, ``every:
+{sum: count, step: 500}`` once per multiple of a running sum, ``threshold`` once per stream
+(or per user) when a sum reaches it. Each rule gets a counter made for its own shape when it
+is loaded, so the engine's hot path does no lookups or branches on the rule's record.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from livetrigger import events as ev
+from livetrigger.rules.fields import getter
+
+if TYPE_CHECKING:
+    from livetrigger.rules.compile import CompiledRule
+
+MAX_FIRES_PER_EVENT = 100  # a like total jumping by millions must not flood the sinks
+PER_USER_STATE = 50_000  # users remembered per rule for per-user cooldowns and sums
+
+Milestones = Sequence[int | None]
+Counter = Callable[["RuleState", ev.Event], Milestones]
+ONCE: Milestones = (None,)  # a rule without a counter fires once per matching event
+NEVER: Milestones = ()
+
+
+@dataclass(slots=True)
+class RuleState:
+    last_fire: float = -math.inf
+    user_last_fire: OrderedDict[int, float] = field(default_factory=OrderedDict)
+    fire_times: deque[float] = field(default_factory=deque)
+    value: float = 0.0  # stream-wide counter (sum, or last seen field value)
+    seen: bool = False
+    user_values: OrderedDict[int, float] = field(default_factory=OrderedDict)
+    reached: bool = False  # threshold fired this stream
+    user_reached: set[int] = field(default_factory=set)
+    queue: deque[tuple[dict[str, Any], ev.Event, int | None]] = field(default_factory=deque)
+
+    def new_stream(self) -> None:
+        self.value = 0.0
+        self.seen = False
+        self.user_values.clear()
+        self.reached = False
+        self.user_reached.clear()
+
+
+def remember(users: OrderedDict[int, float], key: int, value: float) -> None:
+    """Store a per-user value, forgetting the least recently seen user past the bound."""
+    users[key] = value
+    users.move_to_end(key)
+    if len(users) > PER_USER_STATE:
+        users.popitem(last=False)
+
+
+def crossed(before: float, after: float, step: int) -> Milestones:
+    """The multiples of ``step`` in (before, after], at most MAX_FIRES_PER_EVENT of them."""
+    lo, hi = int(before // step), int(after // step)
+    if hi <= lo:
+        return NEVER
+    return [m * step for m in range(max(lo + 1, hi - MAX_FIRES_PER_EVENT + 1), hi + 1)]
+
+
+def build_counter(rule: CompiledRule) -> Counter | None:
+    """The rule's counter, or None when every matching event fires it once."""
+    every, threshold = rule.every, rule.threshold
+    if every is not None and every.field is not None:
+        return _field_every(getter(every.field), every.step, every.per == "user")
+    if every is not None:
+        assert every.sum is not None
+        return _sum_every(getter(every.sum), every.step, every.per == "user")
+    if threshold is not None:
+        return _sum_threshold(getter(threshold.sum), threshold.at, threshold.per == "user")
+    return None
+
+
+def _unfinished_streak(event: ev.Event) -> bool:
+    # sums count a streak once, when it ends
+    return isinstance(event, ev.GiftEvent) and not event.is_final
+
+
+def _field_every(get: Callable[[Any], Any], step: int, per_user: bool) -> Counter:
+    def count(state: RuleState, event: ev.Event) -> Milestones:
+        if _unfinished_streak(event):
+            return NEVER
+        value = get(event)
+        if not isinstance(value, (int, float)):
+            return NEVER
+        if per_user:
+            key, users = event.user.id, state.user_values
+            first = key not in users
+            before = users.get(key, 0.0)
+            remember(users, key, max(before, float(value)))
+        else:
+            first = not state.seen
+            before = state.value
+            if value > before:
+                state.value = float(value)
+        state.seen = True
+        if value // step <= before // step:
+            return NEVER  # the common case: no multiple crossed
+        if first:  # joined mid-stream: only the milestone we are at, not all of them
+            return [int(value // step) * step]
+        return crossed(before, value, step)
+
+    return count
+
+
+def _add(state: RuleState, event: ev.Event, amount: float, per_user: bool) -> tuple[float, float]:
+    if per_user:
+        key, users = event.user.id, state.user_values
+        before = users.get(key, 0.0)
+        remember(users, key, before + amount)
+        return before, before + amount
+    before = state.value
+    state.value = before + amount
+    return before, state.value
+
+
+def _amount(get: Callable[[Any], Any], event: ev.Event) -> float | None:
+    if _unfinished_streak(event):
+        return None
+    amount = get(event)
+    if not isinstance(amount, (int, float)) or amount <= 0:
+        return None
+    return amount
+
+
+def _sum_every(get: Callable[[Any], Any], step: int, per_user: bool) -> Counter:
+    def count(state: RuleState, event: ev.Event) -> Milestones:
+        amount = _amount(get, event)
+        if amount is None:
+            return NEVER
+        before, after = _add(state, event, amount, per_user)
+        return crossed(before, after, step)
+
+    return count
+
+
+def _sum_threshold(get: Callable[[Any], Any], at: int, per_user: bool) -> Counter:
+    def count(state: RuleState, event: ev.Event) -> Milestones:
+        amount = _amount(get, event)
+        if amount is None:
+            return NEVER
+        _, after = _add(state, event, amount, per_user)
+        if after < at:
+            return NEVER
+        if per_user:
+            key = event.user.id
+            if key in state.user_reached:
+                return NEVER
+            state.user_reached.add(key)
+        elif state.reached:
+            return NEVER
+        else:
+            state.reached = True
+        return [at]
+
+    return count

@@ -1,0 +1,248 @@
+"""Generated rule matchers and counters: the fast forms must agree with the plain ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from livetrigger import events as ev
+from livetrigger.config import load_config_text
+from livetrigger.rules.compile import CompiledRule
+from livetrigger.rules.conditions import compile_when, lower_text
+from livetrigger.rules.engine import Engine
+from livetrigger.rules.matcher import build_matcher
+
+INLINE_CASES = [
+    ("gt", 10),
+    ("gte", 10),
+    ("lt", 2.5),
+    ("lte", 0),
+    ("contains", "Ro"),
+    ("startswith", "!LIGHT"),
+    ("endswith", "ß"),
+    ("regex", "^!vote (a|b)$"),
+    ("regex", "x$"),
+]
+
+values = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=30),
+    st.sampled_from(["!vote a", "!VOTE B", "Rose", "a" * 1200 + "x", "x", "!light on", "Straß"]),
+    st.sampled_from(list(ev.FollowRole) + list(ev.StreakState)),
+)
+
+
+@pytest.mark.parametrize(("op", "arg"), INLINE_CASES)
+@settings(max_examples=300, deadline=None)
+@given(value=values)
+def test_inline_form_agrees_with_predicate(op: str, arg: Any, value: Any) -> None:
+    (check,), problems = compile_when({"text": {op: arg}}, ["chat"], ("when",))
+    assert not problems and check.inline is not None
+    expression = check.inline.format(v="v", x="x", p="p")
+    env = {"v": value, "x": check.operand, "p": check.test, "lower": lower_text}
+    assert bool(eval(expression, env)) == check.test(value)
+
+
+def test_combined_operators_keep_the_predicate() -> None:
+    (check,), _ = compile_when({"diamonds": {"gte": 1, "lt": 10}}, ["gift"], ("when",))
+    assert check.inline is None  # two operators on one field: the plain conjunction runs
+
+
+def rules(yaml: str) -> tuple[CompiledRule, ...]:
+    body = "\n".join("      " + line for line in yaml.splitlines())
+    return load_config_text(f"rooms:\n  - username: '@r'\n    rules:\n{body}\n").rooms[0].rules
+
+
+def test_config_values_never_reach_the_generated_source() -> None:
+    hostile = "a'); import os; os._exit(1) #"
+    (rule,) = rules(
+        "- id: r\n  on: gift\n  gift: [\"" + hostile + "\"]\n"
+        "  user: {users: [\"@" + hostile + "\"], gifter_level: 3}\n"
+        "  when: {gift_name: {contains: \"" + hostile + "\"}}\n  do: [{log: x}]"
+    )
+    match = build_matcher(rule)
+    assert match.__doc__ is not None and "import" not in match.__doc__
+    who = ev.User(unique_id=hostile, gifter_level=3)
+    hit = ev.GiftEvent(user=who, gift_name=hostile)
+    assert match(hit) == {}
+    assert match(ev.GiftEvent(user=who, gift_name="Rose")) is None
+
+
+# -- a plain reading of the rule record, the oracle the generated matchers must agree with ----
+
+
+def reference_match(rule: CompiledRule, event: ev.Event) -> dict[str, str] | None:
+    if event.is_history and not rule.include_history:
+        return None
+    if isinstance(event, ev.GiftEvent):
+        if rule.streak == "end" and not event.is_final:
+            return None
+        if rule.streak == "start" and event.streak not in (
+            ev.StreakState.START,
+            ev.StreakState.SINGLE,
+        ):
+            return None
+        if rule.gifts is not None and not (
+            event.gift_id in rule.gifts or event.gift_name.lower() in rule.gifts
+        ):
+            return None
+    spec = rule.user
+    if spec is not None:
+        u = event.user
+        handle = u.unique_id.lower()
+        only = {x.lstrip("@").lower() for x in spec.users}
+        never = {x.lstrip("@").lower() for x in spec.exclude_users}
+        checks = [
+            not only or handle in only,
+            handle not in never,
+            spec.follower is None or u.is_follower == spec.follower,
+            spec.friend is None or u.is_friend == spec.friend,
+            spec.moderator is None or u.is_moderator == spec.moderator,
+            spec.subscriber is None or u.is_subscriber == spec.subscriber,
+            spec.top_gifter_rank is None
+            or (u.top_gifter_rank is not None and u.top_gifter_rank <= spec.top_gifter_rank),
+            spec.gifter_level is None or u.gifter_level >= spec.gifter_level,
+            spec.fan_club_level is None or u.fan_club_level >= spec.fan_club_level,
+        ]
+        if not all(checks):
+            return None
+    args: dict[str, str] = {}
+    if rule.command is not None:
+        found = rule.command.match(getattr(event, "text", ""))
+        if found is None:
+            return None
+        args = found
+
+    class Scope:
+        def __getattr__(self, name: str) -> Any:
+            return args if name == "args" else getattr(event, name)
+
+    for check in rule.checks:
+        if not check.test(check.get(Scope())):
+            return None
+    return args
+
+
+RULES = rules(
+    """\
+- id: big
+  on: gift
+  when: {total_diamonds: {gte: 100}}
+  do: [{log: x}]
+- id: roses
+  on: gift
+  gift: [Rose, 5655]
+  streak: start
+  user: {follower: true, exclude_users: ['@Mallory']}
+  do: [{log: x}]
+- id: each
+  on: [gift, chat]
+  streak: each
+  user: {users: ['@alice', bob], fan_club_level: 2}
+  when: {user.nickname: {startswith: al}}
+  do: [{log: x}]
+- id: cmd
+  command: '!light {state} {level?}'
+  user: {moderator: true}
+  when: {args.state: [on, off], text: {regex: 'light'}}
+  do: [{log: x}]
+- id: vip
+  on: chat
+  include_history: true
+  user: {top_gifter_rank: 3, gifter_level: 20, friend: false}
+  when: {text: {contains: hi}}
+  do: [{log: x}]
+"""
+)
+
+users = st.builds(
+    ev.User,
+    id=st.integers(0, 5),
+    unique_id=st.sampled_from(["alice", "Bob", "mallory", "carol", ""]),
+    nickname=st.sampled_from(["Alice", "al", "Bob", ""]),
+    follow_role=st.sampled_from(list(ev.FollowRole)),
+    is_moderator=st.booleans(),
+    is_subscriber=st.booleans(),
+    top_gifter_rank=st.one_of(st.none(), st.integers(1, 5)),
+    gifter_level=st.integers(0, 30),
+    fan_club_level=st.integers(0, 4),
+)
+gifts = st.builds(
+    ev.GiftEvent,
+    user=users,
+    is_history=st.booleans(),
+    gift_id=st.sampled_from([5655, 1, 7934]),
+    gift_name=st.sampled_from(["Rose", "ROSE", "Lion", ""]),
+    streak=st.sampled_from(list(ev.StreakState)),
+    total_diamonds=st.sampled_from([0, 99, 100, 5000]),
+)
+chats = st.builds(
+    ev.ChatEvent,
+    user=users,
+    is_history=st.booleans(),
+    text=st.one_of(
+        st.sampled_from(["!light on", "!LIGHT off 3", "!light maybe", "hi there", "HI", "Ghi"]),
+        st.text(max_size=20),
+    ),
+    language=st.sampled_from(["en", "EN", "de", ""]),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(event=st.one_of(gifts, chats))
+def test_generated_matchers_agree_with_the_plain_reading(event: ev.Event) -> None:
+    for rule in RULES:
+        if event.kind in rule.kinds:
+            assert build_matcher(rule)(event) == reference_match(rule, event), rule.id
+
+
+def test_every_per_user_counts_each_viewer_apart() -> None:
+    (rule,) = rules(
+        "- id: r\n  on: like\n  every: {sum: count, step: 10, per: user}\n  do: [{log: x}]"
+    )
+    e = Engine([rule], room="r")
+    a, b = ev.User(id=1, unique_id="a"), ev.User(id=2, unique_id="b")
+    assert e.firings(ev.LikeEvent(user=a, count=6), 0) == []
+    assert e.firings(ev.LikeEvent(user=b, count=6), 0) == []
+    assert [f.milestone for f in e.firings(ev.LikeEvent(user=a, count=25), 0)] == [10, 20, 30]
+    assert [f.milestone for f in e.firings(ev.LikeEvent(user=b, count=4), 0)] == [10]
+
+
+def test_field_every_per_user_joined_mid_stream() -> None:
+    (rule,) = rules(
+        "- id: r\n  on: like\n  every: {field: total, step: 100, per: user}\n  do: [{log: x}]"
+    )
+    e = Engine([rule], room="r")
+    a, b = ev.User(id=1), ev.User(id=2)
+    assert [f.milestone for f in e.firings(ev.LikeEvent(user=a, total=350), 0)] == [300]
+    assert [f.milestone for f in e.firings(ev.LikeEvent(user=b, total=120), 0)] == [100]
+    assert [f.milestone for f in e.firings(ev.LikeEvent(user=a, total=520), 0)] == [400, 500]
+    assert e.firings(ev.LikeEvent(user=a, total=300), 0) == []  # totals never go back
+
+
+def test_threshold_per_user_fires_once_for_each_viewer() -> None:
+    (rule,) = rules(
+        "- id: r\n  on: gift\n  threshold: {sum: total_diamonds, at: 100, per: user}\n"
+        "  do: [{log: x}]"
+    )
+    e = Engine([rule], room="r")
+    a, b = ev.User(id=1), ev.User(id=2)
+    assert e.firings(ev.GiftEvent(user=a, total_diamonds=60), 0) == []
+    assert [f.milestone for f in e.firings(ev.GiftEvent(user=a, total_diamonds=60), 0)] == [100]
+    assert e.firings(ev.GiftEvent(user=a, total_diamonds=500), 0) == []
+    assert len(e.firings(ev.GiftEvent(user=b, total_diamonds=100), 0)) == 1
+    e.firings(ev.LiveStartedEvent(), 0)
+    assert len(e.firings(ev.GiftEvent(user=a, total_diamonds=100), 0)) == 1
+
+
+def test_a_jump_fires_at_most_the_last_hundred_milestones() -> None:
+    (rule,) = rules("- id: r\n  on: like\n  every: {sum: count, step: 1}\n  do: [{log: x}]")
+    e = Engine([rule], room="r")
+    got = [f.milestone for f in e.firings(ev.LikeEvent(count=10**6), 0)]
+    assert got == list(range(10**6 - 99, 10**6 + 1))
