@@ -56,6 +56,8 @@ class Check(NamedTuple):
     test: Predicate
     inline: str | None = None
     operand: Any = None
+    op: str | None = None  # the operator, when the entry has exactly one
+    arg: Any = None  # its argument as written
 
 
 def _text(value: Any) -> str:
@@ -203,6 +205,7 @@ def compile_when(
             continue
         tests: list[Predicate] = []
         fast: tuple[str, Any] | None = None
+        single: tuple[str | None, Any] = (None, None)
         if isinstance(spec, dict):
             for op, arg in spec.items():
                 if op not in OPERATORS:
@@ -216,7 +219,8 @@ def compile_when(
                     continue
                 try:
                     tests.append(_operator(op, arg))
-                    fast = _inline(op, arg) if len(spec) == 1 else None
+                    if len(spec) == 1:
+                        fast, single = _inline(op, arg), (op, arg)
                 except ValueError as exc:
                     problems.append(((*here, str(op)), str(exc)))
         elif isinstance(spec, list):
@@ -225,7 +229,7 @@ def compile_when(
             tests.append(_operator("eq", spec))
         if len(tests) == 1:
             inline, operand = fast if fast is not None else (None, None)
-            checks.append(Check(field_path, getter(field_path), tests[0], inline, operand))
+            checks.append(Check(field_path, getter(field_path), tests[0], inline, operand, *single))
         elif tests:
             checks.append(Check(field_path, getter(field_path), _all_of(tuple(tests))))
     return checks, problems

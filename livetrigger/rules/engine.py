@@ -22,11 +22,13 @@ from livetrigger import events as ev
 from livetrigger.rules.compile import CompiledRule, Context, RenderError, sample_event
 from livetrigger.rules.counting import ONCE, Counter, RuleState, build_counter, remember
 from livetrigger.rules.matcher import Matcher, build_matcher
+from livetrigger.rules.textgate import TextGate
 
 log = logging.getLogger(__name__)
 
-# a rule that may react to a kind: its matcher, and its counter when it has one
-_Candidate = tuple[CompiledRule, Matcher, Counter | None]
+# a rule that may react to a kind: its matcher, its counter when it has one, and whether the
+# chat keyword gate must be open for it to match
+_Candidate = tuple[CompiledRule, Matcher, Counter | None, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +71,14 @@ class Engine:
     def replace_rules(self, rules: Sequence[CompiledRule]) -> None:
         """Swap in a new rule set (reload); rules that keep their id keep their state."""
         self._rules = tuple(rules)
+        enabled = [r for r in self._rules if r.enabled]
+        self._gate = TextGate(enabled)
         by_kind: dict[str, list[_Candidate]] = {}
-        for rule in self._rules:
-            if rule.enabled:
-                candidate = (rule, build_matcher(rule), build_counter(rule))
-                for kind in rule.kinds:
-                    by_kind.setdefault(kind, []).append(candidate)
+        for rule in enabled:
+            gated = rule.id in self._gate.gated
+            candidate = (rule, build_matcher(rule), build_counter(rule), gated)
+            for kind in rule.kinds:
+                by_kind.setdefault(kind, []).append(candidate)
         self._by_kind = {k: tuple(v) for k, v in by_kind.items()}
         # chat commands are indexed by their command word: a busy room's comments then skip
         # every command rule whose word they do not start with
@@ -121,7 +125,13 @@ class Engine:
             return []
         out: list[Firing] = []
         states, paused = self._state, self.paused
-        for rule, match, count in candidates:
+        gate_open: bool | None = None
+        for rule, match, count, gated in candidates:
+            if gated:
+                if gate_open is None:
+                    gate_open = self._gate.admits(getattr(event, "text", None))
+                if not gate_open:
+                    continue
             args = match(event)
             if args is None:
                 continue

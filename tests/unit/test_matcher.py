@@ -62,9 +62,9 @@ def rules(yaml: str) -> tuple[CompiledRule, ...]:
 def test_config_values_never_reach_the_generated_source() -> None:
     hostile = "a'); import os; os._exit(1) #"
     (rule,) = rules(
-        "- id: r\n  on: gift\n  gift: [\"" + hostile + "\"]\n"
-        "  user: {users: [\"@" + hostile + "\"], gifter_level: 3}\n"
-        "  when: {gift_name: {contains: \"" + hostile + "\"}}\n  do: [{log: x}]"
+        '- id: r\n  on: gift\n  gift: ["' + hostile + '"]\n'
+        '  user: {users: ["@' + hostile + '"], gifter_level: 3}\n'
+        '  when: {gift_name: {contains: "' + hostile + '"}}\n  do: [{log: x}]'
     )
     match = build_matcher(rule)
     assert match.__doc__ is not None and "import" not in match.__doc__
@@ -246,3 +246,62 @@ def test_a_jump_fires_at_most_the_last_hundred_milestones() -> None:
     e = Engine([rule], room="r")
     got = [f.milestone for f in e.firings(ev.LikeEvent(count=10**6), 0)]
     assert got == list(range(10**6 - 99, 10**6 + 1))
+
+
+# -- the chat keyword gate ------------------------------------------------------------------
+
+GATE_RULES = rules(
+    """\
+- id: word
+  on: chat
+  when: {text: {contains: 'Straße'}}
+  do: [{log: x}]
+- id: vote
+  on: chat
+  when: {text: {regex: '^!vote (a|b)$'}}
+  do: [{log: x}]
+- id: dotted
+  on: chat
+  when: {text: {regex: 'İ.x'}}
+  do: [{log: x}]
+- id: echo
+  on: chat
+  when: {text: {regex: '(ab)\\1'}}
+  do: [{log: x}]
+- id: flagged
+  on: chat
+  when: {text: {regex: '(?s)a.b'}}
+  do: [{log: x}]
+- id: empty
+  on: chat
+  when: {text: {contains: ''}, user.is_moderator: true}
+  do: [{log: x}]
+"""
+)
+
+
+def test_patterns_that_lean_on_their_neighbours_are_not_gated() -> None:
+    e = Engine(GATE_RULES, room="r")
+    assert e._gate.gated == {"word", "vote", "dotted", "empty"}
+    assert [f.rule_id for f in e.firings(ev.ChatEvent(text="xx ababx"), 0)] == ["echo"]
+    assert [f.rule_id for f in e.firings(ev.ChatEvent(text="a\nb"), 0)] == ["flagged"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    text=st.one_of(
+        st.text(max_size=40),
+        st.sampled_from(["STRASSE", "straße!", "!vote a", "!VOTE B", "ix", "İ x", "iİx", "ababab"]),
+        st.builds(lambda a, b: a + b, st.text(max_size=5), st.sampled_from(["ß", "İ", "!vote b"])),
+    ),
+    moderator=st.booleans(),
+)
+def test_a_closed_gate_means_no_gated_rule_could_match(text: str, moderator: bool) -> None:
+    e = Engine(GATE_RULES, room="r")
+    event = ev.ChatEvent(text=text, user=ev.User(is_moderator=moderator))
+    if not e._gate.admits(text):
+        gated = [r for r in GATE_RULES if r.id in e._gate.gated]
+        assert all(build_matcher(r)(event) is None for r in gated), text
+    # and the engine, gate and all, fires exactly the rules whose own checks pass
+    expected = [r.id for r in GATE_RULES if build_matcher(r)(event) is not None]
+    assert [f.rule_id for f in e.firings(event, 0)] == expected
