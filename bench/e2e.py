@@ -2,12 +2,14 @@
 (tests/support/daemon_main.py, MockFactory pins) against the fake room in this process.
 
     .venv/bin/python bench/e2e.py [--seconds 10] [--rates 100,1000,2000,5000] [--json out.json]
+    .venv/bin/python bench/e2e.py --seconds 60 --search 1000,2000 [--json out.json]
 
 Latency is measured from the moment the fake room hands a frame to its socket to: the MQTT
 message at a subscriber (every chat → one QoS 1 publish whose payload is the send time), the
 webhook request at a local server (one chat in ten), and the pin change in the daemon's pin
 log (one gift in a hundred toggles a pin). Per rate: p50/p99/max, and whether the backlog grew
-(the last second's median latency against the first second's). Resources: RSS idle and under
+(the median latency of the run's last tenth against its first tenth). ``--search`` bisects for
+the highest rate that holds for the whole run: every message delivered, no growing backlog. Resources: RSS idle and under
 load, CPU per 1,000 messages, start-up time to the first connection attempt, import time.
 """
 
@@ -82,6 +84,8 @@ async def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--rates", default="100,1000,2000,5000")
     ap.add_argument("--json", help="write the figures here (for bench/plot.py)")
+    ap.add_argument("--search", metavar="LO,HI",
+                    help="bisect for the highest sustained rate between LO (holds) and HI (does not)")
     args = ap.parse_args()
     out: dict[str, object] = {"python": platform.python_version(), "machine": platform.machine(),
                               "cpus": os.cpu_count(), "rates": []}
@@ -130,7 +134,9 @@ async def main() -> None:
             await asyncio.sleep(2.0)
             out["rss_idle_mib"] = round(proc_stat(proc.pid)[1] / 2**20, 1)
             seq = 0
-            for rate in (int(r) for r in args.rates.split(",")):
+
+            async def measure(rate: int, seconds: float) -> dict[str, object]:
+                nonlocal seq
                 mqtt_lat.clear()
                 hook_lat.clear()
                 pins.write_text("")
@@ -139,7 +145,7 @@ async def main() -> None:
                 frame_interval = per_frame / rate
                 cpu0, _ = proc_stat(proc.pid)
                 start = time.perf_counter()
-                n_frames = int(args.seconds / frame_interval)
+                n_frames = int(seconds / frame_interval)
                 sent_events = 0
                 peak_rss = 0
                 for i in range(n_frames):
@@ -160,33 +166,61 @@ async def main() -> None:
                     if i % 200 == 0:
                         peak_rss = max(peak_rss, proc_stat(proc.pid)[1])
                 elapsed = time.perf_counter() - start
-                await asyncio.sleep(3.0)
-                cpu1, rss = proc_stat(proc.pid)
                 chats = sent_events - len(gift_sent)
+                # wait for the backlog to drain, so the next rate starts clean
+                drain_start = time.perf_counter()
+                while len(mqtt_lat) < chats and time.perf_counter() - drain_start < 120:
+                    await asyncio.sleep(0.2)
+                drained_s = time.perf_counter() - drain_start
+                await asyncio.sleep(1.0)
+                cpu1, rss = proc_stat(proc.pid)
                 lat = [v * 1000 for _, v in mqtt_lat]
                 pin_times = [float(line.split()[0]) for line in pins.read_text().splitlines()]
                 pin_lat = [(p - g) * 1000 for p, g in zip(pin_times, gift_sent, strict=False)]
-                first = [v * 1000 for t, v in mqtt_lat if t - mqtt_lat[0][0] < 1.0] if mqtt_lat else []
+                # backlog: the median latency of the last tenth of the run against the first's
+                window = max(1.0, seconds / 10)
+                t_first = mqtt_lat[0][0] if mqtt_lat else 0
+                first = [v * 1000 for t, v in mqtt_lat if t - t_first < window]
                 last_s = mqtt_lat[-1][0] if mqtt_lat else 0
-                last = [v * 1000 for t, v in mqtt_lat if last_s - t < 1.0]
+                last = [v * 1000 for t, v in mqtt_lat if last_s - t < window]
                 row = {
                     "rate": rate,
+                    "seconds": seconds,
                     "achieved_rate": round(sent_events / elapsed),
                     "mqtt": {"n": len(lat), "of": chats, "p50": pct(lat, 50), "p99": pct(lat, 99), "max": max(lat, default=float("nan"))},
                     "webhook": {"n": len(hook_lat), "p50": pct([v * 1000 for v in hook_lat], 50), "p99": pct([v * 1000 for v in hook_lat], 99)},
                     "gpio": {"n": len(pin_lat), "of": len(gift_sent), "p50": pct(pin_lat, 50), "p99": pct(pin_lat, 99)},
                     "backlog_grew": bool(first and last and pct(last, 50) > 4 * max(1.0, pct(first, 50))),
+                    "drained_after_s": round(drained_s, 1),
                     "cpu_ms_per_1000_msgs": round((cpu1 - cpu0) / sent_events * 1000 * 1000, 1),
                     "rss_mib": round(max(rss, peak_rss) / 2**20, 1),
                 }
-                out["rates"].append(row)  # type: ignore[union-attr]
                 m, g = row["mqtt"], row["gpio"]
                 print(
-                    f"{rate:>5}/s (sent {row['achieved_rate']}/s): mqtt {m['n']}/{m['of']} p50 {m['p50']:.1f} ms p99 {m['p99']:.1f} ms max {m['max']:.1f} | "  # type: ignore[index]
+                    f"{rate:>5}/s for {seconds:g} s (sent {row['achieved_rate']}/s): mqtt {m['n']}/{m['of']} p50 {m['p50']:.1f} ms p99 {m['p99']:.1f} ms max {m['max']:.1f} | "  # type: ignore[index]
                     f"webhook p50 {row['webhook']['p50']:.1f} p99 {row['webhook']['p99']:.1f} | gpio {g['n']}/{g['of']} p50 {g['p50']:.1f} p99 {g['p99']:.1f} | "  # type: ignore[index]
                     f"backlog grew: {row['backlog_grew']} | cpu {row['cpu_ms_per_1000_msgs']} ms/1000 msgs | rss {row['rss_mib']} MiB",
                     flush=True,
                 )
+                return row
+
+            if args.search:
+                # the highest rate with no growing backlog over a whole run, by bisection
+                lo, hi = (int(x) for x in args.search.split(","))
+                tried: list[dict[str, object]] = []
+                while hi - lo > max(50, lo // 10):
+                    mid = (lo + hi) // 2
+                    row = await measure(mid, args.seconds)
+                    tried.append(row)
+                    if row["backlog_grew"] or row["mqtt"]["n"] < row["mqtt"]["of"]:  # type: ignore[index]
+                        hi = mid
+                    else:
+                        lo = mid
+                out["saturation"] = {"seconds": args.seconds, "sustained": lo, "fails_at": hi, "runs": tried}
+                print(f"sustained for {args.seconds:g} s: {lo}/s; backlog grows at {hi}/s", flush=True)
+            else:
+                for rate in (int(r) for r in args.rates.split(",")):
+                    out["rates"].append(await measure(rate, args.seconds))  # type: ignore[union-attr]
             proc.terminate()
             proc.wait(10)
         sub.loop_stop()

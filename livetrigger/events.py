@@ -107,9 +107,6 @@ class BattleScore:
     points: int
 
 
-_FILLERS: dict[type, Callable[[Any, Any], None]] = {}
-
-
 class _Deferred:
     """Lets the decoder hand out an event before reading its fields out of protobuf.
 
@@ -117,7 +114,8 @@ class _Deferred:
     parses (and so validates) each message at once but copies its fields into the event only
     when something first reads one: events of a kind no rule looks at cost almost nothing.
     A deferred event is indistinguishable from an eager one; the first attribute read fills
-    every field at once, after which it is a plain frozen dataclass.
+    every field at once, in place (no second event to copy from), after which it is a plain
+    frozen dataclass.
     """
 
     __slots__ = ("_src",)
@@ -132,18 +130,21 @@ class _Deferred:
                 src = None
             if src is None or name.startswith("__"):
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-            build, args = src
-            _FILLERS[type(self)](self, build(*args))
+            fill, args = src
+            fill(self, *args)
+            _SET_SRC(self, None)
             return object.__getattribute__(self, name)
 
 
+_SET_SRC = _Deferred._src.__set__  # type: ignore[attr-defined]  # the slot, past frozen setattr
 _E = TypeVar("_E", bound="Event")
 
 
-def deferred(cls: type[_E], build: Callable[..., _E], *args: Any) -> _E:
-    """An event of ``cls`` whose fields come from ``build(*args)`` when first read."""
+def deferred(cls: type[_E], fill: Callable[..., None], *args: Any) -> _E:
+    """An event of ``cls`` whose fields ``fill(event, *args)`` sets when one is first read
+    (typically by calling ``cls.__init__(event, ...)``)."""
     event = object.__new__(cls)
-    object.__setattr__(event, "_src", (build, args))
+    object.__setattr__(event, "_src", (fill, args))
     return event
 
 
@@ -367,7 +368,7 @@ def _generate(cls: type, name: str, source: str, env: dict[str, Any]) -> Any:
 
 
 def _speed_up(cls: type) -> None:
-    """Give a frozen, slotted dataclass a faster ``__init__``, and a filler for deferred events.
+    """Give a frozen, slotted dataclass a faster ``__init__`` (deferred events fill through it).
 
     The ``__init__`` that ``dataclass(frozen=True)`` writes stores each field through
     ``object.__setattr__`` (a global, an attribute lookup and a generic call per field); the
@@ -376,13 +377,12 @@ def _speed_up(cls: type) -> None:
     """
     fields = dataclasses.fields(cls)
     env: dict[str, Any] = {}
-    params, body, copies = [], [], []
+    params, body = [], []
     for f in fields:
         env[f"set_{f.name}"] = getattr(cls, f.name).__set__
         env[f"default_{f.name}"] = f.default
         params.append(f"{f.name}=default_{f.name}")
         body.append(f"    set_{f.name}(self, {f.name})")
-        copies.append(f"    set_{f.name}(dst, src.{f.name})")
     init = _generate(
         cls,
         "__init__",
@@ -392,12 +392,6 @@ def _speed_up(cls: type) -> None:
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__doc__ = cls.__dict__["__init__"].__doc__
     type.__setattr__(cls, "__init__", init)
-    if not issubclass(cls, _Deferred):
-        return
-    # a deferred event takes the fields of the event its builder made, then drops its source
-    env["set_src"] = _Deferred._src.__set__  # type: ignore[attr-defined]
-    copies.append("    set_src(dst, None)")
-    _FILLERS[cls] = _generate(cls, "fill", "def fill(dst, src):\n" + "\n".join(copies), env)
 
 
 EVENT_TYPES: tuple[type[Event], ...] = (

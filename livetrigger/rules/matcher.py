@@ -66,7 +66,7 @@ def build_matcher(rule: CompiledRule) -> Matcher:
     source = "def match(e):\n" + "".join(f"    {line}\n" for line in lines)
     exec(compile(source, f"<rule {rule.id}>", "exec"), env)
     match: Matcher = env["match"]
-    match.__doc__ = source  # `livetrigger check -v` and debuggers can show what runs
+    match.__doc__ = source  # what runs, for a debugger or a failing test to show
     return match
 
 

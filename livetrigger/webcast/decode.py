@@ -241,7 +241,7 @@ class Decoder:
                     )
                 )
                 continue
-            view_cls, kind, build = spec
+            view_cls, kind, build = spec  # kind None: build makes the event; else it fills one
             if view_cls is None:
                 continue  # nothing listens to what this message would become
             try:
@@ -253,7 +253,7 @@ class Decoder:
                 else:
                     cls = kind if isinstance(kind, type) else kind(view)
                     event = new_event(cls)
-                    set_src(event, (_from_envelope, (build, view, msg, received_at)))
+                    set_src(event, (_fill_from, (build, view, msg, received_at)))
             except (DecodeError, ValueError, RuntimeError, OverflowError) as exc:
                 stats.failed += 1
                 event = ev.UnknownEvent(
@@ -274,10 +274,11 @@ class Decoder:
 
     # -- one method per message type --------------------------------------------------------
 
-    def _chat(self, m: pb.ChatView, msg_id: int, at: float, history: bool) -> Event:
+    def _chat(self, e: ev.ChatEvent, m: pb.ChatView, msg_id: int, at: float, history: bool) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
         users = self.users
-        return ev.ChatEvent(
+        ev.ChatEvent.__init__(
+            e,
             room_id=room,
             msg_id=mid,
             create_time=created,
@@ -360,9 +361,10 @@ class Decoder:
             active.popitem(last=False)  # an end we never saw: forget the oldest streak
         return StreakState.START
 
-    def _like(self, m: pb.LikeView, msg_id: int, at: float, history: bool) -> Event:
+    def _like(self, e: ev.LikeEvent, m: pb.LikeView, msg_id: int, at: float, history: bool) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
-        return ev.LikeEvent(
+        ev.LikeEvent.__init__(
+            e,
             room_id=room,
             msg_id=mid,
             create_time=created,
@@ -373,11 +375,13 @@ class Decoder:
             total=m.total,
         )
 
-    def _member(self, m: pb.MemberView, msg_id: int, at: float, history: bool) -> Event:
+    def _member(self, e: Event, m: pb.MemberView, msg_id: int, at: float, history: bool) -> None:
+        # the class was chosen by _member_kind from the same message
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
         user = self.users.get(m.user)
-        if m.action in (0, 1):  # UNKNOWN is what most joins carry on the web
-            return ev.JoinEvent(
+        if isinstance(e, ev.JoinEvent):
+            ev.JoinEvent.__init__(
+                e,
                 room_id=room,
                 msg_id=mid,
                 create_time=created,
@@ -386,22 +390,25 @@ class Decoder:
                 user=user,
                 viewers=m.member_count,
             )
-        return ev.SocialEvent(
-            room_id=room,
-            msg_id=mid,
-            create_time=created,
-            received_at=at,
-            is_history=hist,
-            user=user,
-            display_key=m.common.display_text.key or f"member_action_{m.action}",
-        )
+        elif isinstance(e, ev.SocialEvent):
+            ev.SocialEvent.__init__(
+                e,
+                room_id=room,
+                msg_id=mid,
+                create_time=created,
+                received_at=at,
+                is_history=hist,
+                user=user,
+                display_key=m.common.display_text.key or f"member_action_{m.action}",
+            )
 
-    def _social(self, m: pb.SocialView, msg_id: int, at: float, history: bool) -> Event:
+    def _social(self, e: Event, m: pb.SocialView, msg_id: int, at: float, history: bool) -> None:
+        # the class was chosen by _social_kind from the same message
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
         user = self.users.get(m.user)
-        key = m.common.display_text.key
-        if "follow" in key:
-            return ev.FollowEvent(
+        if isinstance(e, ev.FollowEvent):
+            ev.FollowEvent.__init__(
+                e,
                 room_id=room,
                 msg_id=mid,
                 create_time=created,
@@ -410,8 +417,9 @@ class Decoder:
                 user=user,
                 follow_count=m.follow_count,
             )
-        if "share" in key:
-            return ev.ShareEvent(
+        elif isinstance(e, ev.ShareEvent):
+            ev.ShareEvent.__init__(
+                e,
                 room_id=room,
                 msg_id=mid,
                 create_time=created,
@@ -421,19 +429,24 @@ class Decoder:
                 share_target=m.share_target,
                 share_count=m.share_count,
             )
-        return ev.SocialEvent(
-            room_id=room,
-            msg_id=mid,
-            create_time=created,
-            received_at=at,
-            is_history=hist,
-            user=user,
-            display_key=key,
-        )
+        elif isinstance(e, ev.SocialEvent):
+            ev.SocialEvent.__init__(
+                e,
+                room_id=room,
+                msg_id=mid,
+                create_time=created,
+                received_at=at,
+                is_history=hist,
+                user=user,
+                display_key=m.common.display_text.key,
+            )
 
-    def _viewers(self, m: pb.RoomUserSeqView, msg_id: int, at: float, history: bool) -> Event:
+    def _viewers(
+        self, e: ev.ViewerCountEvent, m: pb.RoomUserSeqView, msg_id: int, at: float, history: bool
+    ) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
-        return ev.ViewerCountEvent(
+        ev.ViewerCountEvent.__init__(
+            e,
             room_id=room,
             msg_id=mid,
             create_time=created,
@@ -448,10 +461,16 @@ class Decoder:
         )
 
     def _subscribe(
-        self, m: pb.WebcastSubNotifyMessage, msg_id: int, at: float, history: bool
-    ) -> Event:
+        self,
+        e: ev.SubscribeEvent,
+        m: pb.WebcastSubNotifyMessage,
+        msg_id: int,
+        at: float,
+        history: bool,
+    ) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
-        return ev.SubscribeEvent(
+        ev.SubscribeEvent.__init__(
+            e,
             room_id=room,
             msg_id=mid,
             create_time=created,
@@ -462,10 +481,16 @@ class Decoder:
         )
 
     def _question(
-        self, m: pb.WebcastQuestionNewMessage, msg_id: int, at: float, history: bool
-    ) -> Event:
+        self,
+        e: ev.QuestionEvent,
+        m: pb.WebcastQuestionNewMessage,
+        msg_id: int,
+        at: float,
+        history: bool,
+    ) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
-        return ev.QuestionEvent(
+        ev.QuestionEvent.__init__(
+            e,
             room_id=room,
             msg_id=mid,
             create_time=created,
@@ -476,9 +501,12 @@ class Decoder:
             text=m.data.content,
         )
 
-    def _battle(self, m: pb.WebcastLinkMicBattle, msg_id: int, at: float, history: bool) -> Event:
+    def _battle(
+        self, e: ev.BattleEvent, m: pb.WebcastLinkMicBattle, msg_id: int, at: float, history: bool
+    ) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
-        return ev.BattleEvent(
+        ev.BattleEvent.__init__(
+            e,
             room_id=room,
             msg_id=mid,
             create_time=created,
@@ -498,9 +526,17 @@ class Decoder:
             ),
         )
 
-    def _armies(self, m: pb.WebcastLinkMicArmies, msg_id: int, at: float, history: bool) -> Event:
+    def _armies(
+        self,
+        e: ev.BattlePointsEvent,
+        m: pb.WebcastLinkMicArmies,
+        msg_id: int,
+        at: float,
+        history: bool,
+    ) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
-        return ev.BattlePointsEvent(
+        ev.BattlePointsEvent.__init__(
+            e,
             room_id=room,
             msg_id=mid,
             create_time=created,
@@ -514,10 +550,13 @@ class Decoder:
             ),
         )
 
-    def _emote(self, m: pb.WebcastEmoteChatMessage, msg_id: int, at: float, history: bool) -> Event:
+    def _emote(
+        self, e: ev.EmoteEvent, m: pb.WebcastEmoteChatMessage, msg_id: int, at: float, history: bool
+    ) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
         identity = m.user_identity if m.HasField("user_identity") else None
-        return ev.EmoteEvent(
+        ev.EmoteEvent.__init__(
+            e,
             room_id=room,
             msg_id=mid,
             create_time=created,
@@ -531,8 +570,13 @@ class Decoder:
         )
 
     def _envelope(
-        self, m: pb.WebcastEnvelopeMessage, msg_id: int, at: float, history: bool
-    ) -> Event:
+        self,
+        e: ev.EnvelopeEvent,
+        m: pb.WebcastEnvelopeMessage,
+        msg_id: int,
+        at: float,
+        history: bool,
+    ) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
         info = m.envelope_info
         user = ANONYMOUS
@@ -546,7 +590,8 @@ class Decoder:
                 nickname=info.send_user_name,
                 avatar_url=pick_picture(info.send_user_avatar.url_list),
             )
-        return ev.EnvelopeEvent(
+        ev.EnvelopeEvent.__init__(
+            e,
             room_id=room,
             msg_id=mid,
             create_time=created,
@@ -585,9 +630,17 @@ class Decoder:
             )
         return None
 
-    def _intro(self, m: pb.WebcastLiveIntroMessage, msg_id: int, at: float, history: bool) -> Event:
+    def _intro(
+        self,
+        e: ev.LiveIntroEvent,
+        m: pb.WebcastLiveIntroMessage,
+        msg_id: int,
+        at: float,
+        history: bool,
+    ) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
-        return ev.LiveIntroEvent(
+        ev.LiveIntroEvent.__init__(
+            e,
             room_id=room,
             msg_id=mid,
             create_time=created,
@@ -598,10 +651,16 @@ class Decoder:
         )
 
     def _room_message(
-        self, m: pb.WebcastRoomMessage, msg_id: int, at: float, history: bool
-    ) -> Event:
+        self,
+        e: ev.RoomMessageEvent,
+        m: pb.WebcastRoomMessage,
+        msg_id: int,
+        at: float,
+        history: bool,
+    ) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
-        return ev.RoomMessageEvent(
+        ev.RoomMessageEvent.__init__(
+            e,
             room_id=room,
             msg_id=mid,
             create_time=created,
@@ -610,10 +669,13 @@ class Decoder:
             text=m.content,
         )
 
-    def _barrage(self, m: pb.WebcastBarrageMessage, msg_id: int, at: float, history: bool) -> Event:
+    def _barrage(
+        self, e: ev.BarrageEvent, m: pb.WebcastBarrageMessage, msg_id: int, at: float, history: bool
+    ) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
         key = m.content.key or m.common.display_text.key
-        return ev.BarrageEvent(
+        ev.BarrageEvent.__init__(
+            e,
             room_id=room,
             msg_id=mid,
             create_time=created,
@@ -627,15 +689,22 @@ class Decoder:
         )
 
 
-_Build = Callable[[Any, int, float, bool], Event | None]
-_Spec = tuple[type[Message] | None, type[Event] | Callable[[Any], type[Event]] | None, _Build]
+# eager kinds: build(view, msg_id, at, history) -> event or None; deferred kinds:
+# fill(event, view, msg_id, at, history) sets the fields of an event made beforehand
+_Spec = tuple[
+    type[Message] | None, type[Event] | Callable[[Any], type[Event]] | None, Callable[..., Any]
+]
 _SET_SRC = ev._Deferred._src.__set__  # type: ignore[attr-defined]  # bypasses frozen setattr
 
 
-def _from_envelope(
-    build: _Build, view: Any, msg: pb.BaseProtoMessage, received_at: float
-) -> Event | None:
-    return build(view, msg.msg_id, received_at, msg.is_history)
+def _fill_from(
+    event: Event,
+    fill: Callable[[Event, Any, int, float, bool], None],
+    view: Any,
+    msg: pb.BaseProtoMessage,
+    received_at: float,
+) -> None:
+    fill(event, view, msg.msg_id, received_at, msg.is_history)
 
 
 def _skipped(m: Any, msg_id: int, at: float, history: bool) -> None:

@@ -43,11 +43,11 @@ def test_events_are_frozen() -> None:
 def test_deferred_event_fills_on_first_read_and_equals_eager_one() -> None:
     calls: list[str] = []
 
-    def build(text: str) -> ev.ChatEvent:
+    def fill(event: ev.ChatEvent, text: str) -> None:
         calls.append(text)
-        return ev.ChatEvent(text=text, msg_id=3)
+        ev.ChatEvent.__init__(event, text=text, msg_id=3)
 
-    lazy = ev.deferred(ev.ChatEvent, build, "hello")
+    lazy = ev.deferred(ev.ChatEvent, fill, "hello")
     assert lazy.kind == "chat" and calls == []
     assert lazy.text == "hello" and lazy.msg_id == 3 and calls == ["hello"]
     assert lazy == ev.ChatEvent(text="hello", msg_id=3)
@@ -58,7 +58,7 @@ def test_missing_attribute_still_raises() -> None:
     with pytest.raises(AttributeError):
         ev.ChatEvent().nonexistent  # type: ignore[attr-defined]  # noqa: B018
     with pytest.raises(AttributeError):
-        ev.deferred(ev.ChatEvent, ev.ChatEvent).nonexistent  # type: ignore[attr-defined]  # noqa: B018
+        ev.deferred(ev.ChatEvent, ev.ChatEvent.__init__).nonexistent  # type: ignore[attr-defined]  # noqa: B018
 
 
 def test_event_to_dict_uses_documented_names() -> None:
