@@ -380,8 +380,12 @@ def _speed_up(cls: type) -> None:
     params, body = [], []
     for f in fields:
         env[f"set_{f.name}"] = getattr(cls, f.name).__set__
-        env[f"default_{f.name}"] = f.default
-        params.append(f"{f.name}=default_{f.name}")
+        assert f.default_factory is dataclasses.MISSING, f"{cls.__name__}.{f.name}"
+        if f.default is dataclasses.MISSING:
+            params.append(f.name)  # required, as in the dataclass's own __init__
+        else:
+            env[f"default_{f.name}"] = f.default
+            params.append(f"{f.name}=default_{f.name}")
         body.append(f"    set_{f.name}(self, {f.name})")
     init = _generate(
         cls,

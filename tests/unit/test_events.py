@@ -68,3 +68,21 @@ def test_event_to_dict_uses_documented_names() -> None:
     d = ev.event_to_dict(gift)
     assert d["kind"] == "gift" and d["streak"] == "end" and d["is_final"] is True
     assert d["user"]["nickname"] == "{{ 7*7 }}" and d["user"]["follow_role"] == "none"
+
+
+@pytest.mark.parametrize("cls", [*ev.EVENT_TYPES, ev.User, ev.Emote, ev.TopViewer, ev.BattleScore])
+def test_generated_init_keeps_the_dataclass_signature(cls: type) -> None:
+    fields = dataclasses.fields(cls)
+    required = {f.name for f in fields if f.default is dataclasses.MISSING}
+    if required:
+        with pytest.raises(TypeError):
+            cls()
+    values = {f.name: f"v-{f.name}" for f in fields}
+    made = cls(**values)
+    assert all(getattr(made, name) == value for name, value in values.items())
+    with pytest.raises(TypeError):
+        cls(*values.values())  # keyword-only, as declared
+    with pytest.raises(TypeError):
+        cls(**values, not_a_field=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.__setattr__(fields[0].name, "changed")
