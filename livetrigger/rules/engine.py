@@ -4,10 +4,11 @@
 counters, queued firings) lives here, keyed by rule id, so a reload that keeps a rule keeps
 its counters. One engine per room.
 
-Order of the checks for one rule, cheapest first: kind (an index), history, gift streak mode,
-gift filter, user filter, chat command, ``when``, ``if``; then counters decide how many times it
-fires (``every`` can fire several times for one event), then rate controls let each firing
-through, queue it, or drop it (counted).
+Order of the checks for one rule, cheapest first: kind and chat command word (indexes), the
+chat keyword gate (rules/textgate.py), then the rule's own generated matcher (history, gift
+streak mode, gift filter, user filter, chat command, ``when``; rules/matcher.py), ``if``; then
+its counter decides how many times it fires (``every`` can fire several times for one event;
+rules/counting.py), then rate controls let each firing through, queue it, or drop it (counted).
 """
 
 from __future__ import annotations
