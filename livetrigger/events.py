@@ -43,6 +43,7 @@ class StreakState(enum.StrEnum):
 class StreamEndReason(enum.StrEnum):
     HOST = "host"  # ControlAction 3: the streamer ended the LIVE
     MODERATOR = "moderator"  # ControlAction 4: suspended by a platform moderator
+    LOST = "lost"  # no control message: the socket died and the live check says offline
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,6 +182,8 @@ class GiftEvent(Event):
     streak_id: int = 0  # TikTok's group_id: one id per streak
     streak: StreakState = StreakState.SINGLE
     streakable: bool = False
+    # the end frame never came: the streak ended after streak_timeout without a new step
+    streak_timed_out: bool = False
     total_diamonds: int = 0  # diamonds * repeat_count so far
     image_url: str = ""
     to_user: User | None = None  # receiver in multi-guest rooms

@@ -51,7 +51,8 @@ class TikTokSettings:
     live_check_interval: float = 30.0
     reconnect_initial: float = 1.0
     reconnect_max: float = 300.0
-    heartbeat_interval: float = 10.0
+    heartbeat_interval: float = 10.0  # only when the push server does not advertise one
+    streak_timeout: float = 15.0  # a gift streak with no step and no end for this long ends
     process_initial_data: bool = True
     compress: bool = True
     polling_fallback: bool = False

@@ -23,12 +23,21 @@ def register(sub: Any) -> None:
     p.add_argument("--user", default="demo_streamer", help="the streamer's username")
     p.add_argument("--speed", type=float, default=1.0)
     p.add_argument("--loop", action="store_true", help="play the show again after it ends")
+    p.add_argument(
+        "--ping-interval",
+        type=float,
+        default=10.0,
+        help="heartbeat interval (s) the push server advertises, as TikTok does (default 10)",
+    )
     p.set_defaults(handler=run)
 
 
 async def _serve(args: argparse.Namespace) -> int:
     async with FakeLiveRoom(
-        unique_id=args.user, http_port=args.http_port, ws_port=args.ws_port
+        unique_id=args.user,
+        http_port=args.http_port,
+        ws_port=args.ws_port,
+        ping_interval=args.ping_interval,
     ) as room:
         print(
             f"fake live room @{room.unique_id}: base URL {room.base_url} "

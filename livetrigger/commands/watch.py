@@ -64,7 +64,11 @@ async def _info(args: argparse.Namespace) -> int:
     async with httpx.AsyncClient(proxy=settings.proxy) as http:
         client = RoomClient(http, settings)
         if room.room_id is None:
-            room_id, live = await client.resolve(room.unique_id)
+            found = await client.resolve(room.unique_id)
+            if found.room_id is None:
+                print(f"@{room.unique_id}: not live now (TikTok shows no room)")
+                return 0
+            room_id, live = found.room_id, found.live
         else:
             room_id, live = room.room_id, await client.is_live(room.room_id)
         print(f"@{room.unique_id or '?'}: room id {room_id}, {'LIVE' if live else 'not live'}")
@@ -72,8 +76,11 @@ async def _info(args: argparse.Namespace) -> int:
             info = await client.room_info(room_id)
             print(f"title: {info.get('title', '')!s}  viewers: {info.get('user_count', '?')}")
         gifts = await client.gift_catalogue(room_id)
-        cheapest = sorted(gifts.values(), key=lambda g: g[1])[:5]
-        print(f"{len(gifts)} gifts, e.g. " + ", ".join(f"{n} ({d} 💎)" for n, d in cheapest))
+        cheapest = sorted(gifts.values(), key=lambda g: g.diamonds)[:5]
+        print(
+            f"{len(gifts)} gifts, e.g. "
+            + ", ".join(f"{g.name} ({g.diamonds} 💎)" for g in cheapest)
+        )
     return 0
 
 

@@ -11,6 +11,20 @@ it is a protocol test. It serves:
   handshake with HTTP 200 + ``Handshake-Msg`` like TikTok; waits for enter-room before
   pushing; validates and records ACKs and heartbeats; gzips when the URL asks for it.
 
+It also behaves the way TikTok does across days (protocol.md §9), including what a client
+may not handle:
+
+1. every live session gets a NEW room id; an ended id's check_alive is false and its room
+   info says status 4 for good;
+2. while offline the live page / api-live show the last room id or none (``offline_room_id``);
+3. the sign endpoint's initial fetch carries the session's recent messages (chats, gifts,
+   joins) from before the connection, without ``is_history`` (``history_flag``);
+4. the upgrade answer advertises ``Handshake-Options: ping-interval=N``;
+5. a stream can end with no control message (``vanish``: the sockets die, the room is off);
+6. a streak's end frame may never come (show files: ``gift: {..., end: false}``);
+7. check_alive can answer 5xx while the live page says live (``fail_check_alive``);
+8. gift messages may leave the embedded gift out (``bare_gifts``); the gift list has it.
+
 Tests, the demo and users script it from Python (``send``, ``go_offline``, ``drop``, ...)
 or from a show file (see ``shows.py``).
 """
@@ -25,7 +39,7 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -63,6 +77,7 @@ class Client:
     compress: bool
     entered: asyncio.Event = field(default_factory=asyncio.Event)
     heartbeats: list[int] = field(default_factory=list)  # sequence numbers in order
+    heartbeat_times: list[float] = field(default_factory=list)  # monotonic, when each came
     acks: list[tuple[int, str]] = field(default_factory=list)
     pending_acks: dict[int, str] = field(default_factory=dict)  # log id → expected payload
     errors: list[str] = field(default_factory=list)
@@ -82,10 +97,30 @@ class FakeLiveRoom:
         history: Iterable[ev.Event] = (),
         http_port: int = 0,
         ws_port: int = 0,
+        ping_interval: float = 10.0,
+        offline_room_id: str = "last",
+        history_flag: bool = False,
+        recent_limit: int = 6,
+        bare_gifts: bool = False,
+        queue_until_entered: bool = True,
     ) -> None:
         self.unique_id = unique_id
         self.room_id = room_id
+        self.first_room_id = room_id
         self.live = live
+        self.ping_interval = ping_interval  # advertised in Handshake-Options
+        self.offline_room_id = offline_room_id  # "last" or "empty": what the page shows offline
+        self.history_flag = history_flag  # set is_history on the initial fetch (TikTok: not always)
+        self.recent_limit = recent_limit  # recent messages the initial fetch carries
+        self.bare_gifts = bare_gifts  # gift messages without the embedded Gift
+        # convenience for tests: events sent while no client is in the room wait for one;
+        # TikTok does not do that (False: they only reach the initial fetch's recent messages)
+        self.queue_until_entered = queue_until_entered
+        self.ended_room_ids: list[int] = []
+        self.sessions = 1 if live else 0
+        self.check_alive_failure: int | None = None  # HTTP status check_alive answers with
+        self._recent: list[wire.WireMessage] = []
+        self._created_ms = 0
         self.host = host
         self.heartbeat_replies = heartbeat_replies
         self.history = list(history)
@@ -127,6 +162,7 @@ class FakeLiveRoom:
             self.host,
             self.ws_port,
             process_request=self._check_handshake,
+            process_response=self._advertise,
             ping_interval=None,
             max_size=1 << 20,
             compression=None,
@@ -181,10 +217,44 @@ class FakeLiveRoom:
         return self._msg_ids
 
     def go_live(self) -> None:
+        """Start a live session; after an ended one it has a new room id (fact 1)."""
+        if self.live:
+            return
+        if self.room_id in self.ended_room_ids:
+            self.room_id = self.first_room_id + 1_000 * len(self.ended_room_ids)
         self.live = True
+        self.sessions += 1
+        self._recent.clear()
 
     def go_offline(self) -> None:
+        """The session ends (nothing sent to the sockets; see ``end_stream``, ``vanish``)."""
+        if self.live and self.room_id not in self.ended_room_ids:
+            self.ended_room_ids.append(self.room_id)
         self.live = False
+
+    async def vanish(self) -> None:
+        """The stream ends with no control message: offline, and every socket dies (fact 4)."""
+        self.go_offline()
+        await self.drop()
+
+    def fail_check_alive(self, status: int | None = 503) -> None:
+        """check_alive answers ``status`` until called with None (fact 6)."""
+        self.check_alive_failure = status
+
+    def _stamp(self, event: ev.Event) -> ev.Event:
+        # TikTok stamps every message with its room and a server time in ms
+        from dataclasses import replace  # noqa: PLC0415
+
+        self._created_ms = max(self._created_ms + 1, int(time.time() * 1000))
+        changes: dict[str, Any] = {}
+        if not event.create_time:
+            changes["create_time"] = self._created_ms
+        if not event.room_id:
+            changes["room_id"] = self.room_id
+        return replace(event, **changes) if changes else event
+
+    def _encode(self, event: ev.Event) -> wire.WireMessage:
+        return wire.encode_event(event, embed_gift=not self.bare_gifts)
 
     def fail_sign(self, status: int, times: int = 1, retry_after: float | None = None) -> None:
         """The next ``times`` sign requests answer ``status`` (429: with Retry-After)."""
@@ -194,15 +264,24 @@ class FakeLiveRoom:
         """Stop (or resume) sending anything, heartbeat replies included; sockets stay open."""
         self.stalled = stalled
 
-    async def send(self, *events: ev.Event) -> None:
-        """Push events to every entered client (kept until one enters, when none has)."""
+    async def send(self, *sent: ev.Event) -> None:
+        """Push events to every entered client. With none entered they wait for one
+        (``queue_until_entered``) or only reach later initial fetches, as on TikTok."""
+        events = [self._stamp(e) for e in sent]
         self._poll_log.extend(events)
         entered = [c for c in self.clients if c.entered.is_set()]
-        if not entered:
+        if not entered and self.queue_until_entered:
             self._pending.extend(events)
             return
+        self._remember(events)
         for client in entered:
             await self._push(client, list(events))
+
+    def _remember(self, events: list[ev.Event]) -> None:
+        for event in events:
+            if isinstance(event, ev.ChatEvent | ev.GiftEvent | ev.JoinEvent):
+                self._recent.append(self._encode(event))
+        del self._recent[: -self.recent_limit or len(self._recent)]
 
     async def send_raw(self, data: bytes) -> None:
         for client in self.clients:
@@ -211,7 +290,7 @@ class FakeLiveRoom:
 
     async def end_stream(self) -> None:
         """The host ends the LIVE: offline, and a control message to everyone connected."""
-        self.live = False
+        self.go_offline()
         await self.send(ev.StreamEndedEvent(room_id=self.room_id, msg_id=self.next_msg_id()))
 
     async def drop(self) -> None:
@@ -237,7 +316,7 @@ class FakeLiveRoom:
             if isinstance(step, str):
                 await self._action(step)
             elif isinstance(step, ev.StreamEndedEvent):
-                self.live = False
+                self.go_offline()
                 await self.send(step)
             else:
                 await self.send(step)
@@ -251,6 +330,12 @@ class FakeLiveRoom:
             await self.end_stream()
         elif name == "drop":
             await self.drop()
+        elif name == "vanish":
+            await self.vanish()
+        elif name == "fail_check_alive":
+            self.fail_check_alive(503)
+        elif name == "heal_check_alive":
+            self.fail_check_alive(None)
         elif name == "stall":
             self.stall(True)
         elif name == "resume":
@@ -289,13 +374,15 @@ class FakeLiveRoom:
                 {
                     "statusCode": 0,
                     "data": {
-                        "user": {"roomId": str(self.room_id)},
+                        "user": {"roomId": self._shown_room_id()},
                         "liveRoom": {"status": self._status()},
                     },
                 }
             )
         if path == "/webcast/room/check_alive/":
             self.live_checks += 1
+            if self.check_alive_failure is not None:
+                return response(self.check_alive_failure, b"upstream error")
             ids = req.query.get("room_ids", "").split(",")
             return _json(
                 {
@@ -313,7 +400,9 @@ class FakeLiveRoom:
             return _json(
                 {
                     "data": {
-                        "status": self._status(),
+                        "status": 2
+                        if self.live and req.query.get("room_id") == str(self.room_id)
+                        else 4,
                         "title": self.title,
                         "user_count": self.viewers,
                         "id_str": str(self.room_id),
@@ -339,12 +428,15 @@ class FakeLiveRoom:
     def _status(self) -> int:
         return 2 if self.live else 4
 
+    def _shown_room_id(self) -> str:
+        return "" if not self.live and self.offline_room_id == "empty" else str(self.room_id)
+
     def _live_page(self) -> bytes:
         state = {
             "LiveRoom": {
                 "liveRoomUserInfo": {
                     "user": {
-                        "roomId": str(self.room_id),
+                        "roomId": self._shown_room_id(),
                         "uniqueId": self.unique_id,
                         "status": self._status(),
                     },
@@ -371,11 +463,17 @@ class FakeLiveRoom:
             )
             return response(status, body.encode(), headers)
         q = req.query
-        if q.get("room_id") != str(self.room_id) or not q.get("user_agent"):
+        if not q.get("room_id") or not q.get("user_agent"):
             return _json({"message": "room_id and user_agent are required"}, 400)
+        if q["room_id"] != str(self.room_id) or not self.live:
+            return _json({"message": f"room {q['room_id']} is not live"}, 400)
         token = secrets.token_hex(8)
         self._tokens[token] = q["user_agent"]
-        history = [wire.encode_event(_as_history(e)) for e in self.history]
+        history = [
+            self._encode(replace(self._stamp(e), is_history=self.history_flag))
+            for e in self.history
+        ]
+        history += [replace(m, is_history=self.history_flag) for m in self._recent]
         result = wire.fetch_result(
             history,
             cursor=f"p-{len(self._poll_log)}",
@@ -434,6 +532,12 @@ class FakeLiveRoom:
         resp.headers["Handshake-Status"] = problem.split(" ", 1)[0]
         resp.headers["Handshake-Msg"] = problem.split(" ", 1)[1]
         return resp
+
+    def _advertise(
+        self, connection: ServerConnection, request: WsRequest, resp: WsResponse
+    ) -> None:
+        if resp.status_code == 101:
+            resp.headers["Handshake-Options"] = f"ping-interval={self.ping_interval:g}"
 
     def _handshake_problem(self, request: WsRequest) -> str | None:
         self.handshakes.append({k.lower(): v for k, v in request.headers.raw_items()})
@@ -497,6 +601,7 @@ class FakeLiveRoom:
             client.entered.set()
             if self._pending:
                 pending, self._pending = self._pending, []
+                self._remember(pending)
                 await self._push(client, pending)
         elif kind == "hb":
             hb = pb.HeartBeatMessage()
@@ -507,6 +612,7 @@ class FakeLiveRoom:
             if hb.send_packet_seq_id != expected or hb.room_id != self.room_id:
                 client.errors.append(f"heartbeat seq {hb.send_packet_seq_id}, expected {expected}")
             client.heartbeats.append(hb.send_packet_seq_id)
+            client.heartbeat_times.append(time.monotonic())
             if self.heartbeat_replies and not self.stalled:
                 reply = pb.WebcastPushFrame(payload_type="hb", payload_encoding="pb", log_id=0)
                 with contextlib.suppress(ConnectionClosed):
@@ -529,7 +635,7 @@ class FakeLiveRoom:
         self._seq += 1
         ext = f"internal_src:fake|seq:{self._seq}"
         result = wire.fetch_result(
-            (wire.encode_event(e) for e in events),
+            (self._encode(e) for e in events),
             internal_ext=ext,
             need_ack=True,
             cursor=f"c-{self._seq}",
@@ -538,12 +644,6 @@ class FakeLiveRoom:
         client.pending_acks[self._log_ids] = ext
         with contextlib.suppress(ConnectionClosed):
             await client.ws.send(data)
-
-
-def _as_history(event: ev.Event) -> ev.Event:
-    from dataclasses import replace  # noqa: PLC0415
-
-    return replace(event, is_history=True)
 
 
 def _json(body: Any, status: int = 200) -> bytes:

@@ -13,7 +13,9 @@
       - follow: {user: leo}
       - share: {user: mia}
       - viewers: {count: 61}
-      - do: end_stream        # or go_live, go_offline, drop, stall, resume
+      - gift: {user: leo, gift: Rose, count: 7, end: false}   # the end frame never comes
+      - do: end_stream        # or go_live, go_offline, vanish, drop, stall, resume,
+                              # fail_check_alive, heal_check_alive (see FakeLiveRoom)
 
 Steps without ``wait`` follow the previous one after 0.5 s. Unknown keys are errors with the
 step number, so a typo does not silently skip a gift.
@@ -32,7 +34,17 @@ from livetrigger import events as ev
 from livetrigger.errors import ConfigError
 from livetrigger.simulator.server import GIFTS
 
-ACTIONS = ("go_live", "go_offline", "end_stream", "drop", "stall", "resume")
+ACTIONS = (
+    "go_live",
+    "go_offline",
+    "end_stream",
+    "vanish",
+    "drop",
+    "stall",
+    "resume",
+    "fail_check_alive",
+    "heal_check_alive",
+)
 KINDS = ("chat", "gift", "like", "follow", "share", "join", "viewers", "subscribe", "question")
 Step = tuple[float, "ev.Event | str"]
 
@@ -161,7 +173,7 @@ def _events(
         "streak_id": group,
         "streakable": combo,
     }
-    if not combo or count == 1:
+    if not combo:
         return [
             (
                 wait,
@@ -189,6 +201,8 @@ def _events(
                 ),
             )
         )
+    if spec.get("end", True) is False:
+        return out  # the viewer's app closed: TikTok never sends the end (protocol.md §9.6)
     out.append(
         (
             0.5,

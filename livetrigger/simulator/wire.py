@@ -99,7 +99,7 @@ class WireMessage:
     is_history: bool = False
 
 
-def encode_event(event: ev.Event) -> WireMessage:
+def encode_event(event: ev.Event, *, embed_gift: bool = True) -> WireMessage:
     """Encode an event as the message TikTok sends for it.
 
     Gift streak fields follow the event: ``streakable`` → ``gift.type = 1`` and ``end`` →
@@ -132,15 +132,16 @@ def encode_event(event: ev.Event) -> WireMessage:
             repeat_end=1 if event.streak == ev.StreakState.END else 0,
             group_id=event.streak_id,
         )
-        g = gift.gift
-        g.id = event.gift_id
-        g.name = event.gift_name
-        g.diamond_count = event.diamonds
-        g.type = 1 if event.streakable else 2
-        g.combo = event.streakable
-        g.describe = f"sent {event.gift_name}"
-        if event.image_url:
-            g.image.url_list.append(event.image_url)
+        if embed_gift:  # TikTok sometimes leaves it out: the gift list has it (§9.8)
+            g = gift.gift
+            g.id = event.gift_id
+            g.name = event.gift_name
+            g.diamond_count = event.diamonds
+            g.type = 1 if event.streakable else 2
+            g.combo = event.streakable
+            g.describe = f"sent {event.gift_name}"
+            if event.image_url:
+                g.image.url_list.append(event.image_url)
         if event.to_user is not None:
             gift.to_user.CopyFrom(user_pb(event.to_user))
         m = gift

@@ -115,7 +115,13 @@ async def pump(
     on_raw: Callable[[bytes, float], None] | None = None,
 ) -> str:
     """Run the socket until it ends; returns why: ``ended`` (the stream ended), ``closed``
-    (the server closed it), ``stall`` (no frame for ``stall_timeout``)."""
+    (the server closed it), ``stall`` (no frame for ``stall_timeout``).
+
+    The heartbeat interval is what the server advertised in ``Handshake-Options``; a stall is
+    only called after at least two unanswered heartbeats, whatever ``stall_timeout`` says."""
+    if ws.response is not None:
+        session.advertised(handshake_options(ws.response.headers.get("Handshake-Options")))
+    stall_timeout = max(stall_timeout, 2.5 * session.heartbeat_interval)
     session.opened(clock())
     for frame in session.frames_to_send(clock()):
         await ws.send(frame)

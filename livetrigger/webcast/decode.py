@@ -18,19 +18,45 @@ they never stop the rest of the frame.
 
 from __future__ import annotations
 
+import base64
+import zlib
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from google.protobuf.message import DecodeError, Message
 
 from livetrigger import events as ev
 from livetrigger.events import ANONYMOUS, Event, StreakState
+from livetrigger.webcast import frames
 from livetrigger.webcast._pb import webcast_pb2 as pb
 from livetrigger.webcast.users import UserCache, convert_user, pick_picture
 
 STREAKABLE_GIFT_TYPE = 1
+# TikTok's combo button counts down a few seconds after the last tap and the end frame follows
+# at once; 15 s of silence is well past any combo pause seen, yet fires a cut streak soon.
+DEFAULT_STREAK_TIMEOUT = 15.0
+SNAPSHOT_VERSION = 1
+PERSISTED_IDS = 2_048  # dedupe ids kept across a restart (the initial fetch holds far fewer)
+
+
+class CatalogueGift(NamedTuple):
+    """One gift of the room's gift list: what a gift message may leave out."""
+
+    name: str
+    diamonds: int
+    streakable: bool = False
+
+
+@dataclass(slots=True)
+class _OpenStreak:
+    count: int
+    last_at: float  # wall clock of the last step
+    view: pb.GiftView  # the last step, to build the end event from if the end never comes
+    msg_id: int
+    history: bool
+
 
 _BATTLE_ACTIONS = {
     1: "invite",
@@ -76,6 +102,9 @@ class _BoundedIdSet:
     def __len__(self) -> int:
         return len(self._ids)
 
+    def recent(self, n: int) -> list[int]:
+        return list(self._order)[-n:]
+
 
 @dataclass(slots=True)
 class DecoderStats:
@@ -86,6 +115,7 @@ class DecoderStats:
     unknown: int = 0
     failed: int = 0
     streak_steps_dropped: int = 0
+    streaks_timed_out: int = 0
 
 
 _Base = tuple[int, int, int, float, bool]  # room_id, msg_id, create_time, received_at, history
@@ -100,8 +130,13 @@ def _base(
 class Decoder:
     """Turns fetch results into events; one instance per room (it holds streak state).
 
-    ``gift_catalogue`` maps gift id → (name, diamonds) and fills in what a gift message left
-    empty; the connection updates it from the room's gift list.
+    ``gift_catalogue`` maps gift id → ``CatalogueGift`` and fills in what a gift message left
+    empty (name, value, and whether it streaks); the connection updates it from the gift list.
+
+    Streaks are per room, not per socket: a streak cut by a reconnect goes on when its steps
+    resume, and ``expire_streaks`` ends one whose end frame never came (``streak_timeout``
+    after its last step). ``snapshot``/``restore`` carry the dedupe window, open streaks and
+    the live watermark across a restart.
     """
 
     def __init__(
@@ -109,16 +144,23 @@ class Decoder:
         *,
         dedup_window: int = 20_000,
         streak_window: int = 4_096,
+        streak_timeout: float = DEFAULT_STREAK_TIMEOUT,
         skip_kinds: Iterable[str] = (),
     ) -> None:
         self.stats = DecoderStats()
-        self.gift_catalogue: dict[int, tuple[str, int]] = {}
+        self.gift_catalogue: dict[int, CatalogueGift] = {}
         self.users = UserCache()
+        self.streak_timeout = streak_timeout
+        # newest create_time (server ms) seen live in room ``watermark_room``: what the initial
+        # fetch of a reconnect may hold beyond it was sent while we were away
+        self.watermark = 0
+        self.watermark_room = 0
         self._seen_ids: set[int] = set()
         self._seen_order: deque[int] = deque(maxlen=dedup_window)
-        self._active_streaks: OrderedDict[int, int] = OrderedDict()
+        self._active_streaks: OrderedDict[int, _OpenStreak] = OrderedDict()
         self._streak_window = streak_window
         self._closed_groups = _BoundedIdSet(streak_window)
+        self._pending_ends: list[Event] = []  # streaks pushed out of the window
         # method → (view class, event class or classifier (None: build at once), builder)
         self._handlers: dict[str, _Spec] = {
             "WebcastChatMessage": (pb.ChatView, ev.ChatEvent, self._chat),
@@ -301,14 +343,12 @@ class Decoder:
         )
 
     def _gift(self, m: pb.GiftView, msg_id: int, at: float, history: bool) -> Event | None:
-        g = m.gift
-        gift_id = g.id or m.gift_id
-        streakable = g.type == STREAKABLE_GIFT_TYPE
+        gift_id = m.gift.id or m.gift_id
+        streakable = self._streakable(m, gift_id)
         count = max(m.repeat_count, 1)
-        # group_id names one streak; without it, the sender and gift do
-        key = m.group_id or hash((m.user, gift_id))
+        key = _streak_key(m, gift_id)
         if streakable:
-            state = self._streak_step(key, count, ended=m.repeat_end != 0)
+            state = self._streak_step(key, count, m, msg_id, at, history)
             if state is None:
                 self.stats.streak_steps_dropped += 1
                 return None
@@ -319,10 +359,32 @@ class Decoder:
                     return None
                 self._closed_groups.add(key)
             state = StreakState.SINGLE
+        return self._gift_event(m, msg_id, at, history, state, streakable)
+
+    def _streakable(self, m: pb.GiftView, gift_id: int) -> bool:
+        if m.HasField("gift") and m.gift.type:
+            return m.gift.type == STREAKABLE_GIFT_TYPE
+        known = self.gift_catalogue.get(gift_id)  # the message left the gift out (fact 7)
+        return known is not None and known.streakable
+
+    def _gift_event(
+        self,
+        m: pb.GiftView,
+        msg_id: int,
+        at: float,
+        history: bool,
+        state: StreakState,
+        streakable: bool,
+        *,
+        timed_out: bool = False,
+    ) -> ev.GiftEvent:
+        g = m.gift
+        gift_id = g.id or m.gift_id
+        count = max(m.repeat_count, 1)
         name, diamonds = g.name, g.diamond_count
         if (not name or not diamonds) and gift_id in self.gift_catalogue:
-            known_name, known_diamonds = self.gift_catalogue[gift_id]
-            name, diamonds = name or known_name, diamonds or known_diamonds
+            known = self.gift_catalogue[gift_id]
+            name, diamonds = name or known.name, diamonds or known.diamonds
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
         return ev.GiftEvent(
             room_id=room,
@@ -338,28 +400,158 @@ class Decoder:
             streak_id=m.group_id,
             streak=state,
             streakable=streakable,
+            streak_timed_out=timed_out,
             total_diamonds=diamonds * count,
             image_url=pick_picture(g.image.url_list),
             to_user=self.users.get(m.to_user) if m.to_user else None,
         )
 
-    def _streak_step(self, key: int, count: int, *, ended: bool) -> StreakState | None:
+    def _streak_step(
+        self, key: int, count: int, m: pb.GiftView, msg_id: int, at: float, history: bool
+    ) -> StreakState | None:
         if key in self._closed_groups:
-            return None  # a repeated end, or a step that arrived after the end
+            return None  # a repeated end, a step after the end, or an end after a timeout
         active = self._active_streaks
-        if ended:
+        if m.repeat_end != 0:
             active.pop(key, None)
             self._closed_groups.add(key)
             return StreakState.END
         last = active.get(key)
-        if last is not None and count <= last:
+        if last is not None and count <= last.count:
             return None  # the same step delivered again under another message id
-        active[key] = count
+        active[key] = _OpenStreak(count, at, m, msg_id, history)
+        active.move_to_end(key)
         if last is not None:
             return StreakState.PROGRESS
         if len(active) > self._streak_window:
-            active.popitem(last=False)  # an end we never saw: forget the oldest streak
+            # far more open streaks than any room has: end the oldest now rather than lose it
+            _old_key, oldest = active.popitem(last=False)
+            self._closed_groups.add(_old_key)
+            self._pending_ends.append(self._timeout_end(oldest))
         return StreakState.START
+
+    # -- streaks whose end frame never came ---------------------------------------------------
+
+    def next_streak_deadline(self) -> float | None:
+        """Wall-clock time the oldest open streak times out (None: no streak open)."""
+        if not self._active_streaks:
+            return None
+        return min(s.last_at for s in self._active_streaks.values()) + self.streak_timeout
+
+    def expire_streaks(self, now: float) -> list[Event]:
+        """End events for streaks with no step for ``streak_timeout`` (wall clock ``now``):
+        the steps seen are gifts the viewer sent, so they fire once with the last count,
+        marked ``streak_timed_out``; an end frame arriving later is dropped."""
+        out: list[Event] = list(self._pending_ends)
+        self._pending_ends.clear()
+        limit = now - self.streak_timeout
+        for key in [k for k, s in self._active_streaks.items() if s.last_at <= limit]:
+            streak = self._active_streaks.pop(key)
+            self._closed_groups.add(key)
+            out.append(self._timeout_end(streak))
+        return out
+
+    def _timeout_end(self, streak: _OpenStreak) -> ev.GiftEvent:
+        self.stats.streaks_timed_out += 1
+        return self._gift_event(
+            streak.view,
+            streak.msg_id,
+            streak.last_at,
+            streak.history,
+            StreakState.END,
+            True,
+            timed_out=True,
+        )
+
+    # -- what the initial fetch holds ---------------------------------------------------------
+
+    def note_live(self, room_id: int, result: pb.ProtoMessageFetchResult) -> None:
+        """Advance the watermark with a result received live (its newest message)."""
+        if room_id != self.watermark_room:
+            self.watermark_room, self.watermark = room_id, 0
+        for msg in reversed(result.messages):
+            created = frames.create_time_of(msg.payload)
+            if created:
+                self.watermark = max(self.watermark, created)
+                return
+
+    def mark_initial(self, room_id: int, result: pb.ProtoMessageFetchResult) -> int:
+        """Mark the initial fetch's messages as history (TikTok's own flag is unreliable),
+        except those sent after the last message we saw live in this same room — the gap of
+        a reconnect or a clean restart. Returns how many were kept live."""
+        known = room_id == self.watermark_room and self.watermark > 0
+        kept = 0
+        for msg in result.messages:
+            if known and frames.create_time_of(msg.payload) >= self.watermark:
+                msg.is_history = False  # not yet seen (dedupe drops what was) and not old
+                kept += 1
+            else:
+                msg.is_history = True
+        return kept
+
+    def forget_watermark(self) -> None:
+        """After an unclean stop the watermark may be older than what already fired:
+        nothing in the next initial fetch is trusted as new (may be lost, never doubled)."""
+        self.watermark = 0
+
+    # -- across restarts ----------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-able state worth keeping across a restart (bounded: a few hundred KB)."""
+        ids = list(self._seen_order)[-PERSISTED_IDS:]
+        return {
+            "version": SNAPSHOT_VERSION,
+            "seen": ids,
+            "closed": list(self._closed_groups.recent(PERSISTED_IDS)),
+            "watermark": [self.watermark_room, self.watermark],
+            "streaks": [
+                [
+                    key,
+                    s.count,
+                    s.last_at,
+                    s.msg_id,
+                    s.history,
+                    base64.b64encode(s.view.SerializeToString()).decode("ascii"),
+                ]
+                for key, s in self._active_streaks.items()
+            ],
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Take back a ``snapshot``. Raises ``ValueError`` on anything foreign (the caller
+        logs it and starts fresh)."""
+        if data.get("version") != SNAPSHOT_VERSION:
+            raise ValueError(f"decoder state version {data.get('version')!r} is not ours")
+        try:
+            seen = [int(i) for i in data["seen"]]
+            closed = [int(k) for k in data["closed"]]
+            room, mark = (int(x) for x in data["watermark"])
+            streaks = [
+                (
+                    int(k),
+                    _OpenStreak(
+                        int(c),
+                        float(t),
+                        pb.GiftView.FromString(base64.b64decode(v, validate=True)),
+                        int(mid),
+                        bool(h),
+                    ),
+                )
+                for k, c, t, mid, h, v in data["streaks"]
+            ]
+        except (KeyError, TypeError, ValueError, DecodeError) as exc:
+            raise ValueError(f"decoder state is damaged: {type(exc).__name__}: {exc}") from None
+        for msg_id in seen:
+            if msg_id not in self._seen_ids:
+                if len(self._seen_order) == self._seen_order.maxlen:
+                    self._seen_ids.discard(self._seen_order[0])
+                self._seen_order.append(msg_id)
+                self._seen_ids.add(msg_id)
+        for key in closed:
+            self._closed_groups.add(key)
+        self.watermark_room, self.watermark = room, mark
+        for key, streak in streaks[-self._streak_window :]:
+            self._active_streaks[key] = streak
 
     def _like(self, e: ev.LikeEvent, m: pb.LikeView, msg_id: int, at: float, history: bool) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)
@@ -705,6 +897,15 @@ def _fill_from(
     received_at: float,
 ) -> None:
     fill(event, view, msg.msg_id, received_at, msg.is_history)
+
+
+def _streak_key(m: pb.GiftView, gift_id: int) -> int:
+    # group_id names one streak; without it, the sender and gift do (stable across restarts,
+    # unlike hash() of bytes under hash randomisation)
+    if m.group_id:
+        return int(m.group_id)
+    digest = zlib.crc32(m.user) ^ (gift_id << 32)
+    return -1 - digest  # negative: never collides with a real group id
 
 
 def _skipped(m: Any, msg_id: int, at: float, history: bool) -> None:

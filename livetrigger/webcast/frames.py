@@ -130,3 +130,42 @@ def build_enter_room(room_id: int, enter_unique_id: int = 0) -> bytes:
         payload_encoding="pb", payload_type="im_enter_room", payload=enter.SerializeToString()
     )
     return frame.SerializeToString()
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if pos >= len(data) or shift > 63:
+            raise ValueError("truncated varint")
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+
+
+def create_time_of(payload: bytes) -> int:
+    """``common.create_time`` (server epoch ms) of any Webcast message, 0 when absent or
+    unreadable. Every message type keeps ``common`` in field 1, so no per-type parse."""
+    pos = 0
+    try:
+        while pos < len(payload):
+            tag, pos = _varint(payload, pos)
+            field, wire = tag >> 3, tag & 7
+            if wire == 0:
+                _, pos = _varint(payload, pos)
+            elif wire == 1:
+                pos += 8
+            elif wire == 5:
+                pos += 4
+            elif wire == 2:
+                size, pos = _varint(payload, pos)
+                if field == 1:
+                    return max(pb.CommonView.FromString(payload[pos : pos + size]).create_time, 0)
+                pos += size
+            else:
+                return 0
+    except (ValueError, DecodeError):
+        return 0
+    return 0

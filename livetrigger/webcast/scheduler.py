@@ -18,8 +18,10 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
+from websockets.asyncio.client import ClientConnection
 
 from livetrigger import events as ev
 from livetrigger.errors import (
@@ -43,6 +45,7 @@ from livetrigger.webcast.sign import EulerSignProvider, SignProvider
 log = logging.getLogger(__name__)
 
 BLOCKED_RETRY = 600.0  # a problem the user must fix: look again every 10 minutes
+_REASONS = {"closed": "the server closed the socket", "stall": "no frame: connection stalled"}
 STATES = (
     "waiting",
     "connecting",
@@ -78,6 +81,7 @@ class RoomScheduler:
         self.settings = settings
         self.on_event = on_event
         self.decoder = decoder or Decoder()
+        self.decoder.streak_timeout = settings.streak_timeout
         self.rooms = RoomClient(http, settings)
         self.sign = sign_provider or EulerSignProvider(http, settings)
         self.quota = quota or SignQuota(settings.sign_budget)
@@ -93,7 +97,13 @@ class RoomScheduler:
         self.last_error = ""
         self._state = "waiting"
         self._state_listeners: list[Callable[[str, str], None]] = []
-        self._reconnect_now = asyncio.Event()
+        self._wake: asyncio.Event | None = None  # set while a wait may be cut short
+        self._ws: ClientConnection | None = None  # the open socket, while connected
+        self._reconnect_asked = False
+        self._session_room: int | None = None  # the live session we are in (its room id)
+        self._ended_rooms: set[int] = set()  # sessions over: their ids never come back
+        self._resume_check = False
+        self._live_check_failures = 0
         self._catalogue_at: float | None = None
         self._counters = {"reconnects": 0, "sign_requests": 0, "stall_detections": 0}
 
@@ -118,32 +128,83 @@ class RoomScheduler:
         return {**self._counters, "sign_requests_left_today": self.quota.left_today(self.clock())}
 
     def reconnect_now(self) -> None:
-        """Skip the current wait (Home Assistant's "reconnect" button)."""
-        self._reconnect_now.set()
+        """Reconnect at once (Home Assistant's "reconnect" button, the status socket): drops a
+        connected socket, or cuts a backoff or live-check wait short. A press while nothing
+        can be cut short (connecting) is ignored, never remembered for later."""
+        if self._ws is not None:
+            log.info("room %s: reconnecting now, as asked", self.room.name)
+            self._reconnect_asked = True
+            self._ws.transport.abort()
+        elif self._wake is not None:
+            log.info("room %s: retrying now, as asked", self.room.name)
+            self._wake.set()
+        else:
+            log.info(
+                "room %s: reconnect asked while %s; nothing to cut short",
+                self.room.name,
+                self._state,
+            )
 
     async def send_chat(self, text: str) -> None:
         if self.room_id is None:
             raise RoomError("not connected to a room yet")
         await self.sign.send_chat(self.room_id, text)
 
+    # -- across restarts ----------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The room's place in its streamer's sessions (JSON-able), for the state directory."""
+        return {
+            "version": 1,
+            "room_id": self.room_id,
+            "session_room": self._session_room,
+            "ended_rooms": list(self._ended_rooms)[-16:],
+            "decoder": self.decoder.snapshot(),
+        }
+
+    def restore(self, data: dict[str, Any], *, clean_shutdown: bool = True) -> None:
+        """Continue where a previous process stopped: a live session it was in is checked
+        first and continued (no second ``live`` event) when still live, ended (``lost``) when
+        not. After an unclean stop the initial fetch is not trusted as new (may be lost,
+        never doubled). Raises ``ValueError`` on a foreign snapshot."""
+        if data.get("version") != 1:
+            raise ValueError(f"room state version {data.get('version')!r} is not ours")
+        try:
+            room_id = _opt_int(data.get("room_id"))
+            session_room = _opt_int(data.get("session_room"))
+            ended = [int(r) for r in data.get("ended_rooms") or []]
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"room state is damaged: {exc}") from None
+        self.decoder.restore(data.get("decoder") or {})
+        if not clean_shutdown:
+            self.decoder.forget_watermark()
+        if self.room.room_id is None or room_id == self.room.room_id:
+            self.room_id = room_id if room_id is not None else self.room_id
+        self._ended_rooms.update(ended)
+        self._session_room = session_room
+        self._resume_check = session_room is not None
+
     # -- the loop ---------------------------------------------------------------------------
 
     async def run(self) -> None:
+        ticker = asyncio.create_task(self._end_cut_streaks())
         try:
             await self._run()
         finally:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
             self._set_state("stopped")
 
     async def _run(self) -> None:
-        live_known = False  # the last check said live (so a reconnect keeps the same stream)
         while True:
             try:
-                room_id = await self._room_id()
-                if not live_known:
-                    await self._wait_for_live(room_id)
-                    self._emit(ev.LiveStartedEvent(room_id=room_id, unique_id=self.room.unique_id))
-                    live_known = True
-                reason = await self._connect_once(room_id)
+                if self._resume_check:
+                    self._resume_check = False
+                    await self._after_drop(resuming=True)
+                if self._session_room is None:
+                    await self._wait_for_live()
+                assert self._session_room is not None
+                reason = await self._connect_once(self._session_room)
             except asyncio.CancelledError:
                 raise
             except (SignAuthError, UserNotFoundError) as exc:
@@ -151,6 +212,7 @@ class RoomScheduler:
                 continue
             except SignRateLimitError as exc:
                 wait = exc.retry_after if exc.retry_after is not None else self.backoff.next()
+                self.last_error = str(exc)
                 self._set_state("rate_limited", f"sign server: retry in {wait:.0f}s")
                 log.warning("room %s: %s", self.room.name, exc)
                 await self._pause(wait)
@@ -158,58 +220,141 @@ class RoomScheduler:
             except HandshakeBlockedError as exc:
                 self.last_error = str(exc)
                 log.error("room %s: %s", self.room.name, exc)
-                self._set_state("blocked", exc.handshake_msg)
+                await self._after_drop()  # a room that is over refuses too: not "blocked"
+                if self._session_room is None:
+                    continue
+                self._set_state("blocked", exc.handshake_msg or str(exc))
                 await self._pause(max(self.backoff.next(), 30.0))
-                live_known = await self._still_live()
                 continue
             except (RoomError, SignError) as exc:
                 self.last_error = str(exc)
                 delay = self.backoff.next()
                 log.warning("room %s: %s; retrying in %.1fs", self.room.name, exc, delay)
-                self._set_state("reconnecting", f"in {delay:.0f}s")
+                self._set_state("reconnecting", f"{exc}; retry in {delay:.0f}s")
                 await self._pause(delay)
-                live_known = await self._still_live()
+                await self._after_drop()
                 continue
             if reason == "ended":
-                live_known = False
+                self._end_session(None)
                 self.backoff.reset()
                 continue
             self._counters["reconnects"] += 1
             if reason == "stall":
                 self._counters["stall_detections"] += 1
-            delay = self.backoff.next()
-            self._set_state("reconnecting", f"{reason}; in {delay:.1f}s")
-            await self._pause(delay)
-            live_known = await self._still_live()
+            if reason == "asked":
+                self._set_state("reconnecting", "reconnect asked")
+            else:
+                delay = self.backoff.next()
+                self._set_state("reconnecting", f"{_REASONS.get(reason, reason)}; in {delay:.1f}s")
+                await self._pause(delay)
+            await self._after_drop()
 
-    async def _room_id(self) -> int:
-        if self.room_id is None:
-            self.room_id, _live = await self.rooms.resolve(self.room.unique_id)
+    def _end_session(self, reason: ev.StreamEndReason | None) -> None:
+        """The session is over: a stream that ended without a control message gets its
+        ``stream_ended`` (reason ``lost``) here, once."""
+        old = self._session_room
+        if old is None:
+            return
+        self._ended_rooms.add(old)
+        self._session_room = None
+        if reason is not None:
             log.info(
-                "room %s: @%s has room id %d", self.room.name, self.room.unique_id, self.room_id
+                "room %s: the stream in room %d is over (%s) without TikTok saying so",
+                self.room.name,
+                old,
+                reason.value,
             )
-        return self.room_id
+            self._emit(ev.StreamEndedEvent(room_id=old, reason=reason))
 
-    async def _still_live(self) -> bool:
+    async def _after_drop(self, *, resuming: bool = False) -> None:
+        """After a drop (or at a restart inside a session): still live in the same room?
+        Otherwise the stream was lost: end it, and if a new session is already live, the
+        next loop announces it."""
+        session = self._session_room
+        if session is None:
+            return
         try:
-            return await self.rooms.is_live(await self._room_id())
+            found = await self.rooms.live_status(self.room.unique_id, session)
+        except UserNotFoundError:
+            raise
         except LivetriggerError as exc:
-            log.info("room %s: live check failed (%s)", self.room.name, exc)
-            return False
+            self._live_check_failed(exc)
+            return  # assume still live: the next connect attempt tells
+        self._live_check_failures = 0
+        if found.live and found.room_id == session:
+            if resuming:
+                log.info("room %s: continuing the live session in room %d", self.room.name, session)
+            return
+        self._end_session(ev.StreamEndReason.LOST)
 
-    async def _wait_for_live(self, room_id: int) -> None:
+    def _live_check_failed(self, exc: Exception) -> None:
+        self._live_check_failures += 1
+        self.last_error = f"live check failed: {exc}"
+        # one failure is normal weather; a run of them is worth a warning with the reason
+        level = logging.WARNING if self._live_check_failures >= 3 else logging.INFO
+        log.log(
+            level,
+            "room %s: live check failed %d time(s) in a row: %s",
+            self.room.name,
+            self._live_check_failures,
+            exc,
+        )
+
+    async def _wait_for_live(self) -> None:
+        """Poll until the streamer is live, looking the room id up again each time (every
+        session has a new one); then announce the session (``live``)."""
         announced = False
         while True:
+            candidate = self.room_id if self.room_id not in self._ended_rooms else None
             try:
-                if await self.rooms.is_live(room_id):
+                found = await self.rooms.live_status(self.room.unique_id, candidate)
+            except UserNotFoundError:
+                raise
+            except (LivetriggerError, httpx.HTTPError) as exc:
+                self._live_check_failed(exc)
+            else:
+                self._live_check_failures = 0
+                if found.room_id is not None and found.room_id != self.room_id:
+                    log.info(
+                        "room %s: @%s has room id %d",
+                        self.room.name,
+                        self.room.unique_id,
+                        found.room_id,
+                    )
+                    self.room_id = found.room_id
+                if found.live and found.room_id is not None:
+                    self._session_room = found.room_id
+                    self._ended_rooms.discard(found.room_id)
+                    self._emit(
+                        ev.LiveStartedEvent(room_id=found.room_id, unique_id=self.room.unique_id)
+                    )
                     return
-            except (RoomError, httpx.HTTPError) as exc:
-                log.info("room %s: live check failed (%s)", self.room.name, exc)
             if not announced:
-                self._set_state("waiting", "not live")
-                self._emit(ev.WaitingForLiveEvent(room_id=room_id, unique_id=self.room.unique_id))
+                self._set_state(
+                    "waiting", "not live" if not self._live_check_failures else self.last_error
+                )
+                self._emit(
+                    ev.WaitingForLiveEvent(room_id=self.room_id or 0, unique_id=self.room.unique_id)
+                )
                 announced = True
             await self._pause(jittered(self.settings.live_check_interval, self.rng))
+
+    async def _end_cut_streaks(self) -> None:
+        """Streaks whose end frame never came end after ``streak_timeout`` — on the socket,
+        between sockets, and while waiting — so this runs beside the connection, on wall time
+        (the decoder's clock), whatever the scheduler's injected clock does."""
+        while True:
+            deadline = self.decoder.next_streak_deadline()
+            wait = 1.0 if deadline is None else min(1.0, max(0.01, deadline - time.time()))
+            await asyncio.sleep(wait)
+            ended = self.decoder.expire_streaks(time.time())
+            if ended:
+                log.info(
+                    "room %s: %d gift streak(s) ended by timeout (no end frame)",
+                    self.room.name,
+                    len(ended),
+                )
+                self._emit_all(ended)
 
     async def _connect_once(self, room_id: int) -> str:
         self._set_state("connecting")
@@ -218,7 +363,8 @@ class RoomScheduler:
         self._counters["sign_requests"] += 1
         signed = await self.sign.fetch(room_id, self.user_agent)
         if signed.room_id and signed.room_id != room_id:
-            room_id = self.room_id = signed.room_id
+            # the sign server knows better (x-room-id): the session is that room
+            room_id = self.room_id = self._session_room = signed.room_id
         session = Session(
             room_id,
             self.decoder,
@@ -229,8 +375,17 @@ class RoomScheduler:
         if self.on_raw is not None:
             self.on_raw(signed.result.SerializeToString(), "fetch", now)
         initial = session.initial(signed.result, now)
+        if session.gap_messages:
+            log.info(
+                "room %s: %d message(s) sent while we were away, from the initial fetch",
+                self.room.name,
+                session.gap_messages,
+            )
         if initial and self.process_initial_data:
             self._emit_all(initial)
+        if session.ended:
+            self._end_session(ev.StreamEndReason.HOST)
+            return "ended"
         await self._refresh_catalogue(room_id)
         url = ws_url(
             signed.result,
@@ -260,6 +415,7 @@ class RoomScheduler:
         self._set_state("connected", f"room {room_id}")
         self._emit(await self._connected_event(room_id))
         reason = "closed"
+        self._ws, self._reconnect_asked = ws, False
         try:
             tap = self.on_raw
             reason = await pump(
@@ -271,6 +427,9 @@ class RoomScheduler:
                 on_raw=(lambda data, at: tap(data, "ws", at)) if tap is not None else None,
             )
         finally:
+            self._ws = None
+            if self._reconnect_asked and reason != "ended":
+                reason = "asked"
             if reason != "ended":
                 ws.transport.abort()
             self._emit(
@@ -374,24 +533,23 @@ class RoomScheduler:
 
     async def _blocked(self, why: str) -> None:
         self.last_error = why
-        log.error("room %s: %s", self.room.name, why)
+        log.error(
+            "room %s: %s; looking again in %.0f minutes", self.room.name, why, BLOCKED_RETRY / 60
+        )
         self._set_state("blocked", why)
         await self._pause(BLOCKED_RETRY)
-        self.room_id = self.room.room_id  # look the user up again
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, unless reconnect_now() cuts it short."""
-        if self._reconnect_now.is_set():
-            self._reconnect_now.clear()
-            return
+        wake = self._wake = asyncio.Event()
         sleeper = asyncio.ensure_future(self.sleep(seconds))
-        waker = asyncio.ensure_future(self._reconnect_now.wait())
+        waker = asyncio.ensure_future(wake.wait())
         try:
             await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self._wake = None
             sleeper.cancel()
             waker.cancel()
-        self._reconnect_now.clear()
 
     def _emit(self, event: ev.Event) -> None:
         if not event.received_at:
@@ -406,3 +564,7 @@ class RoomScheduler:
                 self.on_event(event)
             except Exception:  # one bad consumer must not drop the socket
                 log.exception("room %s: event handler failed", self.room.name)
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)

@@ -19,6 +19,8 @@ from livetrigger.webcast.decode import Decoder
 
 log = logging.getLogger(__name__)
 
+MIN_HEARTBEAT, MAX_HEARTBEAT = 0.05, 300.0
+
 
 class Session:
     """One websocket's worth of protocol state for one room."""
@@ -46,6 +48,24 @@ class Session:
         self._seq = 0
         self._next_heartbeat = 0.0
         self._outbox: list[bytes] = []
+        self.gap_messages = 0  # initial-fetch messages sent while we were away (kept live)
+
+    def advertised(self, options: dict[str, str]) -> None:
+        """The push server's ``Handshake-Options``: its ``ping-interval`` (seconds) wins over
+        the configured heartbeat interval, within sane bounds."""
+        try:
+            interval = float(options.get("ping-interval", ""))
+        except ValueError:
+            return
+        if MIN_HEARTBEAT <= interval <= MAX_HEARTBEAT:
+            self.heartbeat_interval = interval
+        else:
+            log.warning(
+                "room %d: ignoring advertised ping-interval %r; heartbeat every %gs",
+                self.room_id,
+                options.get("ping-interval"),
+                self.heartbeat_interval,
+            )
 
     def opened(self, now: float) -> None:
         """The socket is open: enter the room now, heartbeat from here on."""
@@ -72,14 +92,18 @@ class Session:
         self._track(result)
         if result.need_ack:
             self._outbox.append(frames.build_ack(inbound.log_id, result.internal_ext or "-"))
+        self.decoder.note_live(self.room_id, result)
         events = self.decoder.decode_result(result, received_at)
         if any(isinstance(e, ev.StreamEndedEvent) for e in events):
             self.ended = True
         return events
 
     def initial(self, result: pb.ProtoMessageFetchResult, received_at: float) -> list[ev.Event]:
-        """Events in the sign server's first fetch result (never ACKed)."""
+        """Events in the sign server's first fetch result (never ACKed). They were sent
+        before we connected, so they are history whatever TikTok's flag says, except what
+        came after the last message this room's decoder saw live (a reconnect's gap)."""
         self._track(result)
+        self.gap_messages = self.decoder.mark_initial(self.room_id, result)
         events = self.decoder.decode_result(result, received_at)
         if any(isinstance(e, ev.StreamEndedEvent) for e in events):
             self.ended = True

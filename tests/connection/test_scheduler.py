@@ -58,7 +58,7 @@ def chat(room: FakeLiveRoom, text: str) -> ev.ChatEvent:
 
 
 async def test_full_connect_flow_acks_and_heartbeats_validated_by_server() -> None:
-    async with FakeLiveRoom() as room, running(room, heartbeat_interval=0.1) as run:
+    async with FakeLiveRoom(ping_interval=0.1) as room, running(room) as run:
         client = await room.wait_for_client()
         await room.send(chat(room, "one"), chat(room, "two"))
         await room.send(chat(room, "three"))
@@ -113,8 +113,8 @@ async def test_stream_end_goes_back_to_waiting_without_signing() -> None:
 
 async def test_dropped_socket_is_detected_by_stall_watch_and_reconnected() -> None:
     async with (
-        FakeLiveRoom() as room,
-        running(room, stall_timeout=0.5, heartbeat_interval=0.1) as run,
+        FakeLiveRoom(ping_interval=0.1) as room,
+        running(room, stall_timeout=0.5) as run,
     ):
         await room.wait_for_client()
         room.stall(True)  # a frozen path: no frames, no close
@@ -259,10 +259,11 @@ async def test_usernames_resolve(given: str) -> None:
 
     async with FakeLiveRoom() as room, httpx.AsyncClient() as http:
         client = RoomClient(http, room.tiktok_settings())
-        room_id, live = await client.resolve(normalise_username(given))
+        found = await client.resolve(normalise_username(given))
+        room_id, live = found.room_id, found.live
         assert room_id == room.room_id and live
         catalogue = await client.gift_catalogue(room_id)
-        assert catalogue[5655] == ("Rose", 1)
+        assert catalogue[5655] == ("Rose", 1, True)
 
 
 async def test_polling_fallback_when_the_websocket_is_refused() -> None:

@@ -35,7 +35,16 @@ async def test_sigstopped_room_is_detected_and_recovered(tmp_path: Path) -> None
         )
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "livetrigger", "fake-room", "--show", str(show)],
+        [
+            sys.executable,
+            "-m",
+            "livetrigger",
+            "fake-room",
+            "--show",
+            str(show),
+            "--ping-interval",
+            "0.2",
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

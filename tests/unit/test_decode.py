@@ -10,7 +10,7 @@ from livetrigger import events as ev
 from livetrigger.simulator import wire
 from livetrigger.webcast import frames
 from livetrigger.webcast._pb import webcast_pb2 as pb
-from livetrigger.webcast.decode import Decoder
+from livetrigger.webcast.decode import CatalogueGift, Decoder
 
 ROOM = 7140000000000000001
 T0 = 1_732_406_400_000
@@ -255,7 +255,7 @@ def test_repeated_step_under_new_msg_id_is_dropped() -> None:
 
 def test_gift_name_and_value_fill_from_catalogue() -> None:
     decoder = Decoder()
-    decoder.gift_catalogue[6064] = ("GG", 500)
+    decoder.gift_catalogue[6064] = CatalogueGift("GG", 500)
     gg = dataclasses.replace(EVERY_KIND[1], gift_name="", diamonds=0)  # type: ignore[type-var]
     (got,) = decode_all([gg], decoder)
     assert isinstance(got, ev.GiftEvent) and (got.gift_name, got.diamonds) == ("GG", 500)
