@@ -362,10 +362,19 @@ class Daemon:
 
     def _apply(self, new: Config) -> None:
         old = self.config
-        for section in ("tiktok", "mqtt"):
-            if getattr(old, section) != getattr(new, section):
-                log.warning("reload: %s settings changed; they apply after a restart", section)
-        self.config = dataclasses.replace(new, tiktok=old.tiktok, mqtt=old.mqtt)
+        if old.mqtt != new.mqtt:
+            log.warning("reload: mqtt settings changed; they apply after a restart")
+        self.config = dataclasses.replace(new, mqtt=old.mqtt)
+        tiktok_changes = changed_fields(old.tiktok, new.tiktok)
+        if tiktok_changes:
+            log.info(
+                "reload: tiktok settings changed (%s); reconnecting room(s) %s",
+                ", ".join(tiktok_changes),
+                ", ".join(self.rooms) or "none",
+            )
+            self._quota.budget = new.tiktok.sign_budget
+            for runtime in self.rooms.values():
+                runtime.scheduler.apply_settings(new.tiktok)
         if self.redactor is not None:
             self.redactor.update(new.secrets)
         if self.gpio is not None:
@@ -393,10 +402,21 @@ class Daemon:
                 log.info("reload: room %s removed", name)
         for name, room in wanted.items():
             kept = self.rooms.get(name)
+            if kept is not None and kept.config.settings != room.settings:
+                log.info(
+                    "reload: room %s now follows %s; reconnecting it",
+                    name,
+                    room.settings.unique_id or room.settings.room_id,
+                )
+                self.rooms.pop(name)
+                if kept.task is not None:
+                    kept.task.cancel()
+                kept = None
             if kept is None:
                 self._add_room(room)
                 log.info("reload: room %s added", name)
             else:
+                kept.scheduler.process_initial_data = room.process_initial_data
                 kept.engine.replace_rules(room.rules)  # counters of kept rules survive
                 kept.config = room
         if self.homeassistant is not None:
@@ -410,6 +430,7 @@ class Daemon:
             stats = r.scheduler.stats()
             rooms[name] = {
                 "state": r.scheduler.state,
+                "reason": r.scheduler.state_reason,
                 "room_id": r.scheduler.room_id,
                 "events": dict(r.events),
                 **stats,
@@ -555,3 +576,8 @@ class Daemon:
         if metrics_server is not None:
             metrics_server.shutdown()
         log.info("stopped")
+
+
+def changed_fields(old: Any, new: Any) -> list[str]:
+    """Names of the dataclass fields that differ (names only: values may be secrets)."""
+    return [f.name for f in dataclasses.fields(old) if getattr(old, f.name) != getattr(new, f.name)]

@@ -49,6 +49,9 @@ def render(snap: Snapshot) -> str:
                 ]
             )
         lines += ["", _table(rows)]
+        for name, r in rooms.items():
+            if r.get("state") != "connected" and r.get("reason"):
+                lines.append(f"{name}: {r['state']}: {r['reason']}")
     rules: dict[str, int] = snap.get("rules", {})
     if rules:
         lines += ["", _table([["rule", "fired"], *([k, str(v)] for k, v in rules.items())])]

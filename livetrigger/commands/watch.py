@@ -149,7 +149,13 @@ async def _run(args: argparse.Namespace, out: IO[str], writer: CaptureWriter | N
 
     async with httpx.AsyncClient(proxy=settings.proxy) as http:
         scheduler = RoomScheduler(
-            room, settings, http=http, on_event=show, on_raw=raw, process_initial_data=True
+            room,
+            settings,
+            http=http,
+            on_event=show,
+            on_raw=raw,
+            process_initial_data=True,
+            stop_when_blocked=True,
         )
         await scheduler.run()
     return 0

@@ -116,6 +116,7 @@ class FakeLiveRoom:
         # convenience for tests: events sent while no client is in the room wait for one;
         # TikTok does not do that (False: they only reach the initial fetch's recent messages)
         self.queue_until_entered = queue_until_entered
+        self.sign_api_key: str | None = None  # when set, the sign endpoint wants this key
         self.ended_room_ids: list[int] = []
         self.sessions = 1 if live else 0
         self.check_alive_failure: int | None = None  # HTTP status check_alive answers with
@@ -462,6 +463,8 @@ class FakeLiveRoom:
                 {"message": "Too many connections", "limit_label": "rate_limit_minute"}
             )
             return response(status, body.encode(), headers)
+        if self.sign_api_key is not None and req.headers.get("x-api-key") != self.sign_api_key:
+            return _json({"message": "The provided API Key is invalid."}, 401)
         q = req.query
         if not q.get("room_id") or not q.get("user_agent"):
             return _json({"message": "room_id and user_agent are required"}, 400)

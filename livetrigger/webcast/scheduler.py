@@ -45,6 +45,11 @@ from livetrigger.webcast.sign import EulerSignProvider, SignProvider
 log = logging.getLogger(__name__)
 
 BLOCKED_RETRY = 600.0  # a problem the user must fix: look again every 10 minutes
+_WHY = {
+    "waiting": "the streamer is not live",
+    "connecting": "asking the sign server and opening the socket",
+    "stopped": "the daemon is stopping",
+}
 _REASONS = {"closed": "the server closed the socket", "stall": "no frame: connection stalled"}
 STATES = (
     "waiting",
@@ -75,9 +80,13 @@ class RoomScheduler:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
         on_raw: Callable[[bytes, str, float], None] | None = None,
+        stop_when_blocked: bool = False,
     ) -> None:
         self.room = room
         self.on_raw = on_raw  # every raw frame (kind "ws" or "fetch"), for `record`
+        # interactive commands (watch, record) end on what only the user can fix; the daemon
+        # keeps looking slowly, so a fixed key or network recovers without a restart
+        self.stop_when_blocked = stop_when_blocked
         self.settings = settings
         self.on_event = on_event
         self.decoder = decoder or Decoder()
@@ -96,6 +105,7 @@ class RoomScheduler:
         self.room_id: int | None = room.room_id
         self.last_error = ""
         self._state = "waiting"
+        self._detail = "starting"
         self._state_listeners: list[Callable[[str, str], None]] = []
         self._wake: asyncio.Event | None = None  # set while a wait may be cut short
         self._ws: ClientConnection | None = None  # the open socket, while connected
@@ -117,7 +127,15 @@ class RoomScheduler:
         """``listener(state, detail)`` on every state change (systemd STATUS=, Home Assistant)."""
         self._state_listeners.append(listener)
 
+    @property
+    def state_reason(self) -> str:
+        """Why the room is in its state, in words (empty while connected)."""
+        if self._state == "connected":
+            return ""
+        return self._detail or _WHY.get(self._state, "")
+
     def _set_state(self, state: str, detail: str = "") -> None:
+        self._detail = detail
         if state != self._state:
             log.info("room %s: %s%s", self.room.name, state, f" ({detail})" if detail else "")
         self._state = state
@@ -144,6 +162,19 @@ class RoomScheduler:
                 self.room.name,
                 self._state,
             )
+
+    def apply_settings(self, settings: TikTokSettings) -> None:
+        """New ``tiktok`` settings (SIGHUP): every later request uses them, and the room
+        reconnects now so the socket does too."""
+        self.settings = settings
+        self.rooms.settings = settings
+        self.rooms.user_agent = settings.user_agent or http_defaults.DEFAULT_USER_AGENT
+        if isinstance(self.sign, EulerSignProvider):
+            self.sign.settings = settings
+        self.user_agent = self.rooms.user_agent
+        self.backoff = Backoff(settings.reconnect_initial, settings.reconnect_max, rng=self.rng)
+        self.decoder.streak_timeout = settings.streak_timeout
+        self.reconnect_now()
 
     async def send_chat(self, text: str) -> None:
         if self.room_id is None:
@@ -208,6 +239,9 @@ class RoomScheduler:
             except asyncio.CancelledError:
                 raise
             except (SignAuthError, UserNotFoundError) as exc:
+                if self.stop_when_blocked:
+                    self.last_error = str(exc)
+                    raise
                 await self._blocked(str(exc))
                 continue
             except SignRateLimitError as exc:
@@ -331,7 +365,11 @@ class RoomScheduler:
                     return
             if not announced:
                 self._set_state(
-                    "waiting", "not live" if not self._live_check_failures else self.last_error
+                    "waiting",
+                    f"@{self.room.unique_id or self.room_id} is not live; looking every "
+                    f"{self.settings.live_check_interval:g}s"
+                    if not self._live_check_failures
+                    else self.last_error,
                 )
                 self._emit(
                     ev.WaitingForLiveEvent(room_id=self.room_id or 0, unique_id=self.room.unique_id)

@@ -119,6 +119,7 @@ async def test_offline_page_without_room_id_means_waiting_not_unknown_user() -> 
     async with realistic(live=False, offline_room_id="empty") as room, running(room) as run:
         await run.wait(lambda: "waiting" in run.kinds())
         assert run.scheduler.state == "waiting"
+        assert "is not live" in run.scheduler.state_reason
         room.go_live()
         await run.wait(lambda: "connected" in run.kinds())
         assert "does not exist" not in run.scheduler.last_error
@@ -129,6 +130,7 @@ async def test_a_user_that_does_not_exist_is_blocked_with_the_reason() -> None:
     async with realistic() as room, running(room, nobody) as run:
         await run.wait(lambda: run.scheduler.state == "blocked")
         assert "does not exist" in run.scheduler.last_error
+        assert "does not exist" in run.scheduler.state_reason
         assert room.sign_requests == []
 
 

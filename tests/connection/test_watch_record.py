@@ -157,3 +157,29 @@ async def test_info_looks_the_streamer_up() -> None:
     assert result.returncode == 0 and f"room id {room.room_id}, LIVE" in result.stdout
     assert "Rose (1" in result.stdout
     assert missing.returncode == 1 and "error:" in missing.stderr
+
+
+async def test_watch_with_a_rejected_sign_key_exits_1_and_says_why() -> None:
+    async with FakeLiveRoom() as room:
+        room.sign_api_key = "the-right-key"
+        result = await asyncio.to_thread(
+            subprocess.run,
+            [
+                sys.executable,
+                "-m",
+                "livetrigger",
+                "watch",
+                "@demo_streamer",
+                "--base-url",
+                room.base_url,
+                "--sign-api-key",
+                "a-wrong-key",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    assert result.returncode == 1, result.stderr
+    assert "the API key is wrong" in result.stderr and "a-wrong-key" not in result.stderr

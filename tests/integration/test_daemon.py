@@ -284,3 +284,29 @@ def test_readme_demo_command_exits_zero_and_prints_fired_actions() -> None:
     ):
         assert expected in out, expected
     assert "0 failed / 0 dropped" in out
+
+
+async def test_sighup_with_changed_tiktok_settings_reconnects_and_says_which(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    async with (
+        FakeLiveRoom() as room,
+        WebhookReceiver() as rx,
+        daemon(tmp_path, room, mosquitto, rx.url) as d,
+    ):
+        d.config.write_text(
+            d.config.read_text().replace(
+                "  live_check_interval: 200ms\n",
+                "  live_check_interval: 300ms\n  user_agent: NewAgent/2\n",
+            )
+        )
+        d.proc.send_signal(signal.SIGHUP)
+        await wait_until(lambda: room.connections == 2, what="a reconnect with the new settings")
+        await wait_until(lambda: len(room.clients) == 1 and room.clients[0].entered.is_set())
+        assert room.handshakes[-1]["user-agent"] == "NewAgent/2"
+        text = d.log.read_text()
+        assert "tiktok settings changed (user_agent, live_check_interval)" in text
+        await room.send(gift(room, "Galaxy", 500, 1, ev.StreakState.SINGLE, 5))
+        await wait_until(lambda: len(rx.calls) == 1, what="rules fire after the reconnect")
+        d.proc.send_signal(signal.SIGTERM)
+        assert d.proc.wait(10) == 0
