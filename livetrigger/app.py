@@ -19,9 +19,11 @@ import json
 import logging
 import os
 import signal
+import socket
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,7 @@ from livetrigger.config import Config, RoomConfig, load_config
 from livetrigger.dispatch import Dispatcher, Outcome, QueuePolicy, Sink
 from livetrigger.errors import ConfigError
 from livetrigger.homeassistant.bridge import HomeAssistantBridge
-from livetrigger.homeassistant.discovery import RoomEntities
+from livetrigger.homeassistant.discovery import DaemonEntities, RoomEntities, RuleEntity
 from livetrigger.latency import LatencyStats
 from livetrigger.logs import SecretRedactor
 from livetrigger.rules.engine import Engine, Firing
@@ -45,6 +47,7 @@ from livetrigger.sinks.http import WebhookSink
 from livetrigger.sinks.log import LogSink
 from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from livetrigger.status import Snapshot, StatusServer, default_socket_path
+from livetrigger.topics import topic_safe
 from livetrigger.webcast.decode import Decoder
 from livetrigger.webcast.retry import SignQuota
 from livetrigger.webcast.scheduler import RoomScheduler
@@ -99,10 +102,16 @@ class Daemon:
         self.stop_when_ended = stop_when_ended
         self.started = time.monotonic()
         self.latency = LatencyStats()
+        self.started_at = time.time()
         self.rule_fires: Counter[str] = Counter()
+        self.room_rule_fires: Counter[str] = Counter()  # per room: its own device's figure
         self.rooms: dict[str, RoomRuntime] = {}
         self.paused = False
         self.reloads = 0
+        self.config_errors = 0  # reloads refused for a broken config
+        self.last_config_error = ""
+        self.test_fires = 0
+        self._jobs: set[asyncio.Task[Any]] = set()
         self._pin_factory = pin_factory
         self._stop = asyncio.Event()
         self._quota = SignQuota(config.tiktok.sign_budget)  # shared: one budget per daemon
@@ -143,7 +152,7 @@ class Daemon:
         c = self.config
         self.http = httpx.AsyncClient(proxy=c.tiktok.proxy, timeout=c.tiktok.http_timeout)
         if c.mqtt is not None:
-            self.mqtt = MqttClient(c.mqtt)
+            self.mqtt = MqttClient(c.mqtt, availability_topic=self._daemon_entities(c).availability)
             await self.mqtt.start()
             if not await self.mqtt.wait_connected(3.0):
                 log.warning(
@@ -169,19 +178,32 @@ class Daemon:
                 c.homeassistant,
                 mqtt=self.mqtt,
                 base_topic=c.mqtt.base_topic,
-                availability_topic=self.mqtt.availability_topic,
+                daemon=self._daemon_entities(c),
                 rooms=self._room_entities(c),
                 on_pause=self.set_room_paused,
                 on_test_fire=lambda room, rule: self.test_fire(rule, room),
                 on_reconnect=self.reconnect_room,
+                on_reload=lambda: self._background(self.reload()),
                 state_file=self._state_dir() / "paused.json",
             )
             self.homeassistant.start()
 
     @staticmethod
+    def _daemon_entities(c: Config) -> DaemonEntities:
+        """This daemon instance, named by its MQTT client id: its own availability topic, so
+        several daemons on one broker and base topic never touch each other's entities."""
+        assert c.mqtt is not None
+        instance = topic_safe(c.mqtt.client_id or f"livetrigger-{socket.gethostname()}")
+        return DaemonEntities(instance, c.mqtt.base_topic)
+
+    @staticmethod
     def _room_entities(c: Config) -> list[RoomEntities]:
         return [
-            RoomEntities(r.settings.name, r.settings.unique_id, [rule.id for rule in r.rules])
+            RoomEntities(
+                r.settings.name,
+                r.settings.unique_id,
+                [RuleEntity(rule.id, rule.description) for rule in r.rules],
+            )
             for r in c.rooms
         ]
 
@@ -248,15 +270,20 @@ class Daemon:
         if event.kind == "stream_ended" and self.stop_when_ended:
             asyncio.get_running_loop().call_later(0.5, self._stop.set)
 
-    def _submit(self, room: str, firings: list[Firing]) -> None:
+    def _submit(self, room: str, firings: list[Firing], *, test: bool = False) -> None:
         assert self.dispatcher is not None
         for firing in firings:
-            self.rule_fires[firing.rule_id] += 1
-            log.debug("room %s: rule %s fired", room, firing.rule_id)
+            if test:
+                # a test runs the actions only: no device trigger, not a rule firing
+                self.test_fires += 1
+            else:
+                self.rule_fires[firing.rule_id] += 1
+                self.room_rule_fires[room] += 1
+                log.debug("room %s: rule %s fired", room, firing.rule_id)
+                if self.homeassistant is not None:
+                    self.homeassistant.on_rule_fired(room, firing.rule_id, firing.event)
             if self.hooks.firing is not None:
                 self.hooks.firing(room, firing)
-            if self.homeassistant is not None:
-                self.homeassistant.on_rule_fired(room, firing.rule_id, firing.event)
             for request in firing.requests:
                 self.dispatcher.submit(request)
 
@@ -326,13 +353,19 @@ class Daemon:
             runtime.scheduler.reconnect_now()
 
     def test_fire(self, rule_id: str, room: str | None = None) -> None:
+        """Run a rule's actions once with a sample event (docs/homeassistant.md): it does not
+        fire the rule's device trigger, does not count as a firing, and is refused while
+        triggers are paused — a pause means nothing fires."""
         for name, runtime in self.rooms.items():
             if room is not None and name != room:
+                continue
+            if runtime.engine.paused:
+                log.warning("room %s: test of rule %s refused: triggers are paused", name, rule_id)
                 continue
             firing = runtime.engine.test_fire(rule_id, time.time())
             if firing is not None:
                 log.info("room %s: test-firing rule %s", name, rule_id)
-                self._submit(name, [firing])
+                self._submit(name, [firing], test=True)
 
     async def _send_chat(self, room: str, text: str) -> None:
         runtime = self.rooms.get(room)
@@ -341,6 +374,11 @@ class Daemon:
         await runtime.scheduler.send_chat(text)
 
     # -- reload -----------------------------------------------------------------------------
+
+    def _background(self, job: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
+        self._jobs.add(task)  # a reference until done: the loop keeps only weak ones
+        task.add_done_callback(self._jobs.discard)
 
     async def reload(self) -> bool:
         """Load the config file again; swap rules and actions if it is valid."""
@@ -354,6 +392,8 @@ class Daemon:
             log.error("reload: %s; keeping the running config", exc)
             for problem in exc.problems:
                 log.error("  %s", problem)
+            self.config_errors += 1
+            self.last_config_error = (exc.problems[0] if exc.problems else str(exc))[:250]
             return False
         self._apply(new)
         self.reloads += 1
@@ -441,6 +481,8 @@ class Daemon:
                 "uptime": round(time.monotonic() - self.started, 1),
                 "paused": self.paused,
                 "reloads": self.reloads,
+                "config_errors": self.config_errors,
+                "test_fires": self.test_fires,
             },
             "rooms": rooms,
             "rules": dict(self.rule_fires),
@@ -523,21 +565,35 @@ class Daemon:
                 self.homeassistant.flush(time.monotonic())
 
     def _publish_figures(self, bridge: HomeAssistantBridge) -> None:
-        """The status counters, per room, for Home Assistant's diagnostic sensors."""
-        actions = self.dispatcher.stats() if self.dispatcher else {}
-        failed = sum(a["failed"] for a in actions.values())
-        dropped = sum(a["dropped"] for a in actions.values())
-        p99 = round(self.latency.percentile(99), 2)
+        """Status counters for Home Assistant: each room's own on its device, what the rooms
+        share (actions, latency, the sign budget, reloads) on the daemon's device."""
         for name, runtime in self.rooms.items():
-            fired = sum(self.rule_fires[r.id] for r in runtime.engine.rules)
             figures: dict[str, float] = {
-                "rules_fired": fired,
-                "actions_failed": failed,
-                "actions_dropped": dropped,
+                "rules_fired": self.room_rule_fires[name],
                 "reconnects": runtime.scheduler.stats()["reconnects"],
-                "latency_p99": p99,
             }
             bridge.set_figures(name, figures)
+        actions = self.dispatcher.stats() if self.dispatcher else {}
+        bridge.set_daemon(
+            {
+                "version": __version__,
+                "started": datetime.fromtimestamp(self.started_at, UTC).isoformat(
+                    timespec="seconds"
+                ),
+                "rooms_connected": sum(
+                    1 for r in self.rooms.values() if r.scheduler.state == "connected"
+                ),
+                "sign_left": self._quota.left_today(time.monotonic()),
+                "reloads": self.reloads,
+                "config_errors": self.config_errors,
+                "last_config_error": self.last_config_error or None,
+                "actions_failed": sum(a["failed"] for a in actions.values()),
+                "actions_dropped": sum(a["dropped"] for a in actions.values()),
+                "latency_p99": round(self.latency.percentile(99), 2)
+                if self.latency.snapshot().get("count")
+                else None,
+            }
+        )
 
     async def _watchdog(self, interval: float) -> None:
         # pinged from the event loop itself: a blocked loop stops the pings

@@ -368,6 +368,28 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
                 problems.add(
                     (*here, "rules", j, "id"), f"rule id `{rule.id}` is used twice in this room"
                 )
+                continue
+            # Home Assistant (triggers, buttons, entity ids) and topics ignore case
+            twin = next(
+                (
+                    k
+                    for k, other in enumerate(room.rules)
+                    if k < j and other.id != rule.id and other.id.lower() == rule.id.lower()
+                ),
+                None,
+            )
+            if twin is not None:
+                twin_pos = (
+                    problems.located.where((*here, "rules", twin, "id"))
+                    if (problems.located)
+                    else None
+                )
+                twin_at = f" (line {twin_pos.line})" if twin_pos else ""
+                problems.add(
+                    (*here, "rules", j, "id"),
+                    f"rule ids `{room.rules[twin].id}`{twin_at} and `{rule.id}` differ only in "
+                    "case; Home Assistant and MQTT topics would mix them up: rename one",
+                )
         initial = (
             room.process_initial_data
             if room.process_initial_data is not None
@@ -378,6 +400,13 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
     for j, rule in enumerate(model.rules):
         if rule.id in seen:
             problems.add(("rules", j, "id"), f"rule id `{rule.id}` is used twice")
+        elif rule.id.lower() in {x.lower() for x in seen}:
+            other = next(x for x in seen if x.lower() == rule.id.lower())
+            problems.add(
+                ("rules", j, "id"),
+                f"rule ids `{other}` and `{rule.id}` differ only in case; Home Assistant and "
+                "MQTT topics would mix them up: rename one",
+            )
         seen.add(rule.id)
     if gpio.inputs:
         all_ids = {r.id for room in rooms for r in room.rules}

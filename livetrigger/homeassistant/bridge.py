@@ -2,7 +2,8 @@
 carries out the few commands Home Assistant may send.
 
 Commands arrive on ``<base>/<room>/cmd/...``: ``pause`` (ON/OFF), ``reconnect`` (PRESS),
-``test/<rule>`` (PRESS). Anything else — an unknown room or rule, a bad payload — is logged and
+``test/<rule>`` (PRESS), and on the daemon's ``<base>/daemon/<instance>/cmd/reload`` (PRESS).
+Anything else — an unknown room or rule, a bad payload — is logged and
 ignored: no command can do anything the config does not define. The pause state is saved to a
 file so it survives restarts.
 """
@@ -17,7 +18,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from livetrigger import events as ev
-from livetrigger.homeassistant.discovery import RoomEntities, Topics, discovery, removals
+from livetrigger.homeassistant.discovery import (
+    DaemonEntities,
+    RoomEntities,
+    Topics,
+    daemon_discovery,
+    discovery,
+    removals,
+)
 from livetrigger.homeassistant.state import RoomState
 from livetrigger.settings import HomeAssistantSettings
 from livetrigger.topics import topic_safe
@@ -46,18 +54,22 @@ class HomeAssistantBridge:
         *,
         mqtt: MqttPort,
         base_topic: str,
-        availability_topic: str,
+        daemon: DaemonEntities,
         rooms: Sequence[RoomEntities],
         on_pause: Callable[[str, bool], None],
         on_test_fire: Callable[[str, str], None],
         on_reconnect: Callable[[str], None],
+        on_reload: Callable[[], None] = lambda: None,
         state_file: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.mqtt = mqtt
         self.base = base_topic
-        self.availability_topic = availability_topic
+        self.daemon = daemon
+        self.availability_topic = daemon.availability
+        self.on_reload = on_reload
+        self.daemon_state: dict[str, Any] = {}
         self.on_pause = on_pause
         self.on_test_fire = on_test_fire
         self.on_reconnect = on_reconnect
@@ -76,6 +88,7 @@ class HomeAssistantBridge:
         prefix = self.settings.prefix
         self.mqtt.subscribe(f"{prefix}/status", self._birth)
         self.mqtt.subscribe(f"{self.base}/+/cmd/#", self._command)
+        self.mqtt.subscribe(self.daemon.reload, self._reload_command)
         for room, paused in self.paused.items():
             if paused and room in self.rooms:
                 self.on_pause(room, True)
@@ -101,12 +114,18 @@ class HomeAssistantBridge:
         if not self.settings.discovery:
             return
         topics: list[str] = []
+        for topic, payload in daemon_discovery(self.daemon, prefix=self.settings.prefix):
+            self.mqtt.publish(topic, _json(payload), qos=1, retain=True)
+            topics.append(topic)
+        if self.daemon_state:
+            self.mqtt.publish(self.daemon.state, _json(self.daemon_state), qos=1, retain=True)
         for key, room in self.rooms.items():
             for topic, payload in discovery(
                 room,
                 prefix=self.settings.prefix,
                 base=self.base,
                 availability_topic=self.availability_topic,
+                daemon=self.daemon,
             ):
                 self.mqtt.publish(topic, _json(payload), qos=1, retain=True)
                 topics.append(topic)
@@ -151,6 +170,13 @@ class HomeAssistantBridge:
             return self._ignore(topic, "unknown command")
         return None
 
+    def _reload_command(self, topic: str, payload: bytes) -> None:
+        if payload.strip().upper() != b"PRESS":
+            return self._ignore(topic, "payload must be PRESS")
+        log.info("home assistant: reload asked on %s", topic)
+        self.on_reload()
+        return None
+
     def _ignore(self, topic: str, why: str) -> None:
         self.ignored_commands += 1
         log.warning("home assistant: ignored command on %s: %s", topic[:200], why)
@@ -192,6 +218,28 @@ class HomeAssistantBridge:
         if key in self.states:
             self.states[key].set_connection(state, sign_left)
             self.flush(self.clock())
+
+    def set_daemon(self, doc: dict[str, Any]) -> None:
+        """The daemon device's state (retained; published when it changes)."""
+        if doc != self.daemon_state:
+            self.daemon_state = dict(doc)
+            self.mqtt.publish(self.daemon.state, _json(doc), qos=1, retain=True)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every room's stream figures, for the state directory."""
+        return {key: state.snapshot() for key, state in self.states.items()}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Figures of a previous process for the rooms still configured; a foreign entry is
+        a warning and that room starts fresh."""
+        for key, snap in data.items():
+            state = self.states.get(key)
+            if state is None or not isinstance(snap, dict):
+                continue
+            try:
+                state.restore(snap)
+            except ValueError as exc:
+                log.warning("home assistant: figures of %s not restored: %s", key, exc)
 
     def set_figures(self, room: str, figures: dict[str, float]) -> None:
         state = self.states.get(topic_safe(room))

@@ -1,10 +1,18 @@
 """MQTT discovery documents for Home Assistant (pure: config → (topic, payload) pairs).
 
 Per-entity topics ``<prefix>/<component>/<node_id>/<object_id>/config`` work on every current
-Home Assistant release. Every document carries the room's ``device`` block, an ``origin``
-block, a ``unique_id`` built only from config values (stable across restarts), both
-``object_id`` and ``default_entity_id`` (newer releases read the latter), and availability tied
-to the daemon's LWT topic. User content never reaches a topic: ids are sanitised config names.
+Home Assistant release. Every document carries its ``device`` block, an ``origin`` block, a
+``unique_id`` built only from config values (stable across restarts), both ``object_id`` and
+``default_entity_id`` (newer releases read the latter), and availability tied to the LWT topic
+of the daemon that owns it — one per daemon instance, so several daemons on one broker and one
+base topic never mark each other's entities unavailable. Each daemon is a device of its own
+(as zigbee2mqtt's bridge); its rooms link to it with ``via_device``. User content never
+reaches a topic: ids are sanitised config names.
+
+Every state template reads a key the first state message already has; a value that is not
+known (viewers while offline, a latency with no action yet, no gift yet) is ``null``, which
+the templates turn into Home Assistant's ``None`` payload: the entity shows "unknown", never a
+stale or made-up number.
 """
 
 from __future__ import annotations
@@ -37,13 +45,70 @@ CONNECTION_STATES = (
 
 
 @dataclass(frozen=True, slots=True)
+class RuleEntity:
+    """A rule as Home Assistant shows it: its id (subtype, topics) and a friendly name."""
+
+    id: str
+    description: str = ""
+
+    @property
+    def friendly(self) -> str:
+        return self.description or self.id
+
+
+@dataclass(frozen=True, slots=True)
 class RoomEntities:
     """What one room's device shows."""
 
     room: str  # RoomSettings.name
     unique_id: str  # the streamer's @handle (for the device name)
-    rule_ids: Sequence[str]
+    rules: Sequence[RuleEntity]
     avatar_url: str = ""
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [r.id for r in self.rules]
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonEntities:
+    """The daemon's own device: one per instance (its MQTT client id)."""
+
+    instance: str  # topic-safe instance name
+    base: str
+    configuration_url: str = ""
+
+    @property
+    def node(self) -> str:
+        return f"livetrigger_daemon_{self.instance}"
+
+    @property
+    def root(self) -> str:
+        return f"{self.base}/daemon/{self.instance}"
+
+    @property
+    def availability(self) -> str:
+        return f"{self.root}/status"
+
+    @property
+    def state(self) -> str:
+        return f"{self.root}/state"
+
+    @property
+    def reload(self) -> str:
+        return f"{self.root}/cmd/reload"
+
+    def device(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "identifiers": [self.node],
+            "name": f"livetrigger {self.instance}",
+            "manufacturer": "livetrigger",
+            "model": "livetrigger daemon",
+            "sw_version": __version__,
+        }
+        if self.configuration_url:
+            out["configuration_url"] = self.configuration_url
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,31 +153,45 @@ class Topics:
         return f"{self.base}/{self.room}/cmd/reconnect"
 
 
-def _device(room: RoomEntities) -> dict[str, Any]:
-    return {
+def _device(room: RoomEntities, daemon: DaemonEntities | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "identifiers": [f"livetrigger_{topic_safe(room.room)}"],
         "name": f"TikTok LIVE @{room.unique_id or room.room}",
         "manufacturer": "livetrigger",
         "model": "TikTok LIVE room",
         "sw_version": __version__,
     }
+    if daemon is not None:
+        out["via_device"] = daemon.node
+    if room.unique_id:
+        out["configuration_url"] = f"https://www.tiktok.com/@{room.unique_id}/live"
+    return out
 
 
 ORIGIN = {"name": "livetrigger", "sw": __version__}
+# a template that passes null through as HA's "None" payload (the entity shows unknown)
+_NONE_SAFE = "{{{{ value_json.{0} if value_json.{0} is not none else 'None' }}}}"
 
 
-def discovery(
-    room: RoomEntities, *, prefix: str, base: str, availability_topic: str
-) -> list[tuple[str, dict[str, Any]]]:
-    """Every discovery document of one room, as (config topic, payload)."""
-    t = Topics(base, topic_safe(room.room))
-    node = f"livetrigger_{topic_safe(room.room)}"
-    device = _device(room)
-    out: list[tuple[str, dict[str, Any]]] = []
+def _value(key: str) -> str:
+    return _NONE_SAFE.format(key)
 
+
+_Add = Any
+
+
+def _builder(
+    out: list[tuple[str, dict[str, Any]]],
+    *,
+    prefix: str,
+    node: str,
+    entity_prefix: str,
+    device: dict[str, Any],
+    availability_topic: str,
+) -> _Add:
     def add(component: str, object_id: str, name: str, **fields: Any) -> None:
         oid = topic_safe(object_id)
-        entity_id = f"tiktok_{topic_safe(room.room)}_{oid}"
+        entity_id = f"{entity_prefix}_{oid}"
         payload: dict[str, Any] = {
             "name": name,
             "unique_id": f"{node}_{oid}",
@@ -139,6 +218,140 @@ def discovery(
                 payload.pop(key)
         out.append((f"{prefix}/{component}/{node}/{oid}/config", payload))
 
+    return add
+
+
+def daemon_discovery(daemon: DaemonEntities, *, prefix: str) -> list[tuple[str, dict[str, Any]]]:
+    """The daemon device's documents: what is shared by all its rooms."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    add = _builder(
+        out,
+        prefix=prefix,
+        node=daemon.node,
+        entity_prefix=f"livetrigger_{daemon.instance}",
+        device=daemon.device(),
+        availability_topic=daemon.availability,
+    )
+    state = daemon.state
+    add(
+        "sensor",
+        "version",
+        "Version",
+        state_topic=state,
+        value_template=_value("version"),
+        entity_category="diagnostic",
+        icon="mdi:tag",
+    )
+    add(
+        "sensor",
+        "started",
+        "Started",
+        state_topic=state,
+        value_template=_value("started"),
+        device_class="timestamp",
+        entity_category="diagnostic",
+    )
+    add(
+        "sensor",
+        "rooms_connected",
+        "Rooms connected",
+        state_topic=state,
+        value_template=_value("rooms_connected"),
+        state_class="measurement",
+        unit_of_measurement="rooms",
+        icon="mdi:lan-connect",
+    )
+    add(
+        "sensor",
+        "sign_requests_left",
+        "Sign requests left today",
+        state_topic=state,
+        value_template=_value("sign_left"),
+        state_class="measurement",
+        unit_of_measurement="requests",
+        entity_category="diagnostic",
+        icon="mdi:counter",
+    )
+    add(
+        "sensor",
+        "reloads",
+        "Config reloads",
+        state_topic=state,
+        value_template=_value("reloads"),
+        state_class="total_increasing",
+        entity_category="diagnostic",
+        icon="mdi:reload",
+    )
+    add(
+        "sensor",
+        "config_errors",
+        "Config errors",
+        state_topic=state,
+        value_template=_value("config_errors"),
+        state_class="total_increasing",
+        entity_category="diagnostic",
+        icon="mdi:alert-circle",
+        json_attributes_topic=state,
+        json_attributes_template="{{ {'last_error': value_json.last_config_error} | tojson }}",
+    )
+    for oid, name, unit in (
+        ("actions_failed", "Actions failed", "actions"),
+        ("actions_dropped", "Actions dropped", "actions"),
+    ):
+        add(
+            "sensor",
+            oid,
+            name,
+            state_topic=state,
+            value_template=_value(oid),
+            state_class="total_increasing",
+            unit_of_measurement=unit,
+            entity_category="diagnostic",
+            icon="mdi:alert",
+        )
+    add(
+        "sensor",
+        "latency_p99",
+        "Action latency p99",
+        state_topic=state,
+        value_template=_value("latency_p99"),
+        device_class="duration",
+        unit_of_measurement="ms",
+        state_class="measurement",
+        suggested_display_precision=1,
+        entity_category="diagnostic",
+    )
+    add(
+        "button",
+        "reload",
+        "Reload config",
+        command_topic=daemon.reload,
+        payload_press="PRESS",
+        entity_category="config",
+        icon="mdi:restart",
+    )
+    return out
+
+
+def discovery(
+    room: RoomEntities,
+    *,
+    prefix: str,
+    base: str,
+    availability_topic: str,
+    daemon: DaemonEntities | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    """Every discovery document of one room, as (config topic, payload)."""
+    t = Topics(base, topic_safe(room.room))
+    out: list[tuple[str, dict[str, Any]]] = []
+    add = _builder(
+        out,
+        prefix=prefix,
+        node=f"livetrigger_{topic_safe(room.room)}",
+        entity_prefix=f"tiktok_{topic_safe(room.room)}",
+        device=_device(room, daemon),
+        availability_topic=availability_topic,
+    )
     state = t.state
     add(
         "binary_sensor",
@@ -156,7 +369,7 @@ def discovery(
         "viewers",
         "Viewers",
         state_topic=state,
-        value_template="{{ value_json.viewers }}",
+        value_template=_value("viewers"),
         unit_of_measurement="viewers",
         state_class="measurement",
         icon="mdi:eye",
@@ -166,9 +379,9 @@ def discovery(
         "likes",
         "Likes",
         state_topic=state,
-        value_template="{{ value_json.likes }}",
+        value_template=_value("likes"),
         unit_of_measurement="likes",
-        state_class="total",
+        state_class="total_increasing",  # drops to 0 at each stream start: a new cycle
         icon="mdi:heart",
     )
     add(
@@ -176,9 +389,9 @@ def discovery(
         "diamonds",
         "Diamonds this stream",
         state_topic=state,
-        value_template="{{ value_json.diamonds }}",
+        value_template=_value("diamonds"),
         unit_of_measurement="diamonds",
-        state_class="total",
+        state_class="total_increasing",  # drops to 0 at each stream start: a new cycle
         icon="mdi:diamond-stone",
     )
     add(
@@ -186,8 +399,9 @@ def discovery(
         "followers_gained",
         "Followers gained this stream",
         state_topic=state,
-        value_template="{{ value_json.follows }}",
-        state_class="total",
+        value_template=_value("follows"),
+        unit_of_measurement="followers",
+        state_class="total_increasing",  # drops to 0 at each stream start: a new cycle
         icon="mdi:account-plus",
     )
     add(
@@ -195,8 +409,10 @@ def discovery(
         "last_gift",
         "Last gift",
         state_topic=state,
-        value_template="{{ value_json.last_gift }}",
-        json_attributes_topic=t.last_gift,
+        value_template=_value("last_gift"),
+        # state and attributes from one message: they agree at every instant
+        json_attributes_topic=state,
+        json_attributes_template="{{ value_json.last_gift_attrs | tojson }}",
         icon="mdi:gift",
     )
     add(
@@ -204,8 +420,9 @@ def discovery(
         "last_chat",
         "Last chat message",
         state_topic=state,
-        value_template="{{ value_json.last_chat }}",
-        json_attributes_topic=t.last_chat,
+        value_template=_value("last_chat"),
+        json_attributes_topic=state,
+        json_attributes_template="{{ value_json.last_chat_attrs | tojson }}",
         icon="mdi:message-text",
     )
     add(
@@ -219,31 +436,20 @@ def discovery(
         entity_category="diagnostic",
         icon="mdi:lan-connect",
     )
-    add(
-        "sensor",
-        "sign_requests_left",
-        "Sign requests left today",
-        state_topic=state,
-        value_template="{{ value_json.sign_left }}",
-        entity_category="diagnostic",
-        icon="mdi:counter",
-    )
     for oid, name, unit in (
         ("rules_fired", "Rules fired", "firings"),
-        ("actions_failed", "Actions failed", "actions"),
-        ("actions_dropped", "Actions dropped", "actions"),
-        ("reconnects", "Reconnects", None),
-        ("latency_p99", "Action latency p99", "ms"),
+        ("reconnects", "Reconnects", "reconnects"),
     ):
         add(
             "sensor",
             oid,
             name,
             state_topic=state,
-            value_template=f"{{{{ value_json.{oid} }}}}",
+            value_template=_value(oid),
             entity_category="diagnostic",
-            state_class="measurement" if oid == "latency_p99" else "total_increasing",
-            **({"unit_of_measurement": unit} if unit else {}),
+            state_class="total_increasing",
+            unit_of_measurement=unit,
+            icon="mdi:counter",
         )
     add(
         "event",
@@ -274,22 +480,22 @@ def discovery(
         entity_category="config",
         icon="mdi:restart",
     )
-    for rule_id in room.rule_ids:
-        rid = topic_safe(rule_id)
+    for rule in room.rules:
+        rid = topic_safe(rule.id)
         add(
             "device_automation",
             f"rule_{rid}",
-            rule_id,
+            rule.id,
             automation_type="trigger",
             type="rule_fired",
-            subtype=rule_id,
-            topic=t.rule_fired(rule_id),
+            subtype=rule.id,
+            topic=t.rule_fired(rule.id),
         )
         add(
             "button",
             f"test_{rid}",
-            f"Test rule {rule_id}",
-            command_topic=t.test_rule(rule_id),
+            f"Test: {rule.friendly}",
+            command_topic=t.test_rule(rule.id),
             payload_press="PRESS",
             entity_category="config",
             icon="mdi:play-circle",

@@ -13,6 +13,7 @@ from typing import Any
 from livetrigger import events as ev
 
 MAX_CHAT = 255  # Home Assistant states are capped at 255 characters
+ROOM_FIGURES = ("rules_fired", "reconnects")  # the rest is the daemon's, on its own device
 
 
 def _clip(text: str, n: int = MAX_CHAT) -> str:
@@ -24,7 +25,7 @@ class RoomState:
         self.interval = interval
         self.like_step = like_step
         self.live = False
-        self.viewers = 0
+        self.viewers: int | None = None  # unknown while offline: no stale count
         self.likes = 0
         self.diamonds = 0
         self.follows = 0
@@ -34,7 +35,8 @@ class RoomState:
         self.last_gift_attrs: dict[str, Any] = {}
         self.last_chat = ""
         self.last_chat_attrs: dict[str, Any] = {}
-        self.figures: dict[str, float] = {}  # counters from the daemon's status snapshot
+        # this room's own counters from the daemon's status (rules fired, reconnects)
+        self.figures: dict[str, float | None] = dict.fromkeys(ROOM_FIGURES)
         self._urgent = False
         self._dirty = False
         self._last_sent = float("-inf")
@@ -54,6 +56,7 @@ class RoomState:
             self._urgent = True
         elif isinstance(event, ev.StreamEndedEvent):
             self.live = False
+            self.viewers = None
             self._urgent = True
             out.append(("stream_ended", {"reason": str(event.reason.value)}))
         elif isinstance(event, ev.ViewerCountEvent):
@@ -105,9 +108,10 @@ class RoomState:
             self.live = True
 
     def set_figures(self, figures: dict[str, float]) -> None:
-        """Status counters (rules fired, actions failed, ...): rate-limited like viewers."""
-        if figures != self.figures:
-            self.figures = dict(figures)
+        """This room's status counters (rules fired, reconnects): rate-limited like viewers."""
+        new = {**self.figures, **{k: v for k, v in figures.items() if k in ROOM_FIGURES}}
+        if new != self.figures:
+            self.figures = new
             self._dirty = True
 
     def due(self, now: float) -> dict[str, Any] | None:
@@ -122,15 +126,53 @@ class RoomState:
         return self._last_sent + self.interval if self._dirty else None
 
     def document(self) -> dict[str, Any]:
+        """The one state message: every key a template reads is present from the first
+        message on; what is not known is null (Home Assistant shows unknown)."""
         return {
             "live": "ON" if self.live else "OFF",
-            "viewers": self.viewers,
+            "viewers": self.viewers if self.live else None,
             "likes": self.likes,
             "diamonds": self.diamonds,
             "follows": self.follows,
             "connection": self.connection,
-            "sign_left": self.sign_left,
-            "last_gift": self.last_gift,
-            "last_chat": self.last_chat,
+            "last_gift": self.last_gift or None,
+            "last_gift_attrs": self.last_gift_attrs,
+            "last_chat": self.last_chat or None,
+            "last_chat_attrs": self.last_chat_attrs,
             **self.figures,
         }
+
+    # -- across restarts ----------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The stream's figures, so a restart mid-stream publishes the same values."""
+        return {
+            "version": 1,
+            "live": self.live,
+            "viewers": self.viewers,
+            "likes": self.likes,
+            "diamonds": self.diamonds,
+            "follows": self.follows,
+            "last_gift": self.last_gift,
+            "last_gift_attrs": self.last_gift_attrs,
+            "last_chat": self.last_chat,
+            "last_chat_attrs": self.last_chat_attrs,
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Take back a ``snapshot``; ``ValueError`` on anything foreign."""
+        if data.get("version") != 1:
+            raise ValueError(f"room figures version {data.get('version')!r} is not ours")
+        try:
+            live, likes = bool(data["live"]), int(data["likes"])
+            diamonds, follows = int(data["diamonds"]), int(data["follows"])
+            viewers = None if data.get("viewers") is None else int(data["viewers"])
+            gift, chat = _clip(str(data["last_gift"]), 100), _clip(str(data["last_chat"]))
+            gift_attrs, chat_attrs = dict(data["last_gift_attrs"]), dict(data["last_chat_attrs"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"room figures are damaged: {exc}") from None
+        self.live, self.viewers, self.likes = live, viewers, likes
+        self.diamonds, self.follows = diamonds, follows
+        self.last_gift, self.last_gift_attrs = gift, gift_attrs
+        self.last_chat, self.last_chat_attrs = chat, chat_attrs
+        self._urgent = True

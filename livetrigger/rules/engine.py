@@ -13,6 +13,7 @@ rules/counting.py), then rate controls let each firing through, queue it, or dro
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -40,6 +41,9 @@ class Firing:
     event: ev.Event
     requests: tuple[act.ActionRequest, ...]
     milestone: int | None = None
+
+
+SAMPLE_WORDS = ("on", "off", "toggle", "1", "5", "test")
 
 
 @dataclass(slots=True)
@@ -198,9 +202,26 @@ class Engine:
         if rule is None:
             return None
         event = sample_event(sorted(rule.kinds)[0], now)
-        args = dict.fromkeys(rule.command.arguments, "test") if rule.command else {}
+        args = self._sample_args(rule, event) if rule.command else {}
         ctx = self._context(rule, event, args, now, None)
         return self._fire(rule, self._state[rule.id], ctx, event, now, None, count=False)
+
+    def _sample_args(self, rule: CompiledRule, event: ev.Event) -> dict[str, str]:
+        """Plausible command arguments for a test: the first words from a small vocabulary
+        that the rule's ``if`` accepts (``!light {state}`` with ``if: args.state in ['on',
+        'off']`` gets ``on``), else ``test``."""
+        assert rule.command is not None
+        names = rule.command.arguments[:3]
+        if rule.expression is None or not names:
+            return dict.fromkeys(names, "test")
+        for combo in itertools.product(SAMPLE_WORDS, repeat=len(names)):
+            args = dict(zip(names, combo, strict=True))
+            try:
+                if rule.expression(self._context(rule, event, args, event.received_at, None)):
+                    return args
+            except Exception:
+                continue
+        return dict.fromkeys(names, "test")
 
     # -- internals --------------------------------------------------------------------------
 

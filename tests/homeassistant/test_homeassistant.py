@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +16,14 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 from livetrigger import events as ev
 from livetrigger.app import Daemon
 from livetrigger.config import load_config_text
-from livetrigger.homeassistant.discovery import RoomEntities, discovery
+from livetrigger.errors import ConfigError
+from livetrigger.homeassistant.discovery import (
+    DaemonEntities,
+    RoomEntities,
+    RuleEntity,
+    daemon_discovery,
+    discovery,
+)
 from livetrigger.simulator.server import FakeLiveRoom
 from tests.support.listener import Listener, Received
 from tests.support.mosquitto import MosquittoBroker
@@ -41,11 +49,13 @@ RULES = """\
 """
 
 
-def config_for(room: FakeLiveRoom, port: int, state_dir: Path, rules: str = RULES):  # type: ignore[no-untyped-def]
+def config_for(  # type: ignore[no-untyped-def]
+    room: FakeLiveRoom, port: int, state_dir: Path, rules: str = RULES, client_id: str = "lt-ha"
+):
     text = f"""\
 tiktok: {{web_url: "{room.base_url}", webcast_url: "{room.base_url}", sign_url: "{room.base_url}",
          live_check_interval: 200ms, reconnect_initial: 100ms}}
-mqtt: {{host: 127.0.0.1, port: {port}, client_id: lt-ha}}
+mqtt: {{host: 127.0.0.1, port: {port}, client_id: {client_id}}}
 homeassistant: {{discovery: true, state_interval: 1s}}
 daemon: {{state_dir: "{state_dir}", status_socket: "{state_dir}/s.sock"}}
 rooms:
@@ -83,7 +93,7 @@ async def settle(listener: Listener, predicate, timeout: float = 10.0) -> None: 
 
 def test_discovery_documents_are_well_formed_for_every_kind() -> None:
     docs = discovery(
-        RoomEntities("demo", "demo", ["big_gift", "Hello-Chat"]),
+        RoomEntities("demo", "demo", [RuleEntity("big_gift"), RuleEntity("Hello-Chat")]),
         prefix=PREFIX,
         base="livetrigger",
         availability_topic="livetrigger/status",
@@ -233,18 +243,20 @@ async def test_test_button_fires_exactly_that_rule_and_bad_commands_are_ignored(
                 for m in listener.messages
                 if m.topic in ("livetrigger/demo_streamer/big", "livetrigger/demo_streamer/chat")
             ] == ["livetrigger/demo_streamer/big"]
-            fired = [m for m in listener.messages if "/rule_fired/" in m.topic]
-            assert [m.topic for m in fired] == ["livetrigger/demo_streamer/rule_fired/big_gift"]
+            # a test runs the actions only: no device trigger, not counted as a firing
+            assert [m for m in listener.messages if "/rule_fired/" in m.topic] == []
             assert daemon.homeassistant is not None and daemon.homeassistant.ignored_commands == 4
-            # the status counters reach the diagnostic sensors (rate-limited, state_interval 1 s)
+            assert (daemon.test_fires, daemon.rule_fires["big_gift"]) == (1, 0)
+            # paused: a press does nothing
+            pub("livetrigger/demo_streamer/cmd/pause", "ON")
+            pub("livetrigger/demo_streamer/cmd/test/big_gift", "PRESS")
+            pub("livetrigger/demo_streamer/cmd/pause", "OFF")
+            pub("livetrigger/demo_streamer/cmd/test/hello-chat", "PRESS")  # handled in order
             await settle(
-                listener,
-                lambda: any(
-                    m.topic == "livetrigger/demo_streamer/state"
-                    and json.loads(m.payload).get("rules_fired") == 1
-                    for m in listener.messages
-                ),
+                listener, lambda: any(m.topic.endswith("/chat") for m in listener.messages)
             )
+            assert len([m for m in listener.messages if m.topic.endswith("/big")]) == 1
+            assert daemon.test_fires == 2
     listener.close()
 
 
@@ -271,4 +283,147 @@ async def test_reload_that_removes_a_rule_clears_its_entities(
             await settle(
                 listener, lambda: gone <= {m.topic for m in listener.messages if m.payload == b""}
             )
+    listener.close()
+
+
+def _template_keys(payload: dict) -> set[str]:  # type: ignore[type-arg]
+    keys: set[str] = set()
+    for field in ("value_template", "json_attributes_template"):
+        keys |= set(re.findall(r"value_json\.(\w+)", payload.get(field, "")))
+    return keys
+
+
+def test_daemon_device_counters_and_rooms_linked_to_it() -> None:
+    daemon = DaemonEntities("lt-one", "livetrigger")
+    room_docs = discovery(
+        RoomEntities("demo", "demo", [RuleEntity("big_gift", "Lamp for big gifts")]),
+        prefix=PREFIX,
+        base="livetrigger",
+        availability_topic=daemon.availability,
+        daemon=daemon,
+    )
+    daemon_docs = dict(daemon_discovery(daemon, prefix=PREFIX))
+    by_oid = {t.split("/")[-2]: p for t, p in room_docs}
+    assert by_oid["viewers"]["device"]["via_device"] == "livetrigger_daemon_lt-one"
+    for oid in ("likes", "diamonds", "followers_gained"):  # reset to 0 at each stream start
+        assert by_oid[oid]["state_class"] == "total_increasing"
+        assert by_oid[oid]["unit_of_measurement"]
+    assert "sign_requests_left" not in by_oid and "latency_p99" not in by_oid  # daemon-wide
+    assert by_oid["test_big_gift"]["name"] == "Test: Lamp for big gifts"
+    assert by_oid["rule_big_gift"]["subtype"] == "big_gift"  # ids stay the ids
+    latency = next(p for t, p in daemon_docs.items() if "/latency_p99/" in t)
+    assert (latency["device_class"], latency["unit_of_measurement"]) == ("duration", "ms")
+    assert {
+        p["availability_topic"]
+        for t, p in [*room_docs, *daemon_docs.items()]
+        if "device_automation" not in t
+    } == {"livetrigger/daemon/lt-one/status"}
+    assert any(p.get("device_class") == "timestamp" for p in daemon_docs.values())
+
+
+def test_rule_ids_that_differ_only_in_case_are_a_config_error(tmp_path: Path) -> None:
+    text = RULES.replace("id: hello-chat", "id: Big_Gift")
+    try:
+        config_for(FakeLiveRoom(), 1883, tmp_path, rules=text)
+    except ConfigError as exc:
+        (problem,) = [p for p in exc.problems if "differ only in case" in p]
+        assert "`big_gift` (line " in problem and "`Big_Gift`" in problem
+    else:
+        raise AssertionError("accepted two rule ids that differ only in case")
+
+
+async def test_first_state_has_every_key_and_unknowns_are_null_not_stale(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    listener = Listener(mosquitto.port, "#")
+    async with FakeLiveRoom(ping_interval=0.5) as room:
+        config = config_for(room, mosquitto.port, tmp_path)
+        async with running(config, tmp_path):
+            await room.wait_for_client()
+            state_topic = "livetrigger/demo_streamer/state"
+            daemon_state = "livetrigger/daemon/lt-ha/state"
+            await settle(
+                listener,
+                lambda: {state_topic, daemon_state} <= {m.topic for m in listener.messages},
+            )
+            firsts = {
+                t: json.loads(next(m for m in listener.messages if m.topic == t).payload)
+                for t in (state_topic, daemon_state)
+            }
+            for topic, m in configs(listener).items():
+                payload = json.loads(m.payload)
+                source = payload.get("state_topic")
+                if source in firsts:
+                    assert _template_keys(payload) <= firsts[source].keys(), topic
+            assert firsts[daemon_state]["latency_p99"] is None  # no action yet: unknown
+            assert firsts[state_topic]["last_gift"] is None
+            await room.send(ev.ViewerCountEvent(msg_id=room.next_msg_id(), viewers=61))
+            await room.send(
+                ev.GiftEvent(
+                    msg_id=room.next_msg_id(),
+                    gift_id=1,
+                    gift_name="Galaxy",
+                    diamonds=500,
+                    repeat_count=1,
+                    total_diamonds=500,
+                    user=ev.User(id=4, unique_id="leo", nickname="Leo"),
+                )
+            )
+
+            def states() -> list[dict]:  # type: ignore[type-arg]
+                return [json.loads(m.payload) for m in listener.messages if m.topic == state_topic]
+
+            await settle(listener, lambda: any(s["last_gift"] == "Galaxy" for s in states()))
+            gift_state = next(s for s in states() if s["last_gift"] == "Galaxy")
+            # state and attributes in one message: never the previous gift's sender
+            assert gift_state["last_gift_attrs"]["user"] == "leo"
+            assert gift_state["last_gift_attrs"]["diamonds"] == 500
+            await settle(listener, lambda: any(s["viewers"] == 61 for s in states()))
+            await room.end_stream()
+            await settle(listener, lambda: states()[-1]["live"] == "OFF")
+            assert states()[-1]["viewers"] is None  # not the last count of an ended stream
+    listener.close()
+
+
+async def test_two_daemons_on_one_base_topic_keep_their_own_availability(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    listener = Listener(mosquitto.port, "#")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    async with FakeLiveRoom(unique_id="alpha") as ra, FakeLiveRoom(unique_id="beta") as rb:
+        one = config_for(ra, mosquitto.port, tmp_path / "a", client_id="lt-one")
+        two = config_for(rb, mosquitto.port, tmp_path / "b", client_id="lt-two")
+        async with running(two, tmp_path / "b"):
+            async with running(one, tmp_path / "a"):
+                await ra.wait_for_client()
+                await rb.wait_for_client()
+                await settle(
+                    listener,
+                    lambda: any(
+                        m.topic == "livetrigger/daemon/lt-one/status" for m in listener.messages
+                    ),
+                )
+            # the first daemon stopped: its availability says so, the other's does not move
+            await settle(
+                listener,
+                lambda: any(
+                    m.topic == "livetrigger/daemon/lt-one/status" and m.payload == b"offline"
+                    for m in listener.messages
+                ),
+            )
+            beta = [
+                json.loads(m.payload)
+                for t, m in configs(listener).items()
+                if "livetrigger_beta" in t and "device_automation" not in t
+            ]
+            assert beta and {p["availability_topic"] for p in beta} == {
+                "livetrigger/daemon/lt-two/status"
+            }
+            two_status = [
+                m.payload
+                for m in listener.messages
+                if m.topic == "livetrigger/daemon/lt-two/status"
+            ]
+            assert two_status[-1] == b"online" and b"offline" not in two_status
     listener.close()

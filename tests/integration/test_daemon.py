@@ -241,7 +241,7 @@ async def test_sighup_broken_config_keeps_old_rules_and_good_one_applies_without
 async def test_sigterm_mid_pulse_turns_pin_off_publishes_offline_exits_zero(
     tmp_path: Path, mosquitto: MosquittoBroker
 ) -> None:
-    listener = Listener(mosquitto.port, "livetrigger/status")
+    listener = Listener(mosquitto.port, "livetrigger/daemon/lt-daemon/status")
     async with (
         FakeLiveRoom() as room,
         WebhookReceiver() as rx,
