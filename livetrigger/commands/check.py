@@ -9,6 +9,7 @@ from typing import Any
 from livetrigger.config import Config, ConfigFileError, load_config
 from livetrigger.config.durations import format_duration
 from livetrigger.errors import ConfigError
+from livetrigger.rules.explain import traps
 
 DEFAULT_CONFIG = "/etc/livetrigger/config.yaml"
 
@@ -45,6 +46,13 @@ def run(args: argparse.Namespace) -> int:
     config = load_or_report(args.config)
     if isinstance(config, int):
         return config
+    seen: set[str] = set()
+    for room in config.rooms:
+        for rule in room.rules:
+            for warning in traps(rule):
+                if warning not in seen:  # a shared rule is in every room
+                    seen.add(warning)
+                    print(f"warning: {args.config}: {warning}", file=sys.stderr)
     if args.quiet:
         return 0
     out = sys.stdout
@@ -79,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
             on = ",".join(sorted(rule.kinds))
             state = "" if rule.enabled else " [disabled]"
             print(f"  {rule.id:<{width}}  on {on}{state}", file=out)
+            if rule.description:
+                print(f"  {'':<{width}}    {rule.description}", file=out)
             for action in rule.actions:
                 print(f"  {'':<{width}}    → {action.target_hint}", file=out)
     return 0

@@ -12,6 +12,7 @@ from livetrigger import events as ev
 from livetrigger.commands.check import DEFAULT_CONFIG, load_or_report
 from livetrigger.describe import describe
 from livetrigger.rules.engine import Engine, Firing
+from livetrigger.rules.explain import explain
 from livetrigger.rules.fields import KINDS
 
 # diamonds per unit of a few well-known gifts, so `--gift Rose` needs no --diamonds
@@ -47,6 +48,14 @@ def register(sub: Any) -> None:
     p.add_argument("--total", type=int, help="like total of the room")
     p.add_argument("--text", default="", help="chat or question text")
     p.add_argument("--viewers", type=int, default=0)
+    p.add_argument(
+        "--history", action="store_true", help="the event came in the initial fetch (history)"
+    )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="say for every rule why it fires or which condition stops it",
+    )
     p.set_defaults(handler=run)
 
 
@@ -66,7 +75,12 @@ def build_event(args: argparse.Namespace, now: float) -> ev.Event:
         gifter_level=args.gifter_level,
         top_gifter_rank=args.top_gifter_rank,
     )
-    common: dict[str, Any] = {"user": user, "received_at": now, "create_time": int(now * 1000)}
+    common: dict[str, Any] = {
+        "user": user,
+        "received_at": now,
+        "create_time": int(now * 1000),
+        "is_history": bool(getattr(args, "history", False)),
+    }
     kind = args.kind
     if kind == "gift":
         gift_id, price = KNOWN_GIFTS.get(args.gift.lower(), (args.gift_id or 0, 1))
@@ -118,9 +132,23 @@ def run(args: argparse.Namespace) -> int:
     engine = Engine(room.rules, room=room.settings.name, base_topic=base)
     now = time.time()
     event = build_event(args, now)
+    verdicts = explain(engine, event, now)  # before firing: it reads the counters as they were
     firings = engine.firings(event, now)
-    if not firings:
+    if firings:
+        print_firings(firings, sys.stdout)
+    else:
         print(f"no rule fired for this {event.kind} event", file=sys.stdout)
-        return 0
-    print_firings(firings, sys.stdout)
+    if args.explain:
+        print("\nwhy:", file=sys.stdout)
+        for v in verdicts:
+            print(f"  {v.line()}", file=sys.stdout)
+    elif not firings:
+        # the --why note: the rules that listen to this kind, and what stopped each
+        relevant = [v for v in verdicts if v.decided_by != "kind"]
+        if relevant:
+            print("why:", file=sys.stdout)
+            for v in relevant:
+                print(f"  {v.line()}", file=sys.stdout)
+        else:
+            print(f"why: no rule listens to {event.kind} events", file=sys.stdout)
     return 0

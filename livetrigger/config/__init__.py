@@ -1,6 +1,31 @@
-"""The config file: load (YAML → validated model, ${ENV}, *_file secrets, line numbers)."""
+"""The config file: load (YAML → validated model, ${ENV}, *_file secrets, line numbers).
 
-from livetrigger.config.load import ConfigFileError, load_config, load_config_text
-from livetrigger.config.model import Config, RoomConfig
+The names below load on first use: ``livetrigger.config.schema`` is imported by the rules
+compiler, which the loader imports in turn, so an eager import here would be a cycle (and
+would make every command pay for the loader).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from livetrigger.config.load import ConfigFileError, load_config, load_config_text
+    from livetrigger.config.model import Config, RoomConfig
 
 __all__ = ["Config", "ConfigFileError", "RoomConfig", "load_config", "load_config_text"]
+_HOME = {
+    "ConfigFileError": "load",
+    "load_config": "load",
+    "load_config_text": "load",
+    "Config": "model",
+    "RoomConfig": "model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
