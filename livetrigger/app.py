@@ -35,6 +35,7 @@ from livetrigger.actions import ActionRequest
 from livetrigger.config import Config, RoomConfig, load_config
 from livetrigger.dispatch import Dispatcher, Outcome, QueuePolicy, Sink
 from livetrigger.errors import ConfigError
+from livetrigger.firing_log import FiringLog
 from livetrigger.homeassistant.bridge import HomeAssistantBridge
 from livetrigger.homeassistant.discovery import DaemonEntities, RoomEntities, RuleEntity
 from livetrigger.latency import LatencyStats
@@ -112,6 +113,7 @@ class Daemon:
         self.last_config_error = ""
         self.test_fires = 0
         self._jobs: set[asyncio.Task[Any]] = set()
+        self.firing_log = FiringLog()
         self._pin_factory = pin_factory
         self._stop = asyncio.Event()
         self._quota = SignQuota(config.tiktok.sign_budget)  # shared: one budget per daemon
@@ -282,6 +284,7 @@ class Daemon:
                 log.debug("room %s: rule %s fired", room, firing.rule_id)
                 if self.homeassistant is not None:
                     self.homeassistant.on_rule_fired(room, firing.rule_id, firing.event)
+            self.firing_log.fired(room, firing, test=test)
             if self.hooks.firing is not None:
                 self.hooks.firing(room, firing)
             for request in firing.requests:
@@ -312,6 +315,7 @@ class Daemon:
         runtime.timer = loop.call_later(max(0.0, due - time.time()), release)
 
     def _action_done(self, request: ActionRequest, outcome: Outcome, seconds: float) -> None:
+        self.firing_log.done(request, outcome, seconds)
         if outcome == "ok" and request.event is not None and request.event.received_at:
             self.latency.add(seconds)
         if self.hooks.action_done is not None:
@@ -395,9 +399,10 @@ class Daemon:
             self.config_errors += 1
             self.last_config_error = (exc.problems[0] if exc.problems else str(exc))[:250]
             return False
+        changes = describe_changes(self.config, new)
         self._apply(new)
         self.reloads += 1
-        log.info("reload: %s applied", path)
+        log.info("reload: %s applied: %s", path, "; ".join(changes) or "nothing changed")
         return True
 
     def _apply(self, new: Config) -> None:
@@ -637,3 +642,30 @@ class Daemon:
 def changed_fields(old: Any, new: Any) -> list[str]:
     """Names of the dataclass fields that differ (names only: values may be secrets)."""
     return [f.name for f in dataclasses.fields(old) if getattr(old, f.name) != getattr(new, f.name)]
+
+
+def describe_changes(old: Config, new: Config) -> list[str]:
+    """What a reload changes, in words: rules added and removed per room, rooms, sections."""
+    out: list[str] = []
+    before = {r.settings.name: r for r in old.rooms}
+    after = {r.settings.name: r for r in new.rooms}
+    for name in after.keys() - before.keys():
+        out.append(f"room {name} added")
+    for name in before.keys() - after.keys():
+        out.append(f"room {name} removed")
+    for name in after.keys() & before.keys():
+        old_ids = [r.id for r in before[name].rules]
+        new_ids = [r.id for r in after[name].rules]
+        added = [i for i in new_ids if i not in old_ids]
+        removed = [i for i in old_ids if i not in new_ids]
+        if added:
+            out.append(f"room {name}: rule(s) {', '.join(added)} added")
+        if removed:
+            out.append(f"room {name}: rule(s) {', '.join(removed)} removed")
+        kept = len(new_ids) - len(added)
+        if kept and (added or removed):
+            out.append(f"room {name}: {kept} rule(s) kept (their counters too)")
+    for section in ("gpio", "webhooks", "homeassistant", "tiktok", "mqtt", "daemon"):
+        if getattr(old, section) != getattr(new, section):
+            out.append(f"{section} settings changed")
+    return out

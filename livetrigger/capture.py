@@ -25,8 +25,10 @@ import binascii
 import gzip
 import io
 import json
+import logging
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ from typing import IO, Any, Literal, cast
 
 from livetrigger.errors import CaptureError
 
+log = logging.getLogger(__name__)
 FORMAT_NAME = "livetrigger-capture"
 FORMAT_VERSION = 1
 
@@ -146,9 +149,25 @@ def _records(lines: Iterator[str], name: str, header: CaptureHeader) -> Iterator
         )
 
 
+def _whole_lines(stream: IO[str], name: str) -> Iterator[str]:
+    """The stream's lines up to where a compressed file was cut off (a recorder killed
+    mid-write): what is there is read, and a warning says where it ends."""
+    n = 0
+    try:
+        for n, line in enumerate(stream, start=1):  # noqa: B007 - n is read after the loop
+            yield line
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        log.warning(
+            "%s: the file is cut off after line %d (%s); read what was there",
+            name,
+            n,
+            "compressed data ends early" if isinstance(exc, EOFError) else exc,
+        )
+
+
 def read_input(stream: IO[str], name: str = "<stdin>") -> Iterator[CaptureRecord]:
     """Records from a capture file or from base64 lines; sniffs which from the first line."""
-    lines = iter(stream)
+    lines = _whole_lines(stream, name)
     first = ""
     for first in lines:
         if first.strip():

@@ -69,5 +69,12 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # a port in use, a host that is not ours
+        print(
+            f"livetrigger fake-room: cannot listen ({exc.strerror or exc}); pick other ports "
+            "with --http-port/--ws-port, or 0 for any free one",
+            file=sys.stderr,
+        )
+        return 2
     finally:
         sys.stdout.flush()

@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from typing import IO, Any
 
@@ -179,6 +180,9 @@ def run_watch(args: argparse.Namespace) -> int:
 
 def run_record(args: argparse.Namespace) -> int:
     room, _ = _target(args)
+    # SIGTERM (systemd, `kill`) stops like Ctrl-C, so the file is closed whole (a .gz cut
+    # mid-stream loses its end)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with CaptureWriter(args.output, unique_id=room.unique_id, room_id=room.room_id or 0) as writer:
         print(f"recording to {args.output} (Ctrl-C to stop)", file=sys.stderr)
         return _main(args, writer)

@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from livetrigger import events as ev
 from livetrigger.errors import HandshakeBlockedError, RoomError
+from livetrigger.networds import describe_network_error
 from livetrigger.webcast import http_defaults
 from livetrigger.webcast._pb import webcast_pb2 as pb
 from livetrigger.webcast.session import Session
@@ -102,7 +103,7 @@ async def open_socket(
             handshake_msg=msg,
         ) from None
     except (InvalidHandshake, OSError, TimeoutError) as exc:
-        raise RoomError(f"websocket connect failed: {type(exc).__name__}: {exc}") from None
+        raise RoomError(f"cannot open the websocket: {describe_network_error(exc)}") from None
 
 
 async def pump(

@@ -21,6 +21,7 @@ from livetrigger.errors import (
     RoomError,
     UserNotFoundError,
 )
+from livetrigger.networds import describe_network_error
 from livetrigger.settings import TikTokSettings
 from livetrigger.usernames import parse_username
 from livetrigger.webcast import http_defaults
@@ -81,7 +82,9 @@ class RoomClient:
                 timeout=self.settings.http_timeout,
             )
         except httpx.HTTPError as exc:
-            raise RoomError(f"cannot reach {httpx.URL(url).host}: {type(exc).__name__}") from None
+            raise RoomError(
+                f"cannot reach {httpx.URL(url).host}: {describe_network_error(exc)}"
+            ) from None
         if response.status_code in (403, 429):
             raise BlockedError(
                 f"TikTok answered HTTP {response.status_code}: this IP is being rate-limited or "

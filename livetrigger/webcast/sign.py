@@ -18,6 +18,7 @@ import httpx
 
 from livetrigger import __version__
 from livetrigger.errors import SignAuthError, SignError, SignRateLimitError
+from livetrigger.networds import describe_network_error
 from livetrigger.settings import TikTokSettings
 from livetrigger.webcast import frames
 from livetrigger.webcast._pb import webcast_pb2 as pb
@@ -123,7 +124,9 @@ class EulerSignProvider:
                 **kw,  # type: ignore[arg-type]
             )
         except httpx.HTTPError as exc:
-            raise SignError(f"cannot reach the sign server: {type(exc).__name__}") from None
+            raise SignError(
+                f"cannot reach the sign server: {describe_network_error(exc)}"
+            ) from None
         status = response.status_code
         if status == 429:
             wait = retry_after_seconds(response.headers, time.time())

@@ -202,6 +202,9 @@ async def test_gift_reaches_mqtt_webhook_and_pin_and_streak_fires_once(
         assert d.proc.wait(10) == 0
     listener.close()
     assert "s3cret-canary-webhook" not in d.log.read_text()
+    # one line per firing with each action's outcome and latency (the streamer's view)
+    line = next(ln for ln in d.log.read_text().splitlines() if "rule big_gift fired (" in ln)
+    assert "(gift Galaxy from @sam):" in line and "mqtt ok" in line and "http:hook ok" in line
 
 
 async def test_sighup_broken_config_keeps_old_rules_and_good_one_applies_without_reconnect(
@@ -227,6 +230,7 @@ async def test_sighup_broken_config_keeps_old_rules_and_good_one_applies_without
         d.config.write_text(good + EXTRA_RULE)
         d.proc.send_signal(signal.SIGHUP)
         await wait_until(lambda: status(d)["daemon"]["reloads"] == 1, what="reload")
+        assert "room demo_streamer: rule(s) follows added" in d.log.read_text()
         await room.send(
             ev.FollowEvent(msg_id=room.next_msg_id(), user=ev.User(id=3, unique_id="neo"))
         )

@@ -118,3 +118,54 @@ def test_decode_reports_corrupt_frames_and_exits_1(
 def test_decode_missing_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["decode", "/nonexistent/capture.jsonl"]) == 2
     assert "cannot open" in capsys.readouterr().err
+
+
+def test_gzip_capture_cut_mid_write_reads_what_is_there(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "cut.capture.jsonl.gz"
+    frames_ = [wire.frame_of_events(EVERY_KIND[i : i + 1]) for i in range(40)]
+    with CaptureWriter(path) as w:
+        for i, f in enumerate(frames_):
+            w.write(f, 100.0 + i)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) * 2 // 3])  # the recorder was killed mid-write
+    with open_input(str(path)) as stream:
+        records = list(read_input(stream, str(path)))
+    assert 0 < len(records) < len(frames_)
+    assert [r.data for r in records] == frames_[: len(records)]
+    assert "is cut off after line" in caplog.text
+
+
+def test_record_stopped_by_sigterm_leaves_a_whole_gzip_file(tmp_path: Path) -> None:
+    import signal  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    out = tmp_path / "rec.capture.jsonl.gz"
+    # nothing listens on port 9: the recorder sits in its retry loop, file open, when signalled
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "livetrigger",
+            "record",
+            "@someone",
+            "-o",
+            str(out),
+            "--base-url",
+            "http://127.0.0.1:9",
+        ],
+        cwd=DATA.parent.parent,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    assert "recording to" in proc.stderr.readline()
+    deadline = time.monotonic() + 30
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(30)
+    with gzip.open(out, "rt") as raw:  # a cut file raises EOFError here
+        assert json.loads(raw.readline())["format"] == "livetrigger-capture"
+        raw.read()

@@ -171,3 +171,28 @@ def test_a_closed_pipe_is_no_traceback(tmp_path: Path) -> None:
     proc.stdout.close()  # as `| head -1` does, while the writer still has much to say
     err = proc.stderr.read().decode()
     assert proc.wait(30) == 0 and "Traceback" not in err, err
+
+
+def test_fake_room_on_a_busy_port_says_so() -> None:
+    import socket  # noqa: PLC0415
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "livetrigger",
+                "fake-room",
+                "--http-port",
+                str(busy.getsockname()[1]),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "cannot listen" in result.stderr and "address already in use" in result.stderr
