@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -36,11 +36,15 @@ from livetrigger.config import Config, RoomConfig, load_config
 from livetrigger.dispatch import Dispatcher, Outcome, QueuePolicy, Sink
 from livetrigger.errors import ConfigError
 from livetrigger.firing_log import FiringLog
+
+if TYPE_CHECKING:
+    from livetrigger.web.server import Dashboard
 from livetrigger.homeassistant.bridge import HomeAssistantBridge
 from livetrigger.homeassistant.discovery import DaemonEntities, RoomEntities, RuleEntity
 from livetrigger.latency import LatencyStats
 from livetrigger.logs import SecretRedactor
 from livetrigger.rules.engine import Engine, Firing
+from livetrigger.rules.explain import explain
 from livetrigger.sdnotify import Notifier, watchdog_interval
 from livetrigger.sinks.chat import ChatSink
 from livetrigger.sinks.gpio import GpioSink
@@ -123,6 +127,7 @@ class Daemon:
         self.webhooks: WebhookSink | None = None
         self.dispatcher: Dispatcher | None = None
         self.homeassistant: HomeAssistantBridge | None = None
+        self.dashboard: Dashboard | None = None  # the web page, when web.enabled
 
     # -- building ---------------------------------------------------------------------------
 
@@ -265,6 +270,8 @@ class Daemon:
         now = time.time()
         firings = runtime.engine.firings(event, now)
         self._submit(room, firings)
+        if self.dashboard is not None:
+            self.dashboard.on_event(room, event, tuple(f.rule_id for f in firings))
         if self.homeassistant is not None:
             self.homeassistant.on_event(room, event)
         self._stream_event(room, event)
@@ -496,6 +503,97 @@ class Daemon:
             "latency_ms": self.latency.snapshot(),
         }
 
+    # -- the dashboard's view ---------------------------------------------------------------
+
+    def dashboard_state(self) -> dict[str, Any]:
+        """Everything the dashboard shows, in one document (no secret is in it)."""
+        snap = self.snapshot()
+        now = time.time()
+        rooms: dict[str, Any] = {}
+        for name, runtime in self.rooms.items():
+            rules = []
+            for rule in runtime.engine.rules:
+                state = runtime.engine._state[rule.id]
+                stats = runtime.engine.stats[rule.id]
+                free_at = runtime.engine._free_at(rule, state, ev.Event())
+                rules.append(
+                    {
+                        "id": rule.id,
+                        "description": rule.description,
+                        "on": sorted(rule.kinds),
+                        "enabled": rule.enabled,
+                        "fired": stats.fired,
+                        "rate_limited": stats.rate_limited,
+                        "last_fired": state.last_fire if state.last_fire > 0 else None,
+                        "cooldown_left": max(0.0, free_at - now) if free_at > now else 0.0,
+                    }
+                )
+            rooms[name] = {
+                **snap["rooms"].get(name, {}),
+                "username": runtime.config.settings.unique_id,
+                "paused": runtime.engine.paused,
+                "rules": rules,
+            }
+        return {
+            **snap,
+            "rooms": rooms,
+            "mqtt": {
+                "configured": self.mqtt is not None,
+                "connected": bool(self.mqtt is not None and self.mqtt.connected.is_set()),
+                "home_assistant": self.homeassistant is not None,
+            },
+            "config_path": str(self.config.path) if self.config.path else None,
+        }
+
+    async def config_verdict(self) -> dict[str, Any]:
+        """What `check` says of the config file now (it may have changed since start)."""
+        path = self.config.path
+        if path is None:
+            return {"path": None, "ok": True, "problems": [], "note": "not started from a file"}
+        try:
+            await asyncio.to_thread(load_config, path)
+        except ConfigError as exc:
+            return {
+                "path": str(path),
+                "ok": False,
+                "error": str(exc),
+                "problems": list(exc.problems),
+            }
+        return {"path": str(path), "ok": True, "problems": [], "reloads": self.reloads}
+
+    def explain_event(
+        self, room: str, event: ev.Event, fired: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        """Each rule's verdict on a past event: the rules it fired say so; for the others,
+        the deciding condition against the rules as they are now."""
+        runtime = self.rooms.get(room)
+        if runtime is None:
+            return []
+        out = []
+        for v in explain(runtime.engine, event, time.time()):
+            if v.rule_id in fired:
+                out.append(
+                    {
+                        "rule": v.rule_id,
+                        "fires": True,
+                        "decided_by": "fires",
+                        "reason": "it fired for this event",
+                    }
+                )
+            else:
+                fires = v.fires  # would fire now but did not then: say why it did not
+                out.append(
+                    {
+                        "rule": v.rule_id,
+                        "fires": False,
+                        "decided_by": "then" if fires else v.decided_by,
+                        "reason": "it did not fire then (paused or rate-limited at the time)"
+                        if fires
+                        else v.reason,
+                    }
+                )
+        return out
+
     # -- running ----------------------------------------------------------------------------
 
     def request_stop(self) -> None:
@@ -532,6 +630,18 @@ class Daemon:
                 log.warning("status socket %s unavailable: %s", self.status_path, exc)
                 status = None
             metrics_server = self._start_metrics()
+            if self.config.web.enabled:
+                from livetrigger.web.server import Dashboard  # noqa: PLC0415 - only when asked
+
+                try:
+                    self.dashboard = await Dashboard(self.config.web, self).__aenter__()
+                except OSError as exc:
+                    log.error(
+                        "dashboard: cannot listen on %s:%d (%s); running without it",
+                        self.config.web.host,
+                        self.config.web.port,
+                        exc.strerror or exc,
+                    )
             interval = watchdog_interval()
             if interval:
                 watchdog = loop.create_task(self._watchdog(interval))
@@ -542,6 +652,8 @@ class Daemon:
         finally:
             if flusher is not None:
                 flusher.cancel()
+            if self.dashboard is not None:
+                await self.dashboard.aclose()
             await self._shutdown(status, watchdog, metrics_server)
             for sig in installed:
                 loop.remove_signal_handler(sig)

@@ -135,6 +135,16 @@ class HomeAssistantSettings:
     state_interval: float = 5.0  # at most one viewer-count update per interval
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebSettings:
+    """The local dashboard (docs/dashboard.md): loopback only unless a token guards it."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8765
+    token: str | None = field(default=None, repr=False)  # needed for any non-loopback host
+
+
 # -- GPIO -----------------------------------------------------------------------------------
 
 OutputKind = Literal["digital", "relay", "led", "pwm_led", "buzzer", "tonal_buzzer"]

@@ -5,6 +5,7 @@ rule compilation, collecting every problem with file:line:column and field path.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import stat
@@ -416,9 +417,17 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
                     ("gpio", "inputs", inp.name, "rule"),
                     f"no rule `{inp.rule}`{suggest(inp.rule, all_ids)}",
                 )
+    web = to_settings(s.WebSettings, model.web)
+    if web.enabled and not web.token and not _loopback(web.host):
+        problems.add(
+            ("web", "host"),
+            f"the dashboard on {web.host!r} is reachable from other machines: set web.token "
+            "(or web.token_file), or keep host: 127.0.0.1",
+        )
     if problems.items:
         return None
     return Config(
+        web=web,
         path=path,
         tiktok=tiktok,
         rooms=tuple(rooms),
@@ -470,3 +479,12 @@ def _with_secrets(config: Config, secrets: set[str]) -> Config:
         if value:
             found.add(value)
     return dataclasses.replace(config, secrets=frozenset(found))
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -27,6 +27,7 @@ class Config:
     gpio: s.GpioSettings
     webhooks: tuple[s.WebhookSettings, ...]
     daemon: Daemon
+    web: s.WebSettings = field(default_factory=s.WebSettings)
     # every secret value, so the log redactor can scrub them wherever they turn up
     secrets: frozenset[str] = field(default_factory=frozenset, repr=False)
 

@@ -23,6 +23,7 @@ MqttConfig = model_for(s.MqttSettings)
 GpioConfig = model_for(s.GpioSettings)
 WebhookConfig = model_for(s.WebhookSettings, keyed=True)
 HomeAssistantConfig = model_for(s.HomeAssistantSettings)
+WebConfig = model_for(s.WebSettings)
 
 
 class _Model(BaseModel):
@@ -246,6 +247,7 @@ class ConfigFile(_Model):
     )
     gpio: GpioConfig | None = None  # type: ignore[valid-type]
     webhooks: dict[str, WebhookConfig] = {}  # type: ignore[valid-type]
+    web: WebConfig = Field(default_factory=WebConfig)  # type: ignore[valid-type]
     daemon: Daemon = Daemon()
 
 

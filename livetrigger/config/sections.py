@@ -19,7 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 
 from livetrigger.config.durations import parse_duration
 
-SECRET_FIELDS = frozenset({"sign_api_key", "session_id", "password", "secret"})
+SECRET_FIELDS = frozenset({"sign_api_key", "session_id", "password", "secret", "token"})
 
 _DURATION_SCHEMA: dict[str, Any] = {
     "anyOf": [

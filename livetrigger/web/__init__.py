@@ -1,0 +1,1 @@
+"""The local web dashboard (see docs/dashboard.md)."""

@@ -1,0 +1,308 @@
+"""The dashboard server: static pages, a JSON API, and a live event feed (server-sent events).
+
+Safety, in order of the threats (docs/dashboard.md):
+
+- **Other machines**: it listens on loopback unless ``web.host`` says otherwise, and a LAN
+  address is refused by the config without ``web.token``.
+- **Other web pages in the user's browser (CSRF, DNS rebinding)**: the ``Host`` header must
+  name this server; every API call carries the token in an ``X-Livetrigger-Token`` header
+  (a header a cross-site page cannot send without a CORS pre-flight this server never grants)
+  and changes happen only on POST. Without a configured token, a random one is made per
+  process and written into the page, which other origins cannot read.
+- **Viewers**: their nicknames and comments reach the page as JSON and are rendered as text,
+  never as HTML; the page's Content-Security-Policy allows no inline script.
+- **Secrets**: nothing the API returns holds one; config problems are the loader's messages,
+  which never echo secret values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import time
+from collections import deque
+from collections.abc import Awaitable
+from importlib import resources
+from typing import Any, Protocol
+
+from livetrigger import events as ev
+from livetrigger.settings import WebSettings
+from livetrigger.web.http import (
+    HttpError,
+    Request,
+    json_response,
+    read_request,
+    response,
+)
+
+log = logging.getLogger(__name__)
+
+FEED_SIZE = 200  # events the page can show and explain
+MAX_STREAMS = 8  # open event streams (browser tabs)
+MAX_CONNECTIONS = 32
+STATIC = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/style.css": ("style.css", "text/css; charset=utf-8"),
+}
+QUIET_KINDS = frozenset({"viewers", "like"})  # many a second: the feed shows them sampled
+
+
+class DaemonPort(Protocol):
+    """What the dashboard may ask of the daemon: nothing a rule or the config cannot do."""
+
+    def dashboard_state(self) -> dict[str, Any]: ...
+
+    def set_paused(self, paused: bool) -> None: ...
+
+    def set_room_paused(self, room: str, paused: bool) -> None: ...
+
+    def reconnect_room(self, room: str) -> None: ...
+
+    def test_fire(self, rule_id: str, room: str | None = None) -> None: ...
+
+    def reload(self) -> Awaitable[bool]: ...
+
+    def config_verdict(self) -> Awaitable[dict[str, Any]]: ...
+
+    def explain_event(
+        self, room: str, event: ev.Event, fired: tuple[str, ...]
+    ) -> list[dict[str, Any]]: ...
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Dashboard:
+    """``async with Dashboard(settings, daemon):`` serves until closed."""
+
+    def __init__(self, settings: WebSettings, daemon: DaemonPort) -> None:
+        self.settings = settings
+        self.daemon = daemon
+        # a configured token is typed by the user; without one, the page carries its own
+        self.token = settings.token or secrets.token_urlsafe(24)
+        self.embed_token = settings.token is None
+        self.port = settings.port
+        self._server: asyncio.Server | None = None
+        self._feed: deque[tuple[int, str, ev.Event, tuple[str, ...]]] = deque(maxlen=FEED_SIZE)
+        self._seq = 0
+        self._streams: set[asyncio.Queue[bytes | None]] = set()
+        self._connections = 0
+        self._last_quiet: dict[str, float] = {}
+        self.requests = 0
+        self.refused = 0
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Dashboard:
+        self._server = await asyncio.start_server(
+            self._client, self.settings.host, self.settings.port, limit=16 * 1024
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("dashboard on http://%s:%d/", self._url_host(), self.port)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        for q in list(self._streams):
+            q.put_nowait(None)
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(2):
+                    await self._server.wait_closed()
+            self._server = None
+
+    def _url_host(self) -> str:
+        host = self.settings.host
+        return f"[{host}]" if ":" in host else host
+
+    # -- the feed -----------------------------------------------------------------------------
+
+    def on_event(self, room: str, event: ev.Event, fired: tuple[str, ...] = ()) -> None:
+        """Every event of every room with the rules it fired (cheap: serialised only when a
+        page listens)."""
+        if event.kind in QUIET_KINDS and not fired:
+            now = time.monotonic()
+            key = f"{room}/{event.kind}"
+            if now - self._last_quiet.get(key, -1e9) < 1.0:
+                return  # viewer counts and like batches: at most one a second per room
+            self._last_quiet[key] = now
+        self._seq += 1
+        self._feed.append((self._seq, room, event, fired))
+        if self._streams:
+            data = _sse(self._item(self._seq, room, event, fired))
+            for q in list(self._streams):
+                if q.qsize() < 500:  # a stalled tab loses events, never the daemon memory
+                    q.put_nowait(data)
+
+    @staticmethod
+    def _item(seq: int, room: str, event: ev.Event, fired: tuple[str, ...]) -> dict[str, Any]:
+        body = ev.event_to_dict(event)
+        return {"id": seq, "room": room, "kind": event.kind, "event": body, "fired": fired}
+
+    # -- serving ------------------------------------------------------------------------------
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._connections += 1
+        try:
+            if self._connections > MAX_CONNECTIONS:
+                writer.write(json_response(503, {"error": "too many connections"}))
+                return
+            try:
+                request = await read_request(reader)
+                if request is None:
+                    return
+                self.requests += 1
+                if request.path == "/api/stream":
+                    await self._stream(request, writer)
+                    return
+                writer.write(await self._handle(request))
+            except HttpError as exc:
+                writer.write(json_response(exc.status, {"error": str(exc)}))
+            except Exception:  # a request must never hurt the daemon
+                log.exception("dashboard request failed")
+                writer.write(json_response(500, {"error": "internal error (see the log)"}))
+            with contextlib.suppress(ConnectionError):
+                await writer.drain()
+        finally:
+            self._connections -= 1
+            writer.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.wait_closed()
+
+    def _check_host(self, request: Request) -> None:
+        host = request.headers.get("host", "")
+        name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
+        name = name.strip("[]").lower()
+        allowed = {self.settings.host.strip("[]").lower(), "localhost", "127.0.0.1", "::1"}
+        if port != str(self.port) or name not in allowed:
+            self.refused += 1
+            # DNS rebinding: a foreign name pointing at us is not this dashboard
+            raise HttpError(421, "this dashboard answers only to its own address")
+
+    def _check_token(self, request: Request, *, allow_query: bool = False) -> None:
+        given = request.headers.get("x-livetrigger-token", "")
+        if not given and allow_query:
+            given = request.query.get("token", "")
+        if not given or not hmac.compare_digest(given.encode(), self.token.encode()):
+            self.refused += 1
+            raise HttpError(401, "a valid X-Livetrigger-Token header is needed")
+
+    async def _handle(self, request: Request) -> bytes:
+        self._check_host(request)
+        path, method = request.path, request.method
+        if path in STATIC:
+            if method != "GET":
+                raise HttpError(405, "GET only")
+            return self._static(path)
+        if not path.startswith("/api/"):
+            raise HttpError(404, "no such page")
+        self._check_token(request)
+        if method == "GET":
+            return await self._get(path, request)
+        if method != "POST":
+            raise HttpError(405, "changes are POST requests")
+        if request.headers.get("content-type", "").split(";")[0] != "application/json":
+            raise HttpError(400, "send application/json")
+        return await self._post(path, request.json())
+
+    def _static(self, path: str) -> bytes:
+        name, ctype = STATIC[path]
+        body = resources.files("livetrigger.web").joinpath("static", name).read_bytes()
+        if name == "index.html":
+            token = self.token if self.embed_token else ""
+            body = body.replace(b"{{TOKEN}}", token.encode())
+        return response(200, body, ctype)
+
+    async def _get(self, path: str, request: Request) -> bytes:
+        if path == "/api/state":
+            return json_response(200, self.daemon.dashboard_state())
+        if path == "/api/feed":
+            return json_response(200, [self._item(*entry) for entry in self._feed])
+        if path == "/api/config":
+            return json_response(200, await self.daemon.config_verdict())
+        if path.startswith("/api/explain/"):
+            wanted = path.removeprefix("/api/explain/")
+            entry = next((e for e in self._feed if str(e[0]) == wanted), None)
+            if entry is None:
+                raise HttpError(404, "that event is no longer in the feed")
+            seq, room, event, fired = entry
+            verdicts = self.daemon.explain_event(room, event, fired)
+            return json_response(200, {"id": seq, "room": room, "verdicts": verdicts})
+        raise HttpError(404, "no such endpoint")
+
+    async def _post(self, path: str, body: dict[str, Any]) -> bytes:
+        room = body.get("room")
+        if room is not None and not isinstance(room, str):
+            raise HttpError(400, "room must be a string")
+        log.info("dashboard: %s %s", path, json.dumps(body)[:200])
+        if path == "/api/pause":
+            paused = body.get("paused")
+            if not isinstance(paused, bool):
+                raise HttpError(400, 'send {"paused": true|false}')
+            if room is None:
+                self.daemon.set_paused(paused)
+            else:
+                self.daemon.set_room_paused(room, paused)
+            return json_response(200, {"ok": True})
+        if path == "/api/reconnect":
+            if room is None:
+                raise HttpError(400, 'send {"room": name}')
+            self.daemon.reconnect_room(room)
+            return json_response(200, {"ok": True})
+        if path == "/api/test":
+            rule = body.get("rule")
+            if not isinstance(rule, str):
+                raise HttpError(400, 'send {"rule": id}')
+            self.daemon.test_fire(rule, room)
+            return json_response(200, {"ok": True})
+        if path == "/api/reload":
+            ok = await self.daemon.reload()
+            return json_response(200 if ok else 409, await self.daemon.config_verdict())
+        raise HttpError(404, "no such endpoint")
+
+    async def _stream(self, request: Request, writer: asyncio.StreamWriter) -> None:
+        self._check_host(request)
+        self._check_token(request, allow_query=True)  # EventSource cannot send headers
+        if len(self._streams) >= MAX_STREAMS:
+            raise HttpError(429, "too many open feeds; close a tab")
+        queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._streams.add(queue)
+        try:
+            head = response(200, b"", "text/event-stream", {"Connection": "keep-alive"})
+            writer.write(head.replace(b"Content-Length: 0\r\n", b""))
+            await writer.drain()
+            while True:
+                try:
+                    async with asyncio.timeout(15):
+                        data = await queue.get()
+                except TimeoutError:
+                    data = b": keep-alive\n\n"  # also notices a tab that went away
+                if data is None:
+                    return
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            return
+        finally:
+            self._streams.discard(queue)
+
+
+def _sse(item: dict[str, Any]) -> bytes:
+    return (
+        f"id: {item['id']}\ndata: {json.dumps(item, ensure_ascii=False, default=str)}\n\n".encode()
+    )

@@ -1,0 +1,163 @@
+"""The dashboard in a real headless Chromium, against the daemon on the fake room.
+
+Set LIVETRIGGER_SCREENSHOTS=DIR to keep the screenshots (docs/dashboard.md uses them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+from livetrigger import events as ev
+from livetrigger.app import Daemon
+from livetrigger.config import load_config
+from livetrigger.simulator.server import FakeLiveRoom
+from tests.support.browser import Browser, find_chromium
+
+pytestmark = pytest.mark.skipif(
+    find_chromium() is None, reason="no chromium (scripts/setup installs it as root)"
+)
+
+
+def config_text(room: FakeLiveRoom, tmp: Path) -> str:
+    return f"""\
+tiktok: {{web_url: "{room.base_url}", webcast_url: "{room.base_url}", sign_url: "{room.base_url}",
+         live_check_interval: 200ms, reconnect_initial: 100ms}}
+gpio:
+  pin_factory: mock
+  outputs:
+    lamp: {{pin: 17}}
+    buzzer: {{pin: 27, kind: buzzer}}
+web: {{enabled: true, port: 0}}
+daemon: {{status_socket: "{tmp}/s.sock", state_dir: "{tmp}/state"}}
+rooms:
+  - username: "@{room.unique_id}"
+    rules:
+      - id: big_gift
+        description: a gift of 100 diamonds lights the lamp
+        on: gift
+        when: {{total_diamonds: {{gte: 100}}}}
+        do: [{{gpio: {{output: lamp, action: pulse, duration: 30s}}}}]
+      - id: follow_beep
+        on: follow
+        do: [{{gpio: {{output: buzzer, action: beep, on_time: 50ms, off_time: 50ms, count: 1}}}}]
+"""
+
+
+@asynccontextmanager
+async def daemon_with_dashboard(tmp_path: Path) -> AsyncIterator[tuple[Daemon, FakeLiveRoom, Path]]:
+    async with FakeLiveRoom() as room:
+        path = tmp_path / "config.yaml"
+        path.write_text(config_text(room, tmp_path))
+        daemon = Daemon(load_config(path), pin_factory=MockFactory(pin_class=MockPWMPin))
+        task = asyncio.create_task(daemon.run())
+        try:
+            await room.wait_for_client()
+            deadline = time.monotonic() + 20
+            while daemon.dashboard is None:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.02)
+            yield daemon, room, path
+        finally:
+            daemon.request_stop()
+            await task
+
+
+def galaxy(room: FakeLiveRoom, who: str = "sam") -> ev.GiftEvent:
+    return ev.GiftEvent(
+        msg_id=room.next_msg_id(),
+        gift_id=11046,
+        gift_name="Galaxy",
+        diamonds=500,
+        total_diamonds=500,
+        user=ev.User(id=7, unique_id=who, nickname="<img src=x onerror=alert(1)>"),
+    )
+
+
+async def test_dashboard_in_a_real_browser(tmp_path: Path) -> None:
+    shots = Path(os.environ.get("LIVETRIGGER_SCREENSHOTS", tmp_path))
+    async with daemon_with_dashboard(tmp_path) as (daemon, room, path):
+        assert daemon.dashboard is not None and daemon.gpio is not None
+        url = f"http://127.0.0.1:{daemon.dashboard.port}/"
+        async with Browser(tmp_path / "profile") as b:
+            await b.goto(url)
+            await b.wait_for("document.querySelectorAll('#rooms .room').length === 1")
+            await b.wait_for("document.querySelector('#config-verdict').textContent.includes('OK')")
+            await b.wait_for("document.body.dataset.live === '1'")  # the feed stream is open
+
+            # the live feed shows a gift (pushed, not polled), marked with the rule it fired
+            await room.send(galaxy(room))
+            await b.wait_for("document.querySelector('#feed li[data-kind=gift].fired')")
+            text = await b.eval("document.querySelector('#feed li[data-kind=gift]').textContent")
+            assert "<img src=x onerror=alert(1)> sent 1× Galaxy" in text  # text, not markup
+            assert await b.eval("document.querySelectorAll('#feed img').length") == 0
+
+            # click the event: each rule's verdict
+            await b.click("#feed li[data-kind=gift]")
+            await b.wait_for("document.querySelector('#verdicts li[data-rule=follow_beep]')")
+            await b.wait_for(
+                "document.querySelector('#rules .rule[data-rule=big_gift]').textContent"
+                ".includes('fired 1')"
+            )
+            verdict = await b.eval(
+                "document.querySelector('#verdicts li[data-rule=follow_beep]').textContent"
+            )
+            assert "it listens to follow, and this is a gift event" in verdict
+            await b.screenshot(shots / "dashboard.png")
+            await b.screenshot(shots / "dashboard-phone.png", width=390, height=1400)
+
+            # the test button fires exactly its rule
+            fired_before = dict(daemon.rule_fires)
+            await b.click("#rules .rule[data-rule=follow_beep] button")
+            deadline = time.monotonic() + 20
+            while daemon.test_fires < 1:
+                assert time.monotonic() < deadline, "the test press did not arrive"
+                await asyncio.sleep(0.02)
+            assert daemon.test_fires == 1 and dict(daemon.rule_fires) == fired_before
+
+            # pause stops triggers
+            await b.click("#rooms .room[data-room=demo_streamer] button")  # Pause
+            await b.wait_for(
+                "document.querySelector('#rooms .room button').textContent === 'Resume'"
+            )
+            await room.send(galaxy(room, "leo"))
+            await b.wait_for(
+                "[...document.querySelectorAll('#feed li[data-kind=gift]')].length === 2"
+            )
+            newest = "document.querySelector('#feed li[data-kind=gift]')"
+            assert await b.eval(f"{newest}.classList.contains('fired')") is False
+            assert daemon.rule_fires["big_gift"] == 1
+
+            # a broken config shows its line; the running config stays
+            good = path.read_text()
+            path.write_text(good.replace("on: follow", "on: folow"))
+            await b.click("#reload")
+            await b.wait_for("document.querySelector('#config-problems li')")
+            problem = await b.eval("document.querySelector('#config-problems li').textContent")
+            line = good.splitlines().index("        on: follow") + 1
+            assert f"config.yaml:{line}:" in problem and "folow" in problem
+            await b.screenshot(shots / "dashboard-config-error.png", width=1200, height=1100)
+
+        # no request without the token changes anything; foreign Host names are refused
+        async with httpx.AsyncClient() as http:
+            base = url.rstrip("/")
+            refused = await http.post(f"{base}/api/pause", json={"paused": False})
+            assert refused.status_code == 401
+            rebound = await http.post(
+                f"{base}/api/pause",
+                json={"paused": False},
+                headers={"Host": f"attacker.example:{daemon.dashboard.port}"},
+            )
+            assert rebound.status_code == 421
+            assert daemon.rooms["demo_streamer"].engine.paused is True
+            assert (await http.get(f"{base}/api/state")).status_code == 401
+    if shots != tmp_path:
+        assert (shots / "dashboard.png").stat().st_size > 10_000
