@@ -14,36 +14,65 @@ from collections.abc import Sequence
 
 from livetrigger import __version__
 
-# Each name is a module in livetrigger.commands exposing register(subparsers).
-COMMANDS = (
-    "run",
-    "demo",
-    "check",
-    "simulate",
-    "replay",
-    "watch",
-    "fake_room",
-    "schema",
-    "decode",
-    "status",
-)
+# command → (module in livetrigger.commands exposing register(subparsers), one-line help).
+# Only the module of the command being run is imported: `livetrigger --version` and `status`
+# do not pay for the config models, the rules compiler or the network stack.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("run", "run the daemon"),
+    "demo": ("demo", "watch the example rules fire on a built-in fake live room"),
+    "check": ("check", "validate a config file and list its rooms, rules and actions"),
+    "simulate": ("simulate", "run the rules on one made-up event and print what would happen"),
+    "replay": ("replay", "run a capture file through the rules (dry run)"),
+    "watch": ("watch", "print a live room's events as they happen"),
+    "record": ("watch", "record a live room's raw frames to a capture file"),
+    "info": ("watch", "look a streamer up: room id, live or not, title, gifts"),
+    "fake-room": ("fake_room", "serve a fake live room on 127.0.0.1 (for trying rules)"),
+    "schema": ("schema", "print the JSON Schema of the config file"),
+    "decode": ("decode", "print the events in a capture file or base64 websocket frames"),
+    "status": ("status", "show what the running daemon is doing"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The command word, if the arguments name one (the first argument not an option)."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv``, only the named command's module is imported (the others
+    appear in the help by name), without it every command is fully registered."""
     parser = argparse.ArgumentParser(
         prog="livetrigger",
         description="TikTok LIVE events to MQTT, GPIO and webhooks.",
     )
     parser.add_argument("--version", action="version", version=f"livetrigger {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(f"livetrigger.commands.{name}").register(sub)
+    chosen = _chosen(argv) if argv is not None else None
+    modules = (
+        {COMMANDS[chosen][0]}
+        if chosen is not None
+        else ({m for m, _ in COMMANDS.values()} if argv is None else set())
+    )
+    registered: set[str] = set()
+    for module in dict.fromkeys(m for m, _ in COMMANDS.values()):
+        if module in modules:
+            importlib.import_module(f"livetrigger.commands.{module}").register(sub)
+            registered |= {name for name, (m, _) in COMMANDS.items() if m == module}
+    for name, (_, help_text) in COMMANDS.items():
+        if name not in registered:
+            sub.add_parser(name, help=help_text)  # listed in --help; loaded when used
+    # argparse lists subcommands in the order they were added: keep the table's order
+    sub._choices_actions.sort(key=lambda a: list(COMMANDS).index(a.dest))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(given)
+    args = parser.parse_args(given)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from livetrigger.config import load_config
 from livetrigger.errors import ConfigError
 from livetrigger.status import Snapshot, default_socket_path, fetch
 
@@ -81,6 +80,8 @@ def _socket(args: argparse.Namespace) -> Path:
     if args.socket:
         return Path(args.socket)
     if args.config:
+        from livetrigger.config import load_config  # noqa: PLC0415 - only with -c
+
         config = load_config(args.config)
         if config.daemon.status_socket:
             return Path(config.daemon.status_socket)
