@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import voluptuous as vol
-
 from homeassistant.auth.const import GROUP_ID_ADMIN
 from homeassistant.auth.models import TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN
 from homeassistant.components.recorder import get_instance
@@ -42,7 +42,7 @@ async def async_setup(hass: HomeAssistant, config: dict[str, Any]) -> bool:
         fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(token)
-        os.replace(path + ".tmp", path)
+        Path(path + ".tmp").replace(path)
 
     await hass.async_add_executor_job(write)
 
