@@ -358,6 +358,12 @@ class Daemon:
             runtime.engine.paused = paused or self.paused
             log.warning("room %s: triggers %s", room, "paused" if paused else "resumed")
 
+    def _status_reconnect(self, room: str) -> Snapshot:
+        if room not in self.rooms:
+            return {"error": f"no room {room!r}; rooms: {', '.join(self.rooms)}"}
+        self.reconnect_room(room)
+        return {"ok": True, "room": room}
+
     def reconnect_room(self, room: str) -> None:
         runtime = self.rooms.get(room)
         if runtime is not None:
@@ -624,7 +630,9 @@ class Daemon:
         try:
             await self._start()
             try:
-                status = StatusServer(self.status_path, self.snapshot)
+                status = StatusServer(
+                    self.status_path, self.snapshot, {"reconnect": self._status_reconnect}
+                )
                 await status.__aenter__()
             except OSError as exc:
                 log.warning("status socket %s unavailable: %s", self.status_path, exc)

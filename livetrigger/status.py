@@ -31,12 +31,24 @@ def default_socket_path() -> Path:
     return Path("/tmp") / f"livetrigger-{os.getuid()}.sock"
 
 
-class StatusServer:
-    """Serves ``snapshot()`` as JSON to each client of a 0600 unix socket."""
+COMMAND_WAIT = 1.0  # how long a client that neither writes nor half-closes is waited for
 
-    def __init__(self, path: Path, snapshot: Callable[[], Snapshot]) -> None:
+
+class StatusServer:
+    """Serves ``snapshot()`` as JSON to each client of a 0600 unix socket.
+
+    A client may first send one command line (``reconnect ROOM``) and half-close; one that
+    only half-closes (or says nothing for a second) gets the snapshot."""
+
+    def __init__(
+        self,
+        path: Path,
+        snapshot: Callable[[], Snapshot],
+        commands: dict[str, Callable[[str], Snapshot]] | None = None,
+    ) -> None:
         self.path = path
         self._snapshot = snapshot
+        self._commands = commands or {}
         self._server: asyncio.AbstractServer | None = None
 
     async def __aenter__(self) -> StatusServer:
@@ -53,7 +65,12 @@ class StatusServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            body = json.dumps(self._snapshot(), default=str).encode()
+            try:
+                async with asyncio.timeout(COMMAND_WAIT):
+                    line = await reader.readline()
+            except (TimeoutError, ValueError):
+                line = b""
+            body = json.dumps(self._answer(line), default=str).encode()
             writer.write(body)
             await writer.drain()
         except Exception:  # a status request must never hurt the daemon
@@ -62,6 +79,16 @@ class StatusServer:
             writer.close()
             with contextlib.suppress(OSError, ConnectionError):
                 await writer.wait_closed()
+
+    def _answer(self, line: bytes) -> Snapshot:
+        words = line.decode("utf-8", "replace").split(maxsplit=1)
+        if not words:
+            return self._snapshot()
+        handler = self._commands.get(words[0])
+        if handler is None:
+            return {"error": f"unknown command {words[0][:40]!r}; known: {sorted(self._commands)}"}
+        log.info("status socket: %s", " ".join(words)[:200])
+        return handler(words[1].strip() if len(words) > 1 else "")
 
     async def aclose(self) -> None:
         if self._server is not None:
@@ -75,11 +102,14 @@ class StatusServer:
         await self.aclose()
 
 
-def fetch(path: Path, timeout: float = 5.0) -> Snapshot:
-    """Read one snapshot from a running daemon (blocking; for the CLI)."""
+def fetch(path: Path, timeout: float = 5.0, command: str = "") -> Snapshot:
+    """Read one snapshot (or a command's answer) from a running daemon (blocking; the CLI)."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(timeout)
         s.connect(str(path))
+        if command:
+            s.sendall(command.encode() + b"\n")
+        s.shutdown(socket.SHUT_WR)
         chunks = []
         while chunk := s.recv(65536):
             chunks.append(chunk)

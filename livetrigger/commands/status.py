@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "-c", "--config", help="read the socket path from this config (daemon.status_socket)"
     )
     p.add_argument("--json", action="store_true", help="print the raw snapshot as JSON")
+    p.add_argument("--reconnect", metavar="ROOM", help="make the daemon reconnect this room now")
     p.set_defaults(handler=run)
 
 
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"livetrigger status: {exc}", file=sys.stderr)
         return 2
     try:
-        snap = fetch(path)
+        snap = fetch(path, command=f"reconnect {args.reconnect}" if args.reconnect else "")
     except (OSError, ValueError) as exc:
         print(
             f"livetrigger status: no daemon answers on {path} ({exc}). Is it running? "
@@ -107,5 +108,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    if args.reconnect:
+        if "error" in snap:
+            print(f"livetrigger status: {snap['error']}", file=sys.stderr)
+            return 1
+        print(f"room {args.reconnect}: reconnecting now")
+        return 0
     print(json.dumps(snap, indent=2) if args.json else render(snap))
     return 0

@@ -314,3 +314,52 @@ async def test_sighup_with_changed_tiktok_settings_reconnects_and_says_which(
         await wait_until(lambda: len(rx.calls) == 1, what="rules fire after the reconnect")
         d.proc.send_signal(signal.SIGTERM)
         assert d.proc.wait(10) == 0
+
+
+async def test_status_reconnect_reconnects_the_room_at_once(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    async with (
+        FakeLiveRoom() as room,
+        WebhookReceiver() as rx,
+        daemon(tmp_path, room, mosquitto, rx.url) as d,
+    ):
+        result = await asyncio.to_thread(
+            subprocess.run,
+            [
+                sys.executable,
+                "-m",
+                "livetrigger",
+                "status",
+                "--socket",
+                str(d.status),
+                "--reconnect",
+                "demo_streamer",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        await wait_until(lambda: room.connections == 2, what="a second connection")
+        wrong = await asyncio.to_thread(
+            subprocess.run,
+            [
+                sys.executable,
+                "-m",
+                "livetrigger",
+                "status",
+                "--socket",
+                str(d.status),
+                "--reconnect",
+                "nobody",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert wrong.returncode == 1 and "no room 'nobody'" in wrong.stderr
+        d.proc.send_signal(signal.SIGTERM)
+        assert d.proc.wait(10) == 0
