@@ -117,6 +117,9 @@ class MqttSettings:
     base_topic: str = "livetrigger"
     queue_size: int = 10_000
     overflow: Literal["drop_oldest", "drop_new"] = "drop_oldest"
+    # trigger publishes handed to paho before the first is acknowledged: 1 keeps the order
+    # through any outage; more is faster to a far broker (docs/actions.md says when it is not)
+    max_inflight: int = 1
     reconnect_min: float = 1.0
     reconnect_max: float = 60.0
     event_stream: EventStreamSettings = field(default_factory=EventStreamSettings)

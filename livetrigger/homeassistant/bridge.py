@@ -1,6 +1,10 @@
 """The Home Assistant bridge: publishes discovery and state over the shared MQTT client and
 carries out the few commands Home Assistant may send.
 
+Retained documents (discovery, state, pause) go out latest-value per topic
+(``publish_state``): an outage never queues them, so they can never crowd out a trigger.
+Home Assistant events and ``rule_fired`` are best effort: sent while the broker is there.
+
 Commands arrive on ``<base>/<room>/cmd/...``: ``pause`` (ON/OFF), ``reconnect`` (PRESS),
 ``test/<rule>`` (PRESS), and on the daemon's ``<base>/daemon/<instance>/cmd/reload`` (PRESS).
 Anything else — an unknown room or rule, a bad payload — is logged and
@@ -37,6 +41,8 @@ class MqttPort(Protocol):
     def publish(
         self, topic: str, payload: bytes | str, qos: int = 0, retain: bool = False
     ) -> bool: ...
+
+    def publish_state(self, topic: str, payload: bytes | str) -> bool: ...
 
     def subscribe(self, topic_filter: str, handler: Callable[[str, bytes], None]) -> None: ...
 
@@ -107,7 +113,7 @@ class HomeAssistantBridge:
             old = list(self._announced)
             self.announce()
             for topic in removals(old, self._announced):
-                self.mqtt.publish(topic, b"", qos=1, retain=True)
+                self.mqtt.publish_state(topic, b"")
 
     def announce(self) -> None:
         """Publish every discovery document (retained) and the current states."""
@@ -127,12 +133,10 @@ class HomeAssistantBridge:
                 availability_topic=self.availability_topic,
                 daemon=self.daemon,
             ):
-                self.mqtt.publish(topic, _json(payload), qos=1, retain=True)
+                self.mqtt.publish_state(topic, _json(payload))
                 topics.append(topic)
             t = Topics(self.base, key)
-            self.mqtt.publish(
-                t.paused_state, "ON" if self.paused.get(key) else "OFF", qos=1, retain=True
-            )
+            self.mqtt.publish_state(t.paused_state, "ON" if self.paused.get(key) else "OFF")
             self._publish_state(key, self.states[key].document())
         self._announced = topics
 
@@ -186,7 +190,7 @@ class HomeAssistantBridge:
         self._save_paused()
         self.on_pause(self.rooms[key].room, paused)
         t = Topics(self.base, key)
-        self.mqtt.publish(t.paused_state, "ON" if paused else "OFF", qos=1, retain=True)
+        self.mqtt.publish_state(t.paused_state, "ON" if paused else "OFF")
 
     # -- outbound ---------------------------------------------------------------------------
 
@@ -256,9 +260,9 @@ class HomeAssistantBridge:
     def _publish_state(self, key: str, doc: dict[str, Any]) -> None:
         t = Topics(self.base, key)
         state = self.states[key]
-        self.mqtt.publish(t.state, _json(doc), qos=1, retain=True)
-        self.mqtt.publish(t.last_gift, _json(state.last_gift_attrs), qos=1, retain=True)
-        self.mqtt.publish(t.last_chat, _json(state.last_chat_attrs), qos=1, retain=True)
+        self.mqtt.publish_state(t.state, _json(doc))
+        self.mqtt.publish_state(t.last_gift, _json(state.last_gift_attrs))
+        self.mqtt.publish_state(t.last_chat, _json(state.last_chat_attrs))
 
     # -- the pause file ---------------------------------------------------------------------
 

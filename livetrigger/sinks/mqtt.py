@@ -2,14 +2,26 @@
 event stream and Home Assistant.
 
 Why paho's own network thread (``loop_start``) rather than socket callbacks on our loop: paho
-then owns reconnects, keepalive and its resend-on-reconnect session queue, which is exactly the
-behaviour the no-lost-trigger guarantee rests on; every callback is handed to the event loop
-with ``call_soon_threadsafe``, so nothing else in livetrigger sees a thread.
+then owns reconnects, keepalive and its resend-on-reconnect session queue; every callback is
+handed to the event loop with ``call_soon_threadsafe``, so nothing else in livetrigger sees a
+thread.
 
-No lost triggers: the mqtt action sink waits for a connection before handing a request to paho
-(the dispatcher's bounded queue holds requests meanwhile, in order). A QoS 1/2 message paho
-accepted just before the broker vanished stays in paho's session queue and is resent after
-reconnecting: paho reports it as "not connected" but it is queued, not lost.
+Three kinds of publish, so that one can never crowd out another in paho's queue:
+
+- **Triggers** (``publish_ordered``, the mqtt action sink) leave in submission order. paho's
+  order breaks across a reconnect: it calls ``on_connect`` *before* it resends what was in
+  flight when the link died, and a publish made in that gap (the event loop hears "connected"
+  and sends the next trigger) goes out ahead of the resends. So livetrigger hands paho at most
+  ``max_inflight`` triggers that are not yet acknowledged (PUBACK/PUBCOMP), and after any
+  drop none at all until paho's resends are acknowledged. With ``max_inflight: 1`` (default)
+  nothing can overtake: the next trigger is only published once the one before was acked.
+  Triggers wait in the dispatcher's bounded queue meanwhile, never in paho's.
+- **State** (``publish_state``: Home Assistant discovery and states, retained) is latest-value
+  per topic: a new value replaces one not yet sent, at most one per topic is handed to paho at
+  a time, and what is pending goes out when the broker is connected.
+- **Best effort** (``publish``: event stream, Home Assistant events, ``rule_fired``) goes out
+  while connected and is dropped (counted) while the broker is away or when
+  ``BEST_EFFORT_IN_FLIGHT`` of them are unacknowledged.
 """
 
 from __future__ import annotations
@@ -34,12 +46,17 @@ from livetrigger.topics import topic_problem
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str, bytes], None]
+Payload = bytes | str
+
+BEST_EFFORT_IN_FLIGHT = 1000  # QoS>0 best-effort messages paho may hold unacknowledged
+MAX_TRIGGERS_IN_FLIGHT = 100
+_HANDED = (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN)
 
 
 class MqttClient:
     """An asyncio-friendly MQTT connection with availability (``<base>/status``) and LWT.
 
-    ``publish`` never blocks. ``subscribe`` handlers run on the event loop and are
+    No publish method blocks. ``subscribe`` handlers run on the event loop and are
     re-subscribed on every reconnect; ``on_connect`` callbacks too run on every (re)connect.
     """
 
@@ -47,13 +64,23 @@ class MqttClient:
         self.settings = settings
         self.availability_topic = availability_topic or f"{settings.base_topic}/status"
         self.connected = asyncio.Event()
-        self.published = 0
-        self.dropped = 0
+        self.window = max(1, min(MAX_TRIGGERS_IN_FLIGHT, settings.max_inflight))
+        self.published = 0  # handed to paho (every kind)
+        self.dropped = 0  # refused before paho, or best effort while the broker was away
+        self.rejected = 0  # the broker answered with a failure reason code (MQTT 5)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subs: dict[str, list[Handler]] = {}
         self._connect_callbacks: list[Callable[[], None]] = []
         self._client: paho.Client | None = None
         self._closing = False
+        # bumped on paho's thread at every drop and every connect (before paho resends); a
+        # trigger handed over in an older generation may be resent after newer publishes
+        self._generation = 0
+        self._triggers: dict[int, int] = {}  # mid -> generation it was handed over in
+        self._trigger_change = asyncio.Event()
+        self._state_pending: dict[str, Payload] = {}
+        self._state_in_flight: dict[int, str] = {}  # mid -> topic
+        self._best_effort: set[int] = set()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -77,11 +104,13 @@ class MqttClient:
         client.reconnect_delay_set(
             min_delay=max(1, int(s.reconnect_min)), max_delay=max(1, int(s.reconnect_max))
         )
-        client.max_queued_messages_set(s.queue_size)
-        client.max_inflight_messages_set(100)
+        # no cap in paho: what it holds is bounded here (window + state topics + best effort),
+        # so paho can never answer "queue full" to a trigger
+        client.max_queued_messages_set(0)
         client.on_connect = self._paho_connect
         client.on_disconnect = self._paho_disconnect
         client.on_message = self._paho_message
+        client.on_publish = self._paho_publish
         self._client = client
         client.connect_async(s.host, s.port, keepalive=max(5, int(s.keepalive)))
         client.loop_start()
@@ -96,11 +125,20 @@ class MqttClient:
         return True
 
     async def aclose(self, timeout: float = 2.0) -> None:
-        """Publish "offline" (when connected), disconnect and stop paho's thread."""
+        """Wait (up to ``timeout``) for triggers in flight to be acknowledged, publish
+        "offline" (when connected), disconnect and stop paho's thread."""
         client = self._client
         if client is None:
             return
         self._closing = True
+        if self.connected.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    while self._triggers and self.connected.is_set():
+                        self._trigger_change.clear()
+                        await self._trigger_change.wait()
+        if self._triggers:
+            log.warning("mqtt: %d trigger(s) not acknowledged at shutdown", len(self._triggers))
         if self.connected.is_set():
             info = client.publish(self.availability_topic, "offline", qos=1, retain=True)
             await asyncio.to_thread(_wait_published, info, timeout)
@@ -109,12 +147,101 @@ class MqttClient:
         self._client = None
         self.connected.clear()
 
-    # -- use --------------------------------------------------------------------------------
+    # -- triggers: in order -----------------------------------------------------------------
 
-    def publish(self, topic: str, payload: bytes | str, qos: int = 0, retain: bool = False) -> bool:
-        """Hand a message to paho; False when it was refused (bad topic, queue full)."""
+    def triggers_in_flight(self) -> int:
+        return len(self._triggers)
+
+    def may_publish_ordered(self) -> bool:
+        """True when the next trigger can be handed to paho without any chance of overtaking
+        one handed over before."""
+        if not self.connected.is_set() or self._client is None:
+            return False
+        if not self._triggers:
+            return True
+        if len(self._triggers) >= self.window:
+            return False
+        # after a drop paho resends what it holds only after on_connect: wait for those acks
+        return all(gen == self._generation for gen in self._triggers.values())
+
+    async def ordered_ready(self) -> None:
+        while True:
+            self._trigger_change.clear()
+            if self.may_publish_ordered():
+                return
+            if not self.connected.is_set():
+                await self.connected.wait()
+            else:
+                await self._trigger_change.wait()
+
+    def publish_ordered(self, topic: str, payload: Payload, qos: int, retain: bool) -> None:
+        """Hand one trigger to paho (call after ``ordered_ready``); SinkError when refused."""
         client = self._client
         if client is None:
+            raise SinkError("mqtt client is closed")
+        problem = topic_problem(topic)
+        if problem:
+            self.dropped += 1
+            raise SinkError(f"topic {topic[:200]!r} refused before sending: {problem}")
+        generation = self._generation  # read before publishing: a later drop is caught
+        try:
+            info = client.publish(topic, payload, qos=qos, retain=retain)
+        except ValueError as exc:  # paho's own topic/payload checks
+            self.dropped += 1
+            raise SinkError(f"publish to {topic[:200]!r} refused: {exc}") from None
+        if qos > 0 and info.rc in _HANDED:
+            self._triggers[info.mid] = generation
+            self.published += 1
+            return
+        if info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
+            self.published += 1
+            return
+        self.dropped += 1
+        raise SinkError(f"publish to {topic[:200]!r} refused: {paho.error_string(info.rc)}")
+
+    # -- state: latest value per topic ------------------------------------------------------
+
+    def publish_state(self, topic: str, payload: Payload) -> bool:
+        """Retained latest-value publish (QoS 1): replaces a value for ``topic`` not sent yet;
+        goes out when connected. False when the topic is refused."""
+        problem = topic_problem(topic)
+        if problem:
+            self.dropped += 1
+            log.warning("mqtt: not publishing to %r: %s", topic[:200], problem)
+            return False
+        self._state_pending[topic] = payload
+        self._flush_states()
+        return True
+
+    def states_pending(self) -> int:
+        return len(self._state_pending) + len(self._state_in_flight)
+
+    def _flush_states(self) -> None:
+        client = self._client
+        if client is None or not self.connected.is_set():
+            return
+        busy = set(self._state_in_flight.values())
+        for topic in [t for t in self._state_pending if t not in busy]:
+            payload = self._state_pending.pop(topic)
+            try:
+                info = client.publish(topic, payload, qos=1, retain=True)
+            except ValueError as exc:
+                self.dropped += 1
+                log.warning("mqtt: not publishing to %r: %s", topic[:200], exc)
+                continue
+            if info.rc in _HANDED:
+                self._state_in_flight[info.mid] = topic
+                self.published += 1
+            else:
+                self.dropped += 1
+
+    # -- best effort ------------------------------------------------------------------------
+
+    def publish(self, topic: str, payload: Payload, qos: int = 0, retain: bool = False) -> bool:
+        """Hand a message to paho while connected; False (counted) when it was dropped: bad
+        topic, broker away, or too many best-effort messages unacknowledged."""
+        client = self._client
+        if client is None or not self.connected.is_set():
             self.dropped += 1
             return False
         problem = topic_problem(topic)
@@ -122,20 +249,24 @@ class MqttClient:
             self.dropped += 1
             log.warning("mqtt: not publishing to %r: %s", topic[:200], problem)
             return False
+        if qos > 0 and len(self._best_effort) >= BEST_EFFORT_IN_FLIGHT:
+            self.dropped += 1
+            return False
         try:
             info = client.publish(topic, payload, qos=qos, retain=retain)
         except ValueError as exc:  # paho's own topic/payload checks
             self.dropped += 1
             log.warning("mqtt: not publishing to %r: %s", topic[:200], exc)
             return False
-        if info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS or (
-            info.rc == MQTTErrorCode.MQTT_ERR_NO_CONN and qos > 0
-        ):
+        if info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS or (qos > 0 and info.rc in _HANDED):
+            if qos > 0:
+                self._best_effort.add(info.mid)
             self.published += 1
             return True
         self.dropped += 1
-        log.warning("mqtt: publish to %s refused: %s", topic, paho.error_string(info.rc))
         return False
+
+    # -- subscriptions ----------------------------------------------------------------------
 
     def subscribe(self, topic_filter: str, handler: Handler) -> None:
         first = topic_filter not in self._subs
@@ -159,12 +290,16 @@ class MqttClient:
         client.publish(self.availability_topic, "online", qos=1, retain=True)
         for topic_filter in self._subs:
             client.subscribe(topic_filter, qos=1)
+        # a trigger handed over while the link was down is resent after this callback
+        self._generation += 1
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._connected)
 
     def _connected(self) -> None:
         log.info("mqtt: connected to %s:%d", self.settings.host, self.settings.port)
         self.connected.set()
+        self._trigger_change.set()
+        self._flush_states()
         for callback in list(self._connect_callbacks):
             try:
                 callback()
@@ -174,6 +309,7 @@ class MqttClient:
     def _paho_disconnect(
         self, client: paho.Client, userdata: Any, flags: Any, reason: ReasonCode, props: Any
     ) -> None:
+        self._generation += 1  # only paho's thread writes it, before it can reconnect
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._disconnected, str(reason))
 
@@ -181,6 +317,25 @@ class MqttClient:
         if self.connected.is_set() and not self._closing:
             log.warning("mqtt: connection lost (%s); reconnecting", reason)
         self.connected.clear()
+        self._trigger_change.set()
+
+    def _paho_publish(
+        self, client: paho.Client, userdata: Any, mid: int, reason: ReasonCode, props: Any
+    ) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._acked, mid, reason)
+
+    def _acked(self, mid: int, reason: ReasonCode) -> None:
+        if reason.is_failure:
+            self.rejected += 1
+            log.warning("mqtt: the broker did not accept message %d: %s", mid, reason)
+        if self._triggers.pop(mid, None) is not None:
+            self._trigger_change.set()
+        elif (topic := self._state_in_flight.pop(mid, None)) is not None:
+            if topic in self._state_pending:
+                self._flush_states()
+        else:
+            self._best_effort.discard(mid)
 
     def _paho_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
         if self._loop is not None:
@@ -202,16 +357,17 @@ def _wait_published(info: paho.MQTTMessageInfo, timeout: float) -> None:
 
 
 class MqttSink:
-    """The ``mqtt`` action target: waits for the broker, then hands the message to paho."""
+    """The ``mqtt`` action target. ``ready`` waits (outside the dispatcher's per-request
+    timeout) for the broker and for the trigger before to be acknowledged; ``handle`` then
+    hands the message to paho at once."""
 
     def __init__(self, client: MqttClient) -> None:
         self.client = client
 
     async def ready(self) -> None:
-        await self.client.connected.wait()
+        await self.client.ordered_ready()
 
     async def handle(self, request: ActionRequest) -> None:
         if not isinstance(request, MqttPublish):
             raise SinkError(f"mqtt sink cannot carry out {type(request).__name__}")
-        if not self.client.publish(request.topic, request.payload, request.qos, request.retain):
-            raise SinkError(f"publish to {request.topic[:200]!r} refused")
+        self.client.publish_ordered(request.topic, request.payload, request.qos, request.retain)

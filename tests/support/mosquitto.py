@@ -106,6 +106,11 @@ class MosquittoBroker:
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
 
+    def freeze(self) -> None:
+        """SIGSTOP: the broker holds its sockets open but answers nothing (no PUBACK)."""
+        assert self._proc is not None
+        os.kill(self._proc.pid, signal.SIGSTOP)
+
     def __enter__(self) -> MosquittoBroker:
         self.start()
         return self
