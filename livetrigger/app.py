@@ -33,6 +33,7 @@ from livetrigger import __version__
 from livetrigger import events as ev
 from livetrigger.actions import ActionRequest
 from livetrigger.config import Config, RoomConfig, load_config
+from livetrigger.daemon_state import DaemonState, FnPart
 from livetrigger.dispatch import Dispatcher, Outcome, QueuePolicy, Sink
 from livetrigger.errors import ConfigError
 from livetrigger.firing_log import FiringLog
@@ -94,6 +95,7 @@ class Daemon:
         status_path: Path | None = None,
         redactor: SecretRedactor | None = None,
         stop_when_ended: bool = False,
+        persist: bool = True,
     ) -> None:
         self.config = config
         self.hooks = hooks or Hooks()
@@ -105,6 +107,9 @@ class Daemon:
         )
         self.redactor = redactor
         self.stop_when_ended = stop_when_ended
+        self.persist = persist  # the demo keeps nothing: its fake room is new every time
+        self.state: DaemonState | None = None
+        self.room_paused: dict[str, bool] = {}  # Home Assistant's switch, by topic-safe room
         self.started = time.monotonic()
         self.latency = LatencyStats()
         self.started_at = time.time()
@@ -157,6 +162,11 @@ class Daemon:
 
     async def _start(self) -> None:
         c = self.config
+        if self.persist:
+            self.state = DaemonState(self._state_dir())
+            self.state.begin()
+            self.state.attach_quota(self._quota, time.monotonic)
+            self.room_paused = self.state.load_paused(lambda: dict(self.room_paused))
         self.http = httpx.AsyncClient(proxy=c.tiktok.proxy, timeout=c.tiktok.http_timeout)
         if c.mqtt is not None:
             self.mqtt = MqttClient(c.mqtt, availability_topic=self._daemon_entities(c).availability)
@@ -179,7 +189,7 @@ class Daemon:
         sinks, policies = self._sinks()
         self.dispatcher = Dispatcher(sinks, policies=policies, on_done=self._action_done)
         for room in c.rooms:
-            self._add_room(room)
+            self._add_room(room, restore=True)
         if self.mqtt is not None and c.mqtt is not None and c.homeassistant.discovery:
             self.homeassistant = HomeAssistantBridge(
                 c.homeassistant,
@@ -191,9 +201,13 @@ class Daemon:
                 on_test_fire=lambda room, rule: self.test_fire(rule, room),
                 on_reconnect=self.reconnect_room,
                 on_reload=lambda: self._background(self.reload()),
-                state_file=self._state_dir() / "paused.json",
+                paused=self.room_paused,
             )
+            for name in self.rooms:
+                self._attach_homeassistant_state(name)
             self.homeassistant.start()
+        if self.state is not None:
+            self.state.started()
 
     @staticmethod
     def _daemon_entities(c: Config) -> DaemonEntities:
@@ -222,7 +236,7 @@ class Daemon:
             return Path(configured)
         return Path.home() / ".local" / "state" / "livetrigger"
 
-    def _add_room(self, room: RoomConfig) -> None:
+    def _add_room(self, room: RoomConfig, *, restore: bool = False) -> None:
         assert self.http is not None
         name = room.settings.name
         base = self.config.mqtt.base_topic if self.config.mqtt else "livetrigger"
@@ -240,8 +254,41 @@ class Daemon:
         scheduler.on_state(self._state_handler(name))
         runtime = RoomRuntime(room, engine, scheduler)
         self.rooms[name] = runtime
+        self._attach_state(runtime, restore=restore)
         runtime.task = asyncio.get_running_loop().create_task(
             self._run_room(runtime), name=f"room:{name}"
+        )
+
+    def _attach_state(self, runtime: RoomRuntime, *, restore: bool) -> None:
+        """The room's parts take their saved state (at start) and go into its document."""
+        state = self.state
+        if state is None:
+            return
+        name, scheduler = runtime.config.settings.name, runtime.scheduler
+        settings = runtime.config.settings
+        follows = f"@{settings.unique_id}" if settings.unique_id else f"room {settings.room_id}"
+        state.attach_room(name, follows, load=restore)
+        clean = state.clean
+        state.add_part(
+            name,
+            "scheduler",
+            FnPart(scheduler.snapshot, lambda data: scheduler.restore(data, clean_shutdown=clean)),
+        )
+        state.add_part(name, "engine", runtime.engine)
+        if self.homeassistant is not None:
+            self._attach_homeassistant_state(name)
+
+    def _attach_homeassistant_state(self, name: str) -> None:
+        bridge = self.homeassistant
+        if self.state is None or bridge is None:
+            return
+        self.state.add_part(
+            name,
+            "homeassistant",
+            FnPart(
+                lambda: bridge.room_snapshot(name),
+                lambda data: bridge.restore_room(name, data),
+            ),
         )
 
     def _event_handler(self, room: str) -> Callable[[ev.Event], None]:
@@ -272,6 +319,10 @@ class Daemon:
         self._submit(room, firings)
         if self.dashboard is not None:
             self.dashboard.on_event(room, event, tuple(f.rule_id for f in firings))
+        if self.state is not None:
+            # a counter milestone goes to disk at once: a SIGKILL right after must not
+            # make it fire again
+            self.state.room_changed(room, urgent=any(f.milestone is not None for f in firings))
         if self.homeassistant is not None:
             self.homeassistant.on_event(room, event)
         self._stream_event(room, event)
@@ -339,6 +390,8 @@ class Daemon:
         }.get(state)
         if text:
             self.notifier.status(text)
+        if self.state is not None:
+            self.state.room_changed(room)
         runtime = self.rooms.get(room)
         if self.homeassistant is not None and runtime is not None:
             left = runtime.scheduler.stats()["sign_requests_left_today"]
@@ -355,6 +408,9 @@ class Daemon:
     def set_room_paused(self, room: str, paused: bool) -> None:
         runtime = self.rooms.get(room)
         if runtime is not None:
+            self.room_paused[topic_safe(room)] = paused
+            if self.state is not None:
+                self.state.paused_changed()
             runtime.engine.paused = paused or self.paused
             log.warning("room %s: triggers %s", room, "paused" if paused else "resumed")
 
@@ -457,6 +513,8 @@ class Daemon:
                 runtime = self.rooms.pop(name)
                 if runtime.task is not None:
                     runtime.task.cancel()
+                if self.state is not None:
+                    self.state.detach_room(name)
                 log.info("reload: room %s removed", name)
         for name, room in wanted.items():
             kept = self.rooms.get(name)
@@ -469,6 +527,8 @@ class Daemon:
                 self.rooms.pop(name)
                 if kept.task is not None:
                     kept.task.cancel()
+                if self.state is not None:
+                    self.state.detach_room(name)
                 kept = None
             if kept is None:
                 self._add_room(room)
@@ -627,6 +687,7 @@ class Daemon:
         watchdog: asyncio.Task[None] | None = None
         metrics_server: Any = None
         flusher: asyncio.Task[None] | None = None
+        saver: asyncio.Task[None] | None = None
         try:
             await self._start()
             try:
@@ -654,12 +715,15 @@ class Daemon:
             if interval:
                 watchdog = loop.create_task(self._watchdog(interval))
             flusher = loop.create_task(self._flush_states())
+            if self.state is not None:
+                saver = loop.create_task(self.state.run(), name="state-writer")
             self.notifier.ready(f"{len(self.rooms)} room(s); waiting for live")
             log.info("livetrigger %s running: %d room(s)", __version__, len(self.rooms))
             await self._stop.wait()
         finally:
-            if flusher is not None:
-                flusher.cancel()
+            for task in (flusher, saver):
+                if task is not None:
+                    task.cancel()
             if self.dashboard is not None:
                 await self.dashboard.aclose()
             await self._shutdown(status, watchdog, metrics_server)
@@ -740,6 +804,8 @@ class Daemon:
         await asyncio.gather(
             *(r.task for r in self.rooms.values() if r.task), return_exceptions=True
         )
+        if self.state is not None:
+            await self.state.end()  # rooms are still: what is written is exactly where they stopped
         if self.dispatcher is not None:
             await self.dispatcher.aclose(self.config.daemon.shutdown_timeout)
         if self.gpio is not None:

@@ -26,6 +26,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def state_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test's daemon keeps its state in the test's own directory (never the user's
+    ~/.local/state, never another test's): subprocesses inherit the variable."""
+    path = tmp_path / "state-directory"
+    monkeypatch.setenv("STATE_DIRECTORY", str(path))
+    return path
+
+
 @pytest.fixture
 def mosquitto(tmp_path: Path) -> Iterator[MosquittoBroker]:
     """A fresh broker per test on a free loopback port."""

@@ -246,7 +246,11 @@ async def _demo(args: argparse.Namespace, config: Config, console: Console) -> i
             )
             status = Path(tempfile.gettempdir()) / f"livetrigger-demo-{os.getpid()}.sock"
             daemon = Daemon(
-                demo_config, hooks=hooks, status_path=status, stop_when_ended=not args.loop
+                demo_config,
+                hooks=hooks,
+                status_path=status,
+                stop_when_ended=not args.loop,
+                persist=False,
             )
             run = asyncio.create_task(daemon.run())
             try:

@@ -8,8 +8,9 @@ Home Assistant events and ``rule_fired`` are best effort: sent while the broker 
 Commands arrive on ``<base>/<room>/cmd/...``: ``pause`` (ON/OFF), ``reconnect`` (PRESS),
 ``test/<rule>`` (PRESS), and on the daemon's ``<base>/daemon/<instance>/cmd/reload`` (PRESS).
 Anything else — an unknown room or rule, a bad payload — is logged and
-ignored: no command can do anything the config does not define. The pause state is saved to a
-file so it survives restarts.
+ignored: no command can do anything the config does not define. The pause switches and each
+room's state (live, totals) are given in at start and read back by the daemon, which keeps them
+in its state directory, so a restart changes nothing Home Assistant shows.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from livetrigger import events as ev
@@ -66,7 +66,7 @@ class HomeAssistantBridge:
         on_test_fire: Callable[[str, str], None],
         on_reconnect: Callable[[str], None],
         on_reload: Callable[[], None] = lambda: None,
-        state_file: Path | None = None,
+        paused: Mapping[str, bool] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
@@ -79,11 +79,10 @@ class HomeAssistantBridge:
         self.on_pause = on_pause
         self.on_test_fire = on_test_fire
         self.on_reconnect = on_reconnect
-        self.state_file = state_file
         self.clock = clock
         self.rooms: dict[str, RoomEntities] = {}
         self.states: dict[str, RoomState] = {}
-        self.paused: dict[str, bool] = self._load_paused()
+        self.paused: dict[str, bool] = dict(paused or {})
         self._announced: list[str] = []
         self.ignored_commands = 0
         self.set_rooms(rooms, announce=False)
@@ -187,7 +186,6 @@ class HomeAssistantBridge:
 
     def set_paused(self, key: str, paused: bool) -> None:
         self.paused[key] = paused
-        self._save_paused()
         self.on_pause(self.rooms[key].room, paused)
         t = Topics(self.base, key)
         self.mqtt.publish_state(t.paused_state, "ON" if paused else "OFF")
@@ -264,29 +262,14 @@ class HomeAssistantBridge:
         self.mqtt.publish_state(t.last_gift, _json(state.last_gift_attrs))
         self.mqtt.publish_state(t.last_chat, _json(state.last_chat_attrs))
 
-    # -- the pause file ---------------------------------------------------------------------
+    # -- across restarts ------------------------------------------------------------------
 
-    def _load_paused(self) -> dict[str, bool]:
-        if self.state_file is None:
-            return {}
-        try:
-            data = json.loads(self.state_file.read_text())
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.warning("home assistant: cannot read %s (%s); nothing paused", self.state_file, exc)
-            return {}
-        return {str(k): bool(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    def room_snapshot(self, room: str) -> dict[str, Any] | None:
+        state = self.states.get(topic_safe(room))
+        return None if state is None else state.snapshot()
 
-    def _save_paused(self) -> None:
-        if self.state_file is None:
-            return
-        try:
-            self.state_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.state_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.paused))
-            tmp.replace(self.state_file)
-        except OSError as exc:
-            log.warning(
-                "home assistant: cannot save the pause state to %s: %s", self.state_file, exc
-            )
+    def restore_room(self, room: str, data: dict[str, Any]) -> None:
+        """A room's state from before a restart (``ValueError`` when foreign)."""
+        state = self.states.get(topic_safe(room))
+        if state is not None:
+            state.restore(data)

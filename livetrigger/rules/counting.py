@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 MAX_FIRES_PER_EVENT = 100  # a like total jumping by millions must not flood the sinks
 PER_USER_STATE = 50_000  # users remembered per rule for per-user cooldowns and sums
+PERSISTED_USERS = 2_000  # of those, the most recent kept across a restart (bounds the file)
+STATE_VERSION = 1
 
 Milestones = Sequence[int | None]
 Counter = Callable[["RuleState", ev.Event], Milestones]
@@ -48,6 +50,42 @@ class RuleState:
         self.user_values.clear()
         self.reached = False
         self.user_reached.clear()
+
+
+def state_to_dict(state: RuleState) -> dict[str, Any]:
+    """The parts of a rule's state worth keeping across a restart, JSON-able."""
+
+    def recent(users: OrderedDict[int, float]) -> list[list[float]]:
+        return [[k, v] for k, v in list(users.items())[-PERSISTED_USERS:]]
+
+    return {
+        "last_fire": None if state.last_fire == -math.inf else state.last_fire,
+        "user_last_fire": recent(state.user_last_fire),
+        "fire_times": list(state.fire_times),
+        "value": state.value,
+        "seen": state.seen,
+        "user_values": recent(state.user_values),
+        "reached": state.reached,
+        "user_reached": sorted(state.user_reached)[-PERSISTED_USERS:],
+    }
+
+
+def state_from_dict(raw: Any) -> RuleState:
+    """The inverse of ``state_to_dict``; ``ValueError`` on anything else."""
+    try:
+        last = raw["last_fire"]
+        return RuleState(
+            last_fire=-math.inf if last is None else float(last),
+            user_last_fire=OrderedDict((int(k), float(v)) for k, v in raw["user_last_fire"]),
+            fire_times=deque(float(t) for t in raw["fire_times"]),
+            value=float(raw["value"]),
+            seen=bool(raw["seen"]),
+            user_values=OrderedDict((int(k), float(v)) for k, v in raw["user_values"]),
+            reached=bool(raw["reached"]),
+            user_reached={int(k) for k in raw["user_reached"]},
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"rule state is damaged: {type(exc).__name__}: {exc}") from None
 
 
 def remember(users: OrderedDict[int, float], key: int, value: float) -> None:

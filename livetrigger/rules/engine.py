@@ -18,11 +18,21 @@ import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from livetrigger import actions as act
 from livetrigger import events as ev
 from livetrigger.rules.compile import CompiledRule, Context, RenderError, sample_event
-from livetrigger.rules.counting import ONCE, Counter, RuleState, build_counter, remember
+from livetrigger.rules.counting import (
+    ONCE,
+    STATE_VERSION,
+    Counter,
+    RuleState,
+    build_counter,
+    remember,
+    state_from_dict,
+    state_to_dict,
+)
 from livetrigger.rules.matcher import Matcher, build_matcher
 from livetrigger.rules.textgate import TextGate
 
@@ -111,6 +121,30 @@ class Engine:
 
     def counters(self) -> dict[str, float]:
         return {rid: st.value for rid, st in self._state.items()}
+
+    # -- across restarts --------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Counters and rate-limit clocks per rule (JSON-able; times are wall clock, as the
+        ``now`` the daemon passes in). Queued firings are not kept."""
+        return {
+            "version": STATE_VERSION,
+            "rules": {rid: state_to_dict(st) for rid, st in self._state.items()},
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Take back a ``snapshot``: rules that still exist continue their counters and
+        cooldowns. Raises ``ValueError`` on a foreign or damaged snapshot."""
+        if data.get("version") != STATE_VERSION:
+            raise ValueError(f"rule state version {data.get('version')!r} is not ours")
+        rules = data.get("rules")
+        if not isinstance(rules, dict):
+            raise ValueError("rule state has no rules")
+        restored = {rid: state_from_dict(raw) for rid, raw in rules.items() if rid in self._state}
+        for rid, state in restored.items():
+            state.queue = self._state[rid].queue
+            self._state[rid] = state
+        self._counters_view = _Counters(self._state)
 
     # -- matching ---------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import email.utils
 import random
 from collections import deque
 from collections.abc import Mapping
+from typing import Any
 
 from livetrigger.settings import SignBudget
 
@@ -86,6 +87,28 @@ class SignQuota:
     def left_today(self, now: float) -> int:
         self._prune(now)
         return max(0, self.budget.per_day - self._in_window(now, DAY))
+
+    # -- across restarts: request times are kept as wall clock, since the monotonic clock
+    # starts again with the next process (or the next boot)
+
+    def snapshot(self, now: float, wall: float) -> dict[str, Any]:
+        """The requests of the last day as wall-clock times (``now`` on this quota's clock,
+        ``wall`` the epoch time at the same instant)."""
+        self._prune(now)
+        return {"version": 1, "times": [round(wall - (now - t), 3) for t in self._times]}
+
+    def restore(self, data: dict[str, Any], now: float, wall: float) -> None:
+        """Count the requests a previous process made. A time in the future (the wall clock
+        went back) counts as made now: the budget errs on the side of waiting."""
+        if data.get("version") != 1:
+            raise ValueError(f"sign budget state version {data.get('version')!r} is not ours")
+        try:
+            ages = sorted((max(0.0, wall - float(t)) for t in data["times"]), reverse=True)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"sign budget state is damaged: {exc}") from None
+        earlier = [now - age for age in ages if age < DAY]
+        self._times = deque(sorted([*earlier, *self._times]))
+        self.used += len(earlier)
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float) -> float | None:
