@@ -20,7 +20,13 @@ from livetrigger import settings as s
 from livetrigger.config import schema as cs
 from livetrigger.config.model import Config, RoomConfig
 from livetrigger.config.sections import SECRET_FIELDS, to_settings
-from livetrigger.config.yamlpos import Located, format_path, load_located
+from livetrigger.config.yamlpos import (
+    MAX_BYTES,
+    ConfigLimitError,
+    Located,
+    format_path,
+    load_located,
+)
 from livetrigger.config.yamlpos import Path as KeyPath
 from livetrigger.errors import ConfigError
 from livetrigger.rules.compile import CompiledRule, Targets, compile_rule
@@ -68,6 +74,11 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
     (ConfigFileError when the file cannot be read at all)."""
     p = Path(path)
     try:
+        if p.stat().st_size > MAX_BYTES:
+            raise ConfigFileError(
+                f"{p}: {p.stat().st_size:,} bytes; a config is at most {MAX_BYTES:,}: "
+                "is this the right file?"
+            )
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigFileError(
@@ -93,11 +104,23 @@ def load_config_text(
         mark = getattr(exc, "problem_mark", None)
         where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
         problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, ConfigLimitError):
+            raise ConfigError(f"{filename}: too large to load", (f"{where}: {problem}",)) from None
         raise ConfigError(
             f"{filename}: not valid YAML",
             (f"{where}: {problem} — check indentation and quoting near this line",),
         ) from None
     problems = _Problems(filename, located)
+    for dup in located.duplicates:
+        problems.items.append(
+            (
+                dup.second.line,
+                dup.second.column,
+                f"{filename}:{dup.second.line}:{dup.second.column}: {format_path(dup.path)}: "
+                f"`{dup.path[-1]}` is written twice (lines {dup.first.line} and "
+                f"{dup.second.line}); YAML would keep only the second: delete one",
+            )
+        )
     data = located.data
     if not isinstance(data, dict):
         problems.add((), "the config must be a mapping with at least `rooms:`", data)

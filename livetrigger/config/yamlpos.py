@@ -3,6 +3,13 @@
 ``yaml.safe_load`` forgets positions, and a config error without a line number sends the user
 hunting. We compose the node graph with PyYAML's safe loader and build the values ourselves,
 recording each path's (line, column) so any later stage can point at the exact spot.
+
+Building the values ourselves also bounds them. A config is small, so anything beyond
+``MAX_VALUES`` built values (an alias "billion laughs" expands a 600-byte file into millions),
+``MAX_DEPTH`` levels of nesting (a recursive alias is infinitely deep) or ``MAX_BYTES`` of text
+stops with a ``ConfigLimitError`` pointing at the spot, never a RecursionError or an
+out-of-memory kill. Duplicate keys, which YAML silently resolves to the last one, are
+collected for the loader to report with both lines.
 """
 
 from __future__ import annotations
@@ -15,6 +22,18 @@ import yaml
 
 Path = tuple[str | int, ...]
 
+MAX_BYTES = 1 << 20  # a config with hundreds of rules is tens of kilobytes
+MAX_DEPTH = 40  # the deepest real config nests rules > do > webhook > json: under 12
+MAX_VALUES = 100_000  # every mapping, list and scalar built, aliases counted each time used
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class ConfigLimitError(yaml.MarkedYAMLError):
+    """The document is too big, too deep or expands too far; ``problem`` says what to do."""
+
+    def __init__(self, problem: str, mark: yaml.Mark | None) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
 
 @dataclass(frozen=True, slots=True)
 class Position:
@@ -24,7 +43,21 @@ class Position:
 
 class _Loader(yaml.SafeLoader):
     """YAML 1.2 booleans: only true/false. YAML 1.1 also reads on/off/yes/no as booleans,
-    which turns `!light on` arguments and `on: gift` keys into True."""
+    which turns `!light on` arguments and `on: gift` keys into True.
+
+    PyYAML composes nested collections recursively: the depth is checked on the way down so
+    a file of ten thousand `[` is a message, not a RecursionError."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise ConfigLimitError(_too_deep(), self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -38,12 +71,27 @@ _Loader.add_implicit_resolver(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A key written twice in one mapping: YAML keeps the second value."""
+
+    path: Path
+    first: Position
+    second: Position
+
+
 class Located:
     """A parsed document plus a map of path → position of its key (or item)."""
 
-    def __init__(self, data: Any, positions: dict[Path, Position]) -> None:
+    def __init__(
+        self,
+        data: Any,
+        positions: dict[Path, Position],
+        duplicates: tuple[Duplicate, ...] = (),
+    ) -> None:
         self.data = data
         self.positions = positions
+        self.duplicates = duplicates
 
     def where(self, path: Path) -> Position | None:
         """The position of ``path``, or of its nearest ancestor that has one."""
@@ -56,51 +104,107 @@ class Located:
 
 
 def load_located(text: str, filename: str = "<config>") -> Located:
-    """Parse one YAML document; raises ``yaml.YAMLError`` (with its own marks) when malformed."""
+    """Parse one YAML document; raises ``yaml.YAMLError`` (with its own marks) when malformed,
+    ``ConfigLimitError`` (a YAMLError too) when it is too big, too deep or expands too far."""
+    if len(text) > MAX_BYTES:
+        raise ConfigLimitError(
+            f"the file has {len(text):,} characters; a config is at most {MAX_BYTES:,}: "
+            "is this the right file?",
+            None,
+        )
     loader = _Loader(text)
     loader.name = filename
     try:
         node = loader.get_single_node()
     finally:
         loader.dispose()
-    positions: dict[Path, Position] = {}
     if node is None:
-        return Located(None, positions)
+        return Located(None, {})
     constructor = yaml.SafeLoader(text)  # only its scalar construction is used
+    builder = _Builder(constructor)
     try:
-        data = _build(node, (), positions, constructor)
+        data = builder.build(node, (), 0)
     finally:
         constructor.dispose()
-    return Located(data, positions)
+    return Located(data, builder.positions, tuple(builder.duplicates))
 
 
 def _mark(node: yaml.Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _build(node: yaml.Node, path: Path, positions: dict[Path, Position], c: yaml.SafeLoader) -> Any:
-    positions.setdefault(path, _mark(node))
-    if isinstance(node, yaml.MappingNode):
-        c.flatten_mapping(node)  # resolve `<<:` merge keys
+def _too_deep() -> str:
+    return (
+        f"nested more than {MAX_DEPTH} levels deep (an alias that contains itself?); "
+        "flatten this part of the file"
+    )
+
+
+class _Builder:
+    """Node graph → values, counting every value built (an alias counts each time it is used)."""
+
+    def __init__(self, constructor: yaml.SafeLoader) -> None:
+        self.c = constructor
+        self.positions: dict[Path, Position] = {}
+        self.duplicates: list[Duplicate] = []
+        self.built = 0
+
+    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        self.built += 1
+        if self.built > MAX_VALUES:
+            raise ConfigLimitError(
+                f"the file expands to more than {MAX_VALUES:,} values: an alias (*name) used "
+                "inside another alias multiplies (a 'billion laughs'); write the values out "
+                "or use fewer nested aliases",
+                node.start_mark,
+            )
+        if depth > MAX_DEPTH:
+            raise ConfigLimitError(_too_deep(), node.start_mark)
+        self.positions.setdefault(path, _mark(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for i, item in enumerate(node.value):
+                child = (*path, i)
+                self.positions[child] = _mark(item)
+                items.append(self.build(item, child, depth + 1))
+            return items
+        return self.c.construct_object(node, deep=True)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
+        pairs = [(k, v) for k, v in node.value if k.tag != _MERGE_TAG]
+        # `<<: *base` first, as PyYAML does: the explicit keys below then override it
+        for key_node, source in node.value:
+            if key_node.tag != _MERGE_TAG:
+                continue
+            sources = source.value if isinstance(source, yaml.SequenceNode) else [source]
+            for item in sources:
+                value = self.build(item, path, depth + 1)
+                if not isinstance(value, dict):
+                    raise ConfigLimitError(
+                        "`<<:` merges a mapping (or a list of mappings) into this one; "
+                        "point it at a mapping, like `<<: *defaults`",
+                        item.start_mark,
+                    )
+                for name, v in value.items():
+                    out.setdefault(name, v)  # the first merged mapping wins, as in YAML
+        written: dict[Any, Position] = {}
+        for key_node, value_node in pairs:
             # keys are names: YAML 1.1 would read `on:` as True and `off:` as False
             if isinstance(key_node, yaml.ScalarNode):
                 key: Any = key_node.value
             else:
-                key = str(c.construct_object(key_node, deep=True))
+                key = str(self.build(key_node, (*path, "<key>"), depth + 1))
             child = (*path, str(key))
-            positions[child] = _mark(key_node)
-            out[key] = _build(value_node, child, positions, c)
+            here = _mark(key_node)
+            if key in written:
+                self.duplicates.append(Duplicate(child, written[key], here))
+            written[key] = here
+            self.positions[child] = here
+            out[key] = self.build(value_node, child, depth + 1)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for i, item in enumerate(node.value):
-            child = (*path, i)
-            positions[child] = _mark(item)
-            items.append(_build(item, child, positions, c))
-        return items
-    return c.construct_object(node, deep=True)
 
 
 def format_path(path: Path) -> str:

@@ -1,0 +1,113 @@
+"""Config files built to hurt (issue 19, items 8 and 12): alias bombs, recursive aliases,
+deep nesting, huge files and duplicate keys end in a message with file:line and what to do,
+through the real `livetrigger check` command as well as the loader. Never a RecursionError,
+a traceback, or gigabytes of memory.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from livetrigger.config import ConfigFileError, load_config, load_config_text
+from livetrigger.errors import ConfigError
+
+MAX_BYTES = 1 << 20  # what the loader promises to read at most
+
+# nine levels of nine aliases: 9**9 (387 million) strings once expanded, 600 bytes on disk
+BILLION_LAUGHS = "".join(
+    [
+        'rooms: [{username: "@x"}]\n',
+        'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n',
+        *(
+            f"{cur}: &{cur} [{','.join(['*' + prev] * 9)}]\n"
+            for prev, cur in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+    ]
+)
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config_text(text, "c.yaml")
+    return list(info.value.problems)
+
+
+def check(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return subprocess.run(
+        [sys.executable, "-m", "livetrigger", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_billion_laughs_is_a_message_with_its_line(tmp_path: Path) -> None:
+    assert len(BILLION_LAUGHS) < 700
+    (problem,) = problems_of(BILLION_LAUGHS)
+    assert problem.startswith("c.yaml:")
+    assert "expands to more than 100,000 values" in problem and "alias" in problem
+    result = check(tmp_path, BILLION_LAUGHS)
+    assert result.returncode == 1
+    assert "billion laughs" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rooms: &r [{username: '@x', rules: *r}]\n",  # a list that contains itself
+        "a: &a {b: *a}\nrooms: [{username: '@x'}]\n",  # a mapping that contains itself
+        "rooms: [{username: '@x'}]\nx: " + "[" * 3000 + "]" * 3000 + "\n",  # plain deep nesting
+        "rooms: [{username: '@x'}]\nx:\n" + "".join("  " * i + "- \n" for i in range(1, 200)),
+    ],
+    ids=["recursive-list", "recursive-mapping", "deep-flow", "deep-block"],
+)
+def test_recursion_and_depth_are_messages_not_recursion_errors(tmp_path: Path, text: str) -> None:
+    (problem,) = problems_of(text)
+    assert "nested more than 40 levels deep" in problem and "flatten" in problem
+    assert problem.startswith("c.yaml:") and problem.split(":")[1].isdigit()
+    result = check(tmp_path, text)
+    assert result.returncode == 1, result.stderr
+    assert "RecursionError" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("rooms: [{username: '@x'}]\n" + "# padding\n" * (MAX_BYTES // 10 + 1))
+    with pytest.raises(ConfigFileError, match="is this the right file"):
+        load_config(path)
+
+
+def test_merge_keys_still_work_and_explicit_keys_win() -> None:
+    text = """\
+rooms:
+  - &base {username: "@x", name: one, room_id: 5}
+  - <<: *base
+    name: two
+"""
+    first, second = load_config_text(text, "c.yaml").rooms
+    assert (first.settings.name, second.settings.name) == ("one", "two")
+    assert second.settings.room_id == 5 and second.settings.unique_id == "x"
+
+
+def test_duplicate_keys_name_both_lines(tmp_path: Path) -> None:
+    text = """\
+rooms:
+  - username: "@x"
+    rules:
+      - id: a
+        on: gift
+        do: [{log: one}]
+        on: chat
+"""
+    (problem,) = problems_of(text)
+    assert problem.startswith("c.yaml:7:9: rooms[0].rules[0].on:")
+    assert "written twice (lines 5 and 7)" in problem and "delete one" in problem
+    result = check(tmp_path, text)
+    assert result.returncode == 1 and "lines 5 and 7" in result.stderr
