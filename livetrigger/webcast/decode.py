@@ -19,6 +19,7 @@ they never stop the rest of the frame.
 from __future__ import annotations
 
 import base64
+import logging
 import zlib
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
@@ -31,7 +32,9 @@ from livetrigger import events as ev
 from livetrigger.events import ANONYMOUS, Event, StreakState
 from livetrigger.webcast import frames
 from livetrigger.webcast._pb import webcast_pb2 as pb
-from livetrigger.webcast.users import UserCache, convert_user, pick_picture
+from livetrigger.webcast.users import UserCache, convert_user, number, pick_picture
+
+log = logging.getLogger(__name__)
 
 STREAKABLE_GIFT_TYPE = 1
 # TikTok's combo button counts down a few seconds after the last tap and the end frame follows
@@ -778,7 +781,7 @@ class Decoder:
                 break
         if user is ANONYMOUS and (info.send_user_id or info.send_user_name):
             user = ev.User(
-                id=int(info.send_user_id) if info.send_user_id.isdigit() else 0,
+                id=number(info.send_user_id),
                 nickname=info.send_user_name,
                 avatar_url=pick_picture(info.send_user_avatar.url_list),
             )
@@ -896,7 +899,17 @@ def _fill_from(
     msg: pb.BaseProtoMessage,
     received_at: float,
 ) -> None:
-    fill(event, view, msg.msg_id, received_at, msg.is_history)
+    try:
+        fill(event, view, msg.msg_id, received_at, msg.is_history)
+    except Exception:
+        # Runs on an event's first field read, far from the decoder's own error handling: a
+        # field no converter foresaw must not raise there (issue 19). The event keeps its
+        # kind and ids with every other field at its default, and counts as failed.
+        type(event).__init__(event, msg_id=msg.msg_id, received_at=received_at)
+        owner = getattr(fill, "__self__", None)
+        if isinstance(owner, Decoder):
+            owner.stats.failed += 1
+        log.debug("a %s message had a field we could not read", msg.method, exc_info=True)
 
 
 def _streak_key(m: pb.GiftView, gift_id: int) -> int:

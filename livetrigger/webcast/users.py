@@ -22,9 +22,12 @@ _SCENE_NEW_SUBSCRIBER = 7
 _SCENE_USER_GRADE = 8
 _SCENE_FANS = 10
 
-_TOP_GIFTER = re.compile(r"ranklist_top_gifter_(\d+)")
-_GRADE_ICON = re.compile(r"grade_badge_icon_lite_lv(\d+)_v")
-_FANS_ICON = re.compile(r"fans_badge_icon_lv(\d+)_v")
+# ASCII digits only, and few of them: `\d` also matches "²" and "٣", which int() refuses or
+# reads, and a 5,000-digit level would be refused by int() too (a crafted badge, issue 19)
+_TOP_GIFTER = re.compile(r"ranklist_top_gifter_([0-9]{1,9})(?![0-9])")
+_GRADE_ICON = re.compile(r"grade_badge_icon_lite_lv([0-9]{1,9})_v")
+_FANS_ICON = re.compile(r"fans_badge_icon_lv([0-9]{1,9})_v")
+_MAX_DIGITS = 19  # an int64 id
 
 
 def pick_picture(urls: Sequence[str]) -> str:
@@ -43,8 +46,19 @@ def pick_picture(urls: Sequence[str]) -> str:
     return urls[0]
 
 
-def _int(text: str) -> int:
-    return int(text) if text.isdigit() else 0
+def number(text: str) -> int:
+    """A decimal string field (ids, levels) as an int; 0 unless it is plain ASCII digits of
+    reasonable length: ``str.isdigit`` accepts "²", which ``int`` then refuses."""
+    return int(text) if 0 < len(text) <= _MAX_DIGITS and text.isascii() and text.isdigit() else 0
+
+
+_int = number
+
+
+def follow_role(status: int) -> FollowRole:
+    """``follow_status`` (0 none, 1 follower, 2 friend) as the enum; anything else is clamped:
+    negative is none, above 2 is friend."""
+    return FollowRole(min(max(status, FollowRole.NONE), FollowRole.FRIEND))
 
 
 def convert_user(u: pb.User, identity: pb.UserIdentity | None = None) -> User:
@@ -52,7 +66,7 @@ def convert_user(u: pb.User, identity: pb.UserIdentity | None = None) -> User:
     if not u.id and not u.display_id and not u.nickname:
         return ANONYMOUS
 
-    follow_role = u.follow_info.follow_status
+    follow = u.follow_info.follow_status
     moderator = u.user_attr.is_admin or u.user_attr.is_super_admin
     subscriber = False
     new_gifter = False
@@ -95,16 +109,16 @@ def convert_user(u: pb.User, identity: pb.UserIdentity | None = None) -> User:
         moderator = moderator or identity.is_moderator_of_anchor
         subscriber = subscriber or identity.is_subscriber_of_anchor
         if identity.is_mutual_following_with_anchor:
-            follow_role = max(follow_role, FollowRole.FRIEND)
+            follow = max(follow, FollowRole.FRIEND)
         elif identity.is_follower_of_anchor:
-            follow_role = max(follow_role, FollowRole.FOLLOWER)
+            follow = max(follow, FollowRole.FOLLOWER)
 
     return User(
         id=u.id or _int(u.id_str),
         unique_id=u.display_id,
         nickname=u.nickname,
         avatar_url=pick_picture(u.avatar_thumb.url_list),
-        follow_role=FollowRole(min(follow_role, FollowRole.FRIEND)),
+        follow_role=follow_role(follow),
         is_moderator=moderator,
         is_subscriber=subscriber,
         is_new_gifter=new_gifter,
