@@ -127,6 +127,9 @@ async def test_discovery_retained_birth_reannounces_and_hostile_content_stays_da
         config = config_for(room, mosquitto.port, tmp_path)
         async with running(config, tmp_path):
             await room.wait_for_client()
+            early = Listener(mosquitto.port, f"{PREFIX}/#")
+            await settle(early, lambda: len(configs(early)) >= 16)  # announced (sent later
+            early.close()  # than the connect since HA publishes wait for the broker's ack)
             late = Listener(mosquitto.port, "#")  # subscribes after: sees only retained ones
             await settle(late, lambda: len(configs(late)) >= 16)
             assert all(m.retain for m in configs(late).values())
