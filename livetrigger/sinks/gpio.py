@@ -87,6 +87,9 @@ class _Output:
         self.activations: deque[float] = deque()
         self.max_on_timer: asyncio.TimerHandle | None = None
         self.limited = 0
+        # What the output shows outside patterns: set by on/off/toggle/pwm and fade's end, so a
+        # pulse over a lamp a moderator switched on leaves it on.
+        self.rest = 0.0
 
     @property
     def value(self) -> float:
@@ -126,6 +129,7 @@ class _Output:
     def _max_on(self) -> None:
         self.max_on_timer = None
         self.limited += 1
+        self.rest = 0.0  # forced off is the new resting state; a later pattern must not undo it
         log.warning(
             "gpio %s: on for max_on %gs: forced off", self.settings.name, self.settings.max_on
         )
@@ -251,6 +255,7 @@ class GpioSink:
         """Every output off now; patterns cancelled. Safe to call from anywhere, any time."""
         for name, out in self.outputs.items():
             out.cancel()
+            out.rest = 0.0
             with contextlib.suppress(Exception):
                 out.write(0, paused=False)
             self._changed(name, 0.0)
@@ -298,18 +303,18 @@ class GpioSink:
             if overlap == "extend" and verb == "pulse" and request.duration is not None:
                 out.until = max(out.until, self._clock() + request.duration)
                 return
-        if verb == "on":
+        if verb in ("on", "off", "toggle", "pwm"):
             out.cancel()
-            self._set(out, request.value if out.settings.kind == "pwm_led" else 1.0)
-        elif verb == "off":
-            out.cancel()
-            self._set(out, 0.0)
-        elif verb == "toggle":
-            out.cancel()
-            self._set(out, 0.0 if out.value > 0 else 1.0)
-        elif verb == "pwm":
-            out.cancel()
-            self._set(out, request.value)
+            if verb == "on":
+                value = request.value if out.settings.kind == "pwm_led" else 1.0
+            elif verb == "off":
+                value = 0.0
+            elif verb == "toggle":
+                value = 0.0 if out.value > 0 else 1.0
+            else:
+                value = request.value
+            self._set(out, value)
+            out.rest = value
         else:
             out.cancel()
             self._set(out, self._first_value(request, out))  # the first step now: no task latency
@@ -334,7 +339,7 @@ class GpioSink:
                 out.until = self._clock() + (r.duration or 0.0)
                 while (left := out.until - self._clock()) > 0:
                     await asyncio.sleep(left)
-                self._set(out, 0.0)
+                self._set(out, out.rest)
             elif r.verb in ("blink", "beep"):
                 n = 0
                 while True:
@@ -342,6 +347,7 @@ class GpioSink:
                     self._set(out, 0.0)
                     n += 1
                     if r.count is not None and n >= r.count:
+                        self._set(out, out.rest)
                         break
                     await asyncio.sleep(r.off_time)
                     self._set(out, 1.0)
@@ -349,12 +355,13 @@ class GpioSink:
                 if isinstance(out.device, TonalBuzzer) and r.frequency:
                     out.device.play(Tone(frequency=r.frequency))
                 await asyncio.sleep(r.duration or 0.0)
-                self._set(out, 0.0)
+                self._set(out, out.rest)
             elif r.verb == "fade":
                 start, end = out.value, r.value
                 steps = max(1, int((r.duration or 0.0) / FADE_STEP))
                 for i in range(1, steps + 1):
                     await asyncio.sleep(FADE_STEP)
                     self._set(out, start + (end - start) * i / steps)
+                out.rest = end
         except SinkError as exc:
             log.warning("%s", exc)
