@@ -15,9 +15,11 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from livetrigger import settings as s
 from livetrigger.config import schema as cs
+from livetrigger.config.messages import in_our_words
 from livetrigger.config.model import Config, RoomConfig
 from livetrigger.config.sections import SECRET_FIELDS, to_settings
 from livetrigger.config.yamlpos import (
@@ -239,9 +241,11 @@ def _read_secret(name: str, base: Path, path: KeyPath, problems: _Problems) -> s
 
 
 def _report(exc: ValidationError, problems: _Problems, data: Any) -> None:
+    by_place: dict[KeyPath, list[ErrorDetails]] = {}
     for err in exc.errors(include_url=False):
-        loc = _clean_loc(err["loc"])
-        kind = err["type"]
+        by_place.setdefault(_clean_loc(err["loc"]), []).append(err)
+    for loc, errors in by_place.items():
+        kind = errors[0]["type"]
         if kind == "extra_forbidden":
             key = str(loc[-1])
             allowed = _allowed_keys(loc[:-1])
@@ -251,8 +255,8 @@ def _report(exc: ValidationError, problems: _Problems, data: Any) -> None:
         elif kind == "missing":
             problems.add(loc, f"required key `{loc[-1]}` is missing")
         else:
-            message = err["msg"].removeprefix("Value error, ")
-            problems.add(loc, message, _value_at(data, loc))
+            value = _value_at(data, loc)
+            problems.add(loc, in_our_words(errors, value), value)
 
 
 def _check_valid_rules(data: dict[str, Any], exc: ValidationError, problems: _Problems) -> None:

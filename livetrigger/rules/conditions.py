@@ -135,6 +135,12 @@ def _operator(op: str, arg: Any) -> Callable[[Any], bool]:
     if op in ("in", "not_in"):
         if not isinstance(arg, list):
             raise ValueError(f"`{op}` needs a list, like [Rose, Lion]; got {arg!r}")
+        for i, item in enumerate(arg):
+            if isinstance(item, (list, dict)):
+                raise ValueError(
+                    f"`{op}` lists plain values (text, numbers, true/false); item {i + 1} is a"
+                    f" {'list' if isinstance(item, list) else 'section'}: {item!r}"
+                )
         options = _as_set(arg)
         if op == "in":
             return lambda v: _member(v, options)
@@ -224,7 +230,10 @@ def compile_when(
                 except ValueError as exc:
                     problems.append(((*here, str(op)), str(exc)))
         elif isinstance(spec, list):
-            tests.append(_operator("in", spec))
+            try:
+                tests.append(_operator("in", spec))
+            except ValueError as exc:
+                problems.append((here, str(exc)))
         else:
             tests.append(_operator("eq", spec))
         if len(tests) == 1:
