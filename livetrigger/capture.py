@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, cast
 
-from livetrigger.errors import CaptureError
+from livetrigger.errors import CaptureError, CaptureFileError
 
 log = logging.getLogger(__name__)
 FORMAT_NAME = "livetrigger-capture"
@@ -195,4 +195,4 @@ def open_input(path: str) -> IO[str]:
             return io.TextIOWrapper(gzip.open(p, "rb"), encoding="utf-8")
         return p.open(encoding="utf-8")
     except OSError as exc:
-        raise CaptureError(f"{path}: cannot open: {exc.strerror}") from None
+        raise CaptureFileError(f"{path}: cannot open: {exc.strerror}") from None

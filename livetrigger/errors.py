@@ -7,7 +7,9 @@
     ├── ProtocolError                     bytes from TikTok (or a capture) make no sense
     │   ├── FrameDecodeError (ValueError) an outer frame or fetch result is not valid protobuf
     │   └── FrameTooLargeError            a frame inflates past the configured limit
+    │   └── ConfigFileError               the file is missing or unreadable (exit code 2)
     ├── CaptureError (ValueError)         a capture file is not in a format we read
+    │   └── CaptureFileError              the file cannot be opened (exit code 2)
     ├── RoomError                         looking up or joining a room failed
     │   ├── UserNotFoundError             the username does not exist or cannot go live
     │   ├── UserOfflineError              the user is not live right now
@@ -38,6 +40,10 @@ class ConfigError(LivetriggerError, ValueError):
         self.problems = problems or (message,)
 
 
+class ConfigFileError(ConfigError):
+    """The config (or show) file is missing or unreadable: exit code 2, not 1."""
+
+
 class ProtocolError(LivetriggerError):
     """Bytes from the push service (or a capture) could not be understood."""
 
@@ -52,6 +58,10 @@ class FrameTooLargeError(ProtocolError):
 
 class CaptureError(LivetriggerError, ValueError):
     """A capture file is unreadable or in an unknown format or version."""
+
+
+class CaptureFileError(CaptureError):
+    """The capture file cannot be opened: exit code 2 (a corrupt one is 1)."""
 
 
 class RoomError(LivetriggerError):

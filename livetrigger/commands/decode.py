@@ -7,7 +7,7 @@ import json
 import sys
 
 from livetrigger.capture import open_input, read_input
-from livetrigger.errors import CaptureError, ProtocolError
+from livetrigger.errors import CaptureError, CaptureFileError, ProtocolError
 from livetrigger.events import Event, UnknownEvent, event_to_dict
 from livetrigger.webcast import frames
 from livetrigger.webcast.decode import Decoder
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
                     printed += 1
     except CaptureError as exc:
         print(f"livetrigger decode: {exc}", file=sys.stderr)
-        return 2
+        return 2 if isinstance(exc, CaptureFileError) else 1
     s = decoder.stats
     if s.unknown or s.failed or bad:
         print(

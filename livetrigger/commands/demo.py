@@ -30,7 +30,7 @@ from livetrigger.commands.check import print_problems
 from livetrigger.config import Config, load_config
 from livetrigger.describe import describe
 from livetrigger.dispatch import Outcome
-from livetrigger.errors import ConfigError
+from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.logs import setup_logging
 from livetrigger.rules.engine import Firing
 from livetrigger.settings import MqttSettings
@@ -289,7 +289,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except ConfigError as exc:
         print_problems(exc)
-        return 1
+        return 2 if isinstance(exc, ConfigFileError) else 1
     colour = sys.stdout.isatty() and not args.no_color and not os.environ.get("NO_COLOR")
     setup_logging("warning", "text", secrets=config.secrets)
     logging.getLogger("livetrigger.actions").setLevel(logging.WARNING)

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from livetrigger.commands.check import print_problems
-from livetrigger.errors import ConfigError
+from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.simulator.demo_show import demo_show
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.shows import load_show
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_serve(args))
     except ConfigError as exc:
         print_problems(exc)
-        return 1
+        return 2 if isinstance(exc, ConfigFileError) else 1
     except KeyboardInterrupt:
         return 130
     except OSError as exc:  # a port in use, a host that is not ours

@@ -12,7 +12,7 @@ from livetrigger.capture import open_input, read_input
 from livetrigger.commands.check import DEFAULT_CONFIG, load_or_report
 from livetrigger.commands.decode import events_of
 from livetrigger.commands.simulate import print_firings
-from livetrigger.errors import CaptureError, ProtocolError
+from livetrigger.errors import CaptureError, CaptureFileError, ProtocolError
 from livetrigger.rules.engine import Engine
 from livetrigger.webcast.decode import Decoder
 
@@ -72,6 +72,6 @@ def run(args: argparse.Namespace) -> int:
                     print_firings(firings, sys.stdout, prefix=f"[{offset:8.3f}s] ")
     except CaptureError as exc:
         print(f"livetrigger replay: {exc}", file=sys.stderr)
-        return 2
+        return 2 if isinstance(exc, CaptureFileError) else 1
     print(f"replay: {events} events, {fired} firings", file=sys.stderr)
     return 0

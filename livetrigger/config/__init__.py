@@ -11,12 +11,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from livetrigger.config.load import ConfigFileError, load_config, load_config_text
+    from livetrigger.config.load import load_config, load_config_text
     from livetrigger.config.model import Config, RoomConfig
+    from livetrigger.errors import ConfigFileError
 
 __all__ = ["Config", "ConfigFileError", "RoomConfig", "load_config", "load_config_text"]
 _HOME = {
-    "ConfigFileError": "load",
+    "ConfigFileError": "load",  # it lives in livetrigger.errors; load re-exports it
     "load_config": "load",
     "load_config_text": "load",
     "Config": "model",

@@ -30,16 +30,12 @@ from livetrigger.config.yamlpos import (
     load_located,
 )
 from livetrigger.config.yamlpos import Path as KeyPath
-from livetrigger.errors import ConfigError
+from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.rules.compile import CompiledRule, Targets, compile_rule
 from livetrigger.rules.fields import suggest
 from livetrigger.usernames import parse_username
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
-
-
-class ConfigFileError(ConfigError):
-    """The file is missing or unreadable (exit code 2, not 1)."""
 
 
 class _Problems:

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from livetrigger import events as ev
-from livetrigger.errors import ConfigError
+from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.simulator.server import GIFTS
 
 ACTIONS = (
@@ -71,9 +71,14 @@ def load_show(path: str | Path, room_id: int = 0) -> list[Step]:
     """Parse a show file into (delay, event or action) steps; ConfigError names the step."""
     name = str(path)
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{name}: cannot read the show: {exc}") from None
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigFileError(f"{name}: cannot read the show: {reason}") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{name}: not a YAML show: {exc}") from None
     return parse_show(data, name, room_id)
 
 
