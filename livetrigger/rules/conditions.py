@@ -10,16 +10,17 @@ A condition maps a field path to either a value (equals), a list (one of), or op
 
 Enum fields compare by their documented lowercase names. Text matched by ``contains``,
 ``startswith``, ``endswith`` and ``regex`` is capped in length first, so a hostile 1 MB comment
-costs no more than a short one.
+costs no more than a short one; ``regex`` runs on RE2 (rules/patterns.py), in time linear in
+that text whatever the pattern.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from livetrigger.rules.fields import check_path, getter, suggest
+from livetrigger.rules.patterns import PatternProblem, compile_search
 from livetrigger.rules.template import plain as normalise
 
 MAX_MATCH_TEXT = 1000
@@ -158,10 +159,10 @@ def _operator(op: str, arg: Any) -> Callable[[Any], bool]:
         if not isinstance(arg, str):
             raise ValueError(f"`regex` needs a pattern in quotes, got {arg!r}")
         try:
-            pattern = re.compile(arg, re.IGNORECASE)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression {arg!r}: {exc}") from None
-        return lambda v: pattern.search(_text(v)) is not None
+            search = compile_search(arg)
+        except PatternProblem as exc:
+            raise ValueError(str(exc)) from None
+        return lambda v: search(_text(v)) is not None
     raise AssertionError(op)
 
 
@@ -180,7 +181,7 @@ def _inline(op: str, arg: Any) -> tuple[str, Any] | None:
             return "({x} in lower({v}))", needle
         return f"lower({{v}}).{op}({{x}})", needle
     if op == "regex":
-        search = re.compile(arg, re.IGNORECASE).search
+        search = compile_search(arg)
         return (
             "({x}({v}) is not None"
             f" if type({{v}}) is str and len({{v}}) <= {MAX_MATCH_TEXT} else {{p}}({{v}}))"

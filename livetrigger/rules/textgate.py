@@ -6,8 +6,9 @@ asks this gate once: every needle and pattern joined into one alternation, searc
 same capped text the rules themselves see. A closed gate skips the lot; an open one lets every
 gated rule run its full checks. The gate may open when no rule matches (two rules' needles,
 one comment), never the reverse: ``search(a|b)`` finds something exactly when ``a`` or ``b``
-does, for patterns that stand on their own. Patterns that do not (back-references, global
-inline flags, clashing group names) stay out, and their rules are simply not gated.
+does. Patterns run on RE2 (rules/patterns.py): every pattern it accepts stands on its own
+inside ``(?:...)`` (no back-references; inline flags end with the group), so all join the
+gate. Should RE2 refuse the joined pattern as too large, the regex rules are simply not gated.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from collections.abc import Iterable
 
 from livetrigger.rules.compile import CompiledRule
 from livetrigger.rules.conditions import MAX_MATCH_TEXT, Check, lower_text
+from livetrigger.rules.patterns import compile_any
 
 GATED_FIELD = "text"
-# things that make a pattern depend on its neighbours or its group numbers
-_NOT_STANDALONE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux]+\)")
 
 
 class TextGate:
@@ -37,18 +37,13 @@ class TextGate:
                 continue
             if check.op == "contains":
                 needles.append(re.escape(str(check.arg).lower()))
-            elif _standalone(str(check.arg)):
-                patterns.append(f"(?:{check.arg})")
             else:
-                continue
+                patterns.append(str(check.arg))
             gated.add(rule.id)
         self._literals = re.compile("|".join(needles)).search if needles else None
-        self._patterns = None
-        if patterns:
-            try:
-                self._patterns = re.compile("|".join(patterns), re.IGNORECASE).search
-            except re.error:  # e.g. two patterns naming a group alike: leave them ungated
-                gated -= {r.id for r in _regex_gated(rules)}
+        self._patterns = compile_any(patterns) if patterns else None
+        if patterns and self._patterns is None:  # too large joined: leave them ungated
+            gated -= {r.id for r in _regex_gated(rules)}
         self.gated = frozenset(gated)
 
     def admits(self, text: object) -> bool:
@@ -72,13 +67,3 @@ def _gate_check(rule: CompiledRule) -> Check | None:
 
 def _regex_gated(rules: Iterable[CompiledRule]) -> list[CompiledRule]:
     return [r for r in rules if (c := _gate_check(r)) is not None and c.op == "regex"]
-
-
-def _standalone(pattern: str) -> bool:
-    if _NOT_STANDALONE.search(pattern):
-        return False
-    try:
-        re.compile(f"(?:{pattern})|", re.IGNORECASE)
-    except re.error:
-        return False
-    return True
