@@ -39,6 +39,8 @@ from livetrigger.errors import ConfigError
 from livetrigger.firing_log import FiringLog
 
 if TYPE_CHECKING:
+    from livetrigger.settings import GpioSettings
+    from livetrigger.sinks.gpio import GpioSink
     from livetrigger.web.server import Dashboard
 from livetrigger.homeassistant.bridge import HomeAssistantBridge
 from livetrigger.homeassistant.discovery import DaemonEntities, RoomEntities, RuleEntity
@@ -48,7 +50,6 @@ from livetrigger.rules.engine import Engine, Firing
 from livetrigger.rules.explain import explain
 from livetrigger.sdnotify import Notifier, watchdog_interval
 from livetrigger.sinks.chat import ChatSink
-from livetrigger.sinks.gpio import GpioSink
 from livetrigger.sinks.http import WebhookSink
 from livetrigger.sinks.log import LogSink
 from livetrigger.sinks.mqtt import MqttClient, MqttSink
@@ -136,6 +137,17 @@ class Daemon:
 
     # -- building ---------------------------------------------------------------------------
 
+    def _gpio_sink(self, settings: GpioSettings) -> GpioSink:
+        # gpiozero and its pin drivers: a daemon without outputs or inputs never loads them
+        from livetrigger.sinks.gpio import GpioSink  # noqa: PLC0415
+
+        return GpioSink(
+            settings,
+            pin_factory=self._pin_factory,
+            on_test_button=self.test_fire,
+            on_change=self.hooks.pin_change,
+        )
+
     def _sinks(self) -> tuple[dict[str, Sink], dict[str, QueuePolicy]]:
         c = self.config
         sinks: dict[str, Sink] = {
@@ -178,12 +190,7 @@ class Daemon:
                     c.mqtt.port,
                 )
         if c.gpio.outputs or c.gpio.inputs:
-            self.gpio = GpioSink(
-                c.gpio,
-                pin_factory=self._pin_factory,
-                on_test_button=self.test_fire,
-                on_change=self.hooks.pin_change,
-            )
+            self.gpio = self._gpio_sink(c.gpio)
         if c.webhooks:
             self.webhooks = WebhookSink(c.webhooks)
         sinks, policies = self._sinks()
@@ -494,12 +501,7 @@ class Daemon:
         if self.gpio is not None:
             self.gpio.reconfigure(new.gpio)
         elif new.gpio.outputs:
-            self.gpio = GpioSink(
-                new.gpio,
-                pin_factory=self._pin_factory,
-                on_test_button=self.test_fire,
-                on_change=self.hooks.pin_change,
-            )
+            self.gpio = self._gpio_sink(new.gpio)
         if self.webhooks is not None:
             self.webhooks.reconfigure(new.webhooks)
         elif new.webhooks:
