@@ -1,21 +1,76 @@
-"""MQTT topic checks shared by the rules engine (rendered topics) and the MQTT client."""
+"""MQTT topic rules shared by the rules engine (rendered topics) and the MQTT client.
+
+A value printed into a topic template is one topic level: :func:`escape_level` percent-encodes
+whatever could add a level, act as a wildcard or make the broker drop the connection.
+:func:`topic_problem` is the last check before anything is handed to paho: Mosquitto closes
+the connection on a topic it refuses, and paho then resends that message after every
+reconnect, so one bad topic would stop everything after it.
+"""
 
 from __future__ import annotations
 
+import re
+
+MAX_TOPIC_BYTES = 65535
+MAX_TOPIC_SLASHES = 200  # Mosquitto refuses a topic with more (TOPIC_HIERARCHY_LIMIT)
+
+# what the MQTT spec forbids or Mosquitto refuses in a UTF-8 string: NUL and other control
+# characters (C0, DEL, C1 incl. U+0085), the 66 non-characters, and lone surrogates (which
+# have no UTF-8 form at all)
+_NONCHARACTERS = "".join(
+    chr(plane | low) for plane in range(0, 0x110000, 0x10000) for low in (0xFFFE, 0xFFFF)
+)
+_FORBIDDEN_CLASS = "\x00-\x1f\x7f-\x9f\ufdd0-\ufdef\ud800-\udfff" + _NONCHARACTERS
+_FORBIDDEN = re.compile(f"[{_FORBIDDEN_CLASS}]")
+# in a value: also the level separator, the wildcards, `$` (a leading `$` is the broker's
+# namespace) and `%` itself, so that decoding gives back exactly the value
+_LEVEL_UNSAFE = re.compile(f"[%/+#${_FORBIDDEN_CLASS}]")
+
+
+class TopicLevels(str):
+    """Configuration text that may hold several topic levels (``base``): printed into a topic
+    template as it is, where every other value is escaped to one level."""
+
+    __slots__ = ()
+
+
+def _percent(match: re.Match[str]) -> str:
+    char = match.group()
+    if "\ud800" <= char <= "\udfff":
+        char = "\ufffd"  # a lone surrogate has no UTF-8 bytes: U+FFFD stands in for it
+    return "".join(f"%{b:02X}" for b in char.encode("utf-8"))
+
+
+def escape_level(value: str) -> str:
+    """``value`` as exactly one topic level: ``% / + # $``, control characters (U+0000-U+001F,
+    U+007F-U+009F), non-characters (U+FDD0-U+FDEF, U+xFFFE, U+xFFFF) and lone surrogates are
+    percent-encoded as their UTF-8 bytes (a surrogate as U+FFFD); everything else is kept.
+    Percent-decoding the level gives the value back (but for lone surrogates)."""
+    if isinstance(value, TopicLevels):
+        return str(value)
+    if _LEVEL_UNSAFE.search(value) is None:
+        return value
+    return _LEVEL_UNSAFE.sub(_percent, value)
+
 
 def topic_problem(topic: str) -> str | None:
-    """Why ``topic`` cannot be published to, or None. User content can end up in a topic
-    template; a wildcard or NUL would make the broker drop the connection for everyone."""
+    """Why ``topic`` cannot be published to, or None: everything a broker would refuse (and
+    close the connection for), plus empty levels and ``$`` topics, which are never meant."""
     if not topic:
         return "empty topic"
     if "+" in topic or "#" in topic:
         return "wildcards + and # are not allowed in a publish topic"
-    if "\x00" in topic:
-        return "NUL character in topic"
+    bad = _FORBIDDEN.search(topic)
+    if bad is not None:
+        return f"character U+{ord(bad.group()):04X} is not allowed in a topic"
+    if topic.startswith("$"):
+        return "topics starting with $ belong to the broker"
     if "//" in topic or topic.startswith("/") or topic.endswith("/"):
         return "empty topic level"
-    if len(topic.encode("utf-8", "surrogatepass")) > 65535:
-        return "topic longer than 65535 bytes"
+    if topic.count("/") > MAX_TOPIC_SLASHES:
+        return f"more than {MAX_TOPIC_SLASHES + 1} topic levels"
+    if len(topic.encode("utf-8")) > MAX_TOPIC_BYTES:
+        return f"topic longer than {MAX_TOPIC_BYTES} bytes"
     return None
 
 

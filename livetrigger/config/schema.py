@@ -38,6 +38,11 @@ class MqttAction(_Model):
     string values are templates, always rendered to valid JSON."""
 
     topic: str
+    raw_topic: bool = Field(
+        False,
+        description="print values into the topic as they are, so they may add levels; "
+        "by default each value is one level, percent-encoded (docs/actions.md)",
+    )
     payload: str | None = None
     json_: dict[str, Any] | list[Any] | None = Field(None, alias="json")
     qos: Literal[0, 1, 2] = 1

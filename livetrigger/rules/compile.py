@@ -8,6 +8,7 @@ event of the rule's kinds has, actions naming outputs or endpoints that do not e
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,7 @@ from livetrigger.rules.template import (
     TextTemplate,
     referenced_names,
 )
-from livetrigger.topics import topic_problem
+from livetrigger.topics import escape_level, topic_problem
 
 # names every template and expression can use besides the event's own fields
 CONTEXT_NAMES = frozenset(
@@ -268,9 +269,11 @@ def _compile_action(
     here = (*path, kind)
     before = len(problems)
 
-    def text(source: str, key: str) -> TextTemplate | None:
+    def text(
+        source: str, key: str, escape: Callable[[str], str] | None = None
+    ) -> TextTemplate | None:
         result: TextTemplate | None = _compile(
-            lambda: TextTemplate(source), (*here, key), problems, names, kinds, args
+            lambda: TextTemplate(source, escape=escape), (*here, key), problems, names, kinds, args
         )
         return result
 
@@ -285,7 +288,11 @@ def _compile_action(
         assert m is not None
         if not targets.mqtt:
             problems.append((here, "an mqtt action needs an `mqtt:` section (broker host, ...)"))
-        topic = text(m.topic, "topic")
+        # each value is one level unless the config says otherwise; what the topic ends up
+        # as is checked once more by the MQTT client, the last step before the broker
+        topic = text(m.topic, "topic", None if m.raw_topic else escape_level)
+        if topic is not None and (problem := topic_problem(_sample_topic(m.topic))):
+            problems.append(((*here, "topic"), f"{problem}: {m.topic!r}"))
         if m.payload is not None and m.json_ is not None:
             problems.append((here, "give either payload or json, not both"))
         body = mapping(m.json_, "json") if m.json_ is not None else None
@@ -297,9 +304,6 @@ def _compile_action(
         def build_mqtt(ctx: Context, rule: str, room: str, event: ev.Event) -> act.ActionRequest:
             assert topic is not None
             rendered = topic.render(ctx)
-            problem = topic_problem(rendered)
-            if problem:
-                raise RenderError(f"topic {rendered[:200]!r}: {problem}")
             source = body or payload
             data = source.render(ctx).encode() if source is not None else None
             return act.MqttPublish(
@@ -437,6 +441,15 @@ def _compile_action(
         return act.ChatSend(rule_id=rule, room=room, event=event, text=chat_text.render(ctx)[:150])
 
     return CompiledAction("chat", f"chat {c.text[:40]}", build_chat)
+
+
+_MARKUP = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+
+
+def _sample_topic(source: str) -> str:
+    """A topic template with each markup replaced by one character: what its own text
+    contributes (wildcards, empty levels, forbidden characters) shows in every rendering."""
+    return _MARKUP.sub("x", source)
 
 
 def sample_event(kind: str, now: float = 0.0) -> ev.Event:

@@ -35,6 +35,7 @@ from livetrigger.rules.counting import (
 )
 from livetrigger.rules.matcher import Matcher, build_matcher
 from livetrigger.rules.textgate import TextGate
+from livetrigger.topics import TopicLevels
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class Engine:
 
     def __init__(self, rules: Sequence[CompiledRule], *, room: str, base_topic: str = "") -> None:
         self.room = room
-        self.base_topic = base_topic
+        self.base_topic = TopicLevels(base_topic)  # the config's own levels: kept as they are
         self.paused = False
         self.stats: dict[str, RuleStats] = {}
         self._state: dict[str, RuleState] = {}

@@ -9,6 +9,10 @@ JSON: a template whose text starts with ``{`` or ``[`` is a JSON template, and e
 prints is escaped as JSON string content, so ``"{{ user.nickname }}"`` stays valid whatever the
 nickname holds. ``json:`` mappings go further: a value that is exactly one ``{{ expr }}`` keeps
 its type (numbers stay numbers), and the result is serialised with ``json.dumps``.
+
+Topics, URL paths and headers give :class:`TextTemplate` an ``escape`` function: every value
+printed is passed through it (one topic level, one path segment, ...), the template's own text
+is not.
 """
 
 from __future__ import annotations
@@ -55,6 +59,16 @@ def _finalize_json(value: Any) -> Any:
     return json.dumps(str(value), ensure_ascii=False)[1:-1]
 
 
+def _escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
+    def finalize(value: Any) -> str:
+        value = plain(value)
+        if value is None:
+            return ""
+        return escape(value if isinstance(value, str) else str(value))
+
+    return finalize
+
+
 def _tojson(value: Any) -> Markup:
     return Markup(json.dumps(_jsonable(value), ensure_ascii=False))
 
@@ -84,6 +98,14 @@ def _environment(finalize: Callable[[Any], Any]) -> ImmutableSandboxedEnvironmen
 TEXT_ENV = _environment(_finalize_text)
 JSON_ENV = _environment(_finalize_json)
 GLOBAL_NAMES = frozenset(TEXT_ENV.globals)
+_ESCAPING_ENVS: dict[Callable[[str], str], ImmutableSandboxedEnvironment] = {}
+
+
+def _escaping_env(escape: Callable[[str], str]) -> ImmutableSandboxedEnvironment:
+    env = _ESCAPING_ENVS.get(escape)
+    if env is None:
+        env = _ESCAPING_ENVS[escape] = _environment(_escaping(escape))
+    return env
 
 
 class TemplateSyntaxProblem(ValueError):
@@ -151,28 +173,41 @@ def _fast_renderer(
 
 
 class TextTemplate:
-    """A compiled string template (JSON-escaping when its source looks like JSON)."""
+    """A compiled string template (JSON-escaping when its source looks like JSON).
 
-    __slots__ = ("_render", "is_json", "source", "static")
+    With ``escape``, every printed value goes through it (the template's own text does not)
+    and the result is never cut (a cut topic or URL would be another one): the caller checks
+    its length against the limit of what it builds (65,535 bytes for a topic)."""
 
-    def __init__(self, source: str) -> None:
+    __slots__ = ("_render", "escaped", "is_json", "source", "static")
+
+    def __init__(self, source: str, *, escape: Callable[[str], str] | None = None) -> None:
         self.source = source
+        self.escaped = escape is not None
         head = source.lstrip()
-        self.is_json = head[:1] in ("{", "[") and not head.startswith(("{{", "{%", "{#"))
-        env = JSON_ENV if self.is_json else TEXT_ENV
+        self.is_json = (
+            escape is None and head[:1] in ("{", "[") and not head.startswith(("{{", "{%", "{#"))
+        )
+        if escape is not None:
+            env, finalize = _escaping_env(escape), _escaping(escape)
+        elif self.is_json:
+            env, finalize = JSON_ENV, _finalize_json
+        else:
+            env, finalize = TEXT_ENV, _finalize_text
         # most topics and messages have no markup at all: skip Jinja for them
         self.static = not any(mark in source for mark in ("{{", "{%", "{#"))
         try:
             jinja_render = env.from_string(source).render
         except TemplateError as exc:
             raise TemplateSyntaxProblem(_describe(exc)) from None
-        fast = _fast_renderer(source, _finalize_json if self.is_json else _finalize_text)
+        fast = _fast_renderer(source, finalize)
         self._render = fast or jinja_render
 
     def render(self, context: Mapping[str, Any]) -> str:
         if self.static:
             return self.source
-        return _cap(self._render(context))
+        text = self._render(context)
+        return text if self.escaped else _cap(text)
 
 
 class Expression:

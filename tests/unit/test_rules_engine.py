@@ -13,6 +13,7 @@ from livetrigger import events as ev
 from livetrigger.config import load_config_text
 from livetrigger.errors import ConfigError
 from livetrigger.rules.engine import Engine
+from livetrigger.topics import TopicLevels
 
 HEAD = """\
 mqtt: {host: localhost}
@@ -222,13 +223,18 @@ def test_if_expression() -> None:
     assert fired(e, gift(9)) == []
 
 
-def test_wildcard_topic_from_user_content_is_skipped_not_fatal() -> None:
+def test_a_value_in_a_topic_is_one_escaped_level() -> None:
     e = engine(
-        "- id: r\n  on: chat\n  do:\n    - mqtt: {topic: 'lt/{{ user.nickname }}'}\n    - log: ok"
+        "- id: r\n  on: chat\n  do:\n    - mqtt: {topic: '{{ base }}/{{ user.nickname }}/x'}\n"
+        "    - mqtt: {topic: '{{ base }}/{{ user.nickname }}/x', raw_topic: true}"
     )
-    (f,) = e.firings(ev.ChatEvent(user=ev.User(nickname="a/#")), 0)
-    assert [type(r).__name__ for r in f.requests] == ["LogMessage"]
-    assert e.stats["r"].render_errors == 1
+    e.base_topic = TopicLevels("home/lt")  # the configured base keeps its own levels
+    (f,) = e.firings(ev.ChatEvent(user=ev.User(nickname="cmd/test/r+#")), 0)
+    escaped, raw = f.requests
+    assert isinstance(escaped, act.MqttPublish) and isinstance(raw, act.MqttPublish)
+    assert escaped.topic == "home/lt/cmd%2Ftest%2Fr%2B%23/x"
+    assert raw.topic == "home/lt/cmd/test/r+#/x"  # opted out: the MQTT client refuses it
+    assert e.stats["r"].render_errors == 0
 
 
 def test_test_fire_ignores_conditions() -> None:
