@@ -351,7 +351,7 @@ class FakeLiveRoom:
     ) -> None:
         try:
             while (request := await read_request(reader)) is not None:
-                writer.write(self._route(request))
+                writer.write(self.route(request))
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
             pass
@@ -360,7 +360,8 @@ class FakeLiveRoom:
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
 
-    def _route(self, req: Request) -> bytes:
+    def route(self, req: Request) -> bytes:
+        """The answer to one HTTP request (also called by ``router.RoomRouter``)."""
         self.http_requests.append(req)
         path = req.path
         if path == f"/@{self.unique_id}/live":
