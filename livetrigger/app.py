@@ -118,6 +118,7 @@ class Daemon:
         self.room_rule_fires: Counter[str] = Counter()  # per room: its own device's figure
         self.rooms: dict[str, RoomRuntime] = {}
         self.paused = False
+        self.stopping = False  # set by the all-off at stop: from then on no rule runs
         self.reloads = 0
         self.config_errors = 0  # reloads refused for a broken config
         self.last_config_error = ""
@@ -321,6 +322,11 @@ class Daemon:
         runtime.events[event.kind] += 1
         if self.hooks.event is not None:
             self.hooks.event(room, event)
+        if self.stopping:
+            # shutdown is final: the `disconnected` a stopping room emits must not run a rule,
+            # reach the event stream or Home Assistant's event entity after the all-off
+            log.debug("room %s: %s while stopping: not acted on", room, event.kind)
+            return
         now = time.time()
         firings = runtime.engine.firings(event, now)
         self._submit(room, firings)
@@ -339,6 +345,10 @@ class Daemon:
 
     def _submit(self, room: str, firings: list[Firing], *, test: bool = False) -> None:
         assert self.dispatcher is not None
+        if self.stopping:
+            for firing in firings:  # queued releases, test buttons: nothing acts after all-off
+                log.info("room %s: rule %s not run: stopping", room, firing.rule_id)
+            return
         for firing in firings:
             if test:
                 # a test runs the actions only: no device trigger, not a rule firing
@@ -466,6 +476,9 @@ class Daemon:
         if path is None:
             log.warning("reload: this daemon was not started from a file")
             return False
+        if self.stopping:
+            log.info("reload: not now, stopping")
+            return False
         try:
             new = await asyncio.to_thread(load_config, path)
         except ConfigError as exc:
@@ -474,6 +487,9 @@ class Daemon:
                 log.error("  %s", problem)
             self.config_errors += 1
             self.last_config_error = (exc.problems[0] if exc.problems else str(exc))[:250]
+            return False
+        if self.stopping:  # the stop came while the file was read
+            log.info("reload: not applied, stopping")
             return False
         changes = describe_changes(self.config, new)
         self._apply(new)
@@ -665,10 +681,15 @@ class Daemon:
     # -- running ----------------------------------------------------------------------------
 
     def request_stop(self) -> None:
-        # outputs off first, before anything else can take time (the 200 ms promise)
-        if self.gpio is not None:
-            self.gpio.all_off()
+        # outputs off first, before anything else can take time (the 200 ms promise), and
+        # for good: nothing still queued or arriving while the rooms stop turns one back on
+        self._stop_acting()
         self._stop.set()
+
+    def _stop_acting(self) -> None:
+        self.stopping = True
+        if self.gpio is not None:
+            self.gpio.shut_down()
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -796,8 +817,7 @@ class Daemon:
         self, status: StatusServer | None, watchdog: asyncio.Task[None] | None, metrics_server: Any
     ) -> None:
         self.notifier.stopping("stopping")
-        if self.gpio is not None:
-            self.gpio.all_off()
+        self._stop_acting()
         for runtime in self.rooms.values():
             if runtime.timer is not None:
                 runtime.timer.cancel()

@@ -7,7 +7,8 @@ same gate, which enforces the safety limits whatever a rule asks for:
 - ``max_on``: an output is forced off after this long (a timer armed on every off→on);
 - ``min_off``: an activation sooner than this after the last "off" is refused;
 - ``max_per_minute``: activations beyond this within a minute are refused;
-- the kill switch (or ``pause()``) turns everything off and refuses activations until resumed.
+- the kill switch (or ``pause()``) turns everything off and refuses activations until resumed;
+- ``shut_down()`` (SIGTERM) turns everything off and refuses activations for good.
 
 Refusals raise SinkError, so the dispatcher counts them; nothing is dropped silently.
 ``all_off()`` is synchronous and fast: it is what SIGTERM, crashes and reloads call.
@@ -200,6 +201,7 @@ class GpioSink:
         self._on_test_button = on_test_button
         self._on_change = on_change
         self.paused = False
+        self.final = False  # shut down: no output goes on again in this process
         self.outputs: dict[str, _Output] = {}
         self.inputs: dict[str, Button] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -259,6 +261,11 @@ class GpioSink:
             with contextlib.suppress(Exception):
                 out.write(0, paused=False)
             self._changed(name, 0.0)
+
+    def shut_down(self) -> None:
+        """All off, for good: what is still queued or running meets a refusal, not a pin."""
+        self.final = True
+        self.all_off()
 
     def pause(self) -> None:
         if not self.paused:
@@ -326,6 +333,8 @@ class GpioSink:
         return 1.0
 
     def _set(self, out: _Output, value: float) -> None:
+        if self.final and value > 0:
+            raise SinkError(f"gpio {out.settings.name}: shutting down, every output stays off")
         out.write(value, paused=self.paused)
         self._changed(out.settings.name, out.value)
 
