@@ -4,7 +4,8 @@ Patterns (pulse, blink, beep, fade, tone) run as asyncio tasks, one per output, 
 gpiozero's background threads: timings then follow the event loop and every "on" passes the
 same gate, which enforces the safety limits whatever a rule asks for:
 
-- ``max_on``: an output is forced off after this long (a timer armed on every off→on);
+- ``max_on``: an output is forced off after this long, by a thread of its own (armed on every
+  off→on), so it holds even while something blocks the event loop;
 - ``min_off``: an activation sooner than this after the last "off" is refused;
 - ``max_per_minute``: activations beyond this within a minute are refused;
 - the kill switch (or ``pause()``) turns everything off and refuses activations until resumed;
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 import warnings
 from collections import deque
@@ -41,6 +43,7 @@ from gpiozero.tones import Tone
 from livetrigger.actions import ActionRequest, GpioCommand
 from livetrigger.errors import SinkError
 from livetrigger.settings import GpioInputSettings, GpioOutputSettings, GpioSettings
+from livetrigger.sinks.deadlines import Deadline, Deadlines
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +80,12 @@ def make_pin_factory(name: str) -> Factory:
 
 class _Output:
     def __init__(
-        self, settings: GpioOutputSettings, factory: Factory, clock: Callable[[], float]
+        self,
+        settings: GpioOutputSettings,
+        factory: Factory,
+        clock: Callable[[], float],
+        deadlines: Deadlines,
+        on_forced_off: Callable[[_Output], None],
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -86,11 +94,17 @@ class _Output:
         self.until = 0.0  # end of the running pulse (extend moves it)
         self.last_off = -1e18
         self.activations: deque[float] = deque()
-        self.max_on_timer: asyncio.TimerHandle | None = None
         self.limited = 0
         # What the output shows outside patterns: set by on/off/toggle/pwm and fade's end, so a
         # pulse over a lamp a moderator switched on leaves it on.
         self.rest = 0.0
+        # the max_on thread and the loop both switch the device: one at a time, and the
+        # thread acts only on the activation it was armed for
+        self.lock = threading.RLock()
+        self.activation = 0
+        self.deadlines = deadlines
+        self.max_on_timer: Deadline | None = None
+        self.on_forced_off = on_forced_off
 
     @property
     def value(self) -> float:
@@ -100,10 +114,15 @@ class _Output:
 
     def write(self, value: float, *, paused: bool) -> None:
         """The one gate every change passes."""
+        with self.lock:
+            self._write(value, paused=paused)
+
+    def _write(self, value: float, *, paused: bool) -> None:
         s = self.settings
         if value <= 0:
             if self.value > 0:
                 self.last_off = self.clock()
+            self.activation += 1
             if self.max_on_timer is not None:
                 self.max_on_timer.cancel()
                 self.max_on_timer = None
@@ -123,19 +142,25 @@ class _Output:
                     self.limited += 1
                     raise SinkError(f"gpio {s.name}: refused, max_per_minute {s.max_per_minute}")
             self.activations.append(now)
+            self.activation += 1
             if s.max_on is not None:
-                self.max_on_timer = asyncio.get_running_loop().call_later(s.max_on, self._max_on)
+                armed = self.activation
+                self.max_on_timer = self.deadlines.call_later(s.max_on, lambda: self._max_on(armed))
         _device_on(self.device, value)
 
-    def _max_on(self) -> None:
-        self.max_on_timer = None
-        self.limited += 1
-        self.rest = 0.0  # forced off is the new resting state; a later pattern must not undo it
+    def _max_on(self, armed: int) -> None:
+        """On the deadline thread: the device off now, whatever the event loop is doing."""
+        with self.lock:
+            if self.activation != armed or self.value <= 0:
+                return  # switched off (and maybe on again) since: not this timer's business
+            self.max_on_timer = None
+            self.limited += 1
+            self.rest = 0.0  # forced off is the new resting state; a later pattern must not undo it
+            self._write(0, paused=False)
         log.warning(
             "gpio %s: on for max_on %gs: forced off", self.settings.name, self.settings.max_on
         )
-        self.cancel()
-        self.write(0, paused=False)
+        self.on_forced_off(self)
 
     def cancel(self) -> None:
         if self.task is not None and not self.task.done():
@@ -205,6 +230,7 @@ class GpioSink:
         self.outputs: dict[str, _Output] = {}
         self.inputs: dict[str, Button] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._deadlines = Deadlines("gpio-max-on")
         self.reconfigure(settings)
 
     # -- configuration ----------------------------------------------------------------------
@@ -219,7 +245,9 @@ class GpioSink:
                 self._changed(name, 0.0)
         for name, s in wanted.items():
             if name not in self.outputs:
-                self.outputs[name] = _Output(s, self.factory, self._clock)
+                self.outputs[name] = _Output(
+                    s, self.factory, self._clock, self._deadlines, self._forced_off
+                )
         for button in self.inputs.values():
             button.close()
         self.inputs = {i.name: self._input(i) for i in settings.inputs}
@@ -252,6 +280,21 @@ class GpioSink:
             loop.call_soon_threadsafe(fn)
 
     # -- safety -----------------------------------------------------------------------------
+
+    def _forced_off(self, out: _Output) -> None:
+        # on the max_on thread: the pin is already off; the pattern task and the change
+        # report belong to the loop, whenever it is free again
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(self._after_forced_off, out)
+
+    def _after_forced_off(self, out: _Output) -> None:
+        name = out.settings.name
+        if self.outputs.get(name) is out:
+            out.cancel()
+            self._changed(name, out.value)
 
     def all_off(self) -> None:
         """Every output off now; patterns cancelled. Safe to call from anywhere, any time."""
@@ -292,6 +335,7 @@ class GpioSink:
             button.close()
         self.outputs.clear()
         self.inputs.clear()
+        self._deadlines.close()
 
     # -- commands ---------------------------------------------------------------------------
 
