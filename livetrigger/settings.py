@@ -10,11 +10,20 @@ environment by the loader, and must never be logged: ``__repr__`` hides them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 
 def _hidden(value: str | None) -> str:
     return "None" if value is None else ("'***'" if value else "''")
+
+
+def limits(low: float | None = None, high: float | None = None, why: str = "") -> dict[str, Any]:
+    """Field metadata: the config file may not go below ``low`` or above ``high``; ``why``
+    tells the user what the bounds are about."""
+    return {"limits": (low, high, why)}
+
+
+PORT = limits(1, 65535, "a TCP port")
 
 
 # -- TikTok ---------------------------------------------------------------------------------
@@ -107,7 +116,7 @@ class EventStreamSettings:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MqttSettings:
     host: str = "localhost"
-    port: int = 1883
+    port: int = field(default=1883, metadata=PORT)
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     client_id: str | None = None  # None: livetrigger-<hostname>
@@ -144,7 +153,8 @@ class WebSettings:
 
     enabled: bool = False
     host: str = "127.0.0.1"
-    port: int = 8765
+    # 0: a free port the system picks (the log says which)
+    port: int = field(default=8765, metadata=limits(0, 65535, "a TCP port; 0 picks a free one"))
     token: str | None = field(default=None, repr=False)  # needed for any non-loopback host
 
 

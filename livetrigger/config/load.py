@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from livetrigger import settings as s
+from livetrigger.config import checks
 from livetrigger.config import schema as cs
 from livetrigger.config.messages import in_our_words
 from livetrigger.config.model import Config, RoomConfig
@@ -364,6 +365,9 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
     for name, w in model.webhooks.items():
         if not str(getattr(w, "url", "")).startswith(("http://", "https://")):
             problems.add(("webhooks", name, "url"), "the URL must start with http:// or https://")
+    tiktok = to_settings(s.TikTokSettings, model.tiktok)
+    for where, message in checks.url_ports(tiktok, webhooks):
+        problems.add(where, message)
     targets = Targets(
         gpio_outputs=frozenset(o.name for o in gpio.outputs),
         webhooks=frozenset(w.name for w in webhooks),
@@ -376,7 +380,6 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
     shared = _compile_rules(model.rules, ("rules",), targets, problems)
     rooms: list[RoomConfig] = []
     names: set[str] = set()
-    tiktok = to_settings(s.TikTokSettings, model.tiktok)
     for i, room in enumerate(model.rooms):
         here: KeyPath = ("rooms", i)
         settings = _room_settings(room, here, problems)

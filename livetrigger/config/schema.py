@@ -8,15 +8,20 @@ compiler, which knows the event fields of each kind.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from livetrigger import settings as s
-from livetrigger.config.sections import STRICT, OptSeconds, Seconds, model_for
+from livetrigger.config.sections import STRICT, OptSeconds, Seconds, limited, model_for
 
 GPIO_VERBS = ("on", "off", "toggle", "pulse", "blink", "pwm", "fade", "beep", "tone")
 RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+
+if TYPE_CHECKING:  # what they hold; the validators are pydantic's business
+    Port = int
+else:
+    Port = limited(int, *s.PORT["limits"])
 
 TikTokConfig = model_for(s.TikTokSettings)
 MqttConfig = model_for(s.MqttSettings)
@@ -228,7 +233,7 @@ class Room(_Model):
 class Metrics(_Model):
     enabled: bool = False
     host: str = "127.0.0.1"
-    port: int = Field(9464, ge=1, le=65535)
+    port: Port = 9464
 
 
 class Daemon(_Model):

@@ -15,9 +15,17 @@ import typing
 from functools import cache
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    create_model,
+)
 
-from livetrigger.config.durations import parse_duration
+from livetrigger.config.durations import format_duration, parse_duration
 
 SECRET_FIELDS = frozenset({"sign_api_key", "session_id", "password", "secret", "token"})
 
@@ -36,6 +44,48 @@ OptSeconds = Annotated[
 ]
 
 STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def limited(tp: Any, low: float | None = None, high: float | None = None, why: str = "") -> Any:
+    """``tp`` (Seconds, OptSeconds, int, int | None) refusing values outside [low, high]
+    with a message that says the bounds and ``why`` (see ``settings.limits``)."""
+    seconds = tp in (Seconds, OptSeconds)
+    optional = tp is OptSeconds or (
+        get_origin(tp) in (Union, types.UnionType) and type(None) in get_args(tp)
+    )
+
+    def show(x: float) -> str:
+        return format_duration(x) if seconds else f"{x:g}"
+
+    if low is not None and high is not None:
+        bounds = f"from {show(low)} to {show(high)}"
+    elif low is not None:
+        bounds = f"at least {show(low)}"
+    else:
+        assert high is not None
+        bounds = f"at most {show(high)}"
+    reason = f" ({why})" if why else ""
+
+    def check(value: Any) -> Any:
+        if value is None:
+            return value
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ValueError(f"must be {bounds}{reason}")
+        return value
+
+    number: dict[str, Any] = {"type": "number" if seconds else "integer"}
+    if low is not None:
+        number["minimum"] = low
+    if high is not None:
+        number["maximum"] = high
+    choices: list[dict[str, Any]] = [number]
+    if seconds:
+        choices.append(_DURATION_SCHEMA["anyOf"][1])
+    if optional:
+        choices.append({"type": "null"})
+    schema: dict[str, Any] = choices[0] if len(choices) == 1 else {"anyOf": choices}
+    schema = {**schema, "description": f"{bounds}{reason}"}
+    return Annotated[tp, AfterValidator(check), WithJsonSchema(schema)]
 
 
 def _is_dataclass_type(tp: object) -> bool:
@@ -74,6 +124,8 @@ def model_for(cls: type[Any], keyed: bool = False) -> type[BaseModel]:
         if keyed and f.name == "name":
             continue
         tp = _translate(hints[f.name])
+        if "limits" in f.metadata:
+            tp = limited(tp, *f.metadata["limits"])
         if f.name in SECRET_FIELDS:
             fields[f.name] = (tp, Field(f.default, repr=False))
         elif f.default is not dataclasses.MISSING:
@@ -142,6 +194,7 @@ __all__ = [
     "Literal",
     "OptSeconds",
     "Seconds",
+    "limited",
     "model_for",
     "to_settings",
 ]
