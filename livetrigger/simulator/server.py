@@ -299,7 +299,7 @@ class FakeLiveRoom:
         for client in list(self.clients):
             client.ws.transport.abort()
 
-    async def wait_for_client(self, timeout: float = 10.0) -> Client:
+    async def wait_for_client(self, timeout: float = 30.0) -> Client:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for client in self.clients:

@@ -368,6 +368,8 @@ class GpioSink:
             out.rest = value
         else:
             out.cancel()
+            if verb == "pulse":  # its end is fixed now, so an extend before the task runs counts
+                out.until = self._clock() + (request.duration or 0.0)
             self._set(out, self._first_value(request, out))  # the first step now: no task latency
             out.task = asyncio.get_running_loop().create_task(self._pattern(out, request))
 
@@ -389,7 +391,6 @@ class GpioSink:
     async def _pattern(self, out: _Output, r: GpioCommand) -> None:
         try:
             if r.verb == "pulse":
-                out.until = self._clock() + (r.duration or 0.0)
                 while (left := out.until - self._clock()) > 0:
                     await asyncio.sleep(left)
                 self._set(out, out.rest)

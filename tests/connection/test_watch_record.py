@@ -16,6 +16,21 @@ from livetrigger.simulator.server import FakeLiveRoom
 ROOT = Path(__file__).resolve().parents[2]
 
 
+async def _printed(proc: subprocess.Popen[bytes], *wanted: bytes, timeout: float = 30.0) -> bytes:
+    """What ``proc`` printed up to the first moment every ``wanted`` appeared (read on a thread;
+    the timeout only catches a hang, and the SIGINT after it ends the read)."""
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    seen = bytearray()
+
+    def read() -> None:
+        while not all(w in seen for w in wanted) and (chunk := stdout.readline()):
+            seen.extend(chunk)
+
+    await asyncio.wait_for(asyncio.to_thread(read), timeout)
+    return bytes(seen)
+
+
 async def _until(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -43,7 +58,7 @@ async def test_record_then_decode_and_replay(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
         )
         try:
-            await room.wait_for_client(20)
+            await room.wait_for_client(30)
             user = ev.User(id=4, unique_id="sam", nickname="Sam")
             await room.send(
                 ev.ChatEvent(msg_id=room.next_msg_id(), user=user, text="hello"),
@@ -57,10 +72,11 @@ async def test_record_then_decode_and_replay(tmp_path: Path) -> None:
                     total_diamonds=500,
                 ),
             )
-            await asyncio.sleep(0.5)
+            printed = await _printed(proc, b"Galaxy", b"hello")
         finally:
             proc.send_signal(signal.SIGINT)
-            out, _err = proc.communicate(timeout=10)
+            out, _err = proc.communicate(timeout=30)
+    out = printed + out
     assert b"Galaxy" in out and b"hello" in out
     decoded = subprocess.run(
         [sys.executable, "-m", "livetrigger", "decode", str(capture)],
@@ -107,14 +123,15 @@ async def test_watch_json_lines(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
         )
         try:
-            await room.wait_for_client(20)
+            await room.wait_for_client(30)
             await room.send(
                 ev.FollowEvent(msg_id=room.next_msg_id(), user=ev.User(id=1, unique_id="neo"))
             )
-            await asyncio.sleep(0.5)
+            printed = await _printed(proc, b'"follow"')
         finally:
             proc.send_signal(signal.SIGINT)
-            out, _ = proc.communicate(timeout=10)
+            out, _ = proc.communicate(timeout=30)
+    out = printed + out
     events = [json.loads(line) for line in out.decode().splitlines()]
     assert [e["kind"] for e in events if e["kind"] == "follow"] == ["follow"]
     assert events[0]["kind"] == "live"

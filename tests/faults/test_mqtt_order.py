@@ -10,6 +10,7 @@ publishes the next trigger. Here the gap is made wide on purpose (the paho threa
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -40,15 +41,18 @@ async def test_messages_in_flight_at_the_drop_stay_ahead_of_later_ones(tmp_path:
     reconnected = asyncio.Event()
     loop = asyncio.get_running_loop()
 
+    listening = threading.Event()  # the witness subscribed to the restarted broker
+
     def slow_on_connect(*args: Any) -> None:
         original(*args)  # tells the event loop "connected" ...
         if reconnected.is_set():
             time.sleep(0.5)  # ... then the paho thread is descheduled before its resends
+            listening.wait(60)  # (and the witness hears them, however slow it starts)
         loop.call_soon_threadsafe(reconnected.set)
 
     client._paho_connect = slow_on_connect  # type: ignore[method-assign]
     await client.start()
-    assert await client.wait_connected(5)
+    assert await client.wait_connected(30)
     await reconnected.wait()
     dispatcher = Dispatcher({"mqtt": MqttSink(client)}, policies={"mqtt": QueuePolicy(size=100)})
     after: Listener | None = None
@@ -65,8 +69,11 @@ async def test_messages_in_flight_at_the_drop_stay_ahead_of_later_ones(tmp_path:
         for n in range(N // 2, N):
             dispatcher.submit(_publish(n))
         broker.start()
-        after = Listener(broker.port, "order/#")  # subscribed before the client's retry (1 s)
-        got = await asyncio.to_thread(after.wait_for, N, 20.0)
+        # subscribed before anything reaches the broker: this blocks the event loop, and
+        # paho's resends wait for it (above)
+        after = Listener(broker.port, "order/#")
+        listening.set()
+        got = await asyncio.to_thread(after.wait_for, N, 60.0)
         values = [int(m.payload) for m in got]
         assert sorted(set(values)) == list(range(N)), f"lost: {set(range(N)) - set(values)}"
         assert values == sorted(values), f"out of order: {values}"

@@ -3,12 +3,10 @@ the MQTT payloads, or error messages."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from livetrigger import events as ev
@@ -16,6 +14,7 @@ from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CANARIES = {
@@ -73,7 +72,7 @@ rooms:
             stderr=subprocess.STDOUT,
         )
         try:
-            await room.wait_for_client(20)
+            await room.wait_for_client(30)
             user = ev.User(id=1, unique_id="u", nickname="N")
             await room.send(
                 ev.ChatEvent(msg_id=room.next_msg_id(), user=user, text="hi"),
@@ -87,9 +86,7 @@ rooms:
                     total_diamonds=5,
                 ),
             )
-            deadline = time.monotonic() + 10
-            while len(rx.calls) < 3 and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
+            await wait_until(lambda: len(rx.calls) >= 3, "three webhook calls")
             status = subprocess.run(
                 [
                     sys.executable,

@@ -84,7 +84,24 @@ def configs(listener: Listener) -> dict[str, Received]:
     }
 
 
-async def settle(listener: Listener, predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+def chats_seen(daemon: Daemon) -> int:
+    """Chat events the daemon's one room has seen (and run its rules on)."""
+    (room,) = daemon.rooms.values()
+    return room.events["chat"]
+
+
+def paused_states(listener: Listener, room: str = "demo_streamer") -> list[bytes]:
+    return [m.payload for m in listener.messages if m.topic == f"livetrigger/{room}/paused"]
+
+
+async def hears_commands(listener: Listener, seen_before: int = 0) -> None:
+    """Wait until a daemon started after ``seen_before`` pause states listens for commands: it
+    subscribes before it announces on the same connection, and the broker keeps one client's
+    order, so its first pause state means its command subscription is in place."""
+    await settle(listener, lambda: len(paused_states(listener)) > seen_before)
+
+
+async def settle(listener: Listener, predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
@@ -191,8 +208,9 @@ async def test_pause_switch_stops_actions_and_survives_restart(
     listener = Listener(mosquitto.port, "livetrigger/#")
     async with FakeLiveRoom() as room:
         config = config_for(room, mosquitto.port, tmp_path)
-        async with running(config, tmp_path):
+        async with running(config, tmp_path) as daemon:
             await room.wait_for_client()
+            await hears_commands(listener)
             listener.client.publish("livetrigger/demo_streamer/cmd/pause", "ON")
             await settle(
                 listener,
@@ -202,26 +220,28 @@ async def test_pause_switch_stops_actions_and_survives_restart(
                 ),
             )
             await room.send(ev.ChatEvent(msg_id=room.next_msg_id(), text="while paused"))
-            await asyncio.sleep(0.5)
-            assert not [m for m in listener.messages if m.topic.endswith("/chat")]
+            await settle(listener, lambda: chats_seen(daemon) == 1)
+            assert daemon.rule_fires["hello-chat"] == 0  # (the last check below sees MQTT)
         saved = json.loads((tmp_path / "paused.json").read_text())
         assert saved["data"] == {"rooms": {"demo_streamer": True}}
-        async with running(config, tmp_path):  # a restart: still paused
+        seen = len(paused_states(listener))
+        async with running(config, tmp_path) as daemon:  # a restart: still paused
             await room.wait_for_client()
-            await asyncio.sleep(0.3)
+            await hears_commands(listener, seen)
+            assert paused_states(listener)[-1] == b"ON"
             await room.send(ev.ChatEvent(msg_id=room.next_msg_id(), text="still paused"))
-            await asyncio.sleep(0.5)
-            assert not [m for m in listener.messages if m.topic.endswith("/chat")]
+            await settle(listener, lambda: chats_seen(daemon) == 1)
+            assert daemon.rule_fires["hello-chat"] == 0
             listener.client.publish("livetrigger/demo_streamer/cmd/pause", "OFF")
-            await asyncio.sleep(0.3)
+            await settle(listener, lambda: paused_states(listener)[-1] == b"OFF")
             await room.send(ev.ChatEvent(msg_id=room.next_msg_id(), text="resumed"))
+            # one room's triggers leave in order: a paused chat that fired would come first
             await settle(
                 listener,
-                lambda: (
-                    [m.payload for m in listener.messages if m.topic.endswith("/chat")]
-                    == [b"resumed"]
-                ),
+                lambda: [m.payload for m in listener.messages if m.topic.endswith("/chat")],
             )
+            chats = [m.payload for m in listener.messages if m.topic.endswith("/chat")]
+            assert chats == [b"resumed"]
     listener.close()
 
 
@@ -233,7 +253,7 @@ async def test_test_button_fires_exactly_that_rule_and_bad_commands_are_ignored(
         config = config_for(room, mosquitto.port, tmp_path)
         async with running(config, tmp_path) as daemon:
             await room.wait_for_client()
-            await asyncio.sleep(0.3)
+            await hears_commands(listener)
             pub = listener.client.publish
             pub("livetrigger/demo_streamer/cmd/test/nope", "PRESS")
             pub("livetrigger/demo_streamer/cmd/test/big_gift", "rm -rf /")
@@ -241,7 +261,7 @@ async def test_test_button_fires_exactly_that_rule_and_bad_commands_are_ignored(
             pub("livetrigger/demo_streamer/cmd/shell", "PRESS")
             pub("livetrigger/demo_streamer/cmd/test/big_gift", "PRESS")
             await settle(listener, lambda: any(m.topic.endswith("/big") for m in listener.messages))
-            await asyncio.sleep(0.3)
+            # (a late extra /big would still come before the /chat awaited below: one order)
             assert [
                 m.topic
                 for m in listener.messages

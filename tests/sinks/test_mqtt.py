@@ -12,6 +12,7 @@ from livetrigger.settings import MqttSettings
 from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker
+from tests.support.waiting import wait_until
 
 
 def settings(port: int, **kw: object) -> MqttSettings:
@@ -37,7 +38,7 @@ async def test_payload_qos_retain_and_availability(mosquitto: MosquittoBroker) -
     listener = Listener(mosquitto.port)
     client = MqttClient(settings(mosquitto.port))
     await client.start()
-    assert await client.wait_connected(5)
+    assert await client.wait_connected(30)
     sink = MqttSink(client)
     await sink.handle(pub("lt/a", b'{"x": 1}', qos=1, retain=True))
     await sink.handle(pub("lt/b", b"zero", qos=0))
@@ -47,7 +48,7 @@ async def test_payload_qos_retain_and_availability(mosquitto: MosquittoBroker) -
     assert json.loads(by_topic["lt/a"].payload) == {"x": 1}
     assert by_topic["lt/b"].payload == b"zero"
     await client.aclose()
-    status = listener.wait_for(1, topic="livetrigger/status", timeout=5)
+    status = listener.wait_for(1, topic="livetrigger/status", timeout=30)
     assert status[-1].payload == b"offline"
     late = Listener(mosquitto.port, "lt/a")  # retained: a new subscriber still gets it
     assert late.wait_for(1)[0].retain
@@ -59,7 +60,7 @@ async def test_last_will_published_when_connection_dies(mosquitto: MosquittoBrok
     listener = Listener(mosquitto.port, "livetrigger/status")
     client = MqttClient(settings(mosquitto.port, keepalive=5.0))
     await client.start()
-    assert await client.wait_connected(5)
+    assert await client.wait_connected(30)
     assert listener.wait_for(1)[-1].payload == b"online"
     # cut the socket under paho without a DISCONNECT: the broker must send the will
     paho_client = client._client
@@ -68,7 +69,7 @@ async def test_last_will_published_when_connection_dies(mosquitto: MosquittoBrok
     sock = paho_client.socket()
     assert sock is not None
     sock.close()
-    got = listener.wait_for(2, timeout=15)
+    got = listener.wait_for(2, timeout=30)
     assert got[-1].payload == b"offline"
     listener.close()
 
@@ -77,7 +78,7 @@ async def test_poison_topic_does_not_break_later_publishes(mosquitto: MosquittoB
     listener = Listener(mosquitto.port, "lt/#")
     client = MqttClient(settings(mosquitto.port))
     await client.start()
-    assert await client.wait_connected(5)
+    assert await client.wait_connected(30)
     for bad in ("lt/+/x", "lt/#", "lt//x", "lt/\x00", ""):
         assert not client.publish(bad, b"p", qos=1)
     assert client.publish("lt/ok", b"fine", qos=1)
@@ -95,7 +96,7 @@ async def test_broker_restart_loses_nothing_and_keeps_order(tmp_path: Path) -> N
     after: Listener | None = None
     client = MqttClient(settings(broker.port))
     await client.start()
-    assert await client.wait_connected(5)
+    assert await client.wait_connected(30)
     dispatcher = Dispatcher({"mqtt": MqttSink(client)}, policies={"mqtt": QueuePolicy(size=10_000)})
     n = 0
 
@@ -108,19 +109,22 @@ async def test_broker_restart_loses_nothing_and_keeps_order(tmp_path: Path) -> N
 
     try:
         await produce(200)
-        await asyncio.sleep(0.5)
+        # the first batch acknowledged (none left for paho to resend after the restart)
+        await wait_until(
+            lambda: not dispatcher.pending() and not client.triggers_in_flight(), "first acks"
+        )
+        assert len(await asyncio.to_thread(listener.wait_for, 200, 30.0)) == 200
         broker.stop()  # broker gone mid-stream (SIGTERM: it saves its sessions)
-        # a message the broker acknowledged in its last milliseconds but had not yet saved is
-        # the broker's to lose, not ours: start the offline batch once the socket is gone
-        await asyncio.sleep(0.3)
+        # the offline batch once the client knows the link is gone: all of it waits for us
+        await wait_until(lambda: not client.connected.is_set(), "the client to see the drop")
         await produce(300)
-        await asyncio.sleep(1.0)
         broker.start()
-        # a fresh subscriber, there before our client's next reconnect attempt (>= 1 s away)
+        # a fresh subscriber, there before anything can reach the broker: the event loop (and
+        # so the dispatcher) is blocked until it has subscribed, and paho holds nothing
         after = Listener(broker.port, "lt/seq")
         await produce(200)
         before = [int(m.payload) for m in listener.messages][:200]
-        got = await asyncio.to_thread(after.wait_for, 500, 20.0)
+        got = await asyncio.to_thread(after.wait_for, 500, 60.0)
         values = [int(m.payload) for m in got]
         missing = sorted(set(range(700)) - set(values) - set(before))
         assert not missing, f"lost: {missing}"

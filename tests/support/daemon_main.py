@@ -1,5 +1,6 @@
 """The real daemon in a subprocess, on MockFactory pins, with every pin change appended to a
-file the test reads: ``python -m tests.support.daemon_main CONFIG PINLOG``."""
+file the test reads (``WALL NAME VALUE MONOTONIC`` per line):
+``python -m tests.support.daemon_main CONFIG PINLOG``."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ def main() -> int:
     pin_log = Path(sys.argv[2]).open("a", buffering=1)  # noqa: SIM115 - lives as long as the process
 
     def pin_change(name: str, value: float) -> None:
-        pin_log.write(f"{time.time():.6f} {name} {value:g}\n")
+        # wall clock (compared with the sender's time in bench/e2e.py), then the monotonic
+        # clock, which is system-wide: tests order pin changes against their own moments
+        pin_log.write(f"{time.time():.6f} {name} {value:g} {time.monotonic():.6f}\n")
 
     level = os.environ.get("LIVETRIGGER_TEST_LOG_LEVEL", "debug")
     redactor = setup_logging(level, "text", secrets=config.secrets)

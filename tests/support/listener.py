@@ -34,14 +34,14 @@ class Listener:
         self.client.on_message = self._on_message
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
-        assert self._ready.wait(5), "listener did not subscribe"
+        assert self._ready.wait(30), "listener did not subscribe"
 
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         with self._cond:
             self.messages.append(Received(msg.topic, bytes(msg.payload), msg.retain, time.time()))
             self._cond.notify_all()
 
-    def wait_for(self, n: int, timeout: float = 10.0, topic: str | None = None) -> list[Received]:
+    def wait_for(self, n: int, timeout: float = 30.0, topic: str | None = None) -> list[Received]:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:

@@ -7,6 +7,7 @@ import asyncio
 from livetrigger.actions import ActionRequest, LogMessage
 from livetrigger.dispatch import Dispatcher, QueuePolicy
 from livetrigger.errors import SinkError
+from tests.support.waiting import wait_until
 
 
 class Recorder:
@@ -43,7 +44,7 @@ async def test_hung_target_does_not_delay_another() -> None:
     d.submit(req("x", "slow"))
     for i in range(50):
         d.submit(req(str(i)))
-    await asyncio.sleep(0.05)
+    await wait_until(lambda: len(fast.seen) == 50, "the fast target's 50")
     assert fast.seen == [str(i) for i in range(50)]  # in order, not behind the hung one
     hung.gate.set()
     await d.aclose(1)
@@ -70,10 +71,10 @@ async def test_drop_oldest_and_drop_new_are_counted() -> None:
 
 
 async def test_timeout_and_failure_counted_and_worker_survives() -> None:
-    slow = Recorder(delay=1.0)
+    slow = Recorder(delay=3600)  # only the dispatcher's timeout ends it
     d = Dispatcher({"log": slow}, timeout=0.05)
     d.submit(req("a"))
-    await asyncio.sleep(0.1)
+    await wait_until(lambda: d.stats()["log"]["failed"] == 1, "the timeout")
     slow.delay = 0
     d.submit(req("b"))
     await d.drain(1)

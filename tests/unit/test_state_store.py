@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from livetrigger.state_store import StateStore, StateWriter, document_name
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,14 +158,10 @@ async def test_writer_writes_urgent_marks_at_once_and_plain_ones_on_the_tick(
     try:
         state["n"] = 1
         writer.mark("room.a")
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.2)  # time for a wrong write to show
         assert store.load("room.a", 1) is None  # waits for its tick (an hour here)
         writer.mark("room.a", urgent=True)
-        for _ in range(500):
-            if store.load("room.a", 1) == {"n": 1}:
-                break
-            await asyncio.sleep(0.01)
-        assert store.load("room.a", 1) == {"n": 1}
+        await wait_until(lambda: store.load("room.a", 1) == {"n": 1}, "the urgent write")
     finally:
         task.cancel()
 
