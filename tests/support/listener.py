@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import paho.mqtt.client as paho
@@ -52,6 +53,16 @@ class Listener:
                 if left <= 0:
                     return got
                 self._cond.wait(left)
+
+    def wait_until(
+        self, done: Callable[[list[Received]], bool], timeout: float = 30.0
+    ) -> list[Received]:
+        """Wait until ``done(messages)``; what arrived by then (the timeout catches a hang)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not done(self.messages) and (left := deadline - time.monotonic()) > 0:
+                self._cond.wait(left)
+            return list(self.messages)
 
     def close(self) -> None:
         self.client.disconnect()
