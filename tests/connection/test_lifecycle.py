@@ -98,6 +98,9 @@ def connected_rooms(run: Run) -> list[int]:
 async def test_follows_the_streamer_into_the_next_session_with_its_new_room_id() -> None:
     async with realistic() as room, running(room) as run:
         await run.wait(lambda: len(connected_rooms(run)) == 1)
+        # "connected" is the client's view; this room drops what it sends before the server
+        # has seen the enter-room frame, so the end would reach nobody (a loaded run timed out)
+        await room.wait_for_client()
         first = room.room_id
         await room.end_stream()
         await run.wait(lambda: run.scheduler.state == "waiting")
