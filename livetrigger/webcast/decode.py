@@ -483,19 +483,30 @@ class Decoder:
         except those sent after the last message we saw live in this same room — the gap of
         a reconnect or a clean restart. Returns how many were kept live."""
         known = room_id == self.watermark_room and self.watermark > 0
-        kept = 0
+        kept = newest = 0
         for msg in result.messages:
-            if known and frames.create_time_of(msg.payload) >= self.watermark:
+            created = frames.create_time_of(msg.payload)
+            newest = max(newest, created)
+            if known and created >= self.watermark:
                 msg.is_history = False  # not yet seen (dedupe drops what was) and not old
                 kept += 1
             else:
                 msg.is_history = True
+        # we are in the room from here on: a drop before anything comes live has a gap too
+        # (the fetch's newest message, else the server's time, is where we were)
+        if room_id != self.watermark_room:
+            self.watermark_room, self.watermark = room_id, 0
+        self.watermark = max(self.watermark, newest or result.now)
         return kept
 
     def forget_watermark(self) -> None:
-        """After an unclean stop the watermark may be older than what already fired:
-        nothing in the next initial fetch is trusted as new (may be lost, never doubled)."""
+        """After an unclean stop the state may be older than what already fired: nothing in
+        the next initial fetch is trusted as new, and a streak the state shows open may
+        have ended (end frame or timeout) and fired since: when it times out now it counts
+        as history (may be lost, never doubled). Its end frame, if it comes live, fires."""
         self.watermark = 0
+        for streak in self._active_streaks.values():
+            streak.history = True
 
     # -- across restarts ----------------------------------------------------------------------
 

@@ -173,6 +173,22 @@ async def test_messages_sent_during_a_reconnect_gap_fire_once_and_older_ones_nev
         assert texts == [("before", False), ("during the gap", False), ("after", False)]
 
 
+async def test_a_gap_right_after_connecting_fires_though_nothing_was_seen_live() -> None:
+    # the socket drops before any message came live: the fetch itself says where we were
+    async with realistic() as room, running(room, reconnect_initial=0.5) as run:
+        room.history = [chat(room, "old")]
+        await room.wait_for_client()
+        await room.drop()
+        await run.wait(lambda: "disconnected" in run.kinds())
+        await room.send(chat(room, "during the gap"))
+        await run.wait(lambda: len(connected_rooms(run)) == 2)
+        await room.wait_for_client()
+        await room.send(chat(room, "after"))
+        await run.wait(lambda: any(c.text == "after" for c in run.of(ev.ChatEvent)))
+        texts = [(c.text, c.is_history) for c in run.of(ev.ChatEvent)]
+        assert texts == [("old", True), ("during the gap", False), ("after", False)]
+
+
 # -- fact 4: the advertised heartbeat interval -------------------------------------------------
 
 
@@ -303,3 +319,35 @@ async def test_restored_scheduler_continues_the_session_without_refiring() -> No
         assert [c.text for c in live if isinstance(c, ev.ChatEvent)] == ["while restarting"]
         (end,) = [g for g in live if isinstance(g, ev.GiftEvent)]
         assert (end.streak, end.repeat_count) == (ev.StreakState.END, 3)
+
+
+async def test_after_an_unclean_stop_a_restored_open_streak_never_fires_on_its_own() -> None:
+    # the state is up to a second old: the streak it shows open may have ended and fired
+    # since (end frame or timeout); timing it out again would fire it twice
+    async with realistic() as room:
+        async with running(room, streak_timeout=0.3) as first:
+            await room.wait_for_client()
+            await room.send(rose(room, 1, 66), rose(room, 2, 66))
+            await first.wait(lambda: len(first.of(ev.GiftEvent)) == 2)
+            saved = first.scheduler.snapshot()
+        for clean in (False, True):
+            events: list[ev.Event] = []
+            async with httpx.AsyncClient() as http:
+                again = RoomScheduler(
+                    ROOM,
+                    room.tiktok_settings(live_check_interval=0.05, streak_timeout=0.3),
+                    http=http,
+                    on_event=events.append,
+                )
+                again.restore(saved, clean_shutdown=clean)
+                task = asyncio.create_task(again.run())
+                try:
+                    run = Run(again, events)
+                    await run.wait(lambda r=run: any(g.is_final for g in r.of(ev.GiftEvent)))
+                finally:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+            (end,) = [g for g in events if isinstance(g, ev.GiftEvent) and g.is_final]
+            assert (end.repeat_count, end.streak_timed_out) == (2, True)
+            assert end.is_history is not clean  # after SIGTERM it fires; after SIGKILL never
+
