@@ -60,6 +60,7 @@ from livetrigger.webcast.retry import SignQuota
 from livetrigger.webcast.scheduler import RoomScheduler
 
 log = logging.getLogger(__name__)
+_SESSION_KINDS = frozenset({"live", "stream_ended"})
 
 
 @dataclasses.dataclass
@@ -283,6 +284,7 @@ class Daemon:
             FnPart(scheduler.snapshot, lambda data: scheduler.restore(data, clean_shutdown=clean)),
         )
         state.add_part(name, "engine", runtime.engine)
+        scheduler.before_sign = state.sign_recorded
         if self.homeassistant is not None:
             self._attach_homeassistant_state(name)
 
@@ -333,9 +335,13 @@ class Daemon:
         if self.dashboard is not None:
             self.dashboard.on_event(room, event, tuple(f.rule_id for f in firings))
         if self.state is not None:
-            # a counter milestone goes to disk at once: a SIGKILL right after must not
-            # make it fire again
-            self.state.room_changed(room, urgent=any(f.milestone is not None for f in firings))
+            # a counter milestone, a session's start or end go to disk at once: a SIGKILL
+            # right after must not make them fire again
+            self.state.room_changed(
+                room,
+                urgent=event.kind in _SESSION_KINDS
+                or any(f.milestone is not None for f in firings),
+            )
         if self.homeassistant is not None:
             self.homeassistant.on_event(room, event)
         self._stream_event(room, event)

@@ -227,6 +227,18 @@ class DaemonState:
         if entry is not None:
             self.writer.unregister(entry.doc)
 
+    async def sign_recorded(self) -> None:
+        """A sign request was counted and is about to be made: it is written (with anything
+        else that changed) before it is spent, so a SIGKILL cannot hand it back to the next
+        process's budget."""
+        if not self.enabled:
+            return
+        self.writer.mark("sign")
+        try:
+            await self.writer.write_changed()
+        except Exception:  # the disk must not stop a connect; the writer says what failed
+            log.exception("state: cannot save the sign budget before a sign request")
+
     def room_changed(self, room: str, *, urgent: bool = False) -> None:
         entry = self._rooms.get(room)
         if entry is not None:

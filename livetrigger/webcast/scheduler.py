@@ -84,6 +84,8 @@ class RoomScheduler:
     ) -> None:
         self.room = room
         self.on_raw = on_raw  # every raw frame (kind "ws" or "fetch"), for `record`
+        # awaited after a sign request is counted and before it is made (the daemon saves it)
+        self.before_sign: Callable[[], Awaitable[None]] | None = None
         # interactive commands (watch, record) end on what only the user can fix; the daemon
         # keeps looking slowly, so a fixed key or network recovers without a restart
         self.stop_when_blocked = stop_when_blocked
@@ -398,6 +400,9 @@ class RoomScheduler:
         self._set_state("connecting")
         await self._respect_quota()
         self.quota.record(self.clock())
+        if self.before_sign is not None:
+            # on disk before it is spent: a SIGKILL right after must not give it back
+            await self.before_sign()
         self._counters["sign_requests"] += 1
         signed = await self.sign.fetch(room_id, self.user_agent)
         if signed.room_id and signed.room_id != room_id:
@@ -598,6 +603,10 @@ class RoomScheduler:
 
     def _emit_all(self, events: list[ev.Event]) -> None:
         for event in events:
+            if isinstance(event, ev.StreamEndedEvent) and not event.is_history:
+                # over from here, not when the socket closes: the state saved with this
+                # event must not resume the session after a SIGKILL (a second `ended`)
+                self._end_session(None)
             try:
                 self.on_event(event)
             except Exception:  # one bad consumer must not drop the socket

@@ -351,3 +351,21 @@ async def test_after_an_unclean_stop_a_restored_open_streak_never_fires_on_its_o
             assert (end.repeat_count, end.streak_timed_out) == (2, True)
             assert end.is_history is not clean  # after SIGTERM it fires; after SIGKILL never
 
+
+async def test_the_session_is_over_in_the_state_the_moment_stream_ended_is_handed_on() -> None:
+    # the daemon writes its state at once on `stream_ended`: that state must not say "in a
+    # session", or a SIGKILL right after makes the next process end it again (reason lost)
+    async with realistic() as room:
+        seen: list[object] = []
+        async with running(room) as run:
+            scheduler = run.scheduler
+            scheduler.on_event = lambda e: (
+                seen.append(scheduler.snapshot()["session_room"])
+                if isinstance(e, ev.StreamEndedEvent)
+                else None,
+                run.events.append(e),
+            )
+            await room.wait_for_client()
+            await room.end_stream()
+            await run.wait(lambda: bool(seen))
+        assert seen == [None]

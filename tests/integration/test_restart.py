@@ -231,3 +231,26 @@ async def test_corrupt_state_files_are_warnings_and_a_fresh_start(
     assert log.count("starting it fresh") == 4
     assert "Traceback" not in log
     listener.close()
+
+
+async def test_sigkill_at_a_sign_request_neither_refunds_it_nor_starts_the_session_again(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    listener = Listener(mosquitto.port, "t/#")
+    async with FakeLiveRoom() as room:
+        config = config_text(room, mosquitto.port, tmp_path)
+        async with daemon(tmp_path, config) as first:
+            # the instant the sign server hears the request, the process dies
+            await wait_until(lambda: len(room.sign_requests) == 1, what="the first sign request")
+            first.kill()
+            first.wait(5)
+        async with daemon(tmp_path, config) as second:
+            await entered(room, 1)
+            snap = fetch(tmp_path / "status.sock")
+            assert snap["rooms"]["demo_streamer"]["sign_requests_left_today"] == PER_DAY - 2
+            await stop(second)
+    log = (tmp_path / "daemon.log").read_text()
+    assert f"continuing the live session in room {room.room_id}" in log
+    # the first process's `live` may or may not have left before it died; never a second
+    assert payloads(listener, "t/live") in ([], [str(room.room_id)])
+    listener.close()
