@@ -81,6 +81,7 @@ class Client:
     acks: list[tuple[int, str]] = field(default_factory=list)
     pending_acks: dict[int, str] = field(default_factory=dict)  # log id → expected payload
     errors: list[str] = field(default_factory=list)
+    cursor: int | None = None  # where in the room's log its fetch left off ("p-N")
 
 
 class FakeLiveRoom:
@@ -103,6 +104,7 @@ class FakeLiveRoom:
         recent_limit: int = 6,
         bare_gifts: bool = False,
         queue_until_entered: bool = True,
+        resume_from_cursor: bool = False,
     ) -> None:
         self.unique_id = unique_id
         self.room_id = room_id
@@ -116,6 +118,10 @@ class FakeLiveRoom:
         # convenience for tests: events sent while no client is in the room wait for one;
         # TikTok does not do that (False: they only reach the initial fetch's recent messages)
         self.queue_until_entered = queue_until_entered
+        # TikTok's push resumes at the cursor of the fetch the client signed: what was sent
+        # between the sign and the enter-room is pushed on entering, not lost
+        self.resume_from_cursor = resume_from_cursor
+        self.signed_rooms: list[int] = []  # room id of every sign answered with a fetch
         self.sign_api_key: str | None = None  # when set, the sign endpoint wants this key
         self.ended_room_ids: list[int] = []
         self.sessions = 1 if live else 0
@@ -473,6 +479,7 @@ class FakeLiveRoom:
             return _json({"message": f"room {q['room_id']} is not live"}, 400)
         token = secrets.token_hex(8)
         self._tokens[token] = q["user_agent"]
+        self.signed_rooms.append(self.room_id)
         history = [
             self._encode(replace(self._stamp(e), is_history=self.history_flag))
             for e in self.history
@@ -574,6 +581,9 @@ class FakeLiveRoom:
 
         params = dict(parse_qsl(urlsplit(ws.request.path).query) if ws.request else [])
         client = Client(ws, compress=params.get("compress") == "gzip")
+        cursor = params.get("cursor", "")
+        if cursor.startswith("p-") and cursor[2:].isdigit():
+            client.cursor = int(cursor[2:])
         self.clients.append(client)
         self.connections += 1
         try:
@@ -603,6 +613,8 @@ class FakeLiveRoom:
                 client.errors.append(f"entered room {enter.room_id}")
                 return
             client.entered.set()
+            if self.resume_from_cursor and client.cursor is not None:
+                await self._push(client, self._poll_log[client.cursor :])
             if self._pending:
                 pending, self._pending = self._pending, []
                 self._remember(pending)

@@ -1,0 +1,592 @@
+"""A month in minutes (issue 13): the real daemon in a subprocess against the fake room over
+real sockets and a real Mosquitto, through simulated days of streams on a compressed clock.
+
+Every gift, streak and command the fake room sends is one expected trigger, keyed by a viewer
+id of its own (the rules publish ``u<N> <count>``), and classified when it is sent by what the
+daemon could know of it:
+
+- ``once``: sent while the daemon was connected, or in a gap of a session it was already in
+  (a socket drop, a stall, a broker outage, a SIGTERM restart): it must fire exactly once;
+- ``never``: sent in a session before the daemon's first sign for it (the initial fetch's
+  history): it must never fire;
+- ``may``: sent after a SIGKILL and before the next process's first fetch, or not yet fired
+  when the SIGKILL came: it may be lost, never doubled.
+
+The lifecycle is counted too: per session one ``live`` and one ``stream_ended`` when the daemon
+followed it. The report is a table of sent / fired / missed / doubled per category; anything
+doubled, missed or fired from history is a violation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from livetrigger import events as ev
+from livetrigger.simulator.server import FakeLiveRoom
+from tests.support.listener import Listener
+from tests.support.mosquitto import MosquittoBroker
+
+ROOT = Path(__file__).resolve().parents[2]
+STREAK_TIMEOUT = 1.0  # seconds; the daemon's tiktok.streak_timeout in the soak
+PER_MINUTE, PER_HOUR, PER_DAY = 60, 1000, 10000  # the soak's sign budget
+
+
+@dataclass
+class Trigger:
+    payload: str  # what the rule publishes: "u<N> <count>" (gifts) or "u<N>" (commands)
+    topic: str
+    kind: str
+    context: str
+    expect: str  # once / never / may
+
+
+@dataclass
+class Plan:
+    days: int = 30
+    seed: int = 1
+    streams_per_day: tuple[int, int] = (1, 2)
+    steps_per_stream: tuple[int, int] = (8, 18)
+    history_per_stream: tuple[int, int] = (0, 2)  # sent before the daemon's first fetch
+    sigkill_share: float = 0.35  # of daemon restarts
+    restart_chance: float = 0.12  # per step
+    broker_restart_chance: float = 0.03  # per step
+    # what each step does, by weight
+    weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "gift": 6,
+            "streak": 4,
+            "streak_noend": 2,
+            "command": 4,
+            "replay": 2,
+            "drop": 2,
+            "drop_streak": 1,
+            "stall": 0.6,
+            "check_alive_5xx": 1,
+            "sign_fail": 0.6,
+        }
+    )
+
+
+@dataclass
+class Report:
+    rows: list[tuple[str, str, str, int, int, int, int]]  # kind, context, expect, sent, fired,
+    # missed, doubled
+    lifecycle: list[tuple[str, str, int, int, int, int]]  # what, expect, sessions, fired,
+    # missed, doubled
+    unknown: list[str]
+    violations: list[str]
+    days: int
+    streams: int
+    sigterms: int
+    sigkills: int
+    broker_restarts: int
+    drops: int
+    replays: int
+    sign_requests: int
+    sign_max_minute: int
+    seconds: float
+
+    def table(self) -> str:
+        head = f"| kind | sent while | expect | sent | fired | missed | doubled |\n{_rule(7)}"
+        lines = [head]
+        for kind, context, expect, sent, fired, missed, doubled in self.rows:
+            lines.append(
+                f"| {kind} | {context} | {expect} | {sent} | {fired} | {missed} | {doubled} |"
+            )
+        total = [sum(r[i] for r in self.rows) for i in (3, 4)]
+        lost_ok = sum(r[5] for r in self.rows if r[2] == "may")
+        missed = sum(r[5] for r in self.rows if r[2] == "once")
+        fired_hist = sum(r[4] for r in self.rows if r[2] == "never")
+        doubled = sum(r[6] for r in self.rows)
+        lines.append(
+            f"| **all** | | | {total[0]} | {total[1]} | {missed} missed, {lost_ok} lost "
+            f"after SIGKILL (allowed), {fired_hist} from history | {doubled} |"
+        )
+        lines.append("")
+        lines.append(
+            f"| lifecycle | expect | sessions | fired | missed | doubled |\n{_rule(6)}"
+        )
+        for what, expect, sessions, fired, missed, doubled in self.lifecycle:
+            lines.append(f"| {what} | {expect} | {sessions} | {fired} | {missed} | {doubled} |")
+        lines.append("")
+        lines.append(
+            f"{self.days} days, {self.streams} streams, {self.drops} socket drops/stalls, "
+            f"{self.replays} replayed messages, {self.sigterms} SIGTERM and {self.sigkills} "
+            f"SIGKILL restarts, {self.broker_restarts} broker restarts; {self.sign_requests} "
+            f"sign requests (at most {self.sign_max_minute} in any minute; budget "
+            f"{PER_MINUTE}/min); {self.seconds:.0f} s"
+        )
+        if self.unknown:
+            lines.append(f"unexpected publishes: {self.unknown[:10]}")
+        for v in self.violations:
+            lines.append(f"VIOLATION: {v}")
+        return "\n".join(lines)
+
+
+def _rule(n: int) -> str:
+    return "|" + " --- |" * n
+
+
+def config_text(room: FakeLiveRoom, broker: int, tmp: Path) -> str:
+    return f"""\
+tiktok:
+  web_url: {room.base_url}
+  webcast_url: {room.base_url}
+  sign_url: {room.base_url}
+  live_check_interval: 200ms
+  reconnect_initial: 200ms
+  reconnect_max: 1s
+  heartbeat_interval: 500ms
+  stall_timeout: 1s
+  streak_timeout: {STREAK_TIMEOUT:g}s
+  sign_budget: {{per_minute: {PER_MINUTE}, per_hour: {PER_HOUR}, per_day: {PER_DAY}}}
+mqtt: {{host: 127.0.0.1, port: {broker}, client_id: lt-soak, reconnect_min: 200ms, reconnect_max: 1s}}
+homeassistant: {{discovery: false}}
+daemon:
+  state_dir: {tmp}/state
+  status_socket: {tmp}/status.sock
+  shutdown_timeout: 5s
+rooms:
+  - username: "@{room.unique_id}"
+    rules:
+      - id: live
+        on: live
+        do: [{{mqtt: {{topic: "t/live", payload: "{{{{ room_id }}}}", qos: 1}}}}]
+      - id: ended
+        on: stream_ended
+        do: [{{mqtt: {{topic: "t/ended", payload: "{{{{ room_id }}}}", qos: 1}}}}]
+      - id: gift
+        on: gift
+        do: [{{mqtt: {{topic: "t/gift", payload: "{{{{ user.unique_id }}}} {{{{ repeat_count }}}}", qos: 1}}}}]
+      - id: light
+        command: "!light {{state}}"
+        do: [{{mqtt: {{topic: "t/cmd", payload: "{{{{ user.unique_id }}}}", qos: 1}}}}]
+"""
+
+
+class Soak:
+    def __init__(self, workdir: Path, plan: Plan, say: Callable[[str], None] = print) -> None:
+        self.dir = workdir
+        self.plan = plan
+        self.say = say
+        self.rng = random.Random(plan.seed)
+        self.triggers: list[Trigger] = []
+        self.sent_events: list[tuple[ev.Event, Trigger]] = []  # stamped, for replays
+        self.viewers = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.kill_signs: int | None = None  # signs served when the last SIGKILL came
+        self.gap_reason = "gap: reconnect"
+        self.stalled = False
+        self.broker_down = False
+        self.sessions: dict[int, str] = {}  # room id -> "once" / "may" (a SIGKILL in it)
+        self.counts: Counter[str] = Counter()
+        self.room: FakeLiveRoom
+        self.broker: MosquittoBroker
+        self.listener: Listener
+
+    # -- the daemon ---------------------------------------------------------------------------
+
+    def start_daemon(self) -> None:
+        assert self.proc is None
+        log = (self.dir / "daemon.log").open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.daemon_main", str(self.config), "/dev/null"],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "LIVETRIGGER_TEST_LOG_LEVEL": "info"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+
+    async def stop_daemon(self, sig: int) -> None:
+        proc, self.proc = self.proc, None
+        assert proc is not None
+        if sig == signal.SIGKILL:
+            # whatever has not reached the broker yet may be lost with the process
+            fired = self.fired()
+            for t in self.triggers:
+                if t.expect == "once" and fired[(t.topic, t.payload)] == 0:
+                    t.expect, t.context = "may", f"{t.context}, SIGKILL before it fired"
+            self.kill_signs = len(self.room.signed_rooms)
+            if self.room.live:
+                self.sessions[self.room.room_id] = "may"
+            self.counts["sigkill"] += 1
+        else:
+            self.counts["sigterm"] += 1
+        proc.send_signal(sig)
+        code = await asyncio.to_thread(proc.wait, 30)
+        if sig == signal.SIGTERM and code != 0:
+            raise RuntimeError(f"daemon exited {code} on SIGTERM; see {self.dir}/daemon.log")
+
+    # -- what the daemon could know ---------------------------------------------------------
+
+    def entered(self) -> bool:
+        return any(
+            c.entered.is_set() and not c.ws.transport.is_closing() for c in self.room.clients
+        )
+
+    def context(self) -> tuple[str, str]:
+        room = self.room
+        if room.room_id not in room.signed_rooms:
+            return "before the first fetch (history)", "never"
+        if self.kill_signs is not None:
+            if len(room.signed_rooms) == self.kill_signs:
+                return "after a SIGKILL, before the next fetch", "may"
+            self.kill_signs = None
+        if self.proc is None:
+            return "daemon stopped (SIGTERM)", "once"
+        if self.broker_down:
+            return "broker down", "once"
+        if self.stalled:
+            return "gap: stalled socket", "once"
+        if self.entered():
+            return "live", "once"
+        return self.gap_reason, "once"
+
+    def new_viewer(self) -> ev.User:
+        self.viewers += 1
+        return ev.User(id=100_000 + self.viewers, unique_id=f"u{self.viewers}")
+
+    def expect(self, kind: str, payload: str, topic: str) -> Trigger:
+        context, expect = self.context()
+        t = Trigger(payload, topic, kind, context, expect)
+        self.triggers.append(t)
+        return t
+
+    async def send(self, event: ev.Event, trigger: Trigger | None) -> None:
+        await self.room.send(event)
+        if trigger is not None and trigger.expect == "once":
+            self.sent_events.append((self.room._poll_log[-1], trigger))
+
+    # -- what the fake room sends -------------------------------------------------------------
+
+    async def gift(self) -> None:
+        user = self.new_viewer()
+        event = ev.GiftEvent(
+            msg_id=self.room.next_msg_id(),
+            user=user,
+            gift_id=7934,
+            gift_name="Galaxy",
+            diamonds=500,
+            repeat_count=1,
+            streak=ev.StreakState.SINGLE,
+        )
+        await self.send(event, self.expect("gift", f"{user.unique_id} 1", "t/gift"))
+
+    def rose(self, user: ev.User, n: int, group: int, end: bool) -> ev.GiftEvent:
+        return ev.GiftEvent(
+            msg_id=self.room.next_msg_id(),
+            user=user,
+            gift_id=5655,
+            gift_name="Rose",
+            diamonds=1,
+            repeat_count=n,
+            streak_id=group,
+            streakable=True,
+            streak=ev.StreakState.END if end else ev.StreakState.PROGRESS,
+        )
+
+    async def streak_steps(self, user: ev.User, group: int, count: int) -> None:
+        for n in range(1, count + 1):
+            await self.room.send(self.rose(user, n, group, end=False))
+            await asyncio.sleep(0.01)
+
+    async def streak(self, end: bool = True) -> None:
+        user = self.new_viewer()
+        count = self.rng.randint(1, 9)
+        await self.streak_steps(user, user.id, count)
+        kind = "streak" if end else "streak, no end frame"
+        self.expect(kind, f"{user.unique_id} {count}", "t/gift")
+        if end:
+            await self.room.send(self.rose(user, count, user.id, end=True))
+
+    async def command(self) -> None:
+        user = self.new_viewer()
+        event = ev.ChatEvent(msg_id=self.room.next_msg_id(), text="!light on", user=user)
+        await self.send(event, self.expect("command", user.unique_id, "t/cmd"))
+
+    async def gap_sends(self) -> None:
+        for _ in range(self.rng.randint(1, 3)):
+            await self.rng.choice((self.gift, self.command, self.streak))()
+
+    # -- steps ----------------------------------------------------------------------------------
+
+    async def until(self, predicate: Callable[[], bool], what: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout  # only catches a hang
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"soak: {what} did not happen; see {self.dir}/daemon.log")
+            await asyncio.sleep(0.02)
+
+    async def wait_connected(self) -> None:
+        if self.proc is not None and self.room.live:
+            await self.until(self.entered, "the daemon entering the room")
+
+    async def step(self, name: str) -> None:
+        room = self.room
+        if name == "gift":
+            await self.gift()
+        elif name == "streak":
+            await self.streak()
+        elif name == "streak_noend":
+            await self.streak(end=False)
+        elif name == "command":
+            await self.command()
+        elif name == "replay":
+            recent = [e for e, _t in self.sent_events[-20:] if e.room_id == room.room_id]
+            if recent:
+                event = self.rng.choice(recent)
+                await room.send(event)  # the same message id again: never a second trigger
+                self.counts["replays"] += 1
+        elif name in ("drop", "drop_streak", "stall"):
+            if not self.entered():
+                return
+            self.counts["drops"] += 1
+            user, group, count = self.new_viewer(), 0, self.rng.randint(2, 6)
+            if name == "drop_streak":
+                group = user.id
+                await self.streak_steps(user, group, count)
+            if name == "stall":
+                self.stalled = True
+                room.stall(True)
+            else:
+                self.gap_reason = "gap: socket dropped"
+                await room.drop()
+            if group:
+                self.expect("streak, end frame in a gap", f"{user.unique_id} {count}", "t/gift")
+                await room.send(self.rose(user, count, group, end=True))
+            await self.gap_sends()
+            if name == "stall":
+                await self.until(lambda: not self.entered(), "the daemon noticing the stall")
+                room.stall(False)
+                self.stalled = False
+            await self.wait_connected()
+            self.gap_reason = "gap: reconnect"
+        elif name == "check_alive_5xx":
+            room.fail_check_alive(None if room.check_alive_failure else 503)
+        elif name == "sign_fail":
+            room.fail_sign(self.rng.choice((429, 500, 503)), retry_after=0.5)
+
+    async def restart_daemon(self) -> None:
+        sig = signal.SIGKILL if self.rng.random() < self.plan.sigkill_share else signal.SIGTERM
+        await self.stop_daemon(sig)
+        if self.room.live:
+            await self.gap_sends()
+        await asyncio.sleep(self.rng.uniform(0.0, 0.5))
+        self.start_daemon()
+        await self.wait_connected()
+
+    async def restart_broker(self) -> None:
+        self.counts["broker_restarts"] += 1
+        self.broker_down = True
+        await asyncio.to_thread(self.broker.stop)
+        if self.room.live and self.entered():
+            await self.gap_sends()
+        await asyncio.sleep(self.rng.uniform(0.2, 1.0))
+        await asyncio.to_thread(self.broker.start)
+        self.broker_down = False
+
+    async def stream(self) -> None:
+        room, plan = self.room, self.plan
+        room.go_live()
+        self.sessions[room.room_id] = "once"
+        self.counts["streams"] += 1
+        for _ in range(self.rng.randint(*plan.history_per_stream)):  # before the daemon noticed
+            await self.rng.choice((self.gift, self.command, self.streak))()
+        await self.wait_connected()
+        names, weights = zip(*plan.weights.items(), strict=True)
+        for _ in range(self.rng.randint(*plan.steps_per_stream)):
+            if self.rng.random() < plan.restart_chance:
+                await self.restart_daemon()
+            elif self.rng.random() < plan.broker_restart_chance:
+                await self.restart_broker()
+            else:
+                await self.step(self.rng.choices(names, weights)[0])
+            await asyncio.sleep(self.rng.uniform(0.02, 0.15))
+        room.fail_check_alive(None)
+        if self.rng.random() < 0.5:
+            await room.end_stream()
+        else:
+            await room.vanish()
+
+    async def day(self) -> None:
+        self.room.offline_room_id = self.rng.choice(("last", "empty"))
+        for _ in range(self.rng.randint(*self.plan.streams_per_day)):
+            await asyncio.sleep(self.rng.uniform(0.1, 0.6))  # offline
+            if self.rng.random() < self.plan.restart_chance * 2:
+                await self.restart_daemon()  # between streams
+            await self.stream()
+
+    # -- the run --------------------------------------------------------------------------------
+
+    def fired(self) -> Counter[tuple[str, str]]:
+        return Counter((m.topic, m.payload.decode()) for m in list(self.listener.messages))
+
+    async def run(self) -> Report:
+        started = time.monotonic()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.broker = MosquittoBroker(self.dir / "broker", persistence=True)
+        self.broker.start()
+        self.listener = Listener(self.broker.port, "t/#", persistent=True)
+        self.room = FakeLiveRoom(
+            unique_id="soak_streamer",
+            live=False,
+            ping_interval=0.5,
+            queue_until_entered=False,
+            resume_from_cursor=True,
+            recent_limit=100_000,  # every gap message reaches the next fetch
+        )
+        try:
+            await self.room.start()
+            self.config = self.dir / "config.yaml"
+            self.config.write_text(config_text(self.room, self.broker.port, self.dir))
+            self.start_daemon()
+            for day in range(self.plan.days):
+                await self.day()
+                self.say(f"day {day + 1}: {len(self.triggers)} triggers sent so far")
+            if self.proc is None:
+                self.start_daemon()
+            await self.settle()
+            await self.stop_daemon(signal.SIGTERM)
+            self.counts["sigterm"] -= 1  # the final stop is not a restart
+            await self.drain()
+            return self.report(time.monotonic() - started)
+        finally:
+            if self.proc is not None:
+                self.proc.kill()
+                self.proc.wait(10)
+            await self.room.aclose()
+            self.listener.close()
+            self.broker.stop()
+
+    async def settle(self) -> None:
+        """Wait until every trigger owed has fired (streaks without an end take their
+        timeout) and every session the daemon followed has ended."""
+        def done() -> bool:
+            fired = self.fired()
+            owed = all(fired[(t.topic, t.payload)] for t in self.triggers if t.expect == "once")
+            ended = {p for (topic, p) in fired if topic == "t/ended"}
+            followed = [r for r, e in self.sessions.items() if e == "once" and self.signed(r)]
+            return owed and all(str(r) in ended for r in followed)
+
+        with contextlib.suppress(TimeoutError):  # the report names what is missing
+            await self.until(done, "every owed trigger firing", timeout=60)
+
+    async def drain(self) -> None:
+        """The daemon has exited: a marker published now arrives after everything it sent."""
+        import paho.mqtt.publish as publish  # noqa: PLC0415
+
+        marker = f"end-{time.time()}"
+        await asyncio.to_thread(
+            publish.single, "t/zz-marker", marker, qos=1, hostname="127.0.0.1",
+            port=self.broker.port,
+        )  # fmt: skip
+        await self.until(
+            lambda: ("t/zz-marker", marker) in self.fired(), "the end marker", timeout=30
+        )
+
+    def signed(self, room_id: int) -> bool:
+        return room_id in self.room.signed_rooms
+
+    def report(self, seconds: float) -> Report:
+        fired = self.fired()
+        details = {
+            "triggers": [[*vars(t).values(), fired[(t.topic, t.payload)]] for t in self.triggers],
+            "sessions": [
+                [r, e, self.signed(r), fired[("t/live", str(r))], fired[("t/ended", str(r))]]
+                for r, e in self.sessions.items()
+            ],
+            "fired": [[topic, p, n] for (topic, p), n in fired.items()],
+        }
+        (self.dir / "soak-details.json").write_text(json.dumps(details, indent=0))
+        groups: dict[tuple[str, str, str], list[int]] = {}
+        known: set[tuple[str, str]] = set()
+        for t in self.triggers:
+            n = fired[(t.topic, t.payload)]
+            known.add((t.topic, t.payload))
+            g = groups.setdefault((t.kind, t.context, t.expect), [0, 0, 0, 0])
+            g[0] += 1
+            g[1] += n
+            g[2] += n == 0 and t.expect != "never"
+            g[3] += max(0, n - 1)
+        rows = [(k, c, e, *v) for (k, c, e), v in sorted(groups.items(), key=_order)]
+        lifecycle = []
+        for topic, what in (("t/live", "live"), ("t/ended", "stream_ended")):
+            for expect in ("once", "may"):
+                rooms = [r for r, e in self.sessions.items() if e == expect and self.signed(r)]
+                counts = [fired[(topic, str(r))] for r in rooms]
+                lifecycle.append(
+                    (
+                        what,
+                        expect,
+                        len(rooms),
+                        sum(counts),
+                        sum(1 for c in counts if c == 0),
+                        sum(max(0, c - 1) for c in counts),
+                    )
+                )
+        for r in self.sessions:
+            known.update({("t/live", str(r)), ("t/ended", str(r))})
+        unknown = sorted(
+            f"{topic} {p}"
+            for (topic, p) in fired
+            if (topic, p) not in known and topic != "t/zz-marker"
+        )
+        violations = []
+        for kind, context, expect, _sent, n, missed, doubled in rows:
+            if doubled:
+                violations.append(f"{doubled} doubled: {kind}, {context}")
+            if expect == "once" and missed:
+                violations.append(f"{missed} missed: {kind}, {context}")
+            if expect == "never" and n:
+                violations.append(f"{n} fired from history: {kind}, {context}")
+        for what, expect, _sessions, _n, missed, doubled in lifecycle:
+            if doubled:
+                violations.append(f"{doubled} doubled: {what} ({expect})")
+            if expect == "once" and missed:
+                violations.append(f"{missed} missed: {what}")
+        if unknown:
+            violations.append(f"{len(unknown)} publishes of nothing sent")
+        times = sorted(t for t, _q in self.room.sign_requests)
+        per_minute = max(
+            (sum(1 for u in times[i:] if u - t < 60) for i, t in enumerate(times)), default=0
+        )
+        if per_minute > PER_MINUTE:
+            violations.append(f"sign budget exceeded: {per_minute} in a minute")
+        c = self.counts
+        return Report(
+            rows=rows,
+            lifecycle=lifecycle,
+            unknown=unknown,
+            violations=violations,
+            days=self.plan.days,
+            streams=c["streams"],
+            sigterms=c["sigterm"],
+            sigkills=c["sigkill"],
+            broker_restarts=c["broker_restarts"],
+            drops=c["drops"],
+            replays=c["replays"],
+            sign_requests=len(times),
+            sign_max_minute=per_minute,
+            seconds=seconds,
+        )
+
+
+_KINDS = ["gift", "streak", "streak, end frame in a gap", "streak, no end frame", "command"]
+
+
+def _order(item: tuple[tuple[str, str, str], list[int]]) -> tuple[int, str, int]:
+    (kind, context, expect), _ = item
+    return ({"once": 0, "never": 1, "may": 2}[expect], context, _KINDS.index(kind))
