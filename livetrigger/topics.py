@@ -78,3 +78,30 @@ def topic_safe(text: str) -> str:
     """A topic level built from configuration text: lowercase, [a-z0-9_-] only."""
     out = "".join(c if c.isascii() and (c.isalnum() or c in "_-") else "_" for c in text.lower())
     return out.strip("_") or "_"
+
+
+def command_filters(base: str, homeassistant_prefix: str | None = None) -> tuple[str, ...]:
+    """The topics livetrigger daemons on ``base`` take commands from (pause, test, reconnect,
+    reload: see homeassistant/discovery.py), and Home Assistant's birth topic when discovery
+    is on. No trigger is ever published to one of them."""
+    filters: tuple[str, ...] = (f"{base}/+/cmd/#", f"{base}/daemon/+/cmd/#")
+    if homeassistant_prefix is not None:
+        filters += (f"{homeassistant_prefix}/status",)
+    return filters
+
+
+def filter_matches(topic_filter: str, topic: str) -> bool:
+    """MQTT topic matching (``+`` one level, ``#`` the rest, including none)."""
+    wanted = topic_filter.split("/")
+    levels = topic.split("/")
+    for i, level in enumerate(wanted):
+        if level == "#":
+            return True
+        if i >= len(levels) or (level != "+" and level != levels[i]):
+            return False
+    return len(levels) == len(wanted)
+
+
+def command_topic(topic: str, filters: tuple[str, ...] | list[str]) -> str | None:
+    """The command filter ``topic`` falls under, or None."""
+    return next((f for f in filters if filter_matches(f, topic)), None)

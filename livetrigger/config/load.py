@@ -34,6 +34,7 @@ from livetrigger.config.yamlpos import Path as KeyPath
 from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.rules.compile import CompiledRule, Targets, compile_rule
 from livetrigger.rules.fields import suggest
+from livetrigger.topics import command_filters
 from livetrigger.usernames import parse_username
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
@@ -263,10 +264,19 @@ def _check_valid_rules(data: dict[str, Any], exc: ValidationError, problems: _Pr
     gpio = data.get("gpio") if isinstance(data.get("gpio"), dict) else {}
     outputs = gpio.get("outputs") if isinstance(gpio, dict) else None
     hooks = data.get("webhooks")
+    mqtt: dict[str, Any] = data["mqtt"] if isinstance(data.get("mqtt"), dict) else {}
+    ha: dict[str, Any] = (
+        data["homeassistant"] if isinstance(data.get("homeassistant"), dict) else {}
+    )
+    base_topic = str(mqtt.get("base_topic") or "livetrigger")
+    discovery = ha.get("discovery", True) is not False
+    prefix = str(ha.get("prefix") or "homeassistant")
     targets = Targets(
         gpio_outputs=frozenset(outputs) if isinstance(outputs, dict) else frozenset(),
         webhooks=frozenset(hooks) if isinstance(hooks, dict) else frozenset(),
         mqtt=data.get("mqtt") is not None,
+        base_topic=base_topic,
+        command_filters=command_filters(base_topic, prefix if discovery else None),
     )
     places: list[tuple[KeyPath, Any]] = [(("rules",), data.get("rules"))]
     rooms = data.get("rooms")
@@ -368,11 +378,14 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
     tiktok = to_settings(s.TikTokSettings, model.tiktok)
     for where, message in checks.url_ports(tiktok, webhooks):
         problems.add(where, message)
+    base = mqtt.base_topic if mqtt else "livetrigger"
+    ha = to_settings(s.HomeAssistantSettings, model.homeassistant)
     targets = Targets(
         gpio_outputs=frozenset(o.name for o in gpio.outputs),
         webhooks=frozenset(w.name for w in webhooks),
         mqtt=mqtt is not None,
-        base_topic=mqtt.base_topic if mqtt else "livetrigger",
+        base_topic=base,
+        command_filters=command_filters(base, ha.prefix if ha.discovery else None),
     )
     for inp in gpio.inputs:
         if inp.role == "test_button" and not inp.rule:

@@ -34,7 +34,7 @@ from livetrigger.rules.template import (
     TextTemplate,
     referenced_names,
 )
-from livetrigger.topics import escape_level, topic_problem
+from livetrigger.topics import command_topic, escape_level, topic_problem
 
 # names every template and expression can use besides the event's own fields
 CONTEXT_NAMES = frozenset(
@@ -58,6 +58,7 @@ class Targets:
     webhooks: frozenset[str] = frozenset()
     mqtt: bool = False
     base_topic: str = "livetrigger"
+    command_filters: tuple[str, ...] = ()  # topics livetrigger takes commands from
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +294,14 @@ def _compile_action(
         topic = text(m.topic, "topic", None if m.raw_topic else escape_level)
         if topic is not None and (problem := topic_problem(_sample_topic(m.topic))):
             problems.append(((*here, "topic"), f"{problem}: {m.topic!r}"))
+        elif topic is not None and (hit := _commands_hit(m.topic, targets)):
+            problems.append(
+                (
+                    (*here, "topic"),
+                    f"{m.topic!r} is inside livetrigger's command topics ({hit}): a message "
+                    "there pauses a room or test-fires a rule; publish somewhere else",
+                )
+            )
         if m.payload is not None and m.json_ is not None:
             problems.append((here, "give either payload or json, not both"))
         body = mapping(m.json_, "json") if m.json_ is not None else None
@@ -450,6 +459,16 @@ def _sample_topic(source: str) -> str:
     """A topic template with each markup replaced by one character: what its own text
     contributes (wildcards, empty levels, forbidden characters) shows in every rendering."""
     return _MARKUP.sub("x", source)
+
+
+_BASE = re.compile(r"\{\{\s*base\s*\}\}")
+
+
+def _commands_hit(source: str, targets: Targets) -> str | None:
+    """The command filter every rendering of a topic template falls under, or None: its own
+    text points there whatever the values (a value stands for a level matching no word)."""
+    sample = _MARKUP.sub("\x00", _BASE.sub(lambda _: targets.base_topic, source))
+    return command_topic(sample, targets.command_filters)
 
 
 def sample_event(kind: str, now: float = 0.0) -> ev.Event:

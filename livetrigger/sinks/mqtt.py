@@ -41,7 +41,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from livetrigger.actions import ActionRequest, MqttPublish
 from livetrigger.errors import SinkError
 from livetrigger.settings import MqttSettings
-from livetrigger.topics import topic_problem
+from livetrigger.topics import command_filters, command_topic, topic_problem
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class MqttClient:
         client = self._client
         if client is None:
             raise SinkError("mqtt client is closed")
-        problem = topic_problem(topic)
+        problem = topic_problem(topic) or self._command_problem(topic)
         if problem:
             self.dropped += 1
             raise SinkError(f"topic {topic[:200]!r} refused before sending: {problem}")
@@ -198,6 +198,12 @@ class MqttClient:
             return
         self.dropped += 1
         raise SinkError(f"publish to {topic[:200]!r} refused: {paho.error_string(info.rc)}")
+
+    def _command_problem(self, topic: str) -> str | None:
+        """A trigger never goes to a topic livetrigger takes commands from: its own
+        subscriptions and the command topics of every daemon on this base topic."""
+        hit = command_topic(topic, [*command_filters(self.settings.base_topic), *self._subs])
+        return None if hit is None else f"livetrigger takes commands from it ({hit})"
 
     # -- state: latest value per topic ------------------------------------------------------
 

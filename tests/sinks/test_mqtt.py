@@ -6,8 +6,11 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
+
 from livetrigger.actions import MqttPublish
 from livetrigger.dispatch import Dispatcher, QueuePolicy
+from livetrigger.errors import SinkError
 from livetrigger.settings import MqttSettings
 from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from tests.support.listener import Listener
@@ -139,3 +142,26 @@ async def test_broker_restart_loses_nothing_and_keeps_order(tmp_path: Path) -> N
         await dispatcher.aclose(1)
         await client.aclose()
         broker.stop()
+
+
+async def test_a_trigger_never_goes_to_a_topic_livetrigger_listens_on(
+    mosquitto: MosquittoBroker,
+) -> None:
+    listener = Listener(mosquitto.port, "#")
+    client = MqttClient(settings(mosquitto.port, base_topic="lt"))
+    await client.start()
+    assert await client.wait_connected(5)
+    heard: list[str] = []
+    client.subscribe("other/in/+", lambda topic, payload: heard.append(topic))
+    sink = MqttSink(client)
+    try:
+        for topic in ("other/in/x", "lt/room/cmd/pause", "lt/room/cmd", "lt/daemon/d/cmd/reload"):
+            with pytest.raises(SinkError, match="livetrigger takes commands from it"):
+                await sink.handle(pub(topic, b"ON"))
+        await sink.handle(pub("lt/room/command", b"fine"))
+        got = listener.wait_for(1, topic="lt/room/command")
+        assert [m.payload for m in got] == [b"fine"]
+        assert heard == [] and client.dropped == 4
+    finally:
+        listener.close()
+        await client.aclose()
