@@ -20,6 +20,7 @@ from livetrigger import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "run the daemon"),
     "demo": ("demo", "watch the example rules fire on a built-in fake live room"),
+    "init": ("init", "write a commented starter config, the example and the schema"),
     "check": ("check", "validate a config file and list its rooms, rules and actions"),
     "simulate": ("simulate", "run the rules on one made-up event and print what would happen"),
     "replay": ("replay", "run a capture file through the rules (dry run)"),

@@ -82,7 +82,8 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigFileError(
-            f"{p}: no such file; copy config.example.yaml there, or pass -c PATH"
+            f"{p}: no such file; `livetrigger init {p}` writes a starter config there, "
+            "or pass -c PATH"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigFileError(f"{p}: cannot read: {exc}") from None
