@@ -55,11 +55,20 @@ class StatusServer:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()  # a stale socket from a crash
-        old_umask = os.umask(0o177)  # the socket is born 0600: no window where others can read
+        # the socket is born 0600: no window where others can read. The umask is process-wide,
+        # so it is set around the bind alone, with no await inside: two daemons starting in one
+        # loop used to interleave here and leave the process at 0177 for good
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            self._server = await asyncio.start_unix_server(self._serve, path=str(self.path))
-        finally:
-            os.umask(old_umask)
+            old_umask = os.umask(0o177)
+            try:
+                sock.bind(str(self.path))
+            finally:
+                os.umask(old_umask)
+            self._server = await asyncio.start_unix_server(self._serve, sock=sock)
+        except BaseException:
+            sock.close()
+            raise
         self.path.chmod(0o600)
         return self
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import stat
 from pathlib import Path
 
@@ -38,6 +39,20 @@ async def test_status_socket_serves_snapshot_with_owner_only_mode(tmp_path: Path
         got = await asyncio.to_thread(fetch, path)
     assert got == SNAPSHOT
     assert not path.exists()
+
+
+async def test_two_servers_starting_together_leave_the_umask_alone(tmp_path: Path) -> None:
+    """The umask is process-wide: two daemons starting in one loop (Home Assistant's tests do)
+    once interleaved around the bind and left every later file in the process at 0600."""
+    before = os.umask(0o022)
+    try:
+        a = StatusServer(tmp_path / "a.sock", lambda: SNAPSHOT)
+        b = StatusServer(tmp_path / "b.sock", lambda: SNAPSHOT)
+        await asyncio.gather(a.__aenter__(), b.__aenter__())
+        await asyncio.gather(a.__aexit__(None, None, None), b.__aexit__(None, None, None))
+        assert os.umask(0o022) == 0o022
+    finally:
+        os.umask(before)
 
 
 async def test_a_failing_snapshot_does_not_stop_the_server(tmp_path: Path) -> None:
