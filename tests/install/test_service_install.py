@@ -1,0 +1,138 @@
+"""``livetrigger install-service`` against a scratch root: users, files, modes, the unit enabled,
+idempotent, --dry-run changes nothing, --uninstall keeps the config."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from livetrigger.cli import main
+
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="install-service sets owners: needs root"),
+    pytest.mark.skipif(
+        shutil.which("systemd-sysusers") is None or shutil.which("systemctl") is None,
+        reason="systemd-sysusers and systemctl not installed",
+    ),
+]
+
+# a program outside the directories the hardened unit hides (the tests' venv may be in /tmp)
+PROGRAM = shutil.which("true") or "/bin/true"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (root / "etc" / "group").write_text("root:x:0:\ngpio:x:997:\n")
+    return root
+
+
+def install(root: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+    code = main(["install-service", "--root", str(root), "--exec", PROGRAM, *extra])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def ids(root: Path, database: str, name: str) -> list[str]:
+    for line in (root / "etc" / database).read_text().splitlines():
+        if line.split(":")[0] == name:
+            return line.split(":")
+    raise AssertionError(f"{name} not in {database}")
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_install_makes_user_files_and_enabled_unit(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = install(root, capsys)
+    assert code == 0, out
+    uid, gid = int(ids(root, "passwd", "livetrigger")[2]), int(ids(root, "group", "livetrigger")[2])
+    assert ids(root, "group", "gpio")[3] == "livetrigger"
+    etc = root / "etc" / "livetrigger"
+    assert (mode(etc), etc.stat().st_uid, etc.stat().st_gid) == (0o750, 0, gid)
+    config = etc / "config.yaml"
+    assert (mode(config), config.stat().st_uid) == (0o600, uid)
+    assert (mode(etc / "env"), (etc / "env").stat().st_uid) == (0o600, 0)
+    assert mode(root / "etc" / "credstore") == 0o700
+    state = root / "var" / "lib" / "livetrigger"
+    assert (mode(state), state.stat().st_uid) == (0o700, uid)
+    assert (root / "run" / "livetrigger").stat().st_uid == uid
+    unit = root / "etc" / "systemd" / "system" / "livetrigger.service"
+    assert f"ExecStart={PROGRAM} run -c /etc/livetrigger/config.yaml" in unit.read_text()
+    wants = root / "etc" / "systemd" / "system" / "multi-user.target.wants" / "livetrigger.service"
+    assert wants.readlink() == Path("/etc/systemd/system/livetrigger.service")
+    assert "created   /etc/livetrigger/config.yaml" in out
+    assert "system user livetrigger (in group gpio)" in out
+    assert "next: edit /etc/livetrigger/config.yaml" in out
+
+
+def test_second_run_changes_nothing_and_keeps_the_edited_config(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert install(root, capsys)[0] == 0
+    config = root / "etc" / "livetrigger" / "config.yaml"
+    config.write_text("rooms: []  # mine\n")
+    config.chmod(0o644)  # a slip the installer puts right
+    code, out = install(root, capsys)
+    assert code == 0, out
+    assert config.read_text() == "rooms: []  # mine\n" and mode(config) == 0o600
+    changed = [
+        line for line in out.splitlines()
+        if not line.startswith(("unchanged", "run ", "systemd does not run"))
+    ]
+    assert changed == ["fixed     /etc/livetrigger/config.yaml (kept) mode 0600 livetrigger:livetrigger"]
+    code, out = install(root, capsys)
+    assert [line for line in out.splitlines() if line.startswith(("created", "updated", "fixed"))] == []
+
+
+def test_without_a_gpio_group_the_user_gets_none(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (root / "etc" / "group").write_text("root:x:0:\n")
+    code, out = install(root, capsys)
+    assert code == 0, out
+    assert "no gpio group here" in out
+    assert "gpio" not in (root / "etc" / "group").read_text()
+    assert "gpio" not in (root / "etc" / "sysusers.d" / "livetrigger.conf").read_text()
+
+
+def test_dry_run_changes_nothing(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    code, out = install(root, capsys, "--dry-run")
+    assert code == 0, out
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    assert "would create /etc/livetrigger/config.yaml" in out
+    assert "would run systemd-sysusers" in out or "would run system user" in out
+
+
+def test_uninstall_removes_the_unit_and_keeps_config_and_state(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert install(root, capsys)[0] == 0
+    code, out = install(root, capsys, "--uninstall")
+    assert code == 0, out
+    system = root / "etc" / "systemd" / "system"
+    assert not (system / "livetrigger.service").exists()
+    assert not (system / "multi-user.target.wants" / "livetrigger.service").is_symlink()
+    assert (root / "etc" / "livetrigger" / "config.yaml").exists()
+    assert (root / "etc" / "livetrigger" / "env").exists()
+    assert (root / "var" / "lib" / "livetrigger").is_dir()
+    assert "kept: /etc/livetrigger/" in out
+    code, out = install(root, capsys, "--uninstall")
+    assert code == 0 and "absent" in out
+
+
+@pytest.mark.parametrize("hidden", ["/home/pi/.local/bin/livetrigger", "/root/.local/bin/livetrigger"])
+def test_a_program_the_service_cannot_see_is_refused(
+    root: Path, capsys: pytest.CaptureFixture[str], hidden: str
+) -> None:
+    code = main(["install-service", "--root", str(root), "--exec", hidden])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "cannot see" in err and "PIPX_HOME=/opt/pipx" in err
+    assert not (root / "etc" / "livetrigger").exists()
