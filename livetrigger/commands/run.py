@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from typing import Any
 
 from livetrigger.app import Daemon
 from livetrigger.commands.check import DEFAULT_CONFIG, load_or_report
 from livetrigger.logs import setup_logging
+from livetrigger.pins import NoPinsError
 
 
 def register(sub: Any) -> None:
@@ -36,4 +38,8 @@ def run(args: argparse.Namespace) -> int:
         args.log_format or config.daemon.log_format,
         secrets=config.secrets,
     )
-    return asyncio.run(Daemon(config, redactor=redactor).run())
+    try:
+        return asyncio.run(Daemon(config, redactor=redactor).run())
+    except NoPinsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -22,7 +22,6 @@ import contextlib
 import logging
 import threading
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -36,46 +35,17 @@ from gpiozero import (
     Factory,
     TonalBuzzer,
 )
-from gpiozero.exc import BadPinFactory, GPIOZeroError
-from gpiozero.pins.mock import MockFactory, MockPWMPin
 from gpiozero.tones import Tone
 
 from livetrigger.actions import ActionRequest, GpioCommand
 from livetrigger.errors import SinkError
+from livetrigger.pins import open_pin_factory
 from livetrigger.settings import GpioInputSettings, GpioOutputSettings, GpioSettings
 from livetrigger.sinks.deadlines import Deadline, Deadlines
 
 log = logging.getLogger(__name__)
 
 FADE_STEP = 0.02
-
-
-def make_pin_factory(name: str) -> Factory:
-    """The pin factory for ``gpio.pin_factory``: ``auto`` is the real one on a Raspberry Pi
-    and gpiozero's MockFactory (with a warning) anywhere else."""
-    if name == "mock":
-        return MockFactory(pin_class=MockPWMPin)
-    if name == "auto":
-        try:
-            from gpiozero import Device  # noqa: PLC0415 - only to ask for the default
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return Device._default_pin_factory()
-        except (BadPinFactory, GPIOZeroError, OSError, ImportError):
-            log.warning("gpio: no GPIO hardware found; using mock pins (outputs are simulated)")
-            return MockFactory(pin_class=MockPWMPin)
-    modules = {
-        "lgpio": ("gpiozero.pins.lgpio", "LGPIOFactory"),
-        "rpigpio": ("gpiozero.pins.rpigpio", "RPiGPIOFactory"),
-        "pigpio": ("gpiozero.pins.pigpio", "PiGPIOFactory"),
-        "native": ("gpiozero.pins.native", "NativeFactory"),
-    }
-    module, cls = modules[name]
-    import importlib  # noqa: PLC0415
-
-    factory: Factory = getattr(importlib.import_module(module), cls)()
-    return factory
 
 
 class _Output:
@@ -221,7 +191,7 @@ class GpioSink:
         on_test_button: Callable[[str], None] | None = None,
         on_change: Callable[[str, float], None] | None = None,
     ) -> None:
-        self.factory = pin_factory or make_pin_factory(settings.pin_factory)
+        self.factory = pin_factory or open_pin_factory(settings.pin_factory)
         self._clock = clock
         self._on_test_button = on_test_button
         self._on_change = on_change
