@@ -36,7 +36,10 @@ def register(sub: Any) -> None:
     p.add_argument(
         "path",
         nargs="?",
-        help=f"config file or directory (default {SYSTEM_CONFIG} as root, else ./config.yaml)",
+        help=(
+            f"config file, or a directory (existing, or ending in /); default {SYSTEM_CONFIG} "
+            "as root, else ./config.yaml"
+        ),
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing config")
     p.set_defaults(handler=run)
@@ -50,7 +53,8 @@ def target(path: str | None) -> Path:
     if path is None:
         return default_path()
     chosen = Path(path)
-    return chosen / "config.yaml" if chosen.is_dir() else chosen
+    # a directory that exists, or one named as such ("conf/"), gets config.yaml inside
+    return chosen / "config.yaml" if chosen.is_dir() or path.endswith(os.sep) else chosen
 
 
 def starter_text() -> str:

@@ -49,6 +49,11 @@ def test_keeps_an_existing_config_unless_forced(tmp_path: Path, capsys: pytest.C
     assert load_config(config).rooms
 
 
+def test_a_path_ending_in_a_slash_is_a_directory(tmp_path: Path) -> None:
+    assert main(["init", f"{tmp_path / 'new'}/"]) == 0
+    assert (tmp_path / "new" / "config.yaml").is_file()
+
+
 def test_default_path_is_etc_for_root_else_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(init.os, "geteuid", lambda: 0)
     assert init.target(None) == Path("/etc/livetrigger/config.yaml")

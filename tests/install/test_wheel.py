@@ -1,0 +1,98 @@
+"""The package as a user gets it: sdist and wheel built from the checkout (twine's checks pass),
+the wheel installed into a fresh venv outside the checkout, and its command run from there:
+--version, init, check, a short demo, and the service installer's dry run.
+
+One build and one install for the module (about a minute: pip takes the dependencies from its
+cache or the package index). ``-m "not wheel"`` leaves it out of a quick run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import livetrigger
+
+pytestmark = pytest.mark.wheel
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(argv: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    return subprocess.run(
+        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    built = _run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], cwd=out)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def venv(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("user")
+    made = _run([sys.executable, "-m", "venv", str(home / "venv")], cwd=home)
+    assert made.returncode == 0, made.stderr
+    (wheel,) = dist.glob("livetrigger-*.whl")
+    pip = _run([str(home / "venv" / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=home)
+    assert pip.returncode == 0, pip.stdout[-3000:] + pip.stderr[-3000:]
+    yield home
+
+
+def lt(venv: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return _run([str(venv / "venv" / "bin" / "livetrigger"), *args], cwd=venv, timeout=timeout)
+
+
+def test_sdist_and_wheel_pass_twine_check(dist: Path) -> None:
+    names = sorted(p.name for p in dist.iterdir())
+    version = livetrigger.__version__
+    assert names == [f"livetrigger-{version}-py3-none-any.whl", f"livetrigger-{version}.tar.gz"]
+    checked = _run([sys.executable, "-m", "twine", "check", "--strict", *map(str, dist.iterdir())], cwd=dist)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_version_comes_from_the_installed_package(venv: Path) -> None:
+    done = lt(venv, "--version")
+    assert (done.returncode, done.stdout.strip()) == (0, f"livetrigger {livetrigger.__version__}")
+    where = _run(
+        [str(venv / "venv" / "bin" / "python"), "-c", "import livetrigger; print(livetrigger.__file__)"],
+        cwd=venv,
+    )
+    assert where.stdout.startswith(str(venv / "venv")), where.stdout  # not the checkout
+
+
+def test_init_then_check(venv: Path) -> None:
+    done = lt(venv, "init", "conf/")
+    assert done.returncode == 0, done.stderr
+    names = {p.name for p in (venv / "conf").iterdir()}
+    assert names == {"config.yaml", "config.example.yaml", "config.schema.json"}
+    for name in ("config.yaml", "config.example.yaml"):
+        checked = lt(venv, "check", f"conf/{name}")
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert f"conf/{name}: OK" in checked.stdout
+
+
+def test_a_short_demo(venv: Path) -> None:
+    done = lt(venv, "demo", "--speed", "20", "--no-color", timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "done: 7 rule firings" in done.stdout
+
+
+@pytest.mark.skipif(shutil.which("systemd-sysusers") is None, reason="systemd-sysusers not installed")
+def test_the_installer_finds_its_unit_in_the_wheel(venv: Path) -> None:
+    root = venv / "root"
+    (root / "etc").mkdir(parents=True)
+    done = lt(venv, "install-service", "--root", str(root), "--exec", "/bin/true", "--dry-run")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "would create /etc/systemd/system/livetrigger.service" in done.stdout
+    assert list(root.rglob("*")) == [root / "etc"]
