@@ -497,6 +497,18 @@ class Daemon:
         if self.stopping:  # the stop came while the file was read
             log.info("reload: not applied, stopping")
             return False
+        if self.gpio is None and (new.gpio.outputs or new.gpio.inputs):
+            # the first outputs: open the pins before anything changes, so that a machine
+            # without them keeps the running config whole
+            from livetrigger.pins import NoPinsError  # noqa: PLC0415 - with gpiozero, as above
+
+            try:
+                self.gpio = self._gpio_sink(new.gpio)
+            except NoPinsError as exc:
+                log.error("reload: %s; keeping the running config", exc)
+                self.config_errors += 1
+                self.last_config_error = str(exc).splitlines()[0][:250]
+                return False
         changes = describe_changes(self.config, new)
         self._apply(new)
         self.reloads += 1

@@ -14,6 +14,8 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from livetrigger import pins
+from livetrigger.app import Daemon
+from livetrigger.config import load_config
 from livetrigger.pins import NoPinsError, open_pin_factory
 
 NO_DRIVERS = pytest.mark.skipif(
@@ -114,3 +116,23 @@ def test_run_with_outputs_and_no_pins_exits_1_with_the_reason(tmp_path: Path) ->
     assert "no real pins can be opened" in done.stderr
     assert "gpio.pin_factory: mock" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@NO_DRIVERS
+async def test_a_reload_that_adds_outputs_without_pins_keeps_the_running_config(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    room = """\
+        rooms:
+          - username: "@someone"
+            rules:
+              - {id: hello, on: follow, do: [{log: "followed"}]}
+        """
+    path = tmp_path / "config.yaml"
+    path.write_text(textwrap.dedent(room))
+    daemon = Daemon(load_config(path))
+    path.write_text(textwrap.dedent("gpio:\n  outputs:\n    lamp: {pin: 17}\n") + textwrap.dedent(room))
+    assert await daemon.reload() is False
+    assert "no real pins can be opened" in caplog.text and "keeping the running config" in caplog.text
+    assert daemon.gpio is None and not daemon.config.gpio.outputs
+    assert daemon.config_errors == 1
