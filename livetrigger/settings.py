@@ -19,11 +19,18 @@ def _hidden(value: str | None) -> str:
 
 def limits(low: float | None = None, high: float | None = None, why: str = "") -> dict[str, Any]:
     """Field metadata: the config file may not go below ``low`` or above ``high``; ``why``
-    tells the user what the bounds are about."""
+    tells the user what a value outside would do (a zero reconnect wait retries in a tight
+    loop, a zero timeout fails every request)."""
     return {"limits": (low, high, why)}
 
 
+def _at_least(default: Any, low: float, why: str) -> Any:
+    return field(default=default, metadata=limits(low, None, why))
+
+
 PORT = limits(1, 65535, "a TCP port")
+_TIMEOUT = "a shorter one fails before any answer can come"
+_RETRY = "a shorter wait retries in a tight loop"
 
 
 # -- TikTok ---------------------------------------------------------------------------------
@@ -34,9 +41,9 @@ class SignBudget:
     """Sign requests allowed per window; never exceeded whatever fails (defaults sit below
     the public sign server's anonymous limits)."""
 
-    per_minute: int = 4
-    per_hour: int = 25
-    per_day: int = 200
+    per_minute: int = _at_least(4, 0, "0 stops every connection")
+    per_hour: int = _at_least(25, 0, "0 stops every connection")
+    per_day: int = _at_least(200, 0, "0 stops every connection")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,21 +61,27 @@ class TikTokSettings:
     session_id_sign_host: str | None = None
     user_agent: str | None = None  # None: a current desktop Chrome UA
     proxy: str | None = None
-    http_timeout: float = 10.0
-    connect_timeout: float = 20.0
-    stall_timeout: float = 30.0
-    live_check_interval: float = 30.0
-    reconnect_initial: float = 1.0
-    reconnect_max: float = 300.0
-    heartbeat_interval: float = 10.0  # only when the push server does not advertise one
-    streak_timeout: float = 15.0  # a gift streak with no step and no end for this long ends
+    http_timeout: float = _at_least(10.0, 0.1, _TIMEOUT)
+    connect_timeout: float = _at_least(20.0, 0.1, _TIMEOUT)
+    stall_timeout: float = _at_least(
+        30.0, 1.0, "rooms are often quiet for a second; each stall is a reconnect"
+    )
+    live_check_interval: float = _at_least(30.0, 0.1, "a shorter one asks TikTok in a tight loop")
+    reconnect_initial: float = _at_least(1.0, 0.1, _RETRY)
+    reconnect_max: float = _at_least(300.0, 0.1, _RETRY)
+    # only when the push server does not advertise one
+    heartbeat_interval: float = _at_least(10.0, 0.1, "a shorter one floods the push server")
+    # a gift streak with no step and no end for this long ends
+    streak_timeout: float = _at_least(15.0, 0.1, "a shorter one cuts every streak")
     process_initial_data: bool = True
     compress: bool = True
     polling_fallback: bool = False
-    polling_interval: float = 1.0
-    max_frame_size: int = 8 * 1024 * 1024
+    polling_interval: float = _at_least(1.0, 0.1, "a shorter one polls in a tight loop")
+    max_frame_size: int = _at_least(8 * 1024 * 1024, 1024, "smaller frames are refused")
     sign_budget: SignBudget = field(default_factory=SignBudget)
-    gift_catalogue_refresh: float = 6 * 3600.0
+    gift_catalogue_refresh: float = _at_least(
+        6 * 3600.0, 60.0, "the gift list changes a few times a year"
+    )
     fetch_room_info: bool = False  # the seed's fetchRoomInfoOnConnect: title and viewers on connect
     # the seed's clientParams / requestHeaders / websocketHeaders / signProviderOptions
     client_params: tuple[tuple[str, str], ...] = ()
@@ -110,7 +123,7 @@ class EventStreamSettings:
 
     enabled: bool = False
     kinds: tuple[str, ...] = ()  # empty: every kind
-    qos: int = 0
+    qos: int = field(default=0, metadata=limits(0, 2, "MQTT QoS is 0, 1 or 2"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,17 +133,23 @@ class MqttSettings:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     client_id: str | None = None  # None: livetrigger-<hostname>
-    keepalive: float = 30.0
+    keepalive: float = field(
+        default=30.0,
+        metadata=limits(
+            5.0, 65535.0, "the client raises a shorter one to 5s; MQTT allows no longer"
+        ),
+    )
     protocol: Literal["3.1.1", "5"] = "3.1.1"
     tls: TlsSettings | None = None
     base_topic: str = "livetrigger"
-    queue_size: int = 10_000
+    queue_size: int = _at_least(10_000, 1, "an empty queue could hold nothing")
     overflow: Literal["drop_oldest", "drop_new"] = "drop_oldest"
     # trigger publishes handed to paho before the first is acknowledged: 1 keeps the order
     # through any outage; more is faster to a far broker (docs/actions.md says when it is not)
-    max_inflight: int = 1
-    reconnect_min: float = 1.0
-    reconnect_max: float = 60.0
+    max_inflight: int = field(default=1, metadata=limits(1, 65535, "publishes in flight"))
+    # paho waits whole seconds: anything under 1s is 1s
+    reconnect_min: float = _at_least(1.0, 0.1, _RETRY)
+    reconnect_max: float = _at_least(60.0, 0.1, _RETRY)
     event_stream: EventStreamSettings = field(default_factory=EventStreamSettings)
 
     def __repr__(self) -> str:
@@ -144,7 +163,8 @@ class MqttSettings:
 class HomeAssistantSettings:
     discovery: bool = True
     prefix: str = "homeassistant"
-    state_interval: float = 5.0  # at most one viewer-count update per interval
+    # at most one viewer-count update per interval
+    state_interval: float = _at_least(5.0, 0.1, "a shorter one floods the broker")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,11 +191,12 @@ class GpioOutputSettings:
     kind: OutputKind = "digital"
     active_high: bool = True
     initial: bool = False
-    max_on: float | None = None  # never on longer than this
+    # never on longer than this; null: no limit
+    max_on: float | None = _at_least(None, 0.01, "write null for no limit")
     min_off: float | None = None  # rest between activations
-    max_per_minute: int | None = None
+    max_per_minute: int | None = _at_least(None, 1, "write null for no limit")
     overlap: OverlapPolicy = "restart"
-    queue_size: int = 100
+    queue_size: int = _at_least(100, 1, "an empty queue could hold nothing")
     overflow: Literal["drop_oldest", "drop_new"] = "drop_new"
 
 
@@ -207,14 +228,14 @@ class WebhookSettings:
     url: str
     method: str = "POST"
     headers: tuple[tuple[str, str], ...] = ()
-    timeout: float = 10.0
-    connect_timeout: float = 3.0
-    retries: int = 3
-    retry_initial: float = 0.5
+    timeout: float = _at_least(10.0, 0.1, _TIMEOUT)
+    connect_timeout: float = _at_least(3.0, 0.1, _TIMEOUT)
+    retries: int = field(default=3, metadata=limits(0, 20, "retries of one call"))
+    retry_initial: float = _at_least(0.5, 0.01, _RETRY)
     secret: str | None = field(default=None, repr=False)  # HMAC-SHA256 key for the body
     signature_header: str = "X-Livetrigger-Signature"
     verify_tls: bool = True
-    queue_size: int = 1000
+    queue_size: int = _at_least(1000, 1, "an empty queue could hold nothing")
     overflow: Literal["drop_oldest", "drop_new"] = "drop_oldest"
 
     def __repr__(self) -> str:

@@ -1,5 +1,6 @@
 """Checks across the validated sections that a field's own type cannot make: ports written
-inside URLs. Each returns ``(field path, message)`` pairs for the loader to place."""
+inside URLs, backoffs whose longest wait is shorter than their first. Each returns
+``(field path, message)`` pairs for the loader to place."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from livetrigger import settings as s
+from livetrigger.config.durations import format_duration
 from livetrigger.config.yamlpos import Path as KeyPath
 
 _TIKTOK_URLS = ("web_url", "webcast_url", "sign_url", "push_server", "proxy")
@@ -39,3 +41,18 @@ def _port_problem(url: str) -> str | None:
         return None
     written = url.split("//", 1)[-1].split("/", 1)[0].rsplit(":", 1)[-1]
     return f"`:{written}` is not a port: a TCP port is 1 to 65535 (or leave it out for the default)"
+
+
+def backoff_order(
+    tiktok: s.TikTokSettings, mqtt: s.MqttSettings | None
+) -> Iterator[tuple[KeyPath, str]]:
+    pairs = [(("tiktok",), "reconnect_initial", tiktok.reconnect_initial, tiktok.reconnect_max)]
+    if mqtt is not None:
+        pairs.append((("mqtt",), "reconnect_min", mqtt.reconnect_min, mqtt.reconnect_max))
+    for section, first, low, high in pairs:
+        if high < low:
+            yield (
+                (*section, "reconnect_max"),
+                f"the longest reconnect wait is shorter than the first ({first}): "
+                f"make reconnect_max at least {format_duration(low)}",
+            )

@@ -3,6 +3,7 @@ seconds; ``null`` disables (callers decide what "disabled" means)."""
 
 from __future__ import annotations
 
+import math
 import re
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -17,9 +18,7 @@ def parse_duration(value: object) -> float | None:
     if isinstance(value, bool):
         raise ValueError(f"expected a duration like 500ms, 3s, 2m or 1h, got {value!r}")
     if isinstance(value, (int, float)):
-        if value < 0:
-            raise ValueError(f"a duration cannot be negative, got {value!r}")
-        return float(value)
+        return _seconds(float(value), value)
     if isinstance(value, str):
         text = value.strip().lower()
         if text in ("null", "none", "off"):
@@ -29,12 +28,23 @@ def parse_duration(value: object) -> float | None:
         except ValueError:
             pass
         else:
-            if number < 0:
-                raise ValueError(f"a duration cannot be negative, got {value!r}")
-            return number
+            return _seconds(number, value)
         if _WHOLE.match(text):
             return sum(float(n) * _UNITS[u] for n, u in _PART.findall(text))
     raise ValueError(f"expected a duration like 500ms, 3s, 2m or 1h, got {value!r}")
+
+
+def _seconds(number: float, written: object) -> float:
+    # YAML reads `.nan` and `.inf` as floats, and float() reads "nan" and "inf": a NaN
+    # max_on compares false with everything, which disabled the limit
+    if not math.isfinite(number):
+        raise ValueError(
+            f"NaN and infinity are not durations: write seconds or like 500ms, 3s, 2m; "
+            f"got {written!r}"
+        )
+    if number < 0:
+        raise ValueError(f"a duration cannot be negative, got {written!r}")
+    return number
 
 
 def format_duration(seconds: float | None) -> str:

@@ -377,7 +377,10 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
         if not str(getattr(w, "url", "")).startswith(("http://", "https://")):
             problems.add(("webhooks", name, "url"), "the URL must start with http:// or https://")
     tiktok = to_settings(s.TikTokSettings, model.tiktok)
-    for where, message in checks.url_ports(tiktok, webhooks):
+    for where, message in (
+        *checks.url_ports(tiktok, webhooks),
+        *checks.backoff_order(tiktok, mqtt),
+    ):
         problems.add(where, message)
     base = mqtt.base_topic if mqtt else "livetrigger"
     ha = to_settings(s.HomeAssistantSettings, model.homeassistant)

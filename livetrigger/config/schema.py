@@ -19,8 +19,12 @@ GPIO_VERBS = ("on", "off", "toggle", "pulse", "blink", "pwm", "fade", "beep", "t
 RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
 if TYPE_CHECKING:  # what they hold; the validators are pydantic's business
+    BlinkSeconds = float
+    WindowSeconds = float
     Port = int
 else:
+    BlinkSeconds = limited(Seconds, 0.01, why="a faster blink is a buzz: use pwm")
+    WindowSeconds = limited(Seconds, 0.1, why="the window the count is kept over")
     Port = limited(int, *s.PORT["limits"])
 
 TikTokConfig = model_for(s.TikTokSettings)
@@ -64,8 +68,8 @@ class GpioAction(_Model):
         "renders to one of them, like '{{ args.state }}'",
     )
     duration: OptSeconds = None
-    on_time: Seconds = 0.5
-    off_time: Seconds = 0.5
+    on_time: BlinkSeconds = 0.5
+    off_time: BlinkSeconds = 0.5
     count: int | None = Field(None, ge=1)
     value: float = Field(1.0, ge=0.0, le=1.0)
     frequency: float | None = Field(None, gt=0)
@@ -184,7 +188,7 @@ class Threshold(_Model):
 
 class MaxFires(_Model):
     count: int = Field(ge=1)
-    per: Seconds
+    per: WindowSeconds
 
 
 class Rule(_Model):

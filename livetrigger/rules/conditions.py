@@ -16,6 +16,7 @@ that text whatever the pattern.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
@@ -125,6 +126,10 @@ def _equal(v: Any, want: Any) -> bool:
 
 
 def _operator(op: str, arg: Any) -> Callable[[Any], bool]:
+    if isinstance(arg, float) and math.isnan(arg):  # YAML's .nan: nothing is equal, above, below
+        raise ValueError(
+            "`.nan` is not a number to compare with (it equals nothing): write a number"
+        )
     if op == "eq":
         return lambda v: _equal(v, arg)
     if op == "ne":
@@ -236,7 +241,10 @@ def compile_when(
             except ValueError as exc:
                 problems.append((here, str(exc)))
         else:
-            tests.append(_operator("eq", spec))
+            try:
+                tests.append(_operator("eq", spec))
+            except ValueError as exc:
+                problems.append((here, str(exc)))
         if len(tests) == 1:
             inline, operand = fast if fast is not None else (None, None)
             checks.append(Check(field_path, getter(field_path), tests[0], inline, operand, *single))
