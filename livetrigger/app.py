@@ -474,7 +474,20 @@ class Daemon:
     def _background(self, job: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(job)
         self._jobs.add(task)  # a reference until done: the loop keeps only weak ones
-        task.add_done_callback(self._jobs.discard)
+        task.add_done_callback(self._job_done)
+
+    def _job_done(self, task: asyncio.Task[Any]) -> None:
+        # an error nobody awaits would surface only as "Task exception was never retrieved"
+        self._jobs.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("%s failed: %s", task.get_coro().__qualname__, exc, exc_info=exc)  # type: ignore[union-attr]
+
+    def _config_refused(self, exc: ConfigError) -> None:
+        log.error("reload: %s; keeping the running config", exc)
+        for problem in exc.problems:
+            log.error("  %s", problem)
+        self.config_errors += 1
+        self.last_config_error = (exc.problems[0] if exc.problems else str(exc))[:250]
 
     async def reload(self) -> bool:
         """Load the config file again; swap rules and actions if it is valid."""
@@ -488,11 +501,7 @@ class Daemon:
         try:
             new = await asyncio.to_thread(load_config, path)
         except ConfigError as exc:
-            log.error("reload: %s; keeping the running config", exc)
-            for problem in exc.problems:
-                log.error("  %s", problem)
-            self.config_errors += 1
-            self.last_config_error = (exc.problems[0] if exc.problems else str(exc))[:250]
+            self._config_refused(exc)
             return False
         if self.stopping:  # the stop came while the file was read
             log.info("reload: not applied, stopping")
@@ -509,13 +518,24 @@ class Daemon:
                 self.config_errors += 1
                 self.last_config_error = str(exc).splitlines()[0][:250]
                 return False
+            except ConfigError as exc:  # a pin this board does not have
+                self._config_refused(exc)
+                return False
         changes = describe_changes(self.config, new)
-        self._apply(new)
+        try:
+            self._apply(new)
+        except ConfigError as exc:  # a pin this machine refuses: nothing else has changed
+            self._config_refused(exc)
+            return False
         self.reloads += 1
         log.info("reload: %s applied: %s", path, "; ".join(changes) or "nothing changed")
         return True
 
     def _apply(self, new: Config) -> None:
+        # the pins first: the one part that can still refuse (a pin this board does not have,
+        # or one another program holds), and it leaves the running set as it was when it does
+        if self.gpio is not None and self.gpio.settings != new.gpio:
+            self.gpio.reconfigure(new.gpio)
         old = self.config
         if old.mqtt != new.mqtt:
             log.warning("reload: mqtt settings changed; they apply after a restart")
@@ -532,10 +552,6 @@ class Daemon:
                 runtime.scheduler.apply_settings(new.tiktok)
         if self.redactor is not None:
             self.redactor.update(new.secrets)
-        if self.gpio is not None:
-            self.gpio.reconfigure(new.gpio)
-        elif new.gpio.outputs:
-            self.gpio = self._gpio_sink(new.gpio)
         if self.webhooks is not None:
             self.webhooks.reconfigure(new.webhooks)
         elif new.webhooks:
@@ -715,7 +731,7 @@ class Daemon:
         for sig, handler in (
             (signal.SIGTERM, self.request_stop),
             (signal.SIGINT, self.request_stop),
-            (signal.SIGHUP, lambda: loop.create_task(self.reload())),
+            (signal.SIGHUP, lambda: self._background(self.reload())),
         ):
             try:
                 loop.add_signal_handler(sig, handler)
@@ -730,7 +746,13 @@ class Daemon:
         flusher: asyncio.Task[None] | None = None
         saver: asyncio.Task[None] | None = None
         try:
-            await self._start()
+            try:
+                await self._start()
+            except ConfigError as exc:  # a pin this machine cannot use: a message, exit 1
+                log.error("%s; not starting", exc)
+                for problem in exc.problems:
+                    log.error("  %s", problem)
+                return 1
             try:
                 status = StatusServer(
                     self.status_path, self.snapshot, {"reconnect": self._status_reconnect}

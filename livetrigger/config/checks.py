@@ -1,13 +1,15 @@
 """Checks across the validated sections that a field's own type cannot make: ports written
-inside URLs, backoffs whose longest wait is shorter than their first. Each returns
+inside URLs, backoffs whose longest wait is shorter than their first, GPIO pins that are not
+on the header or are used twice. Each returns
 ``(field path, message)`` pairs for the loader to place."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 from livetrigger import settings as s
+from livetrigger.config import gpio_header as pins
 from livetrigger.config.durations import format_duration
 from livetrigger.config.yamlpos import Path as KeyPath
 
@@ -55,4 +57,30 @@ def backoff_order(
                 (*section, "reconnect_max"),
                 f"the longest reconnect wait is shorter than the first ({first}): "
                 f"make reconnect_max at least {format_duration(low)}",
+            )
+
+
+def gpio_pins(
+    gpio: s.GpioSettings, line_of: Callable[[KeyPath], int | None]
+) -> Iterator[tuple[KeyPath, str]]:
+    """Pins that are not GPIOs of the 40-pin header, and pins given to two outputs/inputs
+    (gpiozero raised GPIOPinInUse at start, or on a reload, as a traceback)."""
+    users: dict[int, KeyPath] = {}
+    named: list[tuple[KeyPath, int | str]] = [
+        (("gpio", "outputs", o.name, "pin"), o.pin) for o in gpio.outputs
+    ]
+    named += [(("gpio", "inputs", i.name, "pin"), i.pin) for i in gpio.inputs]
+    for where, spec in named:
+        found = pins.resolve(spec)
+        if found.gpio is None:
+            yield where, found.problem
+            continue
+        first = users.setdefault(found.gpio, where)
+        if first is not where:
+            line = line_of(first)
+            owner = ".".join(map(str, first[:3])) + (f" (line {line})" if line else "")
+            yield (
+                where,
+                f"{pins.describe(found.gpio)} is already used by {owner}: "
+                "each output and input needs a pin of its own",
             )

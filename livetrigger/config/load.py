@@ -57,6 +57,10 @@ class _Problems:
             text += f" (got {shown[:80] + '…' if len(shown) > 80 else shown})"
         self.items.append((line, col, text))
 
+    def line_of(self, path: KeyPath) -> int | None:
+        pos = self.located.where(path) if self.located else None
+        return pos.line if pos else None
+
     def _is_hidden(self, path: KeyPath) -> bool:
         return any(path[: len(h)] == h for h in self.hidden) or any(
             isinstance(p, str) and p in SECRET_FIELDS for p in path
@@ -380,6 +384,7 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
     for where, message in (
         *checks.url_ports(tiktok, webhooks),
         *checks.backoff_order(tiktok, mqtt),
+        *checks.gpio_pins(gpio, problems.line_of),
     ):
         problems.add(where, message)
     base = mqtt.base_topic if mqtt else "livetrigger"

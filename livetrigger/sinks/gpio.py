@@ -24,7 +24,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from gpiozero import (
     LED,
@@ -38,12 +39,13 @@ from gpiozero import (
 from gpiozero.tones import Tone
 
 from livetrigger.actions import ActionRequest, GpioCommand
-from livetrigger.errors import SinkError
+from livetrigger.errors import ConfigError, SinkError
 from livetrigger.pins import open_pin_factory
 from livetrigger.settings import GpioInputSettings, GpioOutputSettings, GpioSettings
 from livetrigger.sinks.deadlines import Deadline, Deadlines
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 FADE_STEP = 0.02
 
@@ -149,6 +151,22 @@ class _Output:
             self.device.close()
 
 
+def _claimed(where: str, pin: int | str, build: Callable[[], _T]) -> _T:
+    """``build()`` with its pin; a pin the driver refuses is a ConfigError saying which."""
+    try:
+        return build()
+    except Exception as exc:  # drivers raise their own types (lgpio.error, OSError, ...)
+        raise ConfigError(
+            f"gpio: pin {pin!r} cannot be used",
+            (f"{where}: pin {pin!r} cannot be used: {exc} ({type(exc).__name__})",),
+        ) from None
+
+
+def _model(board: Any) -> str:
+    model = getattr(board, "model", "")
+    return f"Raspberry Pi {model}" if model else "board"
+
+
 def _device(s: GpioOutputSettings, factory: Factory) -> Any:
     if s.kind == "tonal_buzzer":
         return TonalBuzzer(s.pin, pin_factory=factory)
@@ -201,26 +219,79 @@ class GpioSink:
         self.inputs: dict[str, Button] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._deadlines = Deadlines("gpio-max-on")
+        self.settings: GpioSettings | None = None  # what runs: a failed reconfigure returns to it
         self.reconfigure(settings)
 
     # -- configuration ----------------------------------------------------------------------
 
     def reconfigure(self, settings: GpioSettings) -> None:
         """Apply new outputs/inputs: removed outputs are turned off and released; outputs whose
-        settings changed are rebuilt (off first)."""
+        settings changed are rebuilt (off first).
+
+        A pin this machine cannot use (not on this board, held by another program) raises
+        ConfigError naming the output and pin, and what ran before stays: names are checked
+        with the board before anything changes; a pin that fails when it is claimed makes
+        every output off and the previous set rebuilt."""
+        problems = self._unusable(settings)
+        if problems:
+            raise ConfigError(f"gpio: {len(problems)} pin(s) cannot be used here", problems)
+        before = self.settings
+        try:
+            self._configure(settings)
+        except ConfigError:
+            self._release()
+            if before is not None:
+                with contextlib.suppress(ConfigError):
+                    self._configure(before)
+            raise
+        self.settings = settings
+
+    def _configure(self, settings: GpioSettings) -> None:
         wanted = {o.name: o for o in settings.outputs}
         for name in list(self.outputs):
             if name not in wanted or wanted[name] != self.outputs[name].settings:
                 self.outputs.pop(name).close()
                 self._changed(name, 0.0)
+        for button in self.inputs.values():  # first: a new output may take an input's pin
+            button.close()
+        self.inputs = {}
         for name, s in wanted.items():
             if name not in self.outputs:
-                self.outputs[name] = _Output(
-                    s, self.factory, self._clock, self._deadlines, self._forced_off
+                where = f"gpio.outputs.{name}.pin"
+                self.outputs[name] = _claimed(
+                    where,
+                    s.pin,
+                    partial(
+                        _Output, s, self.factory, self._clock, self._deadlines, self._forced_off
+                    ),
                 )
+        for i in settings.inputs:
+            where = f"gpio.inputs.{i.name}.pin"
+            self.inputs[i.name] = _claimed(where, i.pin, partial(self._input, i))
+
+    def _unusable(self, settings: GpioSettings) -> tuple[str, ...]:
+        board = getattr(self.factory, "board_info", None)
+        to_gpio = getattr(board, "to_gpio", None)
+        if to_gpio is None:  # not a Raspberry Pi factory: the device itself will say
+            return ()
+        pins = [(f"gpio.outputs.{o.name}.pin", o.pin) for o in settings.outputs]
+        pins += [(f"gpio.inputs.{i.name}.pin", i.pin) for i in settings.inputs]
+        found = []
+        for where, pin in pins:
+            try:
+                to_gpio(pin)
+            except Exception as exc:  # any refusal is "not on this board"
+                found.append(f"{where}: pin {pin!r} is not on this {_model(board)}: {exc}")
+        return tuple(found)
+
+    def _release(self) -> None:
+        for name, out in self.outputs.items():
+            out.close()
+            self._changed(name, 0.0)
         for button in self.inputs.values():
-            button.close()
-        self.inputs = {i.name: self._input(i) for i in settings.inputs}
+            with contextlib.suppress(Exception):
+                button.close()
+        self.outputs, self.inputs = {}, {}
 
     def _input(self, s: GpioInputSettings) -> Button:
         button = Button(
