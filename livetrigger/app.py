@@ -331,7 +331,13 @@ class Daemon:
             return
         now = time.time()
         firings = runtime.engine.firings(event, now)
-        self._submit(room, firings)
+        if firings and event.kind in _SESSION_KINDS and self.state is not None:
+            # a session's start or end is on disk before its triggers leave: a SIGKILL in
+            # between must not make the next process start or end the session again
+            self.state.room_changed(room)
+            self._background(self._submit_when_saved(room, firings))
+        else:
+            self._submit(room, firings)
         if self.dashboard is not None:
             self.dashboard.on_event(room, event, tuple(f.rule_id for f in firings))
         if self.state is not None:
@@ -348,6 +354,12 @@ class Daemon:
         self._arm_queue_timer(runtime)
         if event.kind == "stream_ended" and self.stop_when_ended:
             asyncio.get_running_loop().call_later(0.5, self._stop.set)
+
+    async def _submit_when_saved(self, room: str, firings: list[Firing]) -> None:
+        assert self.state is not None
+        await self.state.save_now()
+        if self.dispatcher is not None:
+            self._submit(room, firings)
 
     def _submit(self, room: str, firings: list[Firing], *, test: bool = False) -> None:
         assert self.dispatcher is not None

@@ -231,13 +231,19 @@ class DaemonState:
         """A sign request was counted and is about to be made: it is written (with anything
         else that changed) before it is spent, so a SIGKILL cannot hand it back to the next
         process's budget."""
+        if self.enabled:
+            self.writer.mark("sign")
+            await self.save_now()
+
+    async def save_now(self) -> None:
+        """Write whatever changed now, before something a SIGKILL must not make happen
+        twice (a sign request, a session's triggers)."""
         if not self.enabled:
             return
-        self.writer.mark("sign")
         try:
             await self.writer.write_changed()
-        except Exception:  # the disk must not stop a connect; the writer says what failed
-            log.exception("state: cannot save the sign budget before a sign request")
+        except Exception:  # the disk must not stop the daemon; the writer says what failed
+            log.exception("state: cannot save the state")
 
     def room_changed(self, room: str, *, urgent: bool = False) -> None:
         entry = self._rooms.get(room)
