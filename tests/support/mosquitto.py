@@ -11,6 +11,7 @@ Under CI (env CI set) a missing binary fails the test; elsewhere it skips with a
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -63,6 +64,10 @@ class MosquittoBroker:
             "log_type warning",
             "log_type notice",
             "max_queued_messages 100000",
+            # as root mosquitto drops to its own user, which cannot write the persistence
+            # file into a test's directory ("Permission denied", sessions lost on restart);
+            # for any other user this has no effect
+            f"user {pwd.getpwuid(os.geteuid()).pw_name}",
         ]
         self.conf_path.write_text("\n".join(lines) + "\n")
 
