@@ -158,6 +158,9 @@ class Decoder:
         # fetch of a reconnect may hold beyond it was sent while we were away
         self.watermark = 0
         self.watermark_room = 0
+        # streaks taken over from a previous process wait for the room's first fetch (it may
+        # carry steps or the end sent while no process was connected) or the session's end
+        self.hold_streaks = False
         self._seen_ids: set[int] = set()
         self._seen_order: deque[int] = deque(maxlen=dedup_window)
         self._active_streaks: OrderedDict[int, _OpenStreak] = OrderedDict()
@@ -437,7 +440,7 @@ class Decoder:
 
     def next_streak_deadline(self) -> float | None:
         """Wall-clock time the oldest open streak times out (None: no streak open)."""
-        if not self._active_streaks:
+        if not self._active_streaks or self.hold_streaks:
             return None
         return min(s.last_at for s in self._active_streaks.values()) + self.streak_timeout
 
@@ -447,6 +450,8 @@ class Decoder:
         marked ``streak_timed_out``; an end frame arriving later is dropped."""
         out: list[Event] = list(self._pending_ends)
         self._pending_ends.clear()
+        if self.hold_streaks:
+            return out
         limit = now - self.streak_timeout
         for key in [k for k, s in self._active_streaks.items() if s.last_at <= limit]:
             streak = self._active_streaks.pop(key)
@@ -497,6 +502,7 @@ class Decoder:
         if room_id != self.watermark_room:
             self.watermark_room, self.watermark = room_id, 0
         self.watermark = max(self.watermark, newest or result.now)
+        self.hold_streaks = False  # this fetch's steps and ends are decoded next
         return kept
 
     def forget_watermark(self) -> None:
@@ -566,6 +572,7 @@ class Decoder:
         self.watermark_room, self.watermark = room, mark
         for key, streak in streaks[-self._streak_window :]:
             self._active_streaks[key] = streak
+        self.hold_streaks = bool(self._active_streaks)
 
     def _like(self, e: ev.LikeEvent, m: pb.LikeView, msg_id: int, at: float, history: bool) -> None:
         room, mid, created, at, hist = _base(m.common, msg_id, at, history)

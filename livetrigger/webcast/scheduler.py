@@ -289,6 +289,7 @@ class RoomScheduler:
         """The session is over: a stream that ended without a control message gets its
         ``stream_ended`` (reason ``lost``) here, once."""
         old = self._session_room
+        self.decoder.hold_streaks = False  # no fetch of this session will come now
         if old is None:
             return
         self._ended_rooms.add(old)

@@ -369,3 +369,35 @@ async def test_the_session_is_over_in_the_state_the_moment_stream_ended_is_hande
             await room.end_stream()
             await run.wait(lambda: bool(seen))
         assert seen == [None]
+
+
+async def test_a_restored_streak_waits_for_the_first_fetch_which_has_its_end() -> None:
+    # stopped (SIGTERM) at step 2; step 3 and the end came while no process was connected:
+    # the streak must not time out with 2 before the first fetch brings them
+    async with realistic() as room:
+        async with running(room) as first:
+            await room.wait_for_client()
+            await room.send(rose(room, 1, 88), rose(room, 2, 88))
+            await first.wait(lambda: len(first.of(ev.GiftEvent)) == 2)
+            saved = first.scheduler.snapshot()
+        await room.send(rose(room, 3, 88), rose(room, 3, 88, end=True))
+        events: list[ev.Event] = []
+        async with httpx.AsyncClient() as http:
+            again = RoomScheduler(
+                ROOM,
+                room.tiktok_settings(live_check_interval=0.05, streak_timeout=0.05),
+                http=http,
+                on_event=events.append,
+            )
+            again.restore(saved, clean_shutdown=True)
+            task = asyncio.create_task(again.run())
+            try:
+                run = Run(again, events)
+                await run.wait(lambda: any(g.is_final for g in run.of(ev.GiftEvent)))
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        finals = [g for g in events if isinstance(g, ev.GiftEvent) and g.is_final]
+        assert [(g.repeat_count, g.streak_timed_out, g.is_history) for g in finals] == [
+            (3, False, False)
+        ]
