@@ -52,6 +52,7 @@ class Installer:
     dry_run: bool = False
     say: Callable[[str], None] = print
     run_command: Callable[[list[str]], None] | None = None  # None: subprocess, checked
+    systemd_running: bool | None = None  # None: find out (systemd runs "/" when booted with it)
 
     # -- paths and users in the target tree ---------------------------------------------------
 
@@ -61,6 +62,8 @@ class Installer:
     @property
     def live(self) -> bool:
         """Whether systemd runs this tree (root "/" on a booted systemd), so it can reload."""
+        if self.systemd_running is not None:
+            return self.systemd_running
         return self.root == Path("/") and Path("/run/systemd/system").is_dir()
 
     def _ids(self, database: str, name: str) -> int | None:
@@ -90,14 +93,14 @@ class Installer:
     def report(self, what: str, state: str) -> None:
         self.say(f"{state:<9} {what}")
 
-    def write(self, path: str, text: str, mode: int, owner: tuple[str, str], *, keep: bool) -> None:
+    def write(self, path: str, text: str, mode: int, owner: tuple[str, str], *, keep: bool) -> bool:
         """``path`` with ``text``; with ``keep`` an existing file's content stays (mode and
-        owner are still put right)."""
+        owner are still put right). True when the content was (or would be) written."""
         target = self.at(path)
         exists = target.exists()
         if exists and (keep or target.read_text(encoding="utf-8") == text):
             self._fix_mode_owner(path, mode, owner, what=f"{path} (kept)" if keep else path)
-            return
+            return False
         self.report(
             path,
             "would " + ("update" if exists else "create")
@@ -105,7 +108,7 @@ class Installer:
             else ("updated" if exists else "created"),
         )
         if self.dry_run:
-            return
+            return True
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -114,6 +117,7 @@ class Installer:
         self._chown(tmp, owner)
         tmp.chmod(mode)
         tmp.replace(target)
+        return True
 
     def directory(self, path: str, mode: int, owner: tuple[str, str]) -> None:
         target = self.at(path)
@@ -189,9 +193,12 @@ class Installer:
         self.directory(CREDSTORE, 0o700, ("root", "root"))
         self.directory(STATE_DIR, 0o700, (USER, USER))
         self.directory(RUNTIME_DIR, 0o750, (USER, USER))
-        self.write(UNIT_FILE, unit_text(self.program), 0o644, ("root", "root"), keep=False)
+        unit_changed = self.write(
+            UNIT_FILE, unit_text(self.program), 0o644, ("root", "root"), keep=False
+        )
         if self.live:
-            self.command(["systemctl", "daemon-reload"], "systemd reads the unit")
+            if unit_changed:
+                self.command(["systemctl", "daemon-reload"], "systemd reads the unit")
             self.command(["systemctl", "enable", UNIT_NAME], "start at boot")
         else:
             self.command(["systemctl", f"--root={self.root}", "enable", UNIT_NAME], "start at boot")
@@ -201,8 +208,11 @@ class Installer:
                 f"check it with `livetrigger check {CONFIG}`, then "
                 f"`systemctl start livetrigger`"
             )
+        elif self.live and unit_changed:
+            self.command(["systemctl", "restart", UNIT_NAME], "restart with the new unit")
         elif self.live:
-            self.command(["systemctl", "restart", UNIT_NAME], "(re)start with this unit")
+            # a no-op when it runs: a second install does not interrupt the daemon
+            self.command(["systemctl", "start", UNIT_NAME], "running")
         else:
             self.say("systemd does not run this tree: start the service when it does")
 

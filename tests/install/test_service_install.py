@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from livetrigger import service_install
 from livetrigger.cli import main
 
 pytestmark = [
@@ -136,3 +137,31 @@ def test_a_program_the_service_cannot_see_is_refused(
     assert code == 1
     assert "cannot see" in err and "PIPX_HOME=/opt/pipx" in err
     assert not (root / "etc" / "livetrigger").exists()
+
+
+def test_on_a_running_systemd_only_a_changed_unit_restarts_the_daemon(root: Path) -> None:
+    """No systemd runs the scratch tree: systemctl's calls are recorded (systemd-sysusers runs
+    for real, on the tree). A fresh install waits for the config to be edited; a second one
+    leaves the running daemon alone; a new unit (an upgrade) is reloaded and restarted."""
+    calls: list[list[str]] = []
+
+    def record(argv: list[str]) -> None:
+        if argv[0] == "systemctl":
+            calls.append(argv[1:])
+        else:
+            service_install._run(argv)
+
+    def install_live() -> list[list[str]]:
+        calls.clear()
+        service_install.Installer(
+            root=root, program=PROGRAM, systemd_running=True, run_command=record, say=lambda _: None
+        ).install(starter_config="rooms: []\n", example="", schema="{}")
+        return list(calls)
+
+    assert install_live() == [["daemon-reload"], ["enable", "livetrigger.service"]]
+    assert install_live() == [["enable", "livetrigger.service"], ["start", "livetrigger.service"]]
+    unit = root / "etc" / "systemd" / "system" / "livetrigger.service"
+    unit.write_text(unit.read_text().replace("WatchdogSec=30", "WatchdogSec=20"))
+    assert install_live() == [
+        ["daemon-reload"], ["enable", "livetrigger.service"], ["restart", "livetrigger.service"]
+    ]
