@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 async def _printed(proc: subprocess.Popen[bytes], *wanted: bytes, timeout: float = 30.0) -> bytes:
     """What ``proc`` printed up to the first moment every ``wanted`` appeared (read on a thread;
-    the timeout only catches a hang, and the SIGINT after it ends the read)."""
+    the timeout only catches a hang, and the STOP after it ends the read)."""
     assert proc.stdout is not None
     stdout = proc.stdout
     seen = bytearray()
@@ -29,6 +29,11 @@ async def _printed(proc: subprocess.Popen[bytes], *wanted: bytes, timeout: float
 
     await asyncio.wait_for(asyncio.to_thread(read), timeout)
     return bytes(seen)
+
+
+# Stops them as Ctrl-C does (the same handler). Not SIGINT itself: a shell starts background
+# jobs with SIGINT ignored and exec keeps that, so under `scripts/test &` it never arrives.
+STOP = signal.SIGTERM
 
 
 async def _until(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
@@ -74,7 +79,7 @@ async def test_record_then_decode_and_replay(tmp_path: Path) -> None:
             )
             printed = await _printed(proc, b"Galaxy", b"hello")
         finally:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(STOP)
             out, _err = proc.communicate(timeout=30)
     out = printed + out
     assert b"Galaxy" in out and b"hello" in out
@@ -129,7 +134,7 @@ async def test_watch_json_lines(tmp_path: Path) -> None:
             )
             printed = await _printed(proc, b'"follow"')
         finally:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(STOP)
             out, _ = proc.communicate(timeout=30)
     out = printed + out
     events = [json.loads(line) for line in out.decode().splitlines()]
