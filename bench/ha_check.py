@@ -540,9 +540,11 @@ class Run:
             )
             await room.wait_for_client(WAIT)
         await self.check_triggers_and_buttons()
+        await self.check_daemon_and_room_buttons()
         await self.check_restart()
         await self.check_stop_one()
         await self.check_statistics()
+        self.check_last_gift()
 
     async def _state_is(self, entity_id: str, want: str) -> bool:
         return await self.h.state(entity_id) == want
@@ -700,6 +702,44 @@ class Run:
         await self.wait_number("sensor.tiktok_alpha_likes", 1500)
         await self.wait_number("sensor.tiktok_alpha_followers_gained", 3)
 
+    async def check_daemon_and_room_buttons(self) -> None:
+        """Reload config (the daemon's device) and Reconnect now (a room's), pressed in HA;
+        per-room figures stay per room."""
+        ok = self.list.check
+        reloads = "sensor.livetrigger_lt_one_reloads"
+        before = await self.number(reloads) or 0.0
+        await self.h.service("button", "press", entity_id="button.livetrigger_lt_one_reload")
+        await self.wait_number(reloads, before + 1)
+        lt_two = await self.number("sensor.livetrigger_lt_two_reloads")
+        ok(
+            "Reload config reloads its own daemon only",
+            lt_two == 0,
+            f"lt-one Config reloads {before:g} -> {before + 1:g}, lt-two {lt_two}",
+        )
+        beta = self.rooms["beta"]
+        connections, alpha_connections = beta.connections, self.rooms["alpha"].connections
+        reconnects = "sensor.tiktok_beta_reconnects"
+        before = await self.number(reconnects) or 0.0
+        await self.h.service("button", "press", entity_id="button.tiktok_beta_reconnect")
+        await until("beta reconnected", lambda: beta.connections > connections)
+        await until(
+            "beta connected", lambda: self._state_is("sensor.tiktok_beta_connection", "connected")
+        )
+        await self.wait_number(reconnects, before + 1)
+        ok(
+            "Reconnect now reconnects its own room only",
+            self.rooms["alpha"].connections == alpha_connections,
+            f"beta websocket connections {connections} -> {beta.connections}, alpha "
+            f"{alpha_connections} -> {self.rooms['alpha'].connections}; beta Reconnects "
+            f"{before:g} -> {await self.number(reconnects)}",
+        )
+        fired = {r: await self.number(f"sensor.tiktok_{r}_rules_fired") for r in ("alpha", "beta")}
+        ok(
+            "Rules fired is per room (alpha 2 big gifts, beta 1)",
+            fired == {"alpha": 2.0, "beta": 1.0},
+            f"{fired}",
+        )
+
     async def check_restart(self) -> None:
         """lt-one restarts (SIGTERM, start) mid-stream: nothing HA shows goes back."""
         ok = self.list.check
@@ -807,8 +847,15 @@ class Run:
         long-term statistics (compiled now) must never go negative."""
         ok = self.list.check
         alpha = self.rooms["alpha"]
+        await alpha.send(ev.ViewerCountEvent(msg_id=alpha.next_msg_id(), viewers=61))
+        await self.wait_number("sensor.tiktok_alpha_viewers", 61)
         await alpha.end_stream()
         await until("alpha off", lambda: self._state_is("binary_sensor.tiktok_alpha_live", "off"))
+        await until(
+            "alpha viewers unknown",
+            lambda: self._state_is("sensor.tiktok_alpha_viewers", "unknown"),
+        )
+        self.list.check("Viewers: 61 while live, unknown once the stream ended", True)
         alpha.go_live()
         await until(
             "alpha on again", lambda: self._state_is("binary_sensor.tiktok_alpha_live", "on")
@@ -823,7 +870,6 @@ class Run:
         )
         await self.wait_number("sensor.tiktok_alpha_diamonds", 30)
         await self.wait_number("sensor.tiktok_alpha_likes", 300)
-        viewers = await self.h.state("sensor.tiktok_alpha_viewers")
         await self.h.call(
             "call_service",
             domain="ha_check",
@@ -853,7 +899,29 @@ class Run:
                 bool(sums) and min(sums) >= 0 and never_drops(sums) and sums[-1] == want[counter],
                 f"5-minute sums {sums} (growth HA saw in both streams: {want[counter]})",
             )
-        del viewers
+
+    def check_last_gift(self) -> None:
+        """Every state of Last gift HA showed is a gift that was sent, with its own sender and
+        diamonds (state and attributes from one message), in the order sent."""
+        shown = []
+        for _, entity, state, attrs in self.h.changes:
+            if entity != "sensor.tiktok_alpha_last_gift" or state in ("unknown", "unavailable"):
+                continue
+            now = (state, attrs.get("user"), attrs.get("diamonds"))
+            if not shown or shown[-1] != now:
+                shown.append(now)
+        sent = [
+            ("Rose", "sam", 50),  # before HA started: HA reads it from the retained state
+            ("Galaxy", "sam", 500),
+            ("Galaxy", "sam", 100),
+            ("Galaxy", "ann", 100),
+            ("Rose", "sam", 30),
+        ]
+        self.list.check(
+            "Last gift: one state per gift, its attributes those of the same gift",
+            shown == sent,
+            f"HA showed {shown}",
+        )
 
     def check_log(self) -> None:
         ok = self.list.check
