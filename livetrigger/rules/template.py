@@ -24,9 +24,30 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from jinja2 import nodes
-from jinja2.exceptions import TemplateError
+from jinja2.environment import TemplateExpression
+from jinja2.exceptions import TemplateError, TemplateSyntaxError
+from jinja2.parser import Parser
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
+
+from livetrigger.rules.template_limits import (
+    CONCAT,
+    INTERCEPTED,
+    LOOP,
+    binop,
+    bound_tree,
+    bounded_concat,
+    bounded_filter,
+    bounded_loop,
+    bounded_output,
+    bounded_range,
+    check_call,
+    check_constants,
+    check_format_string,
+    check_result,
+    render_bounded,
+)
 
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
 MAX_RENDERED = 64 * 1024  # a runaway loop over user data cannot build a huge payload
@@ -89,15 +110,46 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+class _BoundedEnvironment(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with the size of everything a template makes measured first
+    (rules/template_limits.py): no template can ask for gigabytes or a 370-million-digit
+    number, in `check`, at run time or on reload."""
+
+    intercepted_binops = INTERCEPTED
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        return binop(operator, left, right)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        name = check_call(__obj, args, kwargs)
+        return check_result(name, super().call(__context, __obj, *args, **kwargs))
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        fmt = value.__self__
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            check_format_string(fmt)
+            check_call(wrapped, args, kwargs)
+            return str(check_result("format", wrapped(*args, **kwargs)))
+
+        return checked
+
+
 def _environment(finalize: Callable[[Any], Any]) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(autoescape=False, finalize=finalize)
+    env = _BoundedEnvironment(autoescape=False, finalize=lambda v: finalize(bounded_output(v)))
     env.filters["tojson"] = _tojson
+    env.filters = {name: bounded_filter(name, f) for name, f in env.filters.items()}
+    env.globals.pop("lipsum", None)  # lipsum(n=10**9) never ends
+    env.globals.update({"range": bounded_range, LOOP: bounded_loop, CONCAT: bounded_concat})
     return env
 
 
 TEXT_ENV = _environment(_finalize_text)
 JSON_ENV = _environment(_finalize_json)
-GLOBAL_NAMES = frozenset(TEXT_ENV.globals)
+GLOBAL_NAMES = frozenset(name for name in TEXT_ENV.globals if not name.startswith("__"))
 _ESCAPING_ENVS: dict[Callable[[str], str], ImmutableSandboxedEnvironment] = {}
 
 
@@ -197,11 +249,13 @@ class TextTemplate:
         # most topics and messages have no markup at all: skip Jinja for them
         self.static = not any(mark in source for mark in ("{{", "{%", "{#"))
         try:
-            jinja_render = env.from_string(source).render
+            tree = bound_tree(env.parse(source))
+            check_constants(tree, env.filters)
+            jinja_render = env.from_string(tree).render
         except TemplateError as exc:
             raise TemplateSyntaxProblem(_describe(exc)) from None
         fast = _fast_renderer(source, finalize)
-        self._render = fast or jinja_render
+        self._render = fast or (lambda context: render_bounded(jinja_render, context))
 
     def render(self, context: Mapping[str, Any]) -> str:
         if self.static:
@@ -219,12 +273,25 @@ class Expression:
         self.source = source
         m = _SINGLE_EXPR.match(source)
         try:
-            self._call = TEXT_ENV.compile_expression(m.group(1) if m else source)
+            self._call = _compile_expression(m.group(1) if m else source)
         except TemplateError as exc:
             raise TemplateSyntaxProblem(_describe(exc)) from None
 
     def __call__(self, context: Mapping[str, Any]) -> Any:
-        return self._call(context)
+        return render_bounded(lambda: bounded_output(self._call(context)))
+
+
+def _compile_expression(source: str) -> TemplateExpression:
+    """Jinja's compile_expression, with the parsed expression bounded like templates."""
+    parser = Parser(TEXT_ENV, source, state="variable")
+    expr = parser.parse_expression()
+    if not parser.stream.eos:
+        raise TemplateSyntaxError("chunk after expression", parser.stream.current.lineno)
+    expr.set_environment(TEXT_ENV)
+    body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
+    tree = bound_tree(nodes.Template(body, lineno=1))
+    check_constants(tree, TEXT_ENV.filters)
+    return TemplateExpression(TEXT_ENV.from_string(tree), undefined_to_none=True)
 
 
 class JsonTemplate:

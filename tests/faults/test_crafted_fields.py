@@ -146,7 +146,10 @@ CRAFTED = {
     "follow_status=huge": lambda c: setattr(c.user.follow_info, "follow_status", 2**63 - 1),
     "badge level ²": _badge_level,
     "id_str ²": lambda c: (setattr(c.user, "id", 0), setattr(c.user, "id_str", "²")),
-    "id_str 5000 digits": lambda c: (setattr(c.user, "id", 0), setattr(c.user, "id_str", "9" * 5000)),
+    "id_str 5000 digits": lambda c: (
+        setattr(c.user, "id", 0),
+        setattr(c.user, "id_str", "9" * 5000),
+    ),
     "top gifter 5000 digits": lambda c: c.user.badge_list.add().image.image.url_list.append(
         ODD_BADGE_URLS[1]
     ),
