@@ -515,6 +515,10 @@ class Daemon:
         except ConfigError as exc:
             self._config_refused(exc)
             return False
+        except Exception as exc:  # a bug or an OSError: still a message, never a lost task
+            log.error("reload: %s could not be loaded (%s); keeping the running config", path, exc)
+            self._refused(str(exc))
+            return False
         if self.stopping:  # the stop came while the file was read
             log.info("reload: not applied, stopping")
             return False
@@ -534,14 +538,29 @@ class Daemon:
                 self._config_refused(exc)
                 return False
         changes = describe_changes(self.config, new)
+        old = self.config
         try:
             self._apply(new)
         except ConfigError as exc:  # a pin this machine refuses: nothing else has changed
             self._config_refused(exc)
             return False
+        except Exception as exc:
+            log.error(
+                "reload: applying %s failed (%s); going back to the running config", path, exc
+            )
+            self._refused(str(exc))
+            try:
+                self._apply(old)
+            except Exception:
+                log.exception("reload: going back failed too; restart the daemon")
+            return False
         self.reloads += 1
         log.info("reload: %s applied: %s", path, "; ".join(changes) or "nothing changed")
         return True
+
+    def _refused(self, problem: str) -> None:
+        self.config_errors += 1
+        self.last_config_error = problem[:250]
 
     def _apply(self, new: Config) -> None:
         # the pins first: the one part that can still refuse (a pin this board does not have,

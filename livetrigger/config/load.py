@@ -23,6 +23,7 @@ from livetrigger.config import schema as cs
 from livetrigger.config.messages import in_our_words
 from livetrigger.config.model import Config, RoomConfig
 from livetrigger.config.sections import SECRET_FIELDS, to_settings
+from livetrigger.config.tls import tls_problems
 from livetrigger.config.yamlpos import (
     MAX_BYTES,
     ConfigLimitError,
@@ -374,6 +375,9 @@ def _inner_model(tp: Any) -> Any:
 def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Config | None:
     gpio = to_settings(s.GpioSettings, model.gpio)
     mqtt = to_settings(s.MqttSettings, model.mqtt) if model.mqtt is not None else None
+    if mqtt is not None and mqtt.tls is not None:
+        for where, message in tls_problems(mqtt.tls, ("mqtt", "tls")):
+            problems.add(where, message)
     webhooks = tuple(
         to_settings(s.WebhookSettings, w, name=name) for name, w in model.webhooks.items()
     )

@@ -31,6 +31,7 @@ import contextlib
 import logging
 import socket
 import ssl
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +40,8 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
 from livetrigger.actions import ActionRequest, MqttPublish
-from livetrigger.errors import SinkError
+from livetrigger.config.tls import describe_tls_failure
+from livetrigger.errors import ConfigError, SinkError
 from livetrigger.settings import MqttSettings
 from livetrigger.topics import command_filters, command_topic, topic_problem
 
@@ -81,6 +83,7 @@ class MqttClient:
         self._state_pending: dict[str, Payload] = {}
         self._state_in_flight: dict[int, str] = {}  # mid -> topic
         self._best_effort: set[int] = set()
+        self._failure: str | None = None  # the last TLS failure's cause, logged once
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -94,12 +97,15 @@ class MqttClient:
         if s.username:
             client.username_pw_set(s.username, s.password)
         if s.tls is not None:
-            client.tls_set(
-                ca_certs=s.tls.ca_file,
-                certfile=s.tls.cert_file,
-                keyfile=s.tls.key_file,
-                cert_reqs=ssl.CERT_NONE if s.tls.insecure else ssl.CERT_REQUIRED,
-            )
+            try:
+                client.tls_set(
+                    ca_certs=s.tls.ca_file,
+                    certfile=s.tls.cert_file,
+                    keyfile=s.tls.key_file,
+                    cert_reqs=ssl.CERT_NONE if s.tls.insecure else ssl.CERT_REQUIRED,
+                )
+            except (OSError, ValueError) as exc:  # changed since the config was checked
+                raise ConfigError(f"mqtt.tls: {exc}; run `livetrigger check`") from None
             client.tls_insecure_set(s.tls.insecure)
         client.reconnect_delay_set(
             min_delay=max(1, int(s.reconnect_min)), max_delay=max(1, int(s.reconnect_max))
@@ -108,6 +114,7 @@ class MqttClient:
         # so paho can never answer "queue full" to a trigger
         client.max_queued_messages_set(0)
         client.on_connect = self._paho_connect
+        client.on_connect_fail = self._paho_connect_fail
         client.on_disconnect = self._paho_disconnect
         client.on_message = self._paho_message
         client.on_publish = self._paho_publish
@@ -293,6 +300,7 @@ class MqttClient:
         if reason.is_failure:
             log.warning("mqtt: broker refused the connection: %s", reason)
             return
+        self._failure = None
         client.publish(self.availability_topic, "online", qos=1, retain=True)
         for topic_filter in self._subs:
             client.subscribe(topic_filter, qos=1)
@@ -300,6 +308,18 @@ class MqttClient:
         self._generation += 1
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._connected)
+
+    def _paho_connect_fail(self, client: paho.Client, userdata: Any) -> None:
+        """paho's thread, inside its ``except OSError`` around a (re)connect: paho itself only
+        logs at debug level, so a TLS failure would be silent. Each new cause is a warning."""
+        exc = sys.exc_info()[1]
+        if exc is None or self.settings.tls is None:
+            return
+        s = self.settings
+        cause = describe_tls_failure(exc, s.host, s.port)
+        if cause is not None and cause != self._failure:
+            log.warning("mqtt: TLS connection to %s:%d failed: %s", s.host, s.port, cause)
+        self._failure = cause
 
     def _connected(self) -> None:
         log.info("mqtt: connected to %s:%d", self.settings.host, self.settings.port)
