@@ -35,7 +35,7 @@ from livetrigger.actions import ActionRequest
 from livetrigger.config import Config, RoomConfig, load_config
 from livetrigger.daemon_state import DaemonState, FnPart
 from livetrigger.dispatch import Dispatcher, Outcome, QueuePolicy, Sink
-from livetrigger.errors import ConfigError
+from livetrigger.errors import ConfigError, StatusSocketTaken
 from livetrigger.firing_log import FiringLog
 
 if TYPE_CHECKING:
@@ -758,6 +758,20 @@ class Daemon:
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
+        # the status socket first: a second daemon on the same path stops here, before it
+        # touches the broker, the pins or the rooms of the first
+        status: StatusServer | None = None
+        server = StatusServer(
+            self.status_path, self.snapshot, {"reconnect": self._status_reconnect}
+        )
+        try:
+            server.claim()
+            status = server
+        except StatusSocketTaken as exc:
+            log.error("status socket: %s", exc)
+            return 1
+        except OSError as exc:
+            log.warning("status socket %s unavailable: %s", self.status_path, exc)
         installed: list[signal.Signals] = []
         for sig, handler in (
             (signal.SIGTERM, self.request_stop),
@@ -771,7 +785,6 @@ class Daemon:
                 # not the main thread (an embedding app) or no signals on this platform:
                 # the embedder stops us with request_stop()
                 log.info("cannot handle %s here (%s); stop with request_stop()", sig.name, exc)
-        status: StatusServer | None = None
         watchdog: asyncio.Task[None] | None = None
         metrics_server: Any = None
         flusher: asyncio.Task[None] | None = None
@@ -784,14 +797,13 @@ class Daemon:
                 for problem in exc.problems:
                     log.error("  %s", problem)
                 return 1
-            try:
-                status = StatusServer(
-                    self.status_path, self.snapshot, {"reconnect": self._status_reconnect}
-                )
-                await status.__aenter__()
-            except OSError as exc:
-                log.warning("status socket %s unavailable: %s", self.status_path, exc)
-                status = None
+            if status is not None:
+                try:
+                    await status.__aenter__()
+                except OSError as exc:
+                    log.warning("status socket %s unavailable: %s", self.status_path, exc)
+                    await status.aclose()
+                    status = None
             metrics_server = self._start_metrics()
             if self.config.web.enabled:
                 from livetrigger.web.server import Dashboard  # noqa: PLC0415 - only when asked

@@ -19,7 +19,8 @@
     ├── SignError                         the sign server failed
     │   ├── SignRateLimitError            429: carries when to try again
     │   └── SignAuthError                 401/402/403: a key or plan problem, never retried
-    └── SinkError                         an action target (MQTT, GPIO, HTTP, chat) failed
+    ├── SinkError                         an action target (MQTT, GPIO, HTTP, chat) failed
+    └── StatusSocketTaken                 the status socket path is another daemon's or a file
 
 Every message says what was wrong, where, and what to do about it. Secrets never appear in
 messages: code that builds one from user input passes it through ``redact`` first.
@@ -115,6 +116,11 @@ class SinkError(LivetriggerError):
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class StatusSocketTaken(LivetriggerError):
+    """The status socket path belongs to someone else: a live daemon, or a file that is not
+    a socket. livetrigger never deletes either."""
 
 
 def redact(text: str, secrets: tuple[str, ...] | list[str]) -> str:

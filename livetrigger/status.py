@@ -1,5 +1,9 @@
 """``livetrigger status``: the running daemon's figures over a local unix socket (mode 0600).
 
+The daemon deletes only the socket it made: at start a path that another daemon answers on,
+or that is not a socket, stops it with a message (a socket nobody answers on is a crashed
+daemon's, and is replaced); at exit the path is removed only if it is still its own socket.
+
 The daemon answers every connection with one JSON document (a :data:`Snapshot`) and closes
 it; the socket lives in the runtime directory so only the daemon's user can read it. The same
 snapshot feeds the optional Prometheus endpoint (livetrigger.metrics) and Home Assistant.
@@ -13,9 +17,13 @@ import json
 import logging
 import os
 import socket
+import stat
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from livetrigger.errors import StatusSocketTaken
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +37,37 @@ def default_socket_path() -> Path:
     if runtime:
         return Path(runtime.split(":")[0]) / "livetrigger.sock"
     return Path("/tmp") / f"livetrigger-{os.getuid()}.sock"
+
+
+_OWN_PATH = "give each daemon its own daemon.status_socket, or stop the other one"
+
+
+def _remove_if_stale(path: Path) -> None:
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(st.st_mode):
+        raise StatusSocketTaken(
+            f"{path} exists and is not a socket; livetrigger never deletes a file it did not"
+            " create: set daemon.status_socket to another path, or remove the file"
+        )
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(2.0)
+    try:
+        probe.connect(str(path))  # accepted: someone lives there (their server sees a hang-up)
+    except ConnectionRefusedError:  # nobody listens: its daemon is gone (a crash, SIGKILL)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        log.info("status socket: removed %s, left by a daemon that is gone", path)
+        return
+    except OSError as exc:  # another user's socket, ...
+        raise StatusSocketTaken(
+            f"{path} is a socket this daemon cannot use ({exc.strerror or exc}); {_OWN_PATH}"
+        ) from None
+    finally:
+        probe.close()
+    raise StatusSocketTaken(f"another livetrigger daemon is answering on {path}; {_OWN_PATH}")
 
 
 COMMAND_WAIT = 1.0  # how long a client that neither writes nor half-closes is waited for
@@ -50,26 +89,48 @@ class StatusServer:
         self._snapshot = snapshot
         self._commands = commands or {}
         self._server: asyncio.AbstractServer | None = None
+        self._sock: socket.socket | None = None
+        self._identity: tuple[int, int] | None = None  # (device, inode) of our socket
 
-    async def __aenter__(self) -> StatusServer:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()  # a stale socket from a crash
-        # the socket is born 0600: no window where others can read. The umask is process-wide,
-        # so it is set around the bind alone, with no await inside: two daemons starting in one
-        # loop used to interleave here and leave the process at 0177 for good
+    def claim(self) -> None:
+        """Take the socket path now, before the daemon starts anything: a path that another
+        daemon answers on, or that is not a socket, is a StatusSocketTaken error; a socket
+        whose owner is gone (refuses connections) is removed. The socket is made 0600 in a
+        private directory and linked into place, so it never exists with looser rights and
+        never replaces a file that appeared meanwhile."""
+        if self._sock is not None:
+            return
+        path = self.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_if_stale(path)
+        private = Path(tempfile.mkdtemp(prefix=".livetrigger-", dir=path.parent))
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            old_umask = os.umask(0o177)
+            staged = private / "status.sock"
+            sock.bind(str(staged))
+            staged.chmod(0o600)
+            sock.listen(64)  # clients queue until serving starts (a refusal would look stale)
             try:
-                sock.bind(str(self.path))
-            finally:
-                os.umask(old_umask)
-            self._server = await asyncio.start_unix_server(self._serve, sock=sock)
+                os.link(staged, path)
+            except FileExistsError:
+                raise StatusSocketTaken(
+                    f"{path} appeared while this daemon started; {_OWN_PATH}"
+                ) from None
         except BaseException:
             sock.close()
             raise
-        self.path.chmod(0o600)
+        finally:
+            with contextlib.suppress(OSError):
+                staged.unlink()
+            with contextlib.suppress(OSError):
+                private.rmdir()
+        st = path.lstat()
+        self._identity = (st.st_dev, st.st_ino)
+        self._sock = sock
+
+    async def __aenter__(self) -> StatusServer:
+        self.claim()
+        self._server = await asyncio.start_unix_server(self._serve, sock=self._sock)
         return self
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -82,6 +143,8 @@ class StatusServer:
             body = json.dumps(self._answer(line), default=str).encode()
             writer.write(body)
             await writer.drain()
+        except ConnectionError:  # the client left first (another daemon's probe does)
+            pass
         except Exception:  # a status request must never hurt the daemon
             log.exception("status request failed")
         finally:
@@ -104,8 +167,17 @@ class StatusServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+        elif self._sock is not None:
+            self._sock.close()
+        self._sock = None
+        if self._identity is None:
+            return
+        # only the socket this daemon made: never a file someone put there since
+        with contextlib.suppress(OSError):
+            st = self.path.lstat()
+            if (st.st_dev, st.st_ino) == self._identity:
+                self.path.unlink()
+        self._identity = None
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()

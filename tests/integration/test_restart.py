@@ -87,6 +87,16 @@ async def entered(room: FakeLiveRoom, connections: int) -> None:
     )
 
 
+async def answer(path: Path) -> dict:  # type: ignore[type-arg]
+    """The daemon's snapshot, once it serves (it claims the socket before it starts)."""
+    for _ in range(100):
+        try:
+            return await asyncio.to_thread(fetch, path, 1.0)
+        except OSError:  # not serving yet (a timeout), or a dead daemon's socket (refused)
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"{path} never answered")
+
+
 async def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.send_signal(signal.SIGTERM)
     assert await asyncio.to_thread(proc.wait, 10) == 0
@@ -245,8 +255,12 @@ async def test_sigkill_at_a_sign_request_neither_refunds_it_nor_starts_the_sessi
             first.kill()
             first.wait(5)
         async with daemon(tmp_path, config) as second:
+            # the first may have entered the room before it died, and its socket is left
+            # behind until the second claims the path: wait for the second's own sign request
+            # (made after it claimed the socket), then for its answer
+            await wait_until(lambda: len(room.sign_requests) == 2, what="the second request")
             await entered(room, 1)
-            snap = fetch(tmp_path / "status.sock")
+            snap = await answer(tmp_path / "status.sock")
             assert snap["rooms"]["demo_streamer"]["sign_requests_left_today"] == PER_DAY - 2
             await stop(second)
     log = (tmp_path / "daemon.log").read_text()
