@@ -37,6 +37,7 @@ from livetrigger.rules.compile import CompiledRule, Targets, compile_rule
 from livetrigger.rules.fields import suggest
 from livetrigger.topics import command_filters
 from livetrigger.usernames import parse_username
+from livetrigger.webvalues import header_problem
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
 
@@ -384,6 +385,12 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
     for name, w in model.webhooks.items():
         if not str(getattr(w, "url", "")).startswith(("http://", "https://")):
             problems.add(("webhooks", name, "url"), "the URL must start with http:// or https://")
+    for hook in webhooks:
+        for header, value in hook.headers:
+            if problem := header_problem(header, value):
+                problems.add(("webhooks", hook.name, "headers", header), problem)
+        if problem := header_problem(hook.signature_header, ""):
+            problems.add(("webhooks", hook.name, "signature_header"), problem)
     tiktok = to_settings(s.TikTokSettings, model.tiktok)
     for where, message in (
         *checks.url_ports(tiktok, webhooks),

@@ -90,6 +90,11 @@ class WebhookAction(_Model):
     endpoint: str
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None
     path: str = ""
+    raw_path: bool = Field(
+        False,
+        description="print values into the path as they are (`/` kept, so they may add "
+        "segments); by default each value is one percent-encoded segment (docs/actions.md)",
+    )
     query: dict[str, str] = {}
     headers: dict[str, str] = {}
     json_: dict[str, Any] | list[Any] | None = Field(None, alias="json")

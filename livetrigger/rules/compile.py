@@ -7,7 +7,6 @@ event of the rule's kinds has, actions naming outputs or endpoints that do not e
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,9 +31,17 @@ from livetrigger.rules.template import (
     JsonTemplate,
     TemplateSyntaxProblem,
     TextTemplate,
+    json_text,
     referenced_names,
 )
 from livetrigger.topics import command_topic, escape_level, topic_problem
+from livetrigger.webvalues import (
+    escape_header,
+    escape_path,
+    escape_segment,
+    header_problem,
+    scrub,
+)
 
 # names every template and expression can use besides the event's own fields
 CONTEXT_NAMES = frozenset(
@@ -100,7 +107,7 @@ def default_payload(ctx: Context) -> bytes:
         "args": ctx.get("args") or {},
         "event": ev.event_to_dict(event),
     }
-    return json.dumps(body, ensure_ascii=False, default=str).encode()
+    return json_text(body, default=str).encode()
 
 
 def compile_rule(
@@ -314,7 +321,7 @@ def _compile_action(
             assert topic is not None
             rendered = topic.render(ctx)
             source = body or payload
-            data = source.render(ctx).encode() if source is not None else None
+            data = scrub(source.render(ctx)).encode() if source is not None else None
             return act.MqttPublish(
                 rule_id=rule,
                 room=room,
@@ -389,9 +396,12 @@ def _compile_action(
         if w.body is not None and w.json_ is not None:
             problems.append((here, "give either body or json, not both"))
             return None
-        path_t = text(w.path, "path")
+        path_t = text(w.path, "path", escape_path if w.raw_path else escape_segment)
         query = [(k, text(v, f"query.{k}")) for k, v in w.query.items()]
-        headers = [(k, text(v, f"headers.{k}")) for k, v in w.headers.items()]
+        headers = [(k, text(v, f"headers.{k}", escape_header)) for k, v in w.headers.items()]
+        for k, v in w.headers.items():
+            if problem := header_problem(k, _MARKUP.sub("x", v)):
+                problems.append(((*here, "headers", k), problem))
         body_t = mapping(w.json_, "json") if w.json_ is not None else None
         raw_t = text(w.body, "body") if w.body is not None else None
         if len(problems) > before:
@@ -399,13 +409,16 @@ def _compile_action(
         content_type = w.content_type or (
             "application/json" if w.body is None or (raw_t and raw_t.is_json) else "text/plain"
         )
+        if problem := header_problem("Content-Type", content_type):
+            problems.append(((*here, "content_type"), problem))
+            return None
         method, endpoint = w.method, w.endpoint
 
         def build_http(ctx: Context, rule: str, room: str, event: ev.Event) -> act.ActionRequest:
             if body_t is not None:
                 body = body_t.render(ctx).encode()
             elif raw_t is not None:
-                body = raw_t.render(ctx).encode()
+                body = scrub(raw_t.render(ctx)).encode()
             else:
                 body = default_payload(ctx)
             return act.HttpCall(
@@ -415,7 +428,7 @@ def _compile_action(
                 endpoint=endpoint,
                 method=method,
                 path=path_t.render(ctx) if path_t else "",
-                query=tuple((k, t.render(ctx)) for k, t in query if t),
+                query=tuple((k, scrub(t.render(ctx))) for k, t in query if t),
                 headers=tuple((k, t.render(ctx)) for k, t in headers if t),
                 body=body,
                 content_type=content_type,

@@ -8,7 +8,9 @@ cannot reach Python internals.
 JSON: a template whose text starts with ``{`` or ``[`` is a JSON template, and every value it
 prints is escaped as JSON string content, so ``"{{ user.nickname }}"`` stays valid whatever the
 nickname holds. ``json:`` mappings go further: a value that is exactly one ``{{ expr }}`` keeps
-its type (numbers stay numbers), and the result is serialised with ``json.dumps``.
+its type (numbers stay numbers), and the result is serialised with ``json.dumps``. JSON output
+is never cut: when it would pass ``MAX_RENDERED`` its longest strings are shortened (ending in
+"…") until it fits, so it stays valid JSON whatever a viewer sent.
 
 Topics, URL paths and headers give :class:`TextTemplate` an ``escape`` function: every value
 printed is passed through it (one topic level, one path segment, ...), the template's own text
@@ -21,6 +23,7 @@ import enum
 import json
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from jinja2 import nodes
@@ -51,6 +54,27 @@ from livetrigger.rules.template_limits import (
 
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
 MAX_RENDERED = 64 * 1024  # a runaway loop over user data cannot build a huge payload
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# while a JSON template is rendered again to fit MAX_RENDERED: the longest string it may print
+_STRING_LIMIT: ContextVar[int | None] = ContextVar("json_string_limit", default=None)
+
+
+class RenderedTooLarge(ValueError):
+    """JSON whose structure alone (without its strings) is over ``MAX_RENDERED``."""
+
+
+def json_text(value: Any, default: Callable[[Any], Any] | None = None) -> str:
+    """``json.dumps`` that always gives text encodable as UTF-8: a lone surrogate (possible in
+    replayed captures) is written as its ``\\uXXXX`` escape instead of raw."""
+    text = json.dumps(value, ensure_ascii=False, default=default)
+    if _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _shorten(text: str) -> str:
+    limit = _STRING_LIMIT.get()
+    return text if limit is None or len(text) <= limit else text[:limit] + "…"
 
 
 def plain(value: Any) -> Any:
@@ -77,7 +101,7 @@ def _finalize_json(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return json.dumps(value)
-    return json.dumps(str(value), ensure_ascii=False)[1:-1]
+    return json_text(_shorten(str(value)))[1:-1]
 
 
 def _escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
@@ -91,7 +115,10 @@ def _escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
 
 
 def _tojson(value: Any) -> Markup:
-    return Markup(json.dumps(_jsonable(value), ensure_ascii=False))
+    data = _jsonable(value)
+    if _STRING_LIMIT.get() is not None:
+        data = _shortened(data)
+    return Markup(json_text(data))
 
 
 def _jsonable(value: Any) -> Any:
@@ -261,7 +288,11 @@ class TextTemplate:
         if self.static:
             return self.source
         text = self._render(context)
-        return text if self.escaped else _cap(text)
+        if self.escaped or len(text) <= MAX_RENDERED:
+            return text
+        if self.is_json:
+            return _fit(lambda: self._render(context), len(text))
+        return _cap(text)
 
 
 class Expression:
@@ -304,7 +335,44 @@ class JsonTemplate:
         self._build = _compile_json(source)
 
     def render(self, context: Mapping[str, Any]) -> str:
-        return _cap(json.dumps(_jsonable(self._build(context)), ensure_ascii=False))
+        value = _jsonable(self._build(context))
+        text = json_text(value)
+        if len(text) <= MAX_RENDERED:
+            return text
+        return _fit(lambda: json_text(_shortened(value)), len(text))
+
+
+def _shortened(value: Any) -> Any:
+    if isinstance(value, str):
+        return _shorten(value)
+    if isinstance(value, dict):
+        return {k: _shortened(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shortened(v) for v in value]
+    return value
+
+
+def _fit(render: Callable[[], str], size: int) -> str:
+    """What ``render`` gives with the longest string limit that keeps it within
+    ``MAX_RENDERED`` (a binary search over the limit: this only runs for oversized JSON)."""
+    best: str | None = None
+    low, high = 0, size
+    while low <= high:
+        limit = (low + high) // 2
+        token = _STRING_LIMIT.set(limit)
+        try:
+            text = render()
+        finally:
+            _STRING_LIMIT.reset(token)
+        if len(text) <= MAX_RENDERED:
+            best, low = text, limit + 1
+        else:
+            high = limit - 1
+    if best is None:
+        raise RenderedTooLarge(
+            f"JSON of more than {MAX_RENDERED:,} characters even with every string shortened"
+        )
+    return best
 
 
 def _compile_json(value: Any) -> Callable[[Mapping[str, Any]], Any]:

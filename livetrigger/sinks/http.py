@@ -22,6 +22,7 @@ from livetrigger import __version__
 from livetrigger.actions import ActionRequest, HttpCall
 from livetrigger.errors import SinkError
 from livetrigger.settings import WebhookSettings
+from livetrigger.webvalues import header_problem
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,9 @@ class WebhookSink:
         headers["Content-Type"] = request.content_type
         if ep.secret:
             headers[ep.signature_header] = signature(ep.secret, request.body)
+        for name, value in headers.items():  # rendered values are encoded; this is the backstop
+            if problem := header_problem(name, value):
+                raise SinkError(f"webhook {ep.name}: not sent: {problem}")
         url = ep.url.rstrip("/") + request.path if request.path else ep.url
         method = request.method or ep.method
         timeout = httpx.Timeout(ep.timeout, connect=ep.connect_timeout)
@@ -109,6 +113,12 @@ class WebhookSink:
                         content=request.body,
                         timeout=timeout,
                     )
+            except (httpx.LocalProtocolError, httpx.InvalidURL, UnicodeEncodeError) as exc:
+                # the request itself cannot be sent (the URL may hold a secret: not printed)
+                raise SinkError(
+                    f"webhook {ep.name}: not sent: the request is malformed "
+                    f"({type(exc).__name__}); not retried"
+                ) from None
             except (httpx.TransportError, TimeoutError) as exc:
                 why = (
                     "timed out"
