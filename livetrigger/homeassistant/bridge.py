@@ -158,16 +158,19 @@ class HomeAssistantBridge:
         if what == ["pause"]:
             if text not in ("ON", "OFF"):
                 return self._ignore(topic, "payload must be ON or OFF")
+            # who sent it, by topic (an MQTT command carries no sender; never a nickname)
+            log.warning("home assistant: pause %s for room %s (command on %s)", text, room, topic)
             self.set_paused(key, text == "ON")
         elif what == ["reconnect"]:
             if text != "PRESS":
                 return self._ignore(topic, "payload must be PRESS")
+            log.info("home assistant: reconnect room %s (command on %s)", room, topic)
             self.on_reconnect(room)
         elif len(what) == 2 and what[0] == "test":
             rule = next((r for r in self.rooms[key].rule_ids if topic_safe(r) == what[1]), None)
             if rule is None or text != "PRESS":
                 return self._ignore(topic, "unknown rule or payload")
-            log.info("home assistant: test-fire %s in %s", rule, room)
+            log.info("home assistant: test-fire %s in %s (command on %s)", rule, room, topic)
             self.on_test_fire(room, rule)
         else:
             return self._ignore(topic, "unknown command")
@@ -182,7 +185,8 @@ class HomeAssistantBridge:
 
     def _ignore(self, topic: str, why: str) -> None:
         self.ignored_commands += 1
-        log.warning("home assistant: ignored command on %s: %s", topic[:200], why)
+        # any client of the broker can publish here: %r keeps a newline out of the log
+        log.warning("home assistant: ignored command on %r: %s", topic[:200], why)
 
     def set_paused(self, key: str, paused: bool) -> None:
         self.paused[key] = paused

@@ -298,12 +298,24 @@ class GpioSink:
             s.pin, pull_up=s.pull_up, bounce_time=s.bounce_time or None, pin_factory=self.factory
         )
         if s.role == "kill_switch":
-            button.when_pressed = lambda: self._call(self.pause)
-            button.when_released = lambda: self._call(self.resume)
+            button.when_pressed = lambda: self._call(lambda: self._kill_switch(s, True))
+            button.when_released = lambda: self._call(lambda: self._kill_switch(s, False))
         elif s.rule is not None and self._on_test_button is not None:
             rule, fire = s.rule, self._on_test_button
-            button.when_pressed = lambda: self._call(lambda: fire(rule))
+
+            def pressed() -> None:
+                log.info("gpio: test button %s (pin %s) pressed: rule %s", s.name, s.pin, rule)
+                fire(rule)
+
+            button.when_pressed = lambda: self._call(pressed)
         return button
+
+    def _kill_switch(self, s: GpioInputSettings, held: bool) -> None:
+        log.warning("gpio: kill switch %s (pin %s) %s", s.name, s.pin, "on" if held else "off")
+        if held:
+            self.pause()
+        else:
+            self.resume()
 
     def _call(self, fn: Callable[[], None]) -> None:
         # gpiozero calls back on its own threads; hop onto the loop

@@ -170,7 +170,7 @@ class Dashboard:
                 if request.path == "/api/stream":
                     await self._stream(request, writer)
                     return
-                writer.write(await self._handle(request))
+                writer.write(await self._handle(request, _peer(writer)))
             except HttpError as exc:
                 writer.write(json_response(exc.status, {"error": str(exc)}))
             except Exception:  # a request must never hurt the daemon
@@ -202,7 +202,7 @@ class Dashboard:
             self.refused += 1
             raise HttpError(401, "a valid X-Livetrigger-Token header is needed")
 
-    async def _handle(self, request: Request) -> bytes:
+    async def _handle(self, request: Request, peer: str = "?") -> bytes:
         self._check_host(request)
         path, method = request.path, request.method
         if path in STATIC:
@@ -218,7 +218,7 @@ class Dashboard:
             raise HttpError(405, "changes are POST requests")
         if request.headers.get("content-type", "").split(";")[0] != "application/json":
             raise HttpError(400, "send application/json")
-        return await self._post(path, request.json())
+        return await self._post(path, request.json(), peer)
 
     def _static(self, path: str) -> bytes:
         name, ctype = STATIC[path]
@@ -245,11 +245,11 @@ class Dashboard:
             return json_response(200, {"id": seq, "room": room, "verdicts": verdicts})
         raise HttpError(404, "no such endpoint")
 
-    async def _post(self, path: str, body: dict[str, Any]) -> bytes:
+    async def _post(self, path: str, body: dict[str, Any], peer: str = "?") -> bytes:
         room = body.get("room")
         if room is not None and not isinstance(room, str):
             raise HttpError(400, "room must be a string")
-        log.info("dashboard: %s %s", path, json.dumps(body)[:200])
+        log.info("dashboard (from %s): %s %s", peer, path, json.dumps(body)[:200])
         if path == "/api/pause":
             paused = body.get("paused")
             if not isinstance(paused, bool):
@@ -306,3 +306,9 @@ def _sse(item: dict[str, Any]) -> bytes:
     return (
         f"id: {item['id']}\ndata: {json.dumps(item, ensure_ascii=False, default=str)}\n\n".encode()
     )
+
+
+def _peer(writer: asyncio.StreamWriter) -> str:
+    """Who sent a request, for the log line of a change (pause, test, reload)."""
+    name = writer.get_extra_info("peername")
+    return str(name[0]) if isinstance(name, tuple) and name else "?"

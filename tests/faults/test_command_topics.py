@@ -188,3 +188,40 @@ def test_topics_outside_the_command_topics_load(topic: str) -> None:
 def test_home_assistant_birth_topic_is_free_when_discovery_is_off() -> None:
     text = HEAD.replace("rooms:", "homeassistant: {discovery: false}\nrooms:")
     load_config_text(text + '          - mqtt: {topic: "homeassistant/status"}\n', "c.yaml")
+
+
+async def test_commands_are_logged_with_the_topic_they_came_on(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    listener = Listener(mosquitto.port, "livetrigger/#")
+    async with (
+        FakeLiveRoom() as room,
+        WebhookReceiver() as rx,
+        running(tmp_path, config_text(room, mosquitto.port, rx.url, tmp_path)) as proc,
+    ):
+        await room.wait_for_client(20)
+        cmd = "livetrigger/demo_streamer/cmd"
+        await asyncio.to_thread(listener.wait_for, 1, 20.0, "livetrigger/demo_streamer/paused")
+        for topic, payload in [
+            (f"{cmd}/pause", "ON"),
+            (f"{cmd}/pause", "OFF"),
+            (f"{cmd}/test/big_gift", "PRESS"),
+            (f"{cmd}/reconnect", "PRESS"),
+            (f"{cmd}/shell", "PRESS"),
+        ]:
+            listener.client.publish(topic, payload, qos=1)
+        await wait_until(lambda: len(rx.calls) == 1, 20, "the test press's webhook")
+        log = tmp_path / "daemon.log"
+        await wait_until(lambda: "ignored command on" in log.read_text(), 20, "the bogus one")
+        text = log.read_text()
+        for line in (
+            f"home assistant: pause ON for room demo_streamer (command on {cmd}/pause)",
+            f"home assistant: pause OFF for room demo_streamer (command on {cmd}/pause)",
+            f"home assistant: test-fire big_gift in demo_streamer (command on {cmd}/test/big_gift)",
+            f"home assistant: reconnect room demo_streamer (command on {cmd}/reconnect)",
+            f"ignored command on '{cmd}/shell': unknown command",
+        ):
+            assert line in text, line
+        proc.terminate()
+        assert proc.wait(10) == 0
+    listener.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 
@@ -239,3 +240,24 @@ async def test_all_off_cancels_patterns() -> None:
         await pattern  # ended: nothing is left that could turn the lamp on again
     assert s.states()["lamp"] == 0
     assert [h.state for h in s.outputs["lamp"].device.pin.states][-1] == 0
+
+
+async def test_inputs_are_logged_with_the_input_that_sent_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="livetrigger.sinks.gpio")
+    s = sink(
+        LAMP,
+        inputs=(
+            GpioInputSettings(name="kill", pin=22, role="kill_switch"),
+            GpioInputSettings(name="t", pin=23, role="test_button", rule="big_gift"),
+        ),
+        on_test_button=lambda rule: None,
+    )
+    s.inputs["t"].pin.drive_low()
+    s.inputs["kill"].pin.drive_low()
+    s.inputs["kill"].pin.drive_high()
+    lines = [r.getMessage() for r in caplog.records]
+    assert "gpio: test button t (pin 23) pressed: rule big_gift" in lines
+    assert "gpio: kill switch kill (pin 22) on" in lines
+    assert "gpio: kill switch kill (pin 22) off" in lines
