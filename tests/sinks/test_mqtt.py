@@ -51,7 +51,7 @@ async def test_payload_qos_retain_and_availability(mosquitto: MosquittoBroker) -
     assert json.loads(by_topic["lt/a"].payload) == {"x": 1}
     assert by_topic["lt/b"].payload == b"zero"
     await client.aclose()
-    status = listener.wait_for(1, topic="livetrigger/status", timeout=30)
+    status = listener.wait_for(2, topic="livetrigger/status", timeout=30)  # online, offline
     assert status[-1].payload == b"offline"
     late = Listener(mosquitto.port, "lt/a")  # retained: a new subscriber still gets it
     assert late.wait_for(1)[0].retain
