@@ -185,14 +185,16 @@ def _sum_threshold(get: Callable[[Any], Any], at: int, per_user: bool) -> Counte
         amount = _amount(get, event)
         if amount is None:
             return NEVER
-        _, after = _add(state, event, amount, per_user)
+        before, after = _add(state, event, amount, per_user)
         if after < at:
             return NEVER
         if per_user:
-            key = event.user.id
-            if key in state.user_reached:
+            # reached once the viewer's own sum was there already: no set of every viewer who
+            # ever reached it (it grew for the whole stream, one entry per viewer); the sums
+            # are bounded (PER_USER_STATE, least recently active forgotten first).
+            # user_reached is only what a state file of an older version still lists.
+            if before >= at or event.user.id in state.user_reached:
                 return NEVER
-            state.user_reached.add(key)
         elif state.reached:
             return NEVER
         else:

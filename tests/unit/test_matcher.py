@@ -12,6 +12,7 @@ from livetrigger import events as ev
 from livetrigger.config import load_config_text
 from livetrigger.rules.compile import CompiledRule
 from livetrigger.rules.conditions import compile_when, lower_text
+from livetrigger.rules.counting import PER_USER_STATE
 from livetrigger.rules.engine import Engine
 from livetrigger.rules.matcher import build_matcher
 
@@ -305,3 +306,18 @@ def test_a_closed_gate_means_no_gated_rule_could_match(text: str, moderator: boo
     # and the engine, gate and all, fires exactly the rules whose own checks pass
     expected = [r.id for r in GATE_RULES if build_matcher(r)(event) is not None]
     assert [f.rule_id for f in e.firings(event, 0)] == expected
+
+
+def test_threshold_per_user_keeps_no_entry_per_viewer_beyond_the_bound() -> None:
+    # a flood of distinct viewers each reaching a per-user threshold (likes are free) must
+    # not grow a set for the whole stream: the per-user sums are the only record, bounded
+    (rule,) = rules(
+        "- id: r\n  on: like\n  threshold: {sum: count, at: 5, per: user}\n  do: [{log: x}]"
+    )
+    e = Engine([rule], room="r")
+    for n in range(PER_USER_STATE + 5_000):
+        assert len(e.firings(ev.LikeEvent(user=ev.User(id=n + 1), count=5), 0)) == 1
+    state = e._state["r"]
+    assert len(state.user_values) == PER_USER_STATE and len(state.user_reached) == 0
+    last = ev.User(id=PER_USER_STATE + 5_000)
+    assert e.firings(ev.LikeEvent(user=last, count=5), 0) == []  # still remembered: once
