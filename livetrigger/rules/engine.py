@@ -306,7 +306,13 @@ class Engine:
         if count:
             state.last_fire = now
             if rule.cooldown_per_user is not None:
-                remember(state.user_last_fire, event.user.id, now)
+                users = state.user_last_fire
+                remember(users, event.user.id, now)
+                # a viewer whose cooldown is over decides nothing: forget them (oldest first),
+                # so the memory is the viewers of one cooldown, not the stream's last 50,000
+                horizon = now - rule.cooldown_per_user
+                while users and next(iter(users.values())) <= horizon:
+                    users.popitem(last=False)
             if rule.max_fires is not None:
                 state.fire_times.append(now)
                 while len(state.fire_times) > rule.max_fires[0]:

@@ -321,3 +321,14 @@ def test_threshold_per_user_keeps_no_entry_per_viewer_beyond_the_bound() -> None
     assert len(state.user_values) == PER_USER_STATE and len(state.user_reached) == 0
     last = ev.User(id=PER_USER_STATE + 5_000)
     assert e.firings(ev.LikeEvent(user=last, count=5), 0) == []  # still remembered: once
+
+
+def test_cooldown_per_user_forgets_viewers_whose_cooldown_is_over() -> None:
+    (rule,) = rules("- id: r\n  on: follow\n  cooldown_per_user: 60s\n  do: [{log: x}]")
+    e = Engine([rule], room="r")
+    for n in range(10_000):  # one new viewer a second for almost three hours
+        assert len(e.firings(ev.FollowEvent(user=ev.User(id=n + 1)), float(n))) == 1
+    assert len(e._state["r"].user_last_fire) <= 61  # those of the last minute, not 10,000
+    recent = ev.User(id=10_000)
+    assert e.firings(ev.FollowEvent(user=recent), 10_030.0) == []  # still cooling down
+    assert len(e.firings(ev.FollowEvent(user=recent), 10_060.0)) == 1
