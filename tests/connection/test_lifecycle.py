@@ -36,7 +36,7 @@ class Run:
     def of(self, cls: type[ev.Event]) -> list[Any]:
         return [e for e in self.events if isinstance(e, cls)]
 
-    async def wait(self, predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    async def wait(self, predicate: Callable[[], bool], timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout  # only catches a hang
         while not predicate():
             if time.monotonic() > deadline:

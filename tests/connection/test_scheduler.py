@@ -30,7 +30,7 @@ class Run:
     def kinds(self) -> list[str]:
         return [e.kind for e in self.events]
 
-    async def wait(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    async def wait(self, predicate: Callable[[], bool], timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > deadline:

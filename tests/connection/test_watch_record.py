@@ -36,7 +36,7 @@ async def _printed(proc: subprocess.Popen[bytes], *wanted: bytes, timeout: float
 STOP = signal.SIGTERM
 
 
-async def _until(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+async def _until(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"

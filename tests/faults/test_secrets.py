@@ -105,7 +105,7 @@ rooms:
             assert status.returncode == 0, status.stderr
         finally:
             proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
+            proc.wait(60)
         check = subprocess.run(  # an error message about a secret-bearing config
             [sys.executable, "-m", "livetrigger", "check", str(config)],
             cwd=ROOT,

@@ -62,7 +62,7 @@ async def test_no_output_comes_back_on_after_the_all_off(tmp_path: Path) -> None
         task = asyncio.create_task(daemon.run())
         try:
             await room.wait_for_client()
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 60  # only catches a hang
             while not any(pin == "GPIO17" and value == 1 for _, pin, value in RecordingPin.log):
                 assert time.monotonic() < deadline, "the connected rule never turned the relay on"
                 await asyncio.sleep(0.01)

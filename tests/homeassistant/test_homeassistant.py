@@ -101,7 +101,7 @@ async def hears_commands(listener: Listener, seen_before: int = 0) -> None:
     await settle(listener, lambda: len(paused_states(listener)) > seen_before)
 
 
-async def settle(listener: Listener, predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+async def settle(listener: Listener, predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"

@@ -100,7 +100,7 @@ class Running:
                 return out
 
 
-async def wait_until(predicate, timeout: float = 10.0, what: str = "") -> None:  # type: ignore[no-untyped-def]
+async def wait_until(predicate, timeout: float = 60.0, what: str = "") -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -203,7 +203,7 @@ async def test_gift_reaches_mqtt_webhook_and_pin_and_streak_fires_once(
         assert snap["rules"] == {"big_gift": 2, "roses": 1}
         assert snap["rooms"]["demo_streamer"]["state"] == "connected"
         d.proc.send_signal(signal.SIGTERM)
-        assert d.proc.wait(10) == 0
+        assert d.proc.wait(60) == 0
     listener.close()
     assert "s3cret-canary-webhook" not in d.log.read_text()
     # one line per firing with each action's outcome and latency (the streamer's view)
@@ -243,7 +243,7 @@ async def test_sighup_broken_config_keeps_old_rules_and_good_one_applies_without
         assert got[0].payload == b"neo"
         assert room.connections == 1  # the reload did not reconnect
         d.proc.send_signal(signal.SIGTERM)
-        assert d.proc.wait(10) == 0
+        assert d.proc.wait(60) == 0
     listener.close()
 
 
@@ -273,7 +273,7 @@ async def test_sigterm_mid_pulse_turns_pin_off_publishes_offline_exits_zero(
         await wait_until(lambda: len(d.pin_changes()) >= 2, what="pin off")
         t_off, _, value = d.pin_changes()[1]
         assert value == 0 and t_off >= signalled
-        assert d.proc.wait(10) == 0
+        assert d.proc.wait(60) == 0
         notes = "\n".join(d.notifications())
         assert "READY=1" in notes and "STATUS=" in notes and "STOPPING=1" in notes
     got = listener.wait_for(2)
@@ -328,7 +328,7 @@ async def test_sighup_with_changed_tiktok_settings_reconnects_and_says_which(
         await room.send(gift(room, "Galaxy", 500, 1, ev.StreakState.SINGLE, 5))
         await wait_until(lambda: len(rx.calls) == 1, what="rules fire after the reconnect")
         d.proc.send_signal(signal.SIGTERM)
-        assert d.proc.wait(10) == 0
+        assert d.proc.wait(60) == 0
 
 
 async def test_status_reconnect_reconnects_the_room_at_once(
@@ -377,4 +377,4 @@ async def test_status_reconnect_reconnects_the_room_at_once(
         )
         assert wrong.returncode == 1 and "no room 'nobody'" in wrong.stderr
         d.proc.send_signal(signal.SIGTERM)
-        assert d.proc.wait(10) == 0
+        assert d.proc.wait(60) == 0

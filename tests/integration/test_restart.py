@@ -82,7 +82,7 @@ async def daemon(tmp: Path, config: str) -> AsyncIterator[subprocess.Popen[bytes
 async def entered(room: FakeLiveRoom, connections: int) -> None:
     await wait_until(
         lambda: room.connections >= connections and any(c.entered.is_set() for c in room.clients),
-        timeout=20,
+        timeout=60,
         what=f"connection {connections}",
     )
 

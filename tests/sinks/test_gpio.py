@@ -43,7 +43,7 @@ class Changes:
             self.seen.append((time.monotonic(), value))
             self._event.set()
 
-    async def until(self, done: Callable[[], bool], timeout: float = 10.0) -> None:
+    async def until(self, done: Callable[[], bool], timeout: float = 60.0) -> None:
         """Wait for ``done()``; the timeout only catches a hang."""
         async with asyncio.timeout(timeout):
             while not done():

@@ -104,7 +104,7 @@ class Browser:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result.get("result", {}).get("value")
 
-    async def wait_for(self, expression: str, timeout: float = 20.0) -> None:
+    async def wait_for(self, expression: str, timeout: float = 60.0) -> None:
         """Poll a JS expression until it is truthy in JS (the timeout only catches a hang)."""
         deadline = time.monotonic() + timeout
         while True:

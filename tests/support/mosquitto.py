@@ -75,7 +75,7 @@ class MosquittoBroker:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    def start(self, timeout: float = 10.0) -> None:
+    def start(self, timeout: float = 60.0) -> None:
         assert not self.running, "broker already running"
         log = self.log_path.open("ab")
         self._proc = subprocess.Popen(

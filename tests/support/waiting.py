@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-HANG = 30.0
+HANG = 60.0
 
 
 async def wait_until(predicate: Callable[[], object], what: str, timeout: float = HANG) -> None:
