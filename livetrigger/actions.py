@@ -30,14 +30,19 @@ class ActionRequest:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MqttPublish(ActionRequest):
+    """A trigger publish. ``lane`` names a queue of its own beside the rules' ``mqtt``
+    (Home Assistant's ``rule_fired`` goes to ``mqtt:rule_fired``), so one kind of trigger
+    never fills the other's queue; both keep their order and share the connection."""
+
     topic: str
     payload: bytes
     qos: Literal[0, 1, 2] = 1
     retain: bool = False
+    lane: str = ""
 
     @property
     def target(self) -> str:
-        return "mqtt"
+        return f"mqtt:{self.lane}" if self.lane else "mqtt"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -31,7 +31,7 @@ import httpx
 
 from livetrigger import __version__
 from livetrigger import events as ev
-from livetrigger.actions import ActionRequest
+from livetrigger.actions import ActionRequest, MqttPublish
 from livetrigger.config import Config, RoomConfig, load_config
 from livetrigger.daemon_state import DaemonState, FnPart
 from livetrigger.dispatch import Dispatcher, Outcome, QueuePolicy, Sink
@@ -376,7 +376,9 @@ class Daemon:
                 self.room_rule_fires[room] += 1
                 log.debug("room %s: rule %s fired", room, firing.rule_id)
                 if self.homeassistant is not None:
-                    self.homeassistant.on_rule_fired(room, firing.rule_id, firing.event)
+                    trigger = self.homeassistant.rule_fired(room, firing.rule_id, firing.event)
+                    if trigger is not None:
+                        self.dispatcher.submit(trigger)
             self.firing_log.fired(room, firing, test=test)
             if self.hooks.firing is not None:
                 self.hooks.firing(room, firing)
@@ -409,7 +411,9 @@ class Daemon:
 
     def _action_done(self, request: ActionRequest, outcome: Outcome, seconds: float) -> None:
         self.firing_log.done(request, outcome, seconds)
-        if outcome == "ok" and request.event is not None and request.event.received_at:
+        rule_action = not (isinstance(request, MqttPublish) and request.lane)  # not rule_fired
+        event = request.event
+        if rule_action and outcome == "ok" and event is not None and event.received_at:
             self.latency.add(seconds)
         if self.hooks.action_done is not None:
             self.hooks.action_done(request, outcome, seconds)

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
@@ -56,6 +56,9 @@ class TargetStats:
         return {"ok": self.ok, "failed": self.failed, "dropped": self.dropped, "queued": queued}
 
 
+DROP_REPORT_INTERVAL = 5.0  # seconds: drops after the first are logged as one count per interval
+
+
 class _Lane:
     """The queue and worker of one target."""
 
@@ -68,6 +71,8 @@ class _Lane:
         self.stats = TargetStats()
         self.task: asyncio.Task[None] | None = None
         self.busy = False
+        self.unreported: Counter[str] = Counter()  # drops not logged yet, by reason
+        self.report: asyncio.TimerHandle | None = None
 
 
 class Dispatcher:
@@ -149,10 +154,38 @@ class Dispatcher:
         return True
 
     def _drop(self, lane: _Lane, request: ActionRequest, why: str) -> bool:
+        """Count a drop. The first of a burst is logged with its rule at once; the rest of the
+        burst as one line with the count every DROP_REPORT_INTERVAL (a full queue at 200/s
+        would otherwise log 200 lines a second)."""
         lane.stats.dropped += 1
-        log.warning("rule %s: request to %s dropped (%s)", request.rule_id, lane.target, why)
+        if lane.report is None:
+            log.warning("rule %s: request to %s dropped (%s)", request.rule_id, lane.target, why)
+            lane.report = asyncio.get_running_loop().call_later(
+                DROP_REPORT_INTERVAL, self._report_drops, lane
+            )
+        else:
+            lane.unreported[why] += 1
         self._done(request, "dropped")
         return False
+
+    def _report_drops(self, lane: _Lane, *, last: bool = False) -> None:
+        lane.report = None
+        if not lane.unreported:
+            return  # the burst is over: the next drop is logged with its rule again
+        for why, n in lane.unreported.items():
+            log.warning(
+                "%s: %d more request(s) dropped in the last %.0f s (%s); %d dropped in all",
+                lane.target,
+                n,
+                DROP_REPORT_INTERVAL,
+                why,
+                lane.stats.dropped,
+            )
+        lane.unreported.clear()
+        if not last:
+            lane.report = asyncio.get_running_loop().call_later(
+                DROP_REPORT_INTERVAL, self._report_drops, lane
+            )
 
     def _done(self, request: ActionRequest, outcome: Outcome) -> None:
         if self._on_done is not None:
@@ -226,6 +259,9 @@ class Dispatcher:
         for target, n in left.items():
             log.warning("shutdown: %d request(s) to %s not carried out", n, target)
         for lane in self._lanes.values():
+            if lane.report is not None:
+                lane.report.cancel()
+                self._report_drops(lane, last=True)  # what the last interval dropped
             if lane.task is not None:
                 lane.task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -149,7 +149,9 @@ class MqttSettings:
     max_inflight: int = field(default=1, metadata=limits(1, 65535, "publishes in flight"))
     # paho waits whole seconds: anything under 1s is 1s
     reconnect_min: float = _at_least(1.0, 0.1, _RETRY)
-    reconnect_max: float = _at_least(60.0, 0.1, _RETRY)
+    # paho doubles its delay up to this: a broker that is back is found at most this late,
+    # and every second of that is a second more of triggers in the queue
+    reconnect_max: float = _at_least(5.0, 0.1, _RETRY)
     event_stream: EventStreamSettings = field(default_factory=EventStreamSettings)
 
     def __repr__(self) -> str:

@@ -3,7 +3,9 @@ carries out the few commands Home Assistant may send.
 
 Retained documents (discovery, state, pause) go out latest-value per topic
 (``publish_state``): an outage never queues them, so they can never crowd out a trigger.
-Home Assistant events and ``rule_fired`` are best effort: sent while the broker is there.
+``rule_fired`` (a device trigger: it starts automations) is a trigger publish: the daemon
+queues it in its own bounded lane like a rule's MQTT action. Home Assistant events are best
+effort: sent while the broker is there.
 
 Commands arrive on ``<base>/<room>/cmd/...``: ``pause`` (ON/OFF), ``reconnect`` (PRESS),
 ``test/<rule>`` (PRESS), and on the daemon's ``<base>/daemon/<instance>/cmd/reload`` (PRESS).
@@ -22,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from livetrigger import events as ev
+from livetrigger.actions import MqttPublish
 from livetrigger.homeassistant.discovery import (
     DaemonEntities,
     RoomEntities,
@@ -35,6 +38,8 @@ from livetrigger.settings import HomeAssistantSettings
 from livetrigger.topics import topic_safe
 
 log = logging.getLogger(__name__)
+
+RULE_FIRED_LANE = "rule_fired"  # its dispatch target: mqtt:rule_fired
 
 
 class MqttPort(Protocol):
@@ -207,17 +212,28 @@ class HomeAssistantBridge:
             )
         self.flush(self.clock())
 
-    def on_rule_fired(self, room: str, rule_id: str, event: ev.Event) -> None:
+    def rule_fired(self, room: str, rule_id: str, event: ev.Event) -> MqttPublish | None:
+        """The device trigger of a firing, as a trigger publish for the daemon to queue: an
+        automation started by it is a trigger like any rule action, so it waits out an
+        outage in its own bounded queue (``mqtt:rule_fired``) instead of being dropped."""
         key = topic_safe(room)
         if key not in self.rooms:
-            return
+            return None
         payload = {
             "rule": rule_id,
             "kind": event.kind,
             "user": event.user.unique_id,
             "nickname": event.user.nickname,
         }
-        self.mqtt.publish(Topics(self.base, key).rule_fired(rule_id), _json(payload), qos=1)
+        return MqttPublish(
+            rule_id=rule_id,
+            room=room,
+            event=event,
+            topic=Topics(self.base, key).rule_fired(rule_id),
+            payload=_json(payload).encode(),
+            qos=1,
+            lane=RULE_FIRED_LANE,
+        )
 
     def set_connection(self, room: str, state: str, sign_left: int) -> None:
         key = topic_safe(room)

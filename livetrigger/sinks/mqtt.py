@@ -8,7 +8,8 @@ thread.
 
 Three kinds of publish, so that one can never crowd out another in paho's queue:
 
-- **Triggers** (``publish_ordered``, the mqtt action sink) leave in submission order. paho's
+- **Triggers** (``publish_ordered``, the mqtt action sink: rule actions and Home Assistant's
+  ``rule_fired``, each from its own dispatch queue) leave in submission order. paho's
   order breaks across a reconnect: it calls ``on_connect`` *before* it resends what was in
   flight when the link died, and a publish made in that gap (the event loop hears "connected"
   and sends the next trigger) goes out ahead of the resends. So livetrigger hands paho at most
@@ -19,7 +20,7 @@ Three kinds of publish, so that one can never crowd out another in paho's queue:
 - **State** (``publish_state``: Home Assistant discovery and states, retained) is latest-value
   per topic: a new value replaces one not yet sent, at most one per topic is handed to paho at
   a time, and what is pending goes out when the broker is connected.
-- **Best effort** (``publish``: event stream, Home Assistant events, ``rule_fired``) goes out
+- **Best effort** (``publish``: event stream, Home Assistant events) goes out
   while connected and is dropped (counted) while the broker is away or when
   ``BEST_EFFORT_IN_FLIGHT`` of them are unacknowledged.
 """
