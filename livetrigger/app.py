@@ -46,6 +46,7 @@ from livetrigger.homeassistant.bridge import HomeAssistantBridge
 from livetrigger.homeassistant.discovery import DaemonEntities, RoomEntities, RuleEntity
 from livetrigger.latency import LatencyStats
 from livetrigger.logs import SecretRedactor
+from livetrigger.outbox import Outbox
 from livetrigger.rules.engine import Engine, Firing
 from livetrigger.rules.explain import explain
 from livetrigger.sdnotify import Notifier, watchdog_interval
@@ -111,6 +112,7 @@ class Daemon:
         self.stop_when_ended = stop_when_ended
         self.persist = persist  # the demo keeps nothing: its fake room is new every time
         self.state: DaemonState | None = None
+        self.outbox: Outbox | None = None  # undelivered triggers across restarts
         self.room_paused: dict[str, bool] = {}  # Home Assistant's switch, by topic-safe room
         self.started = time.monotonic()
         self.latency = LatencyStats()
@@ -158,7 +160,9 @@ class Daemon:
         }
         policies: dict[str, QueuePolicy] = {}
         if self.mqtt is not None and c.mqtt is not None:
-            sinks["mqtt"] = MqttSink(self.mqtt)
+            sinks["mqtt"] = MqttSink(
+                self.mqtt, on_delivered=self.outbox.done if self.outbox is not None else None
+            )
             policies["mqtt"] = QueuePolicy(size=c.mqtt.queue_size, overflow=c.mqtt.overflow)
         if self.gpio is not None:
             sinks["gpio"] = self.gpio
@@ -181,6 +185,8 @@ class Daemon:
             self.state.begin()
             self.state.attach_quota(self._quota, time.monotonic)
             self.room_paused = self.state.load_paused(lambda: dict(self.room_paused))
+            if self.state.enabled:
+                self.outbox = Outbox(self.state.directory / "outbox")
         self.http = httpx.AsyncClient(proxy=c.tiktok.proxy, timeout=c.tiktok.http_timeout)
         if c.mqtt is not None:
             self.mqtt = MqttClient(c.mqtt, availability_topic=self._daemon_entities(c).availability)
@@ -196,7 +202,13 @@ class Daemon:
         if c.webhooks:
             self.webhooks = WebhookSink(c.webhooks)
         sinks, policies = self._sinks()
-        self.dispatcher = Dispatcher(sinks, policies=policies, on_done=self._action_done)
+        self.dispatcher = Dispatcher(
+            sinks, policies=policies, on_done=self._action_done, journal=self.outbox
+        )
+        if self.outbox is not None:
+            # what a previous process accepted and did not deliver goes first, in its order
+            for request in self.outbox.recover():
+                self.dispatcher.submit(request)
         for room in c.rooms:
             self._add_room(room, restore=True)
         if self.mqtt is not None and c.mqtt is not None and c.homeassistant.discovery:
@@ -648,6 +660,8 @@ class Daemon:
                 "reloads": self.reloads,
                 "config_errors": self.config_errors,
                 "test_fires": self.test_fires,
+                "outbox_pending": self.outbox.pending() if self.outbox is not None else 0,
+                "outbox_replayed": self.outbox.replayed if self.outbox is not None else 0,
             },
             "rooms": rooms,
             "rules": dict(self.rule_fires),
@@ -793,6 +807,7 @@ class Daemon:
         metrics_server: Any = None
         flusher: asyncio.Task[None] | None = None
         saver: asyncio.Task[None] | None = None
+        syncer: asyncio.Task[None] | None = None
         try:
             try:
                 await self._start()
@@ -827,11 +842,13 @@ class Daemon:
             flusher = loop.create_task(self._flush_states())
             if self.state is not None:
                 saver = loop.create_task(self.state.run(), name="state-writer")
+            if self.outbox is not None:
+                syncer = loop.create_task(self.outbox.run(), name="outbox-sync")
             self.notifier.ready(f"{len(self.rooms)} room(s); waiting for live")
             log.info("livetrigger %s running: %d room(s)", __version__, len(self.rooms))
             await self._stop.wait()
         finally:
-            for task in (flusher, saver):
+            for task in (flusher, saver, syncer):
                 if task is not None:
                     task.cancel()
             if self.dashboard is not None:
@@ -923,6 +940,9 @@ class Daemon:
             await self.mqtt.aclose()
         if self.webhooks is not None:
             await self.webhooks.aclose()
+        if self.outbox is not None:
+            await asyncio.sleep(0)  # acknowledgements paho handed over while closing
+            await self.outbox.aclose()
         if self.http is not None:
             await self.http.aclose()
         if watchdog is not None:

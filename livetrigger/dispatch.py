@@ -33,6 +33,14 @@ class Sink(Protocol):
         """Carry out one request; raise SinkError when it failed."""
 
 
+class Journal(Protocol):
+    """Where accepted requests are kept until done (livetrigger/outbox.py)."""
+
+    def accept(self, request: ActionRequest) -> None: ...
+
+    def done(self, request: ActionRequest) -> None: ...
+
+
 @runtime_checkable
 class WaitsForConnection(Protocol):
     async def ready(self) -> None:
@@ -90,8 +98,12 @@ class Dispatcher:
         policies: Mapping[str, QueuePolicy] | None = None,
         timeout: float = 10.0,
         on_done: Callable[[ActionRequest, Outcome, float], None] | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self._sinks = dict(sinks)
+        # told of every queued request and of its end; a sink with ``confirms_delivery``
+        # tells the journal itself when an "ok" request was really delivered (MQTT's PUBACK)
+        self._journal = journal
         self._policies = dict(policies or {})
         self._timeout = timeout
         self._on_done = on_done
@@ -150,6 +162,8 @@ class Dispatcher:
                 return self._drop(lane, request, "queue full")
             self._drop(lane, lane.items.popleft(), "queue full, oldest dropped")
         lane.items.append(request)
+        if self._journal is not None:
+            self._journal.accept(request)
         lane.wakeup.set()
         return True
 
@@ -187,7 +201,9 @@ class Dispatcher:
                 DROP_REPORT_INTERVAL, self._report_drops, lane
             )
 
-    def _done(self, request: ActionRequest, outcome: Outcome) -> None:
+    def _done(self, request: ActionRequest, outcome: Outcome, *, confirmed: bool = True) -> None:
+        if self._journal is not None and confirmed:
+            self._journal.done(request)
         if self._on_done is not None:
             event = request.event
             latency = time.time() - event.received_at if event and event.received_at else 0.0
@@ -228,7 +244,7 @@ class Dispatcher:
                 self._done(request, "failed")
             else:
                 lane.stats.ok += 1
-                self._done(request, "ok")
+                self._done(request, "ok", confirmed=not getattr(sink, "confirms_delivery", False))
             finally:
                 lane.busy = False
 

@@ -47,7 +47,9 @@ async def test_outage_past_the_bound_drops_the_oldest_and_says_how_many(tmp_path
     assert fig.out_of_order == 0 and fig.doubled <= 1
     drops = [w for w in fig.warnings if "dropped" in w]
     # the first drop names its rule; the rest of the burst is a count, not a line each
-    assert any("rule gift: request to mqtt dropped (queue full, oldest dropped)" in w for w in drops)
+    assert any(
+        "rule gift: request to mqtt dropped (queue full, oldest dropped)" in w for w in drops
+    )
     assert any("more request(s) dropped" in w and "dropped in all" in w for w in drops), drops
     assert len(drops) < 20, f"{len(drops)} warning lines for {fig.dropped_reported} drops"
 

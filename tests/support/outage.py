@@ -37,7 +37,12 @@ CLIENT_ID = "lt-outage"
 
 
 def config_text(
-    room: FakeLiveRoom, broker: int, work: Path, mqtt_extra: str = "", extra: str = ""
+    room: FakeLiveRoom,
+    broker: int,
+    work: Path,
+    mqtt_extra: str = "",
+    extra: str = "",
+    rules_extra: str = "",
 ) -> str:
     mqtt = f"host: 127.0.0.1, port: {broker}, client_id: {CLIENT_ID}"
     if mqtt_extra:
@@ -61,7 +66,7 @@ daemon:
       - id: gift
         on: gift
         do: [{{mqtt: {{topic: "{TRIGGER_TOPIC}", payload: "{{{{ msg_id }}}}"}}}}]
-"""
+{rules_extra}"""
 
 
 @dataclass
@@ -287,8 +292,10 @@ async def broker_outage(
                 await on_running(d)
             # every gift decoded and fired, nothing left in the daemon's MQTT lanes
             await wait_until(
-                lambda: (s := d.status())["rules"].get("gift", 0) >= len(storm.sent)
-                and mqtt_queued(s) == 0,
+                lambda: (
+                    (s := d.status())["rules"].get("gift", 0) >= len(storm.sent)
+                    and mqtt_queued(s) == 0
+                ),
                 settle,
                 "the daemon to fire every gift and empty its MQTT queues",
             )

@@ -1,0 +1,420 @@
+"""The durable outbox: triggers accepted but not yet delivered outlive the process.
+
+What is kept: every QoS 1/2 MQTT trigger (rule actions and Home Assistant's ``rule_fired``)
+and every webhook call from the moment the dispatcher queues it until it is done — an MQTT
+trigger when the broker acknowledges it (PUBACK/PUBCOMP), a webhook when it answered, and
+either when it failed for good or was dropped by its queue's overflow policy. At start the
+daemon queues what a previous process left, in the order it was accepted, before any room
+connects. GPIO, chat and log actions are not kept: a lamp pulse from before a restart is
+stale.
+
+Format: an append-only journal per dispatch target, ``<state_dir>/outbox/<target>/`` with
+segment files ``<n>.jsonl`` of one JSON object per line — ``{"s": seq, "r": request}`` when
+accepted, ``{"d": seq}`` when done. A segment is deleted once every request it accepted is done
+(a lane is first-in first-out, so segments free in order), so the disk held is about the
+pending requests' size plus one segment. The bound is the queues' own: at most
+``queue_size`` (+ what is in flight) requests per target are pending.
+
+Costs and windows: each line is one ``write`` on the event loop (no buffering in the process),
+so a SIGKILL loses nothing that was accepted; ``fsync`` runs off the loop at most once a
+second, so a power cut may lose the last second. A request done but whose ``done`` line a
+SIGKILL cut off is sent again after the restart: per target at most the requests in flight
+(``mqtt.max_inflight`` for MQTT, one per webhook endpoint). QoS 1 is at-least-once anyway.
+A line that is cut or not JSON is skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+import os
+import re
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from livetrigger.actions import ActionRequest, HttpCall, MqttPublish
+
+log = logging.getLogger(__name__)
+
+SEGMENT_BYTES = 256 * 1024  # a new segment after this many bytes
+FSYNC_INTERVAL = 1.0  # seconds: what a power cut may lose
+MAX_LINE = 8 * 1024 * 1024  # a longer line is not ours (a webhook body is at most a few MiB)
+
+
+def durable(request: ActionRequest) -> bool:
+    """QoS 1/2 MQTT triggers and webhook calls are kept; nothing else."""
+    if isinstance(request, MqttPublish):
+        return request.qos > 0
+    return isinstance(request, HttpCall)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def encode(request: ActionRequest) -> dict[str, Any]:
+    base = {"rule": request.rule_id, "room": request.room}
+    if isinstance(request, MqttPublish):
+        return {
+            **base,
+            "k": "mqtt",
+            "topic": request.topic,
+            "payload": _b64(request.payload),
+            "qos": request.qos,
+            "retain": request.retain,
+            "lane": request.lane,
+        }
+    if isinstance(request, HttpCall):
+        return {
+            **base,
+            "k": "http",
+            "endpoint": request.endpoint,
+            "method": request.method,
+            "path": request.path,
+            "query": [list(p) for p in request.query],
+            "headers": [list(p) for p in request.headers],
+            "body": _b64(request.body),
+            "content_type": request.content_type,
+        }
+    raise TypeError(f"{type(request).__name__} is not kept in the outbox")
+
+
+def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in value
+    ):
+        raise ValueError("bad pairs")
+    return tuple((p[0], p[1]) for p in value)
+
+
+def _str(d: dict[str, Any], key: str) -> str:
+    value = d.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"{key} is not a string")
+    return value
+
+
+def decode(d: Any) -> ActionRequest:
+    """A request from its journal form; ValueError when the record is not one of ours."""
+    if not isinstance(d, dict):
+        raise ValueError("not an object")
+    rule_id, room = _str(d, "rule"), _str(d, "room")
+    try:
+        if d.get("k") == "mqtt":
+            qos = d.get("qos")
+            if qos not in (1, 2) or not isinstance(d.get("retain"), bool):
+                raise ValueError("bad qos or retain")
+            return MqttPublish(
+                rule_id=rule_id,
+                room=room,
+                topic=_str(d, "topic"),
+                payload=base64.b64decode(_str(d, "payload"), validate=True),
+                qos=qos,
+                retain=d["retain"],
+                lane=_str(d, "lane"),
+            )
+        if d.get("k") == "http":
+            method = d.get("method")
+            if method is not None and not isinstance(method, str):
+                raise ValueError("bad method")
+            return HttpCall(
+                rule_id=rule_id,
+                room=room,
+                endpoint=_str(d, "endpoint"),
+                method=method,
+                path=_str(d, "path"),
+                query=_pairs(d.get("query")),
+                headers=_pairs(d.get("headers")),
+                body=base64.b64decode(_str(d, "body"), validate=True),
+                content_type=_str(d, "content_type"),
+            )
+    except (ValueError, TypeError) as exc:
+        raise ValueError(str(exc)) from None
+    raise ValueError("unknown kind")
+
+
+def lane_directory(target: str) -> str:
+    """A file-safe directory name for a dispatch target (``mqtt:rule_fired``, ``http:hook``)."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", target)[:60] or "_"
+    return safe if safe == target else f"{safe}-{zlib.crc32(target.encode()):08x}"
+
+
+@dataclass(slots=True)
+class _Segment:
+    number: int
+    path: Path
+    pending: int = 0  # accepted here and not done yet
+
+
+class _Journal:
+    """One target's segments: the current one is appended to, older ones wait to be freed."""
+
+    def __init__(self, directory: Path, next_number: int) -> None:
+        self.directory = directory
+        self.segments: OrderedDict[int, _Segment] = OrderedDict()
+        self.fd: int | None = None
+        self.current: _Segment | None = None
+        self.written = 0  # bytes in the current segment
+        self.next_number = next_number
+        self.dirty = False
+        self.new_file = False
+        self.retired: list[int] = []  # descriptors of full segments: fsynced, then closed
+
+    def _roll(self) -> _Segment:
+        old = self.current
+        if self.fd is not None:
+            self.retired.append(self.fd)
+            self.fd = None
+        if old is not None and old.pending == 0:
+            self._free(old)
+        segment = _Segment(self.next_number, self.directory / f"{self.next_number:08d}.jsonl")
+        self.next_number += 1
+        self.fd = os.open(segment.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self.segments[segment.number] = segment
+        self.current, self.written, self.new_file = segment, 0, True
+        return segment
+
+    def append(self, line: bytes) -> _Segment:
+        segment = self.current
+        if segment is None or self.written >= SEGMENT_BYTES:
+            segment = self._roll()
+        assert self.fd is not None
+        os.write(self.fd, line)
+        self.written += len(line)
+        self.dirty = True
+        return segment
+
+    def done(self, segment: _Segment) -> None:
+        segment.pending -= 1
+        if segment.pending <= 0 and segment is not self.current:
+            self._free(segment)
+
+    def _free(self, segment: _Segment) -> None:
+        self.segments.pop(segment.number, None)
+        with contextlib.suppress(OSError):
+            segment.path.unlink()
+
+    def sync_work(self) -> tuple[list[int], Path | None]:
+        """On the loop: descriptors to fsync and close (their own copies, so a roll on the
+        loop never closes one under the thread) and the directory when a file is new."""
+        fds, self.retired = self.retired, []
+        if self.fd is not None and self.dirty:
+            fds.append(os.dup(self.fd))
+        directory = self.directory if self.new_file else None
+        self.dirty = self.new_file = False
+        return fds, directory
+
+    def close(self) -> None:
+        for fd in self.retired:
+            os.close(fd)
+        self.retired = []
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        if self.current is not None and self.current.pending == 0:
+            self._free(self.current)
+        self.current = None
+
+
+class Outbox:
+    """The journal of every durable target under ``directory`` (``<state_dir>/outbox``)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.usable = True
+        self.accepted = 0
+        self.finished = 0
+        self.replayed = 0
+        self._seq = 0
+        self._journals: dict[str, _Journal] = {}
+        # id(request) -> (request, seq, segment): the request is held so its id stays unique
+        self._pending: dict[int, tuple[ActionRequest, int, _Segment]] = {}
+        try:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            log.warning(
+                "outbox: cannot use %s (%s); undelivered triggers will not survive a restart",
+                directory,
+                exc,
+            )
+            self.usable = False
+
+    # -- start: what a previous process left ------------------------------------------------
+
+    def recover(self) -> list[ActionRequest]:
+        """Read every journal; the requests accepted and not done, in the order they were
+        accepted (per target; targets by their first pending request). Call once, first."""
+        if not self.usable:
+            return []
+        found: list[tuple[int, str, ActionRequest, _Segment]] = []
+        for lane_dir in sorted(p for p in self.directory.iterdir() if p.is_dir()):
+            found.extend(self._recover_lane(lane_dir))
+        found.sort(key=lambda item: item[0])
+        out = []
+        for seq, _target, request, segment in found:
+            self._pending[id(request)] = (request, seq, segment)
+            out.append(request)
+        self.replayed = len(out)
+        if out:
+            log.warning(
+                "outbox: %d trigger(s) accepted by the previous process and not delivered; "
+                "sending them now, in order",
+                len(out),
+            )
+        return out
+
+    def _recover_lane(self, lane_dir: Path) -> list[tuple[int, str, ActionRequest, _Segment]]:
+        files = sorted(lane_dir.glob("*.jsonl"))
+        numbers = [int(f.stem) for f in files if f.stem.isdigit()]
+        journal = _Journal(lane_dir, max(numbers, default=0) + 1)
+        accepted: dict[int, tuple[ActionRequest, _Segment]] = {}
+        for path in files:
+            if not path.stem.isdigit():
+                continue
+            segment = _Segment(int(path.stem), path)
+            journal.segments[segment.number] = segment
+            for lineno, raw in enumerate(_lines(path), 1):
+                try:
+                    record = json.loads(raw)
+                    if "d" in record:
+                        accepted.pop(int(record["d"]), None)
+                    else:
+                        seq = int(record["s"])
+                        accepted[seq] = (decode(record["r"]), segment)
+                        self._seq = max(self._seq, seq)
+                except (ValueError, KeyError, TypeError) as exc:
+                    log.warning(
+                        "outbox: %s:%d skipped (%s): a line cut by a crash or not ours",
+                        path,
+                        lineno,
+                        str(exc)[:80] or type(exc).__name__,
+                    )
+        for _request, segment in accepted.values():
+            segment.pending += 1
+        for segment in list(journal.segments.values()):
+            if segment.pending == 0:
+                journal._free(segment)
+        found = []
+        for seq, (request, segment) in accepted.items():
+            found.append((seq, request.target, request, segment))
+            self._journals.setdefault(request.target, journal)
+        if not found:
+            with contextlib.suppress(OSError):
+                lane_dir.rmdir()
+        return found
+
+    # -- running ----------------------------------------------------------------------------
+
+    def accept(self, request: ActionRequest) -> None:
+        """Record a request the dispatcher queued (a no-op for one already recorded and for
+        the kinds not kept). Raises nothing: a disk error is a warning."""
+        if not self.usable or id(request) in self._pending or not durable(request):
+            return
+        self._seq += 1
+        line = json.dumps(
+            {"s": self._seq, "r": encode(request)}, ensure_ascii=False, separators=(",", ":")
+        )
+        try:
+            segment = self._journal(request.target).append(line.encode() + b"\n")
+        except OSError as exc:
+            self._disk_failed(exc)
+            return
+        segment.pending += 1
+        self._pending[id(request)] = (request, self._seq, segment)
+        self.accepted += 1
+
+    def done(self, request: ActionRequest) -> None:
+        """The request was delivered, failed for good, or dropped: forget it."""
+        entry = self._pending.pop(id(request), None)
+        if entry is None:
+            return
+        _request, seq, segment = entry
+        journal = self._journal(request.target)
+        try:
+            journal.append(b'{"d":%d}\n' % seq)
+        except OSError as exc:
+            self._disk_failed(exc)
+            return
+        journal.done(segment)
+        self.finished += 1
+
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def _journal(self, target: str) -> _Journal:
+        journal = self._journals.get(target)
+        if journal is None:
+            directory = self.directory / lane_directory(target)
+            directory.mkdir(exist_ok=True, mode=0o700)
+            directory.chmod(0o700)  # whatever the umask was
+            journal = self._journals[target] = _Journal(directory, 1)
+        return journal
+
+    def _disk_failed(self, exc: OSError) -> None:
+        log.warning(
+            "outbox: cannot write to %s (%s); undelivered triggers will not survive a restart",
+            self.directory,
+            exc.strerror or exc,
+        )
+        self.usable = False
+
+    async def run(self) -> None:
+        """fsync what was written, at most once per FSYNC_INTERVAL, off the event loop."""
+        while True:
+            await asyncio.sleep(FSYNC_INTERVAL)
+            await self.sync()
+
+    async def sync(self) -> None:
+        fds: list[int] = []
+        directories: list[Path] = []
+        for journal in self._journals.values():
+            more, directory = journal.sync_work()
+            fds.extend(more)
+            if directory is not None:
+                directories.append(directory)
+        if fds or directories:
+            await asyncio.to_thread(_sync, fds, directories)
+
+    async def aclose(self) -> None:
+        """At shutdown: what is still pending stays on disk for the next start."""
+        await self.sync()
+        for journal in self._journals.values():
+            journal.close()
+        if self._pending:
+            log.info(
+                "outbox: %d trigger(s) not delivered are kept in %s for the next start",
+                len(self._pending),
+                self.directory,
+            )
+
+
+def _sync(fds: list[int], directories: list[Path]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+        os.close(fd)
+    for directory in directories:
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+
+def _lines(path: Path) -> list[bytes]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        log.warning("outbox: %s cannot be read (%s); skipped", path, exc.strerror or exc)
+        return []
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [line[:MAX_LINE] for line in lines]

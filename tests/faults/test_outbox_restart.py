@@ -1,0 +1,172 @@
+"""Accepted triggers survive a restart (issue 19, item 13): the broker is down, the daemon
+accepts triggers (rule actions and Home Assistant's rule_fired), it is stopped (SIGTERM, or
+SIGKILL), the broker comes back and the daemon is started again on the same state directory:
+every accepted trigger arrives once, in the order it was accepted. A webhook whose receiver is
+down likewise. docs/actions.md ("Across restarts") says what a SIGKILL may double."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from pathlib import Path
+
+from livetrigger.simulator.webhook_receiver import WebhookReceiver
+from tests.support.listener import Listener
+from tests.support.outage import (
+    RULE_FIRED_TOPIC,
+    TRIGGER_TOPIC,
+    Storm,
+    config_text,
+    daemon,
+    entered,
+    mqtt_queued,
+    online,
+    rig,
+    wait_until,
+)
+
+N = 300
+
+
+def triggers(listener: Listener) -> list[int]:
+    return [int(m.payload) for m in list(listener.messages) if m.topic == TRIGGER_TOPIC]
+
+
+def rule_fired(listener: Listener) -> int:
+    return sum(1 for m in list(listener.messages) if m.topic == RULE_FIRED_TOPIC)
+
+
+async def restart_while_the_broker_is_down(work: Path, sig: int) -> None:
+    async with rig(work) as (broker, listener, room):
+        config = config_text(room, broker.port, work)
+        async with daemon(work, config) as first:
+            await entered(room)
+            await online(listener)
+            broker.kill()  # idle: nothing in flight
+            storm = Storm(room, 200.0)
+            while len(storm.sent) < N:
+                await storm.run(0.05)
+            await wait_until(
+                lambda: first.status()["rules"].get("gift", 0) >= len(storm.sent),
+                60,
+                "every gift accepted",
+            )
+            assert first.status()["daemon"]["outbox_pending"] == 2 * len(storm.sent)
+            code = await first.stop(sig)
+            assert code == (0 if sig == signal.SIGTERM else -signal.SIGKILL)
+        broker.start()
+        async with daemon(work, config) as second:
+            await entered(room, 2)
+            await wait_until(
+                lambda: (
+                    mqtt_queued(s := second.status()) == 0 and s["daemon"]["outbox_pending"] == 0
+                ),
+                60,
+                "the daemon to deliver what the first one accepted",
+            )
+            got = await asyncio.to_thread(listener.wait_for, len(storm.sent), 30.0, TRIGGER_TOPIC)
+            assert second.status()["daemon"]["outbox_replayed"] == 2 * len(storm.sent)
+            assert await second.stop() == 0
+        await asyncio.sleep(0.5)  # anything doubled would have arrived by now
+        assert [int(m.payload) for m in got] == storm.sent  # once each, in order
+        assert triggers(listener) == storm.sent
+        assert rule_fired(listener) == len(storm.sent)
+
+
+async def test_sigterm_during_an_outage_keeps_every_accepted_trigger(tmp_path: Path) -> None:
+    await restart_while_the_broker_is_down(tmp_path, signal.SIGTERM)
+
+
+async def test_sigkill_during_an_outage_keeps_every_accepted_trigger(tmp_path: Path) -> None:
+    # each accepted trigger is one write() before the rule's firing returns: a SIGKILL loses
+    # none (a power cut may lose the last second: fsync runs once a second)
+    await restart_while_the_broker_is_down(tmp_path, signal.SIGKILL)
+
+
+async def test_sigkill_while_delivering_loses_only_the_tail_and_doubles_at_most_one(
+    tmp_path: Path,
+) -> None:
+    """Killed mid-storm with the broker up: what arrives is the storm's start, in order; a
+    trigger acknowledged whose 'done' the kill cut off is sent again (at most one per MQTT
+    queue with max_inflight 1); the gifts the daemon had not decoded yet are lost with it."""
+    async with rig(tmp_path) as (broker, listener, room):
+        config = config_text(room, broker.port, tmp_path)
+        async with daemon(tmp_path, config) as first:
+            await entered(room)
+            await online(listener)
+            storm = Storm(room, 200.0)
+            await storm.run(1.5)
+            await first.stop(signal.SIGKILL)
+        async with daemon(tmp_path, config) as second:
+            await entered(room, 2)
+            await wait_until(
+                lambda: second.status()["daemon"]["outbox_pending"] == 0,
+                60,
+                "the replay to finish",
+            )
+            assert await second.stop() == 0
+        await asyncio.sleep(0.5)
+        got = triggers(listener)
+        distinct = list(dict.fromkeys(got))
+        assert distinct == storm.sent[: len(distinct)], "not the storm's start, in order"
+        assert len(got) - len(distinct) <= 1, f"{len(got) - len(distinct)} doubled"
+        assert len(distinct) > 0
+
+
+HOOK_RULE = """\
+      - id: hook
+        on: gift
+        do: [{webhook: {endpoint: hook, json: {id: "{{ msg_id }}"}}}]
+"""
+
+
+def hook_config(url: str) -> str:
+    return f'webhooks:\n  hook: {{url: "{url}", retries: 0, timeout: 1h}}\n'
+
+
+async def test_webhooks_not_answered_at_a_sigterm_are_sent_after_the_restart(
+    tmp_path: Path,
+) -> None:
+    """A receiver that never answers holds the first call; the rest wait in the queue. After
+    SIGTERM and a start against a receiver that answers, every call arrives, in order (the
+    one that was in flight when the daemon stopped is sent again: its answer never came)."""
+    async with rig(tmp_path) as (broker, listener, room):
+        async with WebhookReceiver() as hung:
+            hung.delay = 3600
+            config = config_text(
+                room, broker.port, tmp_path, extra=hook_config(hung.url), rules_extra=HOOK_RULE
+            )
+            async with daemon(tmp_path, config) as first:
+                await entered(room)
+                await online(listener)
+                storm = Storm(room, 200.0)
+                while len(storm.sent) < 20:
+                    await storm.run(0.02)
+                await wait_until(
+                    lambda: (
+                        first.status()["actions"].get("http:hook", {}).get("queued")
+                        == len(storm.sent)
+                    ),
+                    60,
+                    "the calls queued behind the hung one",
+                )
+                assert await first.stop() == 0
+            assert [int(json.loads(c.body)["id"]) for c in hung.calls] == storm.sent[:1]
+        async with WebhookReceiver() as answering:
+            config = config_text(
+                room,
+                broker.port,
+                tmp_path,
+                extra=hook_config(answering.url),
+                rules_extra=HOOK_RULE,
+            )
+            async with daemon(tmp_path, config) as second:
+                await entered(room, 2)
+                await wait_until(lambda: len(answering.calls) >= len(storm.sent), 60, "every call")
+                await wait_until(
+                    lambda: second.status()["daemon"]["outbox_pending"] == 0, 30, "the replay"
+                )
+                assert await second.stop() == 0
+            ids = [int(json.loads(c.body)["id"]) for c in answering.calls]
+            assert ids == storm.sent
