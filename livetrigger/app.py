@@ -479,12 +479,21 @@ class Daemon:
     def test_fire(self, rule_id: str, room: str | None = None) -> None:
         """Run a rule's actions once with a sample event (docs/homeassistant.md): it does not
         fire the rule's device trigger, does not count as a firing, and is refused while
-        triggers are paused — a pause means nothing fires."""
+        triggers are paused — a pause means nothing fires — and for a disabled rule: a rule
+        switched off is not run by a button either."""
         for name, runtime in self.rooms.items():
             if room is not None and name != room:
                 continue
             if runtime.engine.paused:
                 log.warning("room %s: test of rule %s refused: triggers are paused", name, rule_id)
+                continue
+            rule = next((r for r in runtime.engine.rules if r.id == rule_id), None)
+            if rule is not None and not rule.enabled:
+                log.warning(
+                    "room %s: test of rule %s refused: the rule is disabled (enabled: false)",
+                    name,
+                    rule_id,
+                )
                 continue
             firing = runtime.engine.test_fire(rule_id, time.time())
             if firing is not None:

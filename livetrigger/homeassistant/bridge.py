@@ -9,6 +9,8 @@ effort: sent while the broker is there.
 
 Commands arrive on ``<base>/<room>/cmd/...``: ``pause`` (ON/OFF), ``reconnect`` (PRESS),
 ``test/<rule>`` (PRESS), and on the daemon's ``<base>/daemon/<instance>/cmd/reload`` (PRESS).
+Only live messages count: a retained one is refused and cleared (``MqttClient``). Commands are
+rate-limited (``CommandLimiter``) and each one that runs is logged with its topic.
 Anything else — an unknown room or rule, a bad payload — is logged and
 ignored: no command can do anything the config does not define. The pause switches and each
 room's state (live, totals) are given in at start and read back by the daemon, which keeps them
@@ -41,6 +43,54 @@ log = logging.getLogger(__name__)
 
 RULE_FIRED_LANE = "rule_fired"  # its dispatch target: mqtt:rule_fired
 
+# Commands are rate-limited (docs/homeassistant.md): a burst of presses, a stuck automation or a
+# script hammering the topics must not become as many webhook calls or reconnects
+COMMAND_BURST = 10  # commands at once, all rooms and kinds together
+COMMAND_RATE = 2.0  # per second after the burst
+TEST_INTERVAL = 1.0  # seconds between two tests of one rule
+RECONNECT_INTERVAL = 10.0  # seconds between two reconnects of one room (and two reloads)
+LIMIT_LOG_INTERVAL = 10.0  # one warning per this many seconds while commands are refused
+
+
+class CommandLimiter:
+    """A token bucket for all commands, plus a minimum interval per (command, target)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.tokens = float(COMMAND_BURST)
+        self.last = clock()
+        self.recent: dict[tuple[str, ...], float] = {}  # (command, target) -> last accepted
+        self.refused = 0
+        self._unlogged = 0
+        self._logged_at = -LIMIT_LOG_INTERVAL
+
+    def allow(self, key: tuple[str, ...], interval: float) -> str | None:
+        """None when the command may run now (and it is counted), else why not."""
+        now = self.clock()
+        self.tokens = min(COMMAND_BURST, self.tokens + (now - self.last) * COMMAND_RATE)
+        self.last = now
+        if interval and now - self.recent.get(key, -interval) < interval:
+            return f"the same command ran less than {interval:g} s ago"
+        if self.tokens < 1.0:
+            return f"more than {COMMAND_BURST} commands at once or {COMMAND_RATE:g} a second"
+        self.tokens -= 1.0
+        if interval:
+            self.recent[key] = now
+        return None
+
+    def refuse(self, topic: str, why: str) -> None:
+        self.refused += 1
+        self._unlogged += 1
+        now = self.clock()
+        if now - self._logged_at >= LIMIT_LOG_INTERVAL:
+            log.warning(
+                "home assistant: %d command(s) refused by the rate limit (last on %s: %s)",
+                self._unlogged,
+                topic[:200],
+                why,
+            )
+            self._logged_at, self._unlogged = now, 0
+
 
 class MqttPort(Protocol):
     def publish(
@@ -49,7 +99,13 @@ class MqttPort(Protocol):
 
     def publish_state(self, topic: str, payload: bytes | str) -> bool: ...
 
-    def subscribe(self, topic_filter: str, handler: Callable[[str, bytes], None]) -> None: ...
+    def subscribe(
+        self,
+        topic_filter: str,
+        handler: Callable[[str, bytes], None],
+        *,
+        live_only: bool = False,
+    ) -> None: ...
 
     def on_connect(self, callback: Callable[[], None]) -> None: ...
 
@@ -90,6 +146,7 @@ class HomeAssistantBridge:
         self.paused: dict[str, bool] = dict(paused or {})
         self._announced: list[str] = []
         self.ignored_commands = 0
+        self.limiter = CommandLimiter(clock)
         self.set_rooms(rooms, announce=False)
 
     # -- set-up -----------------------------------------------------------------------------
@@ -97,8 +154,9 @@ class HomeAssistantBridge:
     def start(self) -> None:
         prefix = self.settings.prefix
         self.mqtt.subscribe(f"{prefix}/status", self._birth)
-        self.mqtt.subscribe(f"{self.base}/+/cmd/#", self._command)
-        self.mqtt.subscribe(self.daemon.reload, self._reload_command)
+        # a retained command would run again at every start: commands are taken live only
+        self.mqtt.subscribe(f"{self.base}/+/cmd/#", self._command, live_only=True)
+        self.mqtt.subscribe(self.daemon.reload, self._reload_command, live_only=True)
         for room, paused in self.paused.items():
             if paused and room in self.rooms:
                 self.on_pause(room, True)
@@ -156,6 +214,8 @@ class HomeAssistantBridge:
         base_len = len(self.base.split("/"))
         rest = parts[base_len:]  # room, "cmd", what...
         text = payload.decode("utf-8", "replace").strip().upper()
+        if not text:
+            return None  # an empty message (one clearing a retained command) asks nothing
         if len(rest) < 3 or rest[1] != "cmd" or rest[0] not in self.rooms:
             return self._ignore(topic, "unknown room or command")
         key, what = rest[0], rest[2:]
@@ -163,18 +223,24 @@ class HomeAssistantBridge:
         if what == ["pause"]:
             if text not in ("ON", "OFF"):
                 return self._ignore(topic, "payload must be ON or OFF")
+            if self._limited(topic, ("pause", key), 0.0):
+                return None
             # who sent it, by topic (an MQTT command carries no sender; never a nickname)
             log.warning("home assistant: pause %s for room %s (command on %s)", text, room, topic)
             self.set_paused(key, text == "ON")
         elif what == ["reconnect"]:
             if text != "PRESS":
                 return self._ignore(topic, "payload must be PRESS")
+            if self._limited(topic, ("reconnect", key), RECONNECT_INTERVAL):
+                return None
             log.info("home assistant: reconnect room %s (command on %s)", room, topic)
             self.on_reconnect(room)
         elif len(what) == 2 and what[0] == "test":
             rule = next((r for r in self.rooms[key].rule_ids if topic_safe(r) == what[1]), None)
             if rule is None or text != "PRESS":
                 return self._ignore(topic, "unknown rule or payload")
+            if self._limited(topic, ("test", key, rule), TEST_INTERVAL):
+                return None
             log.info("home assistant: test-fire %s in %s (command on %s)", rule, room, topic)
             self.on_test_fire(room, rule)
         else:
@@ -182,11 +248,23 @@ class HomeAssistantBridge:
         return None
 
     def _reload_command(self, topic: str, payload: bytes) -> None:
-        if payload.strip().upper() != b"PRESS":
+        text = payload.strip().upper()
+        if not text:
+            return None
+        if text != b"PRESS":
             return self._ignore(topic, "payload must be PRESS")
+        if self._limited(topic, ("reload",), RECONNECT_INTERVAL):
+            return None
         log.info("home assistant: reload asked on %s", topic)
         self.on_reload()
         return None
+
+    def _limited(self, topic: str, key: tuple[str, ...], interval: float) -> bool:
+        why = self.limiter.allow(key, interval)
+        if why is None:
+            return False
+        self.limiter.refuse(topic, why)
+        return True
 
     def _ignore(self, topic: str, why: str) -> None:
         self.ignored_commands += 1

@@ -73,6 +73,8 @@ class MqttClient:
         self.rejected = 0  # the broker answered with a failure reason code (MQTT 5)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subs: dict[str, list[Handler]] = {}
+        self._live_only: set[str] = set()  # filters whose retained messages are refused
+        self.retained_refused = 0
         self._connect_callbacks: list[Callable[[], None]] = []
         self._client: paho.Client | None = None
         self._closing = False
@@ -293,7 +295,12 @@ class MqttClient:
 
     # -- subscriptions ----------------------------------------------------------------------
 
-    def subscribe(self, topic_filter: str, handler: Handler) -> None:
+    def subscribe(self, topic_filter: str, handler: Handler, *, live_only: bool = False) -> None:
+        """``live_only``: a retained message on this filter (a command someone left on the
+        broker, replayed at every subscribe) never reaches the handler; it is logged,
+        counted and cleared (an empty retained message in its place)."""
+        if live_only:
+            self._live_only.add(topic_filter)
         first = topic_filter not in self._subs
         self._subs.setdefault(topic_filter, []).append(handler)
         if first and self._client is not None and self.connected.is_set():
@@ -379,16 +386,32 @@ class MqttClient:
 
     def _paho_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
         if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._deliver, msg.topic, bytes(msg.payload))
+            self._loop.call_soon_threadsafe(
+                self._deliver, msg.topic, bytes(msg.payload), bool(msg.retain)
+            )
 
-    def _deliver(self, topic: str, payload: bytes) -> None:
+    def _deliver(self, topic: str, payload: bytes, retained: bool = False) -> None:
         for topic_filter, handlers in self._subs.items():
             if paho.topic_matches_sub(topic_filter, topic):
+                if retained and topic_filter in self._live_only:
+                    self._refuse_retained(topic, payload)
+                    continue
                 for handler in handlers:
                     try:
                         handler(topic, payload)
                     except Exception:
                         log.exception("mqtt: handler for %s failed", topic_filter)
+
+    def _refuse_retained(self, topic: str, payload: bytes) -> None:
+        if not payload:
+            return  # the empty message that clears one: nothing to do
+        self.retained_refused += 1
+        log.warning(
+            "mqtt: retained message on %s ignored (a command must be sent live, not "
+            "retained) and cleared from the broker",
+            topic[:200],
+        )
+        self.publish(topic, b"", qos=1, retain=True)
 
 
 def _wait_published(info: paho.MQTTMessageInfo, timeout: float) -> None:
