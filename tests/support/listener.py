@@ -17,6 +17,7 @@ class Received:
     payload: bytes
     retain: bool
     at: float  # time.time() when received
+    dup: bool = False  # the broker's resend (MQTT DUP flag), e.g. after its own restart
 
 
 class Listener:
@@ -39,7 +40,9 @@ class Listener:
 
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         with self._cond:
-            self.messages.append(Received(msg.topic, bytes(msg.payload), msg.retain, time.time()))
+            self.messages.append(
+                Received(msg.topic, bytes(msg.payload), msg.retain, time.time(), bool(msg.dup))
+            )
             self._cond.notify_all()
 
     def wait_for(self, n: int, timeout: float = 30.0, topic: str | None = None) -> list[Received]:

@@ -165,9 +165,10 @@ class Figures:
     delivered: int = 0
     lost: int = 0
     doubled: int = 0
+    broker_resent: int = 0  # repeats the broker flagged as its own resend (DUP): not ours
     out_of_order: int = 0
     rule_fired_sent: int = 0
-    rule_fired_delivered: int = 0
+    rule_fired_delivered: int = 0  # not counting the broker's own resends
     dropped_reported: int = 0  # what the daemon's status says it dropped (mqtt lanes)
     warnings: list[str] = field(default_factory=list)
 
@@ -175,24 +176,28 @@ class Figures:
         return {k: v for k, v in self.__dict__.items() if k != "warnings"}
 
 
-def _payloads(listener: Listener, topic: str) -> list[bytes]:
-    return [m.payload for m in list(listener.messages) if m.topic == topic]
-
-
-def _count(received: list[int], sent: list[int]) -> tuple[int, int, int, int]:
-    """(delivered, lost, doubled, out_of_order) of ``received`` against ``sent``."""
+def _count(received: list[tuple[int, bool]], sent: list[int]) -> tuple[int, int, int, int, int]:
+    """(delivered, lost, doubled, broker_resent, out_of_order) of ``received`` (id, DUP flag)
+    against ``sent``. A repeat the broker flagged DUP is its own resend to the listener (after
+    its restart it resends what its last save held as unacknowledged): not the daemon's."""
     wanted = set(sent)
-    got = [r for r in received if r in wanted]
-    distinct = set(got)
     order = {msg_id: i for i, msg_id in enumerate(sent)}
     firsts: list[int] = []
     seen: set[int] = set()
-    for r in got:
-        if r not in seen:
-            seen.add(r)
-            firsts.append(order[r])
+    doubled = resent = 0
+    for r, dup in received:
+        if r not in wanted:
+            continue
+        if r in seen:
+            if dup:
+                resent += 1
+            else:
+                doubled += 1
+            continue
+        seen.add(r)
+        firsts.append(order[r])
     out_of_order = sum(1 for a, b in itertools.pairwise(firsts) if b < a)
-    return len(distinct), len(wanted - distinct), len(got) - len(distinct), out_of_order
+    return len(seen), len(wanted - seen), doubled, resent, out_of_order
 
 
 def mqtt_dropped(status: dict[str, Any]) -> int:
@@ -248,9 +253,14 @@ async def online(listener: Listener) -> None:
 def figures_from(
     fig: Figures, listener: Listener, sent: list[int], status: dict[str, Any] | None
 ) -> Figures:
-    received = [int(p) for p in _payloads(listener, TRIGGER_TOPIC)]
-    fig.delivered, fig.lost, fig.doubled, fig.out_of_order = _count(received, sent)
-    fig.rule_fired_delivered = len(_payloads(listener, RULE_FIRED_TOPIC))
+    received = [
+        (int(m.payload), m.dup) for m in list(listener.messages) if m.topic == TRIGGER_TOPIC
+    ]
+    counts = _count(received, sent)
+    fig.delivered, fig.lost, fig.doubled, fig.broker_resent, fig.out_of_order = counts
+    fig.rule_fired_delivered = sum(
+        1 for m in list(listener.messages) if m.topic == RULE_FIRED_TOPIC and not m.dup
+    )
     if status is not None:
         fig.sent = int(status.get("rules", {}).get("gift", 0))
         fig.rule_fired_sent = fig.sent
