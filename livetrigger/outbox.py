@@ -332,8 +332,8 @@ class Outbox:
     def done(self, request: ActionRequest) -> None:
         """The request was delivered, failed for good, or dropped: forget it."""
         entry = self._pending.pop(id(request), None)
-        if entry is None:
-            return
+        if entry is None or not self.usable:
+            return  # unknown, or the disk failed: said once, not once per trigger
         _request, seq, segment = entry
         journal = self._journal(request.target)
         try:
