@@ -160,9 +160,7 @@ class Daemon:
         }
         policies: dict[str, QueuePolicy] = {}
         if self.mqtt is not None and c.mqtt is not None:
-            sinks["mqtt"] = MqttSink(
-                self.mqtt, on_delivered=self.outbox.done if self.outbox is not None else None
-            )
+            sinks["mqtt"] = MqttSink(self.mqtt)
             policies["mqtt"] = QueuePolicy(size=c.mqtt.queue_size, overflow=c.mqtt.overflow)
         if self.gpio is not None:
             sinks["gpio"] = self.gpio

@@ -34,7 +34,7 @@ class Sink(Protocol):
 
 
 class Journal(Protocol):
-    """Where accepted requests are kept until done (livetrigger/outbox.py)."""
+    """Where queued requests are kept until they leave their queue (livetrigger/outbox.py)."""
 
     def accept(self, request: ActionRequest) -> None: ...
 
@@ -101,8 +101,8 @@ class Dispatcher:
         journal: Journal | None = None,
     ) -> None:
         self._sinks = dict(sinks)
-        # told of every queued request and of its end; a sink with ``confirms_delivery``
-        # tells the journal itself when an "ok" request was really delivered (MQTT's PUBACK)
+        # told of every queued request, and when it leaves the queue for its sink (or is
+        # dropped): what a restart replays is what never left a queue, so nothing is sent twice
         self._journal = journal
         self._policies = dict(policies or {})
         self._timeout = timeout
@@ -201,8 +201,8 @@ class Dispatcher:
                 DROP_REPORT_INTERVAL, self._report_drops, lane
             )
 
-    def _done(self, request: ActionRequest, outcome: Outcome, *, confirmed: bool = True) -> None:
-        if self._journal is not None and confirmed:
+    def _done(self, request: ActionRequest, outcome: Outcome) -> None:
+        if self._journal is not None and outcome == "dropped":
             self._journal.done(request)
         if self._on_done is not None:
             event = request.event
@@ -223,6 +223,8 @@ class Dispatcher:
             if ready is not None:
                 await ready()
             request = lane.items.popleft()
+            if self._journal is not None:
+                self._journal.done(request)  # handed over: a restart never sends it again
             lane.busy = True
             timeout = lane.policy.timeout or self._timeout
             try:
@@ -244,7 +246,7 @@ class Dispatcher:
                 self._done(request, "failed")
             else:
                 lane.stats.ok += 1
-                self._done(request, "ok", confirmed=not getattr(sink, "confirms_delivery", False))
+                self._done(request, "ok")
             finally:
                 lane.busy = False
 

@@ -1,26 +1,31 @@
-"""The durable outbox: triggers accepted but not yet delivered outlive the process.
+"""The durable outbox: triggers accepted but not yet sent outlive the process.
 
 What is kept: every QoS 1/2 MQTT trigger (rule actions and Home Assistant's ``rule_fired``)
-and every webhook call from the moment the dispatcher queues it until it is done — an MQTT
-trigger when the broker acknowledges it (PUBACK/PUBCOMP), a webhook when it answered, and
-either when it failed for good or was dropped by its queue's overflow policy. At start the
+and every webhook call from the moment the dispatcher queues it until it leaves its queue —
+handed to paho / the webhook sink, or dropped by the queue's overflow policy. At start the
 daemon queues what a previous process left, in the order it was accepted, before any room
 connects. GPIO, chat and log actions are not kept: a lamp pulse from before a restart is
 stale.
 
+Why "until it leaves its queue" and not "until acknowledged": the daemon's rule across restarts
+is *may be lost, never doubled* (docs/connection.md). A request already handed over when the
+process stopped may have arrived (the broker got it but its PUBACK did not come back, the
+endpoint acted but did not answer yet); sending it again could fire twice. So what was in flight
+— per MQTT queue at most ``mqtt.max_inflight``, per webhook endpoint one — is not replayed;
+everything still waiting in a queue is, exactly once.
+
 Format: an append-only journal per dispatch target, ``<state_dir>/outbox/<target>/`` with
 segment files ``<n>.jsonl`` of one JSON object per line — ``{"s": seq, "r": request}`` when
-accepted, ``{"d": seq}`` when done. A segment is deleted once every request it accepted is done
-(a lane is first-in first-out, so segments free in order), so the disk held is about the
-pending requests' size plus one segment. The bound is the queues' own: at most
-``queue_size`` (+ what is in flight) requests per target are pending.
+accepted, ``{"d": seq}`` when it left the queue. A segment is deleted once every request it
+accepted is done (a lane is first-in first-out, so segments free in order), so the disk held is
+about the pending requests' size plus one segment. The bound is the queues' own: at most
+``queue_size`` requests per target are pending.
 
 Costs and windows: each line is one ``write`` on the event loop (no buffering in the process),
-so a SIGKILL loses nothing that was accepted; ``fsync`` runs off the loop at most once a
-second, so a power cut may lose the last second. A request done but whose ``done`` line a
-SIGKILL cut off is sent again after the restart: per target at most the requests in flight
-(``mqtt.max_inflight`` for MQTT, one per webhook endpoint). QoS 1 is at-least-once anyway.
-A line that is cut or not JSON is skipped with a warning.
+so a SIGKILL loses nothing that was accepted, and a request whose "done" line a SIGKILL cut off
+was never handed over (the line is written first). ``fsync`` runs off the loop at most once a
+second, so a power cut may lose the last second's lines (accepted ones: lost; done ones: sent
+again). A line that is cut or not JSON is skipped with a warning.
 """
 
 from __future__ import annotations
@@ -330,7 +335,7 @@ class Outbox:
         self.accepted += 1
 
     def done(self, request: ActionRequest) -> None:
-        """The request was delivered, failed for good, or dropped: forget it."""
+        """The request left its queue (handed to its sink, or dropped): forget it."""
         entry = self._pending.pop(id(request), None)
         if entry is None or not self.usable:
             return  # unknown, or the disk failed: said once, not once per trigger

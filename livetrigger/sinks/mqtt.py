@@ -82,7 +82,6 @@ class MqttClient:
         # trigger handed over in an older generation may be resent after newer publishes
         self._generation = 0
         self._triggers: dict[int, int] = {}  # mid -> generation it was handed over in
-        self._trigger_acked: dict[int, Callable[[], None]] = {}  # mid -> on_acked
         self._trigger_change = asyncio.Event()
         self._state_pending: dict[str, Payload] = {}
         self._state_in_flight: dict[int, str] = {}  # mid -> topic
@@ -185,16 +184,8 @@ class MqttClient:
             else:
                 await self._trigger_change.wait()
 
-    def publish_ordered(
-        self,
-        topic: str,
-        payload: Payload,
-        qos: int,
-        retain: bool,
-        on_acked: Callable[[], None] | None = None,
-    ) -> None:
-        """Hand one trigger to paho (call after ``ordered_ready``); SinkError when refused.
-        ``on_acked`` runs on the event loop when the broker acknowledged it (QoS 1/2)."""
+    def publish_ordered(self, topic: str, payload: Payload, qos: int, retain: bool) -> None:
+        """Hand one trigger to paho (call after ``ordered_ready``); SinkError when refused."""
         client = self._client
         if client is None:
             raise SinkError("mqtt client is closed")
@@ -210,8 +201,6 @@ class MqttClient:
             raise SinkError(f"publish to {topic[:200]!r} refused: {exc}") from None
         if qos > 0 and info.rc in _HANDED:
             self._triggers[info.mid] = generation
-            if on_acked is not None:
-                self._trigger_acked[info.mid] = on_acked
             self.published += 1
             return
         if info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
@@ -376,8 +365,6 @@ class MqttClient:
             log.warning("mqtt: the broker did not accept message %d: %s", mid, reason)
         if self._triggers.pop(mid, None) is not None:
             self._trigger_change.set()
-            if (on_acked := self._trigger_acked.pop(mid, None)) is not None:
-                on_acked()
         elif (topic := self._state_in_flight.pop(mid, None)) is not None:
             if topic in self._state_pending:
                 self._flush_states()
@@ -422,18 +409,10 @@ def _wait_published(info: paho.MQTTMessageInfo, timeout: float) -> None:
 class MqttSink:
     """The ``mqtt`` action target. ``ready`` waits (outside the dispatcher's per-request
     timeout) for the broker and for the trigger before to be acknowledged; ``handle`` then
-    hands the message to paho at once. ``on_delivered(request)`` runs when the broker
-    acknowledged a QoS 1/2 trigger (the durable outbox forgets it then, not before)."""
+    hands the message to paho at once."""
 
-    confirms_delivery = True
-
-    def __init__(
-        self,
-        client: MqttClient,
-        on_delivered: Callable[[ActionRequest], None] | None = None,
-    ) -> None:
+    def __init__(self, client: MqttClient) -> None:
         self.client = client
-        self.on_delivered = on_delivered
 
     async def ready(self) -> None:
         await self.client.ordered_ready()
@@ -441,11 +420,4 @@ class MqttSink:
     async def handle(self, request: ActionRequest) -> None:
         if not isinstance(request, MqttPublish):
             raise SinkError(f"mqtt sink cannot carry out {type(request).__name__}")
-        delivered = self.on_delivered
-        self.client.publish_ordered(
-            request.topic,
-            request.payload,
-            request.qos,
-            request.retain,
-            on_acked=None if delivered is None else lambda: delivered(request),
-        )
+        self.client.publish_ordered(request.topic, request.payload, request.qos, request.retain)
