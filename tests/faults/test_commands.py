@@ -102,13 +102,21 @@ async def test_a_retained_command_is_ignored_and_cleared(
     tmp_path: Path, mosquitto: MosquittoBroker
 ) -> None:
     setter = Listener(mosquitto.port, "nothing/here")
-    for topic, payload in ((f"{CMD}/test/ring", "PRESS"), (f"{CMD}/pause", "ON")):
+    commands = ((f"{CMD}/test/ring", "PRESS"), (f"{CMD}/pause", "ON"))
+    for topic, payload in commands:
         setter.client.publish(topic, payload, qos=1, retain=True).wait_for_publish(5)
+    # there from the start: it sees the clearing (empty) messages go through the broker
+    watcher = Listener(mosquitto.port, f"{CMD}/#")
     async with setup(tmp_path, mosquitto) as (daemon, room, hook):
         await connected(daemon, room)
         mqtt = daemon.mqtt
         assert mqtt is not None
         await until(lambda: mqtt.retained_refused == 2, "both retained commands refused")
+        cleared = {topic for topic, _ in commands}
+        await until(
+            lambda: cleared <= {m.topic for m in list(watcher.messages) if m.payload == b""},
+            "the broker to pass on both clearing messages",
+        )
         # cleared: a new subscriber gets nothing retained, only the live sentinel after
         late = Listener(mosquitto.port, f"{CMD}/#")
         setter.client.publish(f"{CMD}/sentinel", "x", qos=1).wait_for_publish(5)
@@ -118,6 +126,7 @@ async def test_a_retained_command_is_ignored_and_cleared(
         assert hook.calls == [] and daemon.test_fires == 0
         assert not daemon.rooms["demo_streamer"].engine.paused
         late.close()
+    watcher.close()
     setter.close()
 
 
