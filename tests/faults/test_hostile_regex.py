@@ -6,11 +6,8 @@ recognises, is a config error with file:line and what to write instead.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,8 +16,8 @@ from livetrigger import events as ev
 from livetrigger.config import load_config_text
 from livetrigger.errors import ConfigError
 from livetrigger.simulator.server import FakeLiveRoom
+from tests.support.lamp_daemon import lamp_config, lamp_daemon
 
-ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = "a" * 30 + "!"  # 31 characters; Python's re needs minutes on the patterns below
 
 
@@ -96,59 +93,26 @@ def test_patterns_that_are_fine_still_load() -> None:
 async def test_a_hostile_comment_does_not_stop_the_daemon(tmp_path: Path) -> None:
     """The daemon's loop keeps going: a comment after the hostile one (on text and nickname
     rules whose patterns backtrack exponentially in `re`) still turns the lamp on."""
-    async with FakeLiveRoom() as room:
-        config = tmp_path / "config.yaml"
-        config.write_text(
-            f"""\
-tiktok:
-  web_url: {room.base_url}
-  webcast_url: {room.base_url}
-  sign_url: {room.base_url}
-  live_check_interval: 200ms
-  reconnect_initial: 100ms
-gpio:
-  pin_factory: mock
-  outputs:
-    lamp: {{pin: 17, kind: relay}}
-daemon:
-  status_socket: {tmp_path}/status.sock
-rooms:
-  - username: "@{room.unique_id}"
-    rules:
+    rules = """\
       - id: words
         on: chat
-        when: {{text: {{regex: '(\\w+\\s?)+$'}}}}
-        do: [{{log: words}}]
+        when: {text: {regex: '(\\w+\\s?)+$'}}
+        do: [{log: words}]
       - id: nick
         on: chat
-        when: {{user.nickname: {{regex: '^(\\w+\\s?)+$'}}}}
-        do: [{{log: nick}}]
+        when: {user.nickname: {regex: '^(\\w+\\s?)+$'}}
+        do: [{log: nick}]
       - id: ping
         on: chat
-        when: {{text: {{contains: ping}}}}
-        do: [{{gpio: {{output: lamp, action: "on"}}}}]
+        when: {text: {contains: ping}}
+        do: [{gpio: {output: lamp, action: "on"}}]
 """
-        )
-        pins = tmp_path / "pins.log"
-        pins.write_text("")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.daemon_main", str(config), str(pins)],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT), "LIVETRIGGER_TEST_LOG_LEVEL": "info"},
-            stdout=(tmp_path / "daemon.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            await room.wait_for_client(20)
-            hostile = ev.User(id=7, unique_id="h", nickname=HOSTILE)
-            await room.send(ev.ChatEvent(msg_id=room.next_msg_id(), user=hostile, text=HOSTILE))
-            await room.send(
-                ev.ChatEvent(msg_id=room.next_msg_id(), user=ev.User(id=8), text="ping")
-            )
-            deadline = time.monotonic() + 30  # `re` needs minutes: this only catches the hang
-            while "lamp 1" not in pins.read_text():
-                assert time.monotonic() < deadline, (tmp_path / "daemon.log").read_text()[-2000:]
-                await asyncio.sleep(0.05)
-        finally:
-            proc.kill()
-            proc.wait(10)
+    async with (
+        FakeLiveRoom() as room,
+        lamp_daemon(tmp_path, room, lamp_config(room, tmp_path, rules)) as daemon,
+    ):
+        hostile = ev.User(id=7, unique_id="h", nickname=HOSTILE)
+        await room.send(ev.ChatEvent(msg_id=room.next_msg_id(), user=hostile, text=HOSTILE))
+        await room.send(ev.ChatEvent(msg_id=room.next_msg_id(), user=ev.User(id=8), text="ping"))
+        # `re` needs minutes here: the wait's timeout only catches that hang
+        await daemon.wait_for(daemon.lamp_turned_on, "lamp on after the hostile comment")
