@@ -159,8 +159,10 @@ class StatusServer:
         handler = self._commands.get(words[0])
         if handler is None:
             return {"error": f"unknown command {words[0][:40]!r}; known: {sorted(self._commands)}"}
-        log.info("status socket: %s", " ".join(words)[:200])
-        return handler(words[1].strip() if len(words) > 1 else "")
+        argument = words[1].strip() if len(words) > 1 else ""
+        # the client ends its line with a newline: logged as it was, the record had a blank line
+        log.info("status socket: %s", f"{words[0]} {argument}".strip()[:200])
+        return handler(argument)
 
     async def aclose(self) -> None:
         if self._server is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import stat
 from pathlib import Path
@@ -69,6 +70,23 @@ async def test_a_failing_snapshot_does_not_stop_the_server(tmp_path: Path) -> No
         with pytest.raises(ValueError):  # the failed request gets an empty answer
             await asyncio.to_thread(fetch, path)
         assert await asyncio.to_thread(fetch, path) == {"ok": True}
+
+
+async def test_a_command_is_logged_on_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    asked: list[str] = []
+
+    def reconnect(room: str) -> dict[str, object]:
+        asked.append(room)
+        return {"ok": True}
+
+    path = tmp_path / "s.sock"
+    caplog.set_level(logging.INFO, logger="livetrigger.status")
+    async with StatusServer(path, lambda: SNAPSHOT, {"reconnect": reconnect}):
+        assert await asyncio.to_thread(fetch, path, 5.0, "reconnect demo") == {"ok": True}
+    assert asked == ["demo"]
+    assert [r.getMessage() for r in caplog.records] == ["status socket: reconnect demo"]
 
 
 def test_prometheus_text_has_every_family() -> None:
