@@ -48,10 +48,12 @@ class _Problems:
         self.located = located
         self.items: list[tuple[int, int, str]] = []
         self.hidden: set[KeyPath] = set()  # secrets and ${ENV} values: never echo them
+        self.paths: set[KeyPath] = set()  # where a problem was reported
 
     def add(self, path: KeyPath, message: str, value: Any = ...) -> None:
         pos = self.located.where(path) if self.located else None
         line, col = (pos.line, pos.column) if pos else (0, 0)
+        self.paths.add(path)
         where = f"{self.filename}:{line}:{col}" if pos else self.filename
         text = f"{where}: {format_path(path)}: {message}"
         if value is not ... and not self._is_hidden(path) and "got " not in message:
@@ -477,7 +479,9 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
                     f"no rule `{inp.rule}`{suggest(inp.rule, all_ids)}",
                 )
     web = to_settings(s.WebSettings, model.web)
-    if web.enabled and not web.token and not _loopback(web.host):
+    # a token_file that cannot be read is its own problem: not also "set web.token"
+    token_failed = {("web", "token"), ("web", "token_file")} & problems.paths
+    if web.enabled and not web.token and not token_failed and not _loopback(web.host):
         problems.add(
             ("web", "host"),
             f"the dashboard on {web.host!r} is reachable from other machines: set web.token "

@@ -108,6 +108,21 @@ def test_secret_file_read_and_permissions_checked(tmp_path: Path) -> None:
     assert "s3cr3t-canary" not in str(info.value.problems)
 
 
+def test_an_unreadable_web_token_file_is_one_problem_not_two(tmp_path: Path) -> None:
+    """docs/dashboard.md's LAN example with its token file missing: the config did set a
+    token, so "set web.token (or web.token_file)" on the host line was wrong advice."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(MINIMAL + "web:\n  enabled: true\n  host: 0.0.0.0\n  token_file: web.token\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg)
+    assert len(info.value.problems) == 1
+    assert "web.token_file: cannot read secret file" in info.value.problems[0]
+    cfg.write_text(MINIMAL + "web:\n  enabled: true\n  host: 0.0.0.0\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg)
+    assert "set web.token" in info.value.problems[0]  # without any token it is still refused
+
+
 def test_missing_file_is_a_file_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigFileError):
         load_config(tmp_path / "nope.yaml")
