@@ -138,6 +138,12 @@ def _records(lines: Iterator[str], name: str, header: CaptureHeader) -> Iterator
             rest = [rest for rest in lines if rest.strip()]
             if rest:
                 raise CaptureError(f"{name}:{lineno}: not a JSON record") from None
+            log.warning(
+                "%s: the file is cut off in line %d (a recorder stopped mid-write); "
+                "read what was before it",
+                name,
+                lineno,
+            )
             return
         kind = obj.get("k") if isinstance(obj, dict) else None
         if kind not in ("ws", "fetch"):

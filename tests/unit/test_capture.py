@@ -43,14 +43,18 @@ def test_gzip_capture_is_read_transparently(tmp_path: Path) -> None:
         assert [r.data for r in read_input(stream)] == [b"\x01\x02"]
 
 
-def test_truncated_last_line_is_ignored(tmp_path: Path) -> None:
+def test_truncated_last_line_is_skipped_and_said(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "cut.jsonl"
     with CaptureWriter(path) as w:
         w.write(b"abc", 1.0)
     with path.open("a") as f:
         f.write('{"t": 2.0, "k": "ws", "b64": "YW')  # the process died mid-write
     with open_input(str(path)) as stream:
-        assert [r.data for r in read_input(stream)] == [b"abc"]
+        assert [r.data for r in read_input(stream, str(path))] == [b"abc"]
+    # as for a cut gzip file: where the capture ends is said, not left for the user to guess
+    assert f"{path}: the file is cut off in line 3" in caplog.text
 
 
 def test_future_capture_version_is_refused() -> None:
