@@ -136,3 +136,11 @@ def test_the_docs_name_command_options() -> None:
 )
 def test_every_documented_option_exists(where: str, command: str, option: str) -> None:
     assert option in _options(command), f"{where}: `livetrigger {command}` has no {option}"
+
+
+def test_the_readme_lists_every_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    listed = re.search(r"^All commands: (.*?)\(`livetrigger COMMAND --help`\)", readme, re.S | re.M)
+    assert listed, "README.md: the `All commands:` line is gone"
+    names = [span.split()[0] for span in re.findall(r"`([^`]+)`", listed.group(1))]
+    assert sorted(names) == sorted(COMMANDS)
