@@ -81,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
     for room in config.rooms:
         s = room.settings
         who = f"@{s.unique_id}" if s.unique_id else f"room id {s.room_id}"
-        print(f"\nroom {s.name} ({who}): {len(room.rules)} rules", file=out)
+        n = len(room.rules)
+        print(f"\nroom {s.name} ({who}): {n} rule{'s' * (n != 1)}", file=out)
         width = max((len(r.id) for r in room.rules), default=4)
         for rule in room.rules:
             on = ",".join(sorted(rule.kinds))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from livetrigger.cli import main
 from livetrigger.config import ConfigFileError, load_config, load_config_text
 from livetrigger.config.durations import parse_duration
 from livetrigger.config.schema import json_schema
@@ -155,6 +156,15 @@ def test_usernames_are_normalised() -> None:
     text = "rooms:\n  - username: https://www.tiktok.com/@Some.One/live\n"
     room = load_config_text(text).rooms[0].settings
     assert room.unique_id == "Some.One" and room.name == "some_one"
+
+
+def test_check_counts_rules_in_english(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one = tmp_path / "one.yaml"
+    one.write_text(
+        MINIMAL.replace("rooms:", "rules: [{id: r, on: follow, do: [{log: x}]}]\nrooms:")
+    )
+    assert main(["check", str(one)]) == 0
+    assert "(@someone): 1 rule\n" in capsys.readouterr().out  # was "1 rules"
 
 
 def test_check_command_exit_codes(tmp_path: Path) -> None:
