@@ -669,6 +669,7 @@ class Daemon:
                 "test_fires": self.test_fires,
                 "outbox_pending": self.outbox.pending() if self.outbox is not None else 0,
                 "outbox_replayed": self.outbox.replayed if self.outbox is not None else 0,
+                "mqtt": self._mqtt_link(),
             },
             "rooms": rooms,
             "rules": dict(self.rule_fires),
@@ -676,6 +677,12 @@ class Daemon:
             "gpio": self.gpio.states() if self.gpio else {},
             "latency_ms": self.latency.snapshot(),
         }
+
+    def _mqtt_link(self) -> str:
+        """"connected", "disconnected" (paho is reconnecting) or "off" (no mqtt section)."""
+        if self.mqtt is None:
+            return "off"
+        return "connected" if self.mqtt.connected.is_set() else "disconnected"
 
     # -- the dashboard's view ---------------------------------------------------------------
 
