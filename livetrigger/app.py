@@ -679,7 +679,7 @@ class Daemon:
         }
 
     def _mqtt_link(self) -> str:
-        """"connected", "disconnected" (paho is reconnecting) or "off" (no mqtt section)."""
+        """The link to the broker: "connected", "disconnected" (paho reconnects) or "off"."""
         if self.mqtt is None:
             return "off"
         return "connected" if self.mqtt.connected.is_set() else "disconnected"
