@@ -6,6 +6,11 @@ the files go under ("/" for real, a scratch directory in tests): users are made 
 ``systemd-sysusers --root`` and the unit is enabled by ``systemctl --root``, both of which work
 on a directory tree. systemd is only asked to reload and start when it runs the machine and
 the root is "/".
+
+A root without ``etc/passwd`` is a staging tree (a package's or an image's files, unpacked
+over a system later): its users are made at first boot, so systemd-sysusers is not run on it
+(it would write a passwd holding only livetrigger, which would replace the system's), files
+are left to root with their modes, and a tmpfiles.d entry hands them to the user at boot.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ STATE_DIR = "/var/lib/livetrigger"
 RUNTIME_DIR = "/run/livetrigger"
 UNIT_FILE = f"/etc/systemd/system/{UNIT_NAME}"
 SYSUSERS_FILE = "/etc/sysusers.d/livetrigger.conf"
+TMPFILES_FILE = "/etc/tmpfiles.d/livetrigger.conf"
 TEMPLATE = Path(__file__).resolve().parent / "systemd" / UNIT_NAME
 TEMPLATE_EXEC = "/usr/local/bin/livetrigger"
 # ProtectHome= and PrivateTmp= hide these from the service: a program there cannot start
@@ -38,6 +44,17 @@ ENV_TEMPLATE = """\
 # Name a variable in the config as ${NAME}; for example:
 # MQTT_PASSWORD=...
 # LIVETRIGGER_SIGN_KEY=...
+"""
+
+
+# what a staging tree leaves to systemd-tmpfiles, which runs after systemd-sysusers at boot
+# ("d" makes or adjusts a directory, "z" adjusts an existing file)
+TMPFILES_TEMPLATE = f"""\
+# owners that need the {USER} user, which systemd-sysusers makes at boot
+d {CONFIG_DIR} 0750 root {USER} -
+z {CONFIG} 0600 {USER} {USER} -
+d {STATE_DIR} 0700 {USER} {USER} -
+d {RUNTIME_DIR} 0750 {USER} {USER} -
 """
 
 
@@ -66,6 +83,11 @@ class Installer:
             return self.systemd_running
         return self.root == Path("/") and Path("/run/systemd/system").is_dir()
 
+    @property
+    def staging(self) -> bool:
+        """A tree without a user database: its users come at first boot (module docstring)."""
+        return not self.at("/etc/passwd").exists()
+
     def _ids(self, database: str, name: str) -> int | None:
         try:
             lines = self.at(f"/etc/{database}").read_text(encoding="utf-8").splitlines()
@@ -81,10 +103,12 @@ class Installer:
         return self._ids("group", name) is not None
 
     def owner(self, user: str, group: str) -> tuple[int, int]:
-        uid, gid = self._ids("passwd", user), self._ids("group", group)
+        # root is 0 on every system, whether or not this tree has a passwd yet
+        uid = 0 if user == "root" else self._ids("passwd", user)
+        gid = 0 if group == "root" else self._ids("group", group)
         if uid is None or gid is None:
-            if self.dry_run:
-                return -1, -1
+            if self.dry_run or self.staging:
+                return 0, 0  # a staging tree's files stay root's until tmpfiles.d at boot
             raise InstallError(f"user {user} or group {group} missing after systemd-sysusers")
         return uid, gid
 
@@ -112,11 +136,15 @@ class Installer:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        self._chown(tmp, owner)
-        tmp.chmod(mode)
-        tmp.replace(target)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            self._chown(tmp, owner)
+            tmp.chmod(mode)
+            tmp.replace(target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a failed step leaves no stray file in the tree
+            raise
         return True
 
     def directory(self, path: str, mode: int, owner: tuple[str, str]) -> None:
@@ -179,11 +207,15 @@ class Installer:
         sysusers = f'u {USER} - "livetrigger daemon" {STATE_DIR} /usr/sbin/nologin\n'
         if gpio:
             sysusers += f"m {USER} gpio\n"  # the pins; the group exists on Raspberry Pi OS
+        staging = self.staging
         self.write(SYSUSERS_FILE, sysusers, 0o644, ("root", "root"), keep=False)
-        self.command(
-            ["systemd-sysusers", f"--root={self.root}", str(self.at(SYSUSERS_FILE))],
-            "system user " + USER + (" (in group gpio)" if gpio else " (no gpio group here)"),
-        )
+        user = "system user " + USER + (" (in group gpio)" if gpio else " (no gpio group here)")
+        if staging:
+            self.report(f"{user}: no etc/passwd here, systemd-sysusers makes it", "at boot")
+        else:
+            self.command(
+                ["systemd-sysusers", f"--root={self.root}", str(self.at(SYSUSERS_FILE))], user
+            )
         self.directory(CONFIG_DIR, 0o750, ("root", USER))
         first_config = not self.at(CONFIG).exists()
         self.write(CONFIG, starter_config, 0o600, (USER, USER), keep=True)
@@ -193,6 +225,8 @@ class Installer:
         self.directory(CREDSTORE, 0o700, ("root", "root"))
         self.directory(STATE_DIR, 0o700, (USER, USER))
         self.directory(RUNTIME_DIR, 0o750, (USER, USER))
+        if staging:
+            self.write(TMPFILES_FILE, TMPFILES_TEMPLATE, 0o644, ("root", "root"), keep=False)
         unit_changed = self.write(
             UNIT_FILE, unit_text(self.program), 0o644, ("root", "root"), keep=False
         )

@@ -23,7 +23,12 @@ def register(sub: Any) -> None:
             "unit, enabled. Safe to run again: it changes only what differs."
         ),
     )
-    p.add_argument("--root", default="/", help="install under this directory (default /)")
+    p.add_argument(
+        "--root",
+        default="/",
+        help="install under this directory (default /); one without etc/passwd is a staging "
+        "tree whose user is made at first boot (docs/raspberry-pi.md)",
+    )
     p.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
     p.add_argument(
         "--exec",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,51 @@ def test_on_a_running_systemd_only_a_changed_unit_restarts_the_daemon(root: Path
     assert install_live() == [
         ["daemon-reload"], ["enable", "livetrigger.service"], ["restart", "livetrigger.service"]
     ]
+
+
+def test_an_empty_staging_tree_gets_its_files_and_the_user_comes_at_first_boot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A packager's or image builder's empty root: no passwd is written into it (it would
+    replace the system's), files stay root's with their modes, and the boot's own
+    systemd-sysusers and systemd-tmpfiles (run here on the tree) make the user and hand over."""
+    root = tmp_path / "staging"
+    root.mkdir()
+    code, out = install(root, capsys)
+    assert code == 0, out
+    assert "at boot   system user livetrigger" in out
+    assert not (root / "etc" / "passwd").exists() and not (root / "etc" / "shadow").exists()
+    assert [p.name for p in root.rglob(".*tmp*")] == []
+    etc = root / "etc" / "livetrigger"
+    config, state = etc / "config.yaml", root / "var" / "lib" / "livetrigger"
+    assert (mode(etc), mode(config), mode(etc / "env"), mode(state)) == (0o750, 0o600, 0o600, 0o700)
+    assert {p.stat().st_uid for p in root.rglob("*") if not p.is_symlink()} == {0}
+    wants = root / "etc" / "systemd" / "system" / "multi-user.target.wants" / "livetrigger.service"
+    assert wants.readlink() == Path("/etc/systemd/system/livetrigger.service")
+
+    again = install(root, capsys)
+    assert again[0] == 0, again[1]
+    assert [line for line in again[1].splitlines() if line.startswith(("created", "updated", "fixed"))] == []
+
+    # first boot: systemd-sysusers.service, then systemd-tmpfiles-setup.service
+    for argv in (
+        ["systemd-sysusers", f"--root={root}"],
+        ["systemd-tmpfiles", f"--root={root}", "--create", "livetrigger.conf"],
+    ):
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+    uid, gid = int(ids(root, "passwd", "livetrigger")[2]), int(ids(root, "group", "livetrigger")[2])
+    assert (etc.stat().st_uid, etc.stat().st_gid, mode(etc)) == (0, gid, 0o750)
+    assert (config.stat().st_uid, config.stat().st_gid, mode(config)) == (uid, gid, 0o600)
+    assert (state.stat().st_uid, mode(state)) == (uid, 0o700)
+    assert (root / "run" / "livetrigger").stat().st_uid == uid
+    assert (etc / "env").stat().st_uid == 0
+
+
+def test_dry_run_on_an_empty_tree_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "empty"
+    root.mkdir()
+    code, out = install(root, capsys, "--dry-run")
+    assert code == 0, out
+    assert list(root.iterdir()) == []
+    assert "would create /etc/tmpfiles.d/livetrigger.conf" in out
