@@ -46,7 +46,7 @@ mqtt: {{host: 127.0.0.1, port: {port}, client_id: lt-e2e}}
 homeassistant: {{discovery: false}}
 gpio: {{pin_factory: mock, outputs: {{lamp: {{pin: 17}}}}}}
 webhooks: {{hook: {{url: "{hook}", retries: 0}}}}
-daemon: {{status_socket: "{tmp}/s.sock", log_level: warning}}
+daemon: {{status_socket: "{tmp}/s.sock", state_dir: "{tmp}/state", log_level: warning}}
 rooms:
   - username: "@demo_streamer"
     rules:
@@ -223,8 +223,11 @@ async def main() -> None:
                     out["rates"].append(await measure(rate, args.seconds))  # type: ignore[union-attr]
             proc.terminate()
             proc.wait(10)
+            # the daemon's sessions, dedupe window and outbox, as a real run keeps them
+            out["state_files"] = sorted(p.name for p in (tmp / "state").iterdir())
         sub.loop_stop()
     print(f"import {out['import_ms']} ms; start-up to first connect {out['startup_to_first_connect_ms']} ms; RSS idle {out['rss_idle_mib']} MiB")
+    print(f"daemon state (in the run's temp dir): {', '.join(out['state_files'])}")  # type: ignore[arg-type]
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2))
 
