@@ -99,6 +99,7 @@ class Daemon:
         redactor: SecretRedactor | None = None,
         stop_when_ended: bool = False,
         persist: bool = True,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self.hooks = hooks or Hooks()
@@ -113,6 +114,7 @@ class Daemon:
         self.persist = persist  # the demo keeps nothing: its fake room is new every time
         self.state: DaemonState | None = None
         self.outbox: Outbox | None = None  # undelivered triggers across restarts
+        self._wall_clock = wall_clock  # the outbox's accept times and ages
         self.room_paused: dict[str, bool] = {}  # Home Assistant's switch, by topic-safe room
         self.started = time.monotonic()
         self.latency = LatencyStats()
@@ -184,7 +186,11 @@ class Daemon:
             self.state.attach_quota(self._quota, time.monotonic)
             self.room_paused = self.state.load_paused(lambda: dict(self.room_paused))
             if self.state.enabled:
-                self.outbox = Outbox(self.state.directory / "outbox")
+                self.outbox = Outbox(
+                    self.state.directory / "outbox",
+                    max_age=c.daemon.outbox_max_age,
+                    clock=self._wall_clock,
+                )
         self.http = httpx.AsyncClient(proxy=c.tiktok.proxy, timeout=c.tiktok.http_timeout)
         if c.mqtt is not None:
             self.mqtt = MqttClient(c.mqtt, availability_topic=self._daemon_entities(c).availability)
@@ -669,6 +675,7 @@ class Daemon:
                 "test_fires": self.test_fires,
                 "outbox_pending": self.outbox.pending() if self.outbox is not None else 0,
                 "outbox_replayed": self.outbox.replayed if self.outbox is not None else 0,
+                "outbox_expired": self.outbox.expired if self.outbox is not None else 0,
                 "mqtt": self._mqtt_link(),
             },
             "rooms": rooms,

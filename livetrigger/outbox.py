@@ -14,9 +14,18 @@ endpoint acted but did not answer yet); sending it again could fire twice. So wh
 — per MQTT queue at most ``mqtt.max_inflight``, per webhook endpoint one — is not replayed;
 everything still waiting in a queue is, exactly once.
 
+Why an age limit: a trigger belongs to a moment of a stream. A daemon stopped during an outage
+on Friday and started on Monday must not click a relay for Friday's gift, so ``recover`` holds
+back what was accepted longer than ``max_age`` ago (counted, logged once per target, marked
+done so the next start does not count it again). Ages are wall clock: the accept time is the
+only thing that survives a reboot.
+
 Format: an append-only journal per dispatch target, ``<state_dir>/outbox/<target>/`` with
-segment files ``<n>.jsonl`` of one JSON object per line — ``{"s": seq, "r": request}`` when
-accepted, ``{"d": seq}`` when it left the queue. A segment is deleted once every request it
+segment files ``<n>.jsonl`` of one JSON object per line — ``{"s": seq, "t": unix_time,
+"r": request}`` when accepted, ``{"d": seq}`` when it left the queue. ``t`` (the accept time,
+seconds, wall clock) came later: a line without it counts as accepted when its file was last
+written, which is never earlier than the truth, so such a line is at worst replayed as before
+(an older daemon reading a newer journal ignores ``t``). A segment is deleted once every request it
 accepted is done (a lane is first-in first-out, so segments free in order), so the disk held is
 about the pending requests' size plus one segment. The bound is the queues' own: at most
 ``queue_size`` requests per target are pending.
@@ -35,15 +44,19 @@ import base64
 import contextlib
 import json
 import logging
+import math
 import os
 import re
+import time
 import zlib
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from livetrigger.actions import ActionRequest, HttpCall, MqttPublish
+from livetrigger.config.durations import format_age, format_duration
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +168,17 @@ class _Segment:
     number: int
     path: Path
     pending: int = 0  # accepted here and not done yet
+    mtime: float | None = None  # its last write: the accept time of a line without one
+
+
+@dataclass(slots=True)
+class _Found:
+    """A request a previous process accepted and did not finish."""
+
+    seq: int
+    request: ActionRequest
+    segment: _Segment
+    accepted_at: float  # wall clock
 
 
 class _Journal:
@@ -228,14 +252,26 @@ class _Journal:
 
 
 class Outbox:
-    """The journal of every durable target under ``directory`` (``<state_dir>/outbox``)."""
+    """The journal of every durable target under ``directory`` (``<state_dir>/outbox``).
 
-    def __init__(self, directory: Path) -> None:
+    ``max_age``: at start, requests accepted longer ago than this (seconds) are not replayed;
+    None: no limit. ``clock``: the wall clock accept times are written and measured with."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        max_age: float | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.directory = directory
+        self.max_age = max_age
+        self.clock = clock
         self.usable = True
         self.accepted = 0
         self.finished = 0
         self.replayed = 0
+        self.expired = 0  # found at start, older than max_age: not replayed
         self._seq = 0
         self._journals: dict[str, _Journal] = {}
         # id(request) -> (request, seq, segment): the request is held so its id stays unique
@@ -254,17 +290,26 @@ class Outbox:
 
     def recover(self) -> list[ActionRequest]:
         """Read every journal; the requests accepted and not done, in the order they were
-        accepted (per target; targets by their first pending request). Call once, first."""
+        accepted (per target; targets by their first pending request), less those older than
+        ``max_age`` (counted in ``expired``, marked done). Call once, first."""
         if not self.usable:
             return []
-        found: list[tuple[int, str, ActionRequest, _Segment]] = []
+        found: list[_Found] = []
         for lane_dir in sorted(p for p in self.directory.iterdir() if p.is_dir()):
             found.extend(self._recover_lane(lane_dir))
-        found.sort(key=lambda item: item[0])
+        found.sort(key=lambda item: item.seq)
+        now = self.clock()
+        fresh: list[_Found] = []
+        too_old: list[_Found] = []
+        for f in found:
+            old = self.max_age is not None and now - f.accepted_at > self.max_age
+            (too_old if old else fresh).append(f)
+        if too_old:
+            self._expire(too_old, now)
         out = []
-        for seq, _target, request, segment in found:
-            self._pending[id(request)] = (request, seq, segment)
-            out.append(request)
+        for f in fresh:
+            self._pending[id(f.request)] = (f.request, f.seq, f.segment)
+            out.append(f.request)
         self.replayed = len(out)
         if out:
             log.warning(
@@ -274,11 +319,36 @@ class Outbox:
             )
         return out
 
-    def _recover_lane(self, lane_dir: Path) -> list[tuple[int, str, ActionRequest, _Segment]]:
+    def _expire(self, too_old: list[_Found], now: float) -> None:
+        """Mark ``too_old`` done in one write per target and say so once per target."""
+        by_target: defaultdict[str, list[_Found]] = defaultdict(list)
+        for f in too_old:
+            by_target[f.request.target].append(f)
+        for target, items in sorted(by_target.items()):
+            journal = self._journals[target]
+            if self.usable:
+                try:
+                    journal.append(b"".join(b'{"d":%d}\n' % f.seq for f in items))
+                except OSError as exc:
+                    self._disk_failed(exc)  # counted again at the next start: nothing sent
+            if self.usable:
+                for f in items:
+                    journal.done(f.segment)
+            assert self.max_age is not None
+            log.warning(
+                "outbox: %d trigger(s) for %s older than %s not replayed (oldest %s ago)",
+                len(items),
+                target,
+                format_duration(self.max_age),
+                format_age(now - min(f.accepted_at for f in items)),
+            )
+        self.expired = len(too_old)
+
+    def _recover_lane(self, lane_dir: Path) -> list[_Found]:
         files = sorted(lane_dir.glob("*.jsonl"))
         numbers = [int(f.stem) for f in files if f.stem.isdigit()]
         journal = _Journal(lane_dir, max(numbers, default=0) + 1)
-        accepted: dict[int, tuple[ActionRequest, _Segment]] = {}
+        accepted: dict[int, _Found] = {}
         for path in files:
             if not path.stem.isdigit():
                 continue
@@ -291,7 +361,10 @@ class Outbox:
                         accepted.pop(int(record["d"]), None)
                     else:
                         seq = int(record["s"])
-                        accepted[seq] = (decode(record["r"]), segment)
+                        when = _accept_time(record.get("t"))
+                        if when is None:
+                            when = _mtime(segment, self.clock)
+                        accepted[seq] = _Found(seq, decode(record["r"]), segment, when)
                         self._seq = max(self._seq, seq)
                 except (ValueError, KeyError, TypeError) as exc:
                     log.warning(
@@ -300,15 +373,14 @@ class Outbox:
                         lineno,
                         str(exc)[:80] or type(exc).__name__,
                     )
-        for _request, segment in accepted.values():
-            segment.pending += 1
+        for f in accepted.values():
+            f.segment.pending += 1
         for segment in list(journal.segments.values()):
             if segment.pending == 0:
                 journal._free(segment)
-        found = []
-        for seq, (request, segment) in accepted.items():
-            found.append((seq, request.target, request, segment))
-            self._journals.setdefault(request.target, journal)
+        found = list(accepted.values())
+        for f in found:
+            self._journals.setdefault(f.request.target, journal)
         if not found:
             with contextlib.suppress(OSError):
                 lane_dir.rmdir()
@@ -323,7 +395,9 @@ class Outbox:
             return
         self._seq += 1
         line = json.dumps(
-            {"s": self._seq, "r": encode(request)}, ensure_ascii=False, separators=(",", ":")
+            {"s": self._seq, "t": round(self.clock(), 3), "r": encode(request)},
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
         try:
             segment = self._journal(request.target).append(line.encode() + b"\n")
@@ -411,6 +485,24 @@ def _sync(fds: list[int], directories: list[Path]) -> None:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+
+
+def _accept_time(value: Any) -> float | None:
+    """A journal line's ``t``, or None when it has none (an older daemon wrote it) or it is
+    not a time."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _mtime(segment: _Segment, clock: Callable[[], float]) -> float:
+    """When the segment was last written (read once); now, if that cannot be read."""
+    if segment.mtime is None:
+        try:
+            segment.mtime = segment.path.stat().st_mtime
+        except OSError:
+            segment.mtime = clock()
+    return segment.mtime
 
 
 def _lines(path: Path) -> list[bytes]:

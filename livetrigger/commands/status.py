@@ -34,6 +34,12 @@ def render(snap: Snapshot) -> str:
         f"livetrigger {d.get('version', '?')}, up {d.get('uptime', 0):.0f} s"
         + (", TRIGGERS PAUSED" if d.get("paused") else "")
     ]
+    replayed, expired = d.get("outbox_replayed", 0), d.get("outbox_expired", 0)
+    if replayed or expired:
+        lines.append(
+            f"outbox at start: {replayed} replayed, "
+            f"{expired} older than daemon.outbox_max_age not replayed"
+        )
     rooms: dict[str, Any] = snap.get("rooms", {})
     if rooms:
         rows = [["room", "state", "events", "reconnects", "sign used/left today", "stalls"]]

@@ -57,3 +57,17 @@ def format_duration(seconds: float | None) -> str:
     if seconds < 3600 or seconds % 3600:
         return f"{seconds / 60:g}m"
     return f"{seconds / 3600:g}h"
+
+
+def format_age(seconds: float) -> str:
+    """How long ago, in its largest unit and the next (cut, not rounded): ``2d 3h``,
+    ``5h 12m``, ``12m 5s``, ``40s``, ``2d``."""
+    whole = max(0, int(seconds))
+    units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+    first = next(i for i, (_unit, size) in enumerate(units) if whole >= size or size == 1)
+    parts = [f"{whole // units[first][1]}{units[first][0]}"]
+    if first + 1 < len(units):
+        unit, size = units[first + 1]
+        if rest := whole % units[first][1] // size:
+            parts.append(f"{rest}{unit}")
+    return " ".join(parts)

@@ -22,10 +22,13 @@ if TYPE_CHECKING:  # what they hold; the validators are pydantic's business
     BlinkSeconds = float
     WindowSeconds = float
     Port = int
+    MaxAge = float | None
 else:
     BlinkSeconds = limited(Seconds, 0.01, why="a faster blink is a buzz: use pwm")
     WindowSeconds = limited(Seconds, 0.1, why="the window the count is kept over")
     Port = limited(int, *s.PORT["limits"])
+    # 0 could mean "replay nothing" or "no limit": neither is written that way
+    MaxAge = limited(OptSeconds, 1.0, why="write null for no limit")
 
 TikTokConfig = model_for(s.TikTokSettings)
 MqttConfig = model_for(s.MqttSettings)
@@ -249,6 +252,8 @@ class Daemon(_Model):
     shutdown_timeout: Seconds = 5.0
     status_socket: str | None = None
     state_dir: str | None = None
+    # at start, undelivered triggers older than this are not replayed (docs/actions.md)
+    outbox_max_age: MaxAge = 600.0
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "text", "json"] = "auto"
     metrics: Metrics = Metrics()

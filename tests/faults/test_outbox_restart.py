@@ -2,7 +2,8 @@
 accepts triggers (rule actions and Home Assistant's rule_fired), it is stopped (SIGTERM, or
 SIGKILL), the broker comes back and the daemon is started again on the same state directory:
 every accepted trigger arrives once, in the order it was accepted. A webhook whose receiver
-hangs likewise. docs/actions.md ("Across restarts") says what is kept and what is not."""
+hangs likewise. Triggers older than daemon.outbox_max_age at the start are not replayed.
+docs/actions.md ("Across restarts") says what is kept and what is not."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import json
 import signal
 from pathlib import Path
 
+from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
 from tests.support.listener import Listener
 from tests.support.outage import (
     RULE_FIRED_TOPIC,
     TRIGGER_TOPIC,
+    Daemon,
     Storm,
     config_text,
     daemon,
@@ -182,3 +185,77 @@ async def test_webhooks_not_answered_at_a_sigterm_are_sent_after_the_restart(
                 assert await second.stop() == 0
             ids = [int(json.loads(c.body)["id"]) for c in answering.calls]
             assert ids == storm.sent[1:]
+
+
+DAYS = 86400.0
+
+
+async def storm_during_the_outage(room: FakeLiveRoom, d: Daemon, n: int) -> Storm:
+    """``n`` gifts, each accepted into the outbox (the broker is down)."""
+    storm = Storm(room, 200.0)
+    while len(storm.sent) < n:
+        await storm.run(0.02)
+    await wait_until(
+        lambda: d.status()["rules"].get("gift", 0) >= len(storm.sent), 60, "every gift accepted"
+    )
+    return storm
+
+
+async def test_triggers_older_than_outbox_max_age_are_not_replayed(tmp_path: Path) -> None:
+    """Friday: the broker is down, the daemon accepts gifts and is stopped. Its clock is three
+    days behind, so its journal is three days old by the true clock. A daemon with no age
+    limit takes that journal over (broker still down) and accepts fresh gifts; stopped too.
+    The broker back, a daemon with the default limit (10m) starts: Friday's triggers are not
+    sent and are counted, the fresh ones arrive once each, in order. Their accept times are
+    the journal's: a restart in between does not make Friday's triggers new."""
+    async with rig(tmp_path) as (broker, listener, room):
+        config = config_text(room, broker.port, tmp_path)
+        no_limit = config.replace(
+            "  shutdown_timeout: 2s\n", "  shutdown_timeout: 2s\n  outbox_max_age: null\n"
+        )
+        assert no_limit != config
+        async with daemon(tmp_path, config, clock_shift=-3 * DAYS) as friday:
+            await entered(room)
+            await online(listener)
+            broker.kill()
+            await wait_until(
+                lambda: friday.status()["daemon"]["mqtt"] == "disconnected",
+                60,
+                "the daemon to see the broker gone",
+            )
+            old = await storm_during_the_outage(room, friday, 20)
+            assert friday.status()["daemon"]["outbox_pending"] == 2 * len(old.sent)
+            assert await friday.stop() == 0
+        async with daemon(tmp_path, no_limit) as keeper:
+            await entered(room, 2)
+            await wait_until(
+                lambda: keeper.status()["daemon"]["mqtt"] == "disconnected", 60, "the daemon up"
+            )
+            assert keeper.status()["daemon"]["outbox_replayed"] == 2 * len(old.sent)
+            assert keeper.status()["daemon"]["outbox_expired"] == 0
+            fresh = await storm_during_the_outage(room, keeper, 30)
+            pending = 2 * (len(old.sent) + len(fresh.sent))
+            assert keeper.status()["daemon"]["outbox_pending"] == pending
+            assert await keeper.stop() == 0
+        broker.start()
+        async with daemon(tmp_path, config) as monday:
+            await entered(room, 3)
+            await wait_until(
+                lambda: (
+                    mqtt_queued(s := monday.status()) == 0 and s["daemon"]["outbox_pending"] == 0
+                ),
+                60,
+                "the daemon to deliver the fresh triggers",
+            )
+            await asyncio.to_thread(listener.wait_for, len(fresh.sent), 30.0, TRIGGER_TOPIC)
+            status = monday.status()["daemon"]
+            assert status["outbox_expired"] == 2 * len(old.sent)
+            assert status["outbox_replayed"] == 2 * len(fresh.sent)
+            assert await monday.stop() == 0
+        await asyncio.sleep(0.5)  # anything doubled, or an old one, would have arrived by now
+        assert triggers(listener) == fresh.sent  # once each, in order, none of Friday's
+        assert rule_fired(listener) == len(fresh.sent)
+        log = monday.log.read_text()
+        for target in ("mqtt", "mqtt:rule_fired"):
+            said = f"outbox: {len(old.sent)} trigger(s) for {target} older than 10m not replayed"
+            assert log.count(said + " (oldest 3d ago)") == 1, said

@@ -1,6 +1,8 @@
 """The real daemon in a subprocess, on MockFactory pins, with every pin change appended to a
 file the test reads (``WALL NAME VALUE MONOTONIC`` per line):
-``python -m tests.support.daemon_main CONFIG PINLOG``."""
+``python -m tests.support.daemon_main CONFIG PINLOG``. ``LIVETRIGGER_TEST_CLOCK_SHIFT``
+(seconds) moves the wall clock the outbox stamps and measures ages with: a daemon that
+believes it is days earlier leaves a journal that is days old."""
 
 from __future__ import annotations
 
@@ -28,11 +30,13 @@ def main() -> int:
 
     level = os.environ.get("LIVETRIGGER_TEST_LOG_LEVEL", "debug")
     redactor = setup_logging(level, "text", secrets=config.secrets)
+    shift = float(os.environ.get("LIVETRIGGER_TEST_CLOCK_SHIFT", "0"))
     daemon = Daemon(
         config,
         pin_factory=MockFactory(pin_class=MockPWMPin),
         hooks=Hooks(pin_change=pin_change),
         redactor=redactor,
+        wall_clock=lambda: time.time() + shift,
     )
     return asyncio.run(daemon.run())
 

@@ -87,13 +87,16 @@ class Daemon:
 
 
 @asynccontextmanager
-async def daemon(work: Path, config: str) -> AsyncIterator[Daemon]:
+async def daemon(work: Path, config: str, clock_shift: float = 0.0) -> AsyncIterator[Daemon]:
+    """The daemon on ``config``; ``clock_shift`` (seconds) moves the wall clock its outbox
+    stamps and measures with (tests/support/daemon_main.py)."""
     cfg = work / "config.yaml"
     cfg.write_text(config)
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "LIVETRIGGER_TEST_LOG_LEVEL": os.environ.get("LIVETRIGGER_TEST_LOG_LEVEL", "info"),
+        "LIVETRIGGER_TEST_CLOCK_SHIFT": repr(clock_shift),
     }
     with (work / "daemon.log").open("ab") as log:
         proc = subprocess.Popen(

@@ -103,3 +103,10 @@ def test_status_command_renders_tables(tmp_path: Path, capsys: pytest.CaptureFix
     assert "demo_streamer" in text and "big_gift" in text and "mqtt" in text
     assert main(["status", "--socket", str(tmp_path / "none.sock")]) == 1
     assert "no daemon answers" in capsys.readouterr().err
+
+
+def test_status_says_what_the_outbox_replayed_and_held_back() -> None:
+    assert "outbox" not in render(SNAPSHOT)  # nothing to say
+    daemon = {**SNAPSHOT["daemon"], "outbox_replayed": 12, "outbox_expired": 37}
+    text = render({**SNAPSHOT, "daemon": daemon})
+    assert "outbox at start: 12 replayed, 37 older than daemon.outbox_max_age not replayed" in text
