@@ -51,9 +51,23 @@ def register(sub: Any) -> None:
     _common(w)
     w.add_argument("--json", action="store_true", help="JSON lines instead of text")
     w.set_defaults(handler=run_watch)
-    r = sub.add_parser("record", help="record a live room's raw frames to a capture file")
+    r = sub.add_parser(
+        "record",
+        help="record a live room's raw frames to a capture file",
+        description=(
+            "Write every raw websocket frame of a live room to a capture file "
+            "(docs/capture-format.md), and print each event on stdout as watch does, one "
+            "line each. Status and errors go to stderr. Ctrl-C or SIGTERM closes the file whole."
+        ),
+    )
     _common(r)
     r.add_argument("-o", "--output", required=True, help="capture file (.jsonl, or .jsonl.gz)")
+    r.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print no line per event (only the capture file is written)",
+    )
     r.set_defaults(handler=run_record, json=False)
     i = sub.add_parser("info", help="look a streamer up: room id, live or not, title, gifts")
     _common(i)
@@ -136,13 +150,33 @@ def _target(args: argparse.Namespace) -> tuple[RoomSettings, TikTokSettings]:
 async def _run(args: argparse.Namespace, out: IO[str], writer: CaptureWriter | None) -> int:
     room, settings = _target(args)
     colour = out.isatty() and not os.environ.get("NO_COLOR")
+    printing = not getattr(args, "quiet", False)
+    reader_gone = False
+    watching: asyncio.Task[None] | None = None
 
     def show(event: ev.Event) -> None:
-        if args.json:
-            out.write(json.dumps(ev.event_to_dict(event), ensure_ascii=False, default=str) + "\n")
-        else:
-            out.write(line(event, colour) + "\n")
-        out.flush()
+        nonlocal printing, reader_gone
+        if not printing:
+            return
+        try:
+            if args.json:
+                data = ev.event_to_dict(event)
+                out.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+            else:
+                out.write(line(event, colour) + "\n")
+            out.flush()
+        except OSError:  # the reader went away (`| head`), or the disk is full
+            printing = False
+            _drop_stdout(out)
+            if writer is None:
+                assert watching is not None
+                reader_gone = True
+                watching.cancel()  # printing is all that watch does
+            else:
+                print(
+                    f"stdout closed: no more event lines; still recording to {args.output}",
+                    file=sys.stderr,
+                )
 
     def raw(data: bytes, kind: str, at: float) -> None:
         if writer is not None:
@@ -158,8 +192,23 @@ async def _run(args: argparse.Namespace, out: IO[str], writer: CaptureWriter | N
             process_initial_data=True,
             stop_when_blocked=True,
         )
-        await scheduler.run()
+        watching = asyncio.create_task(scheduler.run())
+        try:
+            await watching
+        except asyncio.CancelledError:
+            if not reader_gone:
+                raise
     return 0
+
+
+def _drop_stdout(out: IO[str]) -> None:
+    """Point a failed stdout at /dev/null, so the interpreter's final flush cannot fail too."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, out.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
 
 
 def _main(args: argparse.Namespace, writer: CaptureWriter | None) -> int:

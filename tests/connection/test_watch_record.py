@@ -1,4 +1,5 @@
-"""`watch` and `record` against the fake room, then `decode` and `replay` of the recording."""
+"""`watch` and `record` against the fake room, then `decode` and `replay` of the recording;
+`record --quiet`, and both when the reader of their output goes away."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ import time
 from pathlib import Path
 
 from livetrigger import events as ev
+from livetrigger.capture import open_input, read_input
+from livetrigger.commands.decode import events_of
 from livetrigger.simulator.server import FakeLiveRoom
+from livetrigger.webcast.decode import Decoder
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -205,3 +209,103 @@ async def test_watch_with_a_rejected_sign_key_exits_1_and_says_why() -> None:
         )
     assert result.returncode == 1, result.stderr
     assert "the API key is wrong" in result.stderr and "a-wrong-key" not in result.stderr
+
+
+def _recorded_chats(capture: Path) -> list[str]:
+    """The chat texts in a capture being written (the writer flushes whole lines)."""
+    decoder = Decoder()
+    texts: list[str] = []
+    with open_input(str(capture)) as stream:
+        for rec in read_input(stream, str(capture)):
+            for event in events_of(rec.data, rec.kind, decoder, rec.received_at):
+                if isinstance(event, ev.ChatEvent):
+                    texts.append(event.text)
+    return texts
+
+
+def _record(room: FakeLiveRoom, capture: Path, *extra: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "livetrigger",
+            "record",
+            "@demo_streamer",
+            "--base-url",
+            room.base_url,
+            "-o",
+            str(capture),
+            *extra,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+async def _chat(room: FakeLiveRoom, text: str) -> None:
+    user = ev.User(id=4, unique_id="sam", nickname="Sam")
+    await room.send(ev.ChatEvent(msg_id=room.next_msg_id(), user=user, text=text))
+
+
+async def test_record_quiet_prints_no_events_and_records_them(tmp_path: Path) -> None:
+    capture = tmp_path / "show.jsonl"
+    async with FakeLiveRoom() as room:
+        proc = _record(room, capture, "--quiet")
+        try:
+            await room.wait_for_client(30)
+            await _chat(room, "hello")
+            await _until(lambda: "hello" in _recorded_chats(capture))
+        finally:
+            proc.send_signal(STOP)
+            out, err = proc.communicate(timeout=30)
+    assert out == b"", out
+    assert b"recording to" in err
+
+
+async def test_record_goes_on_recording_when_its_reader_goes(tmp_path: Path) -> None:
+    """`record ... | head -1`: the pipe closes after one line; the recording goes on, with one
+    note on stderr and no traceback per event."""
+    capture = tmp_path / "show.jsonl"
+    async with FakeLiveRoom() as room:
+        proc = _record(room, capture)
+        assert proc.stdout is not None
+        try:
+            await room.wait_for_client(30)
+            await _chat(room, "first")
+            await _printed(proc, b"first")
+            proc.stdout.close()  # what `head` does once it has its line
+            for i in range(3):  # the first write after the close fails; later ones are skipped
+                await _chat(room, f"later {i}")
+            await _until(lambda: "later 2" in _recorded_chats(capture))
+        finally:
+            proc.send_signal(STOP)
+            _, err = proc.communicate(timeout=30)
+    text = err.decode()
+    assert "Traceback" not in text and "handler failed" not in text, text
+    assert text.count("stdout closed: no more event lines; still recording to") == 1, text
+    assert _recorded_chats(capture) == ["first", "later 0", "later 1", "later 2"]
+    assert proc.returncode == 130  # stopped as by Ctrl-C, the file closed whole
+
+
+async def test_watch_ends_when_its_reader_goes() -> None:
+    async with FakeLiveRoom() as room:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "livetrigger", "watch", "@demo_streamer", "--base-url", room.base_url],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert proc.stdout is not None
+        try:
+            await room.wait_for_client(30)
+            await _chat(room, "first")
+            await _printed(proc, b"first")
+            proc.stdout.close()
+            await _chat(room, "later")
+            code = await asyncio.to_thread(proc.wait, 60)
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(STOP)
+            _, err = proc.communicate(timeout=30)
+    assert code == 0 and b"Traceback" not in err, err
