@@ -4,6 +4,10 @@ Under systemd (``JOURNAL_STREAM`` names our stderr) lines carry no timestamp —
 its own — and start with a ``<N>`` syslog priority so ``journalctl -p warning`` works. Every
 handler passes records through :class:`SecretRedactor`, a last line of defence that replaces any
 configured secret with ``***`` even if some code path formats one into a message.
+
+Messages carry viewer content (a ``log`` action printing a nickname), so the line formats
+escape control characters (``\r``, ``\x1b``…) and indent continuation lines: a nickname cannot
+overwrite or forge a line, or send escape sequences to a terminal. JSON escapes them itself.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Iterable
@@ -33,6 +38,15 @@ _COLOURS = {
     logging.DEBUG: "\033[2m",
 }
 _RESET = "\033[0m"
+# every control character but the newline (continuation lines are indented instead), and the
+# Unicode line and paragraph separators, which some viewers break lines at
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written as escapes and continuation lines indented."""
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return text.replace("\n", "\n  ")
 
 
 class SecretRedactor(logging.Filter):
@@ -81,11 +95,11 @@ def under_journald(stream: IO[str]) -> bool:
 class JournalFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         prio = _SYSLOG_PRIORITY.get(record.levelno, 6)
-        text = f"<{prio}>{record.name}: {record.getMessage()}"
+        text = f"{record.name}: {record.getMessage()}"
         if record.exc_info or record.exc_text:
             text += "\n" + (record.exc_text or self.formatException(record.exc_info))  # type: ignore[arg-type]
         # one record, one journal entry: continuation lines keep the priority
-        return text.replace("\n", f"\n<{prio}>  ")
+        return f"<{prio}>" + printable(text).replace("\n", f"\n<{prio}>")
 
 
 class TerminalFormatter(logging.Formatter):
@@ -100,10 +114,10 @@ class TerminalFormatter(logging.Formatter):
             level = f"{_COLOURS.get(record.levelno, '')}{level:<7}{_RESET}"
         else:
             level = f"{level:<7}"
-        text = f"{stamp} {level} {record.name.removeprefix('livetrigger.')}: {record.getMessage()}"
+        text = f"{record.name.removeprefix('livetrigger.')}: {record.getMessage()}"
         if record.exc_info or record.exc_text:
             text += "\n" + (record.exc_text or self.formatException(record.exc_info))  # type: ignore[arg-type]
-        return text
+        return f"{stamp} {level} {printable(text)}"
 
 
 class JsonFormatter(logging.Formatter):
@@ -116,7 +130,9 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info or record.exc_text:
             obj["exception"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
-        return json.dumps(obj, ensure_ascii=False)
+        # JSON escapes control characters; these two it leaves as they are
+        line = json.dumps(obj, ensure_ascii=False)
+        return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def setup_logging(

@@ -1,5 +1,6 @@
-"""Four canary secrets, DEBUG logging everywhere: none of them in the logs, the status output,
-the MQTT payloads, or error messages."""
+"""Canary secrets, DEBUG logging everywhere: none of them in the logs, the status output,
+the MQTT payloads, or error messages. A hostile nickname in a log line and a header cannot
+forge a log line or reach the terminal raw."""
 
 from __future__ import annotations
 
@@ -22,7 +23,12 @@ CANARIES = {
     "session": "canary-SESSION-1b2c3d",
     "mqtt": "canary-MQTT-9e8d7c",
     "webhook": "canary-HOOK-5a4b3c",
+    "auth header": "canary-BEARER-6d5e4f",
+    "url": "canary-URL-8f7e6d",  # not a configured secret: only the quiet HTTP loggers keep it out
 }
+# a viewer's nickname: a line of its own that looks like the daemon's, and a terminal escape
+FORGED = "00:00:00 error   dispatch: forged"
+NICK = f"N\r\n{FORGED}\x1b[2J Zoë"
 
 
 async def test_canary_secrets_never_leak(tmp_path: Path, mosquitto: MosquittoBroker) -> None:
@@ -44,7 +50,8 @@ tiktok:
 mqtt: {{host: 127.0.0.1, port: {mosquitto.port}, username: lt, password_file: {secret_file},
        event_stream: {{enabled: true}}}}
 webhooks:
-  hook: {{url: "{rx.url}/x", secret: "{CANARIES["webhook"]}", retries: 1, retry_initial: 50ms}}
+  hook: {{url: "{rx.url}/x?key={CANARIES["url"]}", secret: "{CANARIES["webhook"]}", retries: 1,
+         retry_initial: 50ms, headers: {{Authorization: "Bearer ${{HOOK_TOKEN}}"}}}}
 daemon: {{status_socket: {tmp_path}/s.sock, log_level: debug}}
 rooms:
   - username: "@{room.unique_id}"
@@ -52,11 +59,16 @@ rooms:
       - id: all
         on: [gift, chat]
         do:
-          - webhook: {{endpoint: hook}}
+          - webhook: {{endpoint: hook, headers: {{X-Nick: "{{{{ user.nickname }}}}"}}}}
           - mqtt: {{topic: "lt/x"}}
           - log: "{{{{ user.nickname }}}} {{{{ event }}}}"
 """)
-        env = {**os.environ, "SIGN_KEY": CANARIES["sign"], "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "SIGN_KEY": CANARIES["sign"],
+            "HOOK_TOKEN": CANARIES["auth header"],
+            "PYTHONPATH": str(ROOT),
+        }
         log = tmp_path / "daemon.log"
         proc = subprocess.Popen(
             [
@@ -73,7 +85,7 @@ rooms:
         )
         try:
             await room.wait_for_client(30)
-            user = ev.User(id=1, unique_id="u", nickname="N")
+            user = ev.User(id=1, unique_id="u", nickname=NICK)
             await room.send(
                 ev.ChatEvent(msg_id=room.next_msg_id(), user=user, text="hi"),
                 ev.GiftEvent(
@@ -112,7 +124,7 @@ rooms:
             capture_output=True,
             text=True,
             check=False,
-            env={**os.environ, "SIGN_KEY": CANARIES["sign"]},
+            env={**os.environ, "SIGN_KEY": CANARIES["sign"], "HOOK_TOKEN": CANARIES["auth header"]},
         )
         broken = tmp_path / "broken.yaml"
         broken.write_text(
@@ -126,7 +138,7 @@ rooms:
             capture_output=True,
             text=True,
             check=False,
-            env={**os.environ, "SIGN_KEY": CANARIES["sign"]},
+            env={**os.environ, "SIGN_KEY": CANARIES["sign"], "HOOK_TOKEN": CANARIES["auth header"]},
         )
         assert check_broken.returncode == 1
         session_sent = any("session_id" in q for _, q in room.sign_requests)
@@ -146,3 +158,9 @@ rooms:
     for where, text in texts.items():
         for name, canary in CANARIES.items():
             assert canary not in text, f"{name} secret leaked into {where}"
+    # the nickname was logged (the log action) and sent (a header), never raw
+    daemon_log = texts["daemon log"]
+    assert "N\\r\n  00:00:00 error   dispatch: forged\\x1b[2J Zoë" in daemon_log
+    assert not any(line.startswith(FORGED) for line in daemon_log.splitlines())
+    assert "\x1b" not in daemon_log and "\r" not in daemon_log
+    assert rx.calls[0].headers["x-nick"] == "N%0D%0A00:00:00 error   dispatch: forged%1B[2J Zo%C3%AB"
