@@ -159,7 +159,9 @@ def setup_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper() if isinstance(level, str) else level)
-    # libraries chatter at DEBUG; keep them at WARNING unless asked
+    # libraries chatter at DEBUG; they stay at WARNING at every level, as their lines carry
+    # secrets the redactor may not know: httpx's INFO request line has the whole URL (a
+    # webhook's may hold a token), websockets' DEBUG every handshake header (the session cookie)
     for noisy in ("websockets", "httpx", "httpcore", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return redactor

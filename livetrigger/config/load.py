@@ -531,6 +531,10 @@ def _room_settings(room: cs.Room, path: KeyPath, problems: _Problems) -> s.RoomS
     return s.RoomSettings(name=name, unique_id=unique, room_id=room.room_id)
 
 
+# endpoint headers whose values are credentials: Authorization: Bearer …, X-Api-Key, a cookie
+_CREDENTIAL_HEADER = re.compile(r"auth|cookie|key|token|secret|password|session|signature", re.I)
+
+
 def _with_secrets(config: Config, secrets: set[str]) -> Config:
     found = set(secrets)
     for value in (
@@ -538,10 +542,21 @@ def _with_secrets(config: Config, secrets: set[str]) -> Config:
         config.tiktok.session_id,
         config.mqtt.password if config.mqtt else None,
         *(w.secret for w in config.webhooks),
+        *_header_credentials(config.webhooks),
     ):
         if value:
             found.add(value)
     return dataclasses.replace(config, secrets=frozenset(found))
+
+
+def _header_credentials(endpoints: tuple[s.WebhookSettings, ...]) -> list[str]:
+    """Credential header values, whole and without their scheme ("Bearer xyz": also "xyz")."""
+    values: list[str] = []
+    for endpoint in endpoints:
+        for name, value in endpoint.headers:
+            if _CREDENTIAL_HEADER.search(name):
+                values += [value, value.split()[-1]] if value.strip() else []
+    return values
 
 
 def _loopback(host: str) -> bool:

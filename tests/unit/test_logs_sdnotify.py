@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from livetrigger.config import load_config
 from livetrigger.logs import JournalFormatter, SecretRedactor, setup_logging
 from livetrigger.sdnotify import Notifier, watchdog_interval
 
@@ -84,3 +85,27 @@ def test_watchdog_interval_is_half_of_watchdog_usec(monkeypatch: pytest.MonkeyPa
     assert watchdog_interval() == 15.0
     monkeypatch.setenv("WATCHDOG_PID", "1")
     assert watchdog_interval() is None
+
+
+def test_credential_headers_of_a_webhook_are_redacted(tmp_path: Path) -> None:
+    """The config's endpoint headers that carry credentials reach the redactor, whole and
+    without their scheme; other header values stay readable."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("""\
+webhooks:
+  hook:
+    url: http://127.0.0.1:9/x
+    headers: {Authorization: "Bearer hdr-canary-1", X-Api-Key: hdr-canary-2, Accept: text/plain}
+rooms:
+  - username: "@someone"
+    rules: [{id: a, on: gift, do: [{webhook: {endpoint: hook}}]}]
+""")
+    config = load_config(cfg)
+    out = io.StringIO()
+    setup_logging("debug", "text", stream=out, secrets=config.secrets)
+    log = logging.getLogger("livetrigger.test")
+    log.debug("sent Authorization: %s", "Bearer hdr-canary-1")
+    log.debug("token alone: %s; key %s; accept %s", "hdr-canary-1", "hdr-canary-2", "text/plain")
+    text = out.getvalue()
+    assert "hdr-canary" not in text and "Bearer" not in text
+    assert text.count("***") == 3 and "accept text/plain" in text
