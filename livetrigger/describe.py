@@ -4,11 +4,12 @@ print. Payloads are shortened; nothing here is parsed back."""
 from __future__ import annotations
 
 from livetrigger import actions as act
+from livetrigger.printable import escape_controls
 
 
 def _short(data: bytes | str, limit: int = 120) -> str:
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    text = text.replace("\n", "\\n")
+    text = escape_controls(text)  # viewer text: one line, no terminal escapes
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

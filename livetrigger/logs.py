@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sys
 import time
 from collections.abc import Iterable
 from typing import IO, Literal
+
+from livetrigger.printable import escape_controls
 
 LogFormat = Literal["auto", "text", "json"]
 
@@ -38,15 +39,11 @@ _COLOURS = {
     logging.DEBUG: "\033[2m",
 }
 _RESET = "\033[0m"
-# every control character but the newline (continuation lines are indented instead), and the
-# Unicode line and paragraph separators, which some viewers break lines at
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def printable(text: str) -> str:
     """``text`` with control characters written as escapes and continuation lines indented."""
-    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
-    return text.replace("\n", "\n  ")
+    return escape_controls(text, keep_newlines=True).replace("\n", "\n  ")
 
 
 class SecretRedactor(logging.Filter):

@@ -18,6 +18,7 @@ from livetrigger import events as ev
 from livetrigger.capture import CaptureWriter
 from livetrigger.errors import LivetriggerError
 from livetrigger.logs import setup_logging
+from livetrigger.printable import escape_controls
 from livetrigger.settings import RoomSettings, TikTokSettings
 from livetrigger.webcast.room import RoomClient, normalise_username
 from livetrigger.webcast.scheduler import RoomScheduler
@@ -129,7 +130,7 @@ def line(event: ev.Event, colour: bool) -> str:
     kind = f"{event.kind:<13}"
     if colour and event.kind in COLOURS:
         kind = f"\x1b[{COLOURS[event.kind]}m{kind}\x1b[0m"
-    return f"{kind} {text}".rstrip()
+    return f"{kind} {escape_controls(text)}".rstrip()  # one event, one line, no escapes
 
 
 def _target(args: argparse.Namespace) -> tuple[RoomSettings, TikTokSettings]:
