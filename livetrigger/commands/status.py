@@ -34,6 +34,13 @@ def render(snap: Snapshot) -> str:
         f"livetrigger {d.get('version', '?')}, up {d.get('uptime', 0):.0f} s"
         + (", TRIGGERS PAUSED" if d.get("paused") else "")
     ]
+    if d.get("mqtt") == "disconnected":
+        lines.append("MQTT broker unreachable: reconnecting; triggers wait in their queues")
+    if d.get("outbox_pending"):
+        lines.append(
+            f"{d['outbox_pending']} accepted trigger(s) not yet sent"
+            " (kept in the outbox across a restart)"
+        )
     replayed, expired = d.get("outbox_replayed", 0), d.get("outbox_expired", 0)
     if replayed or expired:
         lines.append(

@@ -101,6 +101,12 @@ def test_prometheus_text_has_every_family() -> None:
 def test_status_command_renders_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = render(SNAPSHOT)
     assert "demo_streamer" in text and "big_gift" in text and "mqtt" in text
+    assert "unreachable" not in text and "outbox" not in text
+    down = {**SNAPSHOT, "daemon": {**SNAPSHOT["daemon"], "mqtt": "disconnected"}}
+    down["daemon"]["outbox_pending"] = 7
+    text = render(down)
+    assert "MQTT broker unreachable" in text
+    assert "7 accepted trigger(s) not yet sent" in text
     assert main(["status", "--socket", str(tmp_path / "none.sock")]) == 1
     assert "no daemon answers" in capsys.readouterr().err
 
