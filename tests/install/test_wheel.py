@@ -24,6 +24,8 @@ import livetrigger
 pytestmark = pytest.mark.wheel
 
 ROOT = Path(__file__).resolve().parents[2]
+_NOT_SOURCE = (".git", ".venv*", "*.egg-info", "build", "dist", "__pycache__", ".*_cache")
+_NOT_SOURCE += (".hypothesis", "out", "corpus-*")
 
 
 def _run(argv: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -36,7 +38,11 @@ def _run(argv: list[str], cwd: Path, timeout: float = 600) -> subprocess.Complet
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    built = _run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], cwd=out)
+    # build from a copy: setuptools writes livetrigger.egg-info into the tree it builds, and
+    # a checkout's leftovers (venvs, caches, old builds) must not reach the sdist
+    tree = tmp_path_factory.mktemp("tree") / "livetrigger"
+    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(*_NOT_SOURCE))
+    built = _run([sys.executable, "-m", "build", "--outdir", str(out), str(tree)], cwd=out)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     return out
 
