@@ -22,7 +22,6 @@ STEPS = [
     ("asyncio (+ ssl, OpenSSL)", "asyncio"),
     ("PyYAML", "yaml"),
     ("pydantic", "pydantic"),
-    ("jinja2 sandbox", "jinja2.sandbox"),
     ("httpx", "httpx"),
     ("websockets", "websockets.asyncio.client"),
     ("protobuf + generated messages", "livetrigger.webcast._pb.webcast_pb2"),
@@ -33,6 +32,7 @@ STEPS = [
     ("the rest of livetrigger.app", "livetrigger.app"),
     ("gpiozero (only with pins)", "livetrigger.sinks.gpio"),
     ("prometheus-client (only with metrics)", "livetrigger.metrics"),
+    ("jinja2 sandbox (only for templates beyond `{{ name.attr }}`)", "livetrigger.rules.jinja_templates"),
 ]
 
 CHILD = """

@@ -1,5 +1,10 @@
 """Templates and ``if:`` expressions: Jinja2's sandbox, compiled once at load.
 
+Most templates are text with ``{{ name }}`` or ``{{ name.attr }}`` holes, and most ``json:``
+values a single such lookup: those are read and rendered here without Jinja, which is
+imported (``rules/jinja_templates.py``) only for the first template or expression that needs
+more. A daemon whose templates are all plain never loads jinja2 (issue 18).
+
 User content (nicknames, comments) only ever arrives as *values* in the render context, so it
 is data and never code: ``{{ 7*7 }}`` as a nickname renders as those seven characters. The
 immutable sandbox refuses attribute names starting with ``_`` and any mutation, so templates
@@ -24,39 +29,23 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
+from types import ModuleType
 from typing import Any
 
-from jinja2 import nodes
-from jinja2.environment import TemplateExpression
-from jinja2.exceptions import TemplateError, TemplateSyntaxError
-from jinja2.parser import Parser
-from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
-
-from livetrigger.rules.template_limits import (
-    CONCAT,
-    INTERCEPTED,
-    LOOP,
-    binop,
-    bound_tree,
-    bounded_concat,
-    bounded_filter,
-    bounded_loop,
-    bounded_output,
-    bounded_range,
-    check_call,
-    check_constants,
-    check_format_string,
-    check_result,
-    render_bounded,
-)
 
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
 MAX_RENDERED = 64 * 1024  # a runaway loop over user data cannot build a huge payload
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # while a JSON template is rendered again to fit MAX_RENDERED: the longest string it may print
 _STRING_LIMIT: ContextVar[int | None] = ContextVar("json_string_limit", default=None)
+# the names Jinja's environment gives every template (jinja_templates.TEXT_ENV.globals; a
+# test holds the two equal), known without importing Jinja
+GLOBAL_NAMES = frozenset({"cycler", "dict", "joiner", "namespace", "range"})
+# template_limits.MAX_BUILT and MAX_INT_BITS (a test holds them equal): a looked-up value
+# bigger than these goes through the sandbox, which refuses it with the limit's message
+_MAX_BUILT = 256 * 1024
+_MAX_INT_BITS = 4096
 
 
 class RenderedTooLarge(ValueError):
@@ -86,12 +75,12 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _finalize_text(value: Any) -> Any:
+def finalize_text(value: Any) -> Any:
     value = plain(value)
     return "" if value is None else value
 
 
-def _finalize_json(value: Any) -> Any:
+def finalize_json(value: Any) -> Any:
     value = plain(value)
     if value is None:
         return "null"
@@ -104,7 +93,7 @@ def _finalize_json(value: Any) -> Any:
     return json_text(_shorten(str(value)))[1:-1]
 
 
-def _escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
+def escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
     def finalize(value: Any) -> str:
         value = plain(value)
         if value is None:
@@ -114,7 +103,7 @@ def _escaping(escape: Callable[[str], str]) -> Callable[[Any], Any]:
     return finalize
 
 
-def _tojson(value: Any) -> Markup:
+def tojson(value: Any) -> Markup:
     data = _jsonable(value)
     if _STRING_LIMIT.get() is not None:
         data = _shortened(data)
@@ -137,54 +126,11 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-class _BoundedEnvironment(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, with the size of everything a template makes measured first
-    (rules/template_limits.py): no template can ask for gigabytes or a 370-million-digit
-    number, in `check`, at run time or on reload."""
+def _jinja() -> ModuleType:
+    """The Jinja side, imported at the first template that needs it."""
+    from livetrigger.rules import jinja_templates  # noqa: PLC0415
 
-    intercepted_binops = INTERCEPTED
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        return binop(operator, left, right)
-
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        name = check_call(__obj, args, kwargs)
-        return check_result(name, super().call(__context, __obj, *args, **kwargs))
-
-    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
-        wrapped = super().wrap_str_format(value)
-        if wrapped is None:
-            return None
-        fmt = value.__self__
-
-        def checked(*args: Any, **kwargs: Any) -> str:
-            check_format_string(fmt)
-            check_call(wrapped, args, kwargs)
-            return str(check_result("format", wrapped(*args, **kwargs)))
-
-        return checked
-
-
-def _environment(finalize: Callable[[Any], Any]) -> ImmutableSandboxedEnvironment:
-    env = _BoundedEnvironment(autoescape=False, finalize=lambda v: finalize(bounded_output(v)))
-    env.filters["tojson"] = _tojson
-    env.filters = {name: bounded_filter(name, f) for name, f in env.filters.items()}
-    env.globals.pop("lipsum", None)  # lipsum(n=10**9) never ends
-    env.globals.update({"range": bounded_range, LOOP: bounded_loop, CONCAT: bounded_concat})
-    return env
-
-
-TEXT_ENV = _environment(_finalize_text)
-JSON_ENV = _environment(_finalize_json)
-GLOBAL_NAMES = frozenset(name for name in TEXT_ENV.globals if not name.startswith("__"))
-_ESCAPING_ENVS: dict[Callable[[str], str], ImmutableSandboxedEnvironment] = {}
-
-
-def _escaping_env(escape: Callable[[str], str]) -> ImmutableSandboxedEnvironment:
-    env = _ESCAPING_ENVS.get(escape)
-    if env is None:
-        env = _ESCAPING_ENVS[escape] = _environment(_escaping(escape))
-    return env
+    return jinja_templates
 
 
 class TemplateSyntaxProblem(ValueError):
@@ -195,37 +141,60 @@ def _cap(text: str) -> str:
     return text if len(text) <= MAX_RENDERED else text[:MAX_RENDERED]
 
 
-def _fast_renderer(
-    source: str, finalize: Callable[[Any], Any]
-) -> Callable[[Mapping[str, Any]], str] | None:
-    """A renderer without Jinja for the common shape — text with ``{{ name }}`` or
-    ``{{ name.attr.attr }}`` holes and nothing else — or None. A Jinja render costs ~100 µs
-    (it builds a new context each time); this costs a few. Same results: attribute names
-    starting with ``_`` are not allowed here (the sandbox hides them), a missing name or
-    attribute renders empty like Jinja's default undefined."""
-    try:
-        body = TEXT_ENV.parse(source).body
-    except TemplateError:
-        return None
-    parts: list[str | tuple[str, tuple[str, ...]]] = []
-    for node in body:
-        if not isinstance(node, nodes.Output):
-            return None
-        for item in node.nodes:
-            if isinstance(item, nodes.TemplateData):
-                parts.append(item.data)
-                continue
-            child = item
-            attrs: list[str] = []
-            while isinstance(child, nodes.Getattr):
-                if child.attr.startswith("_"):
-                    return None
-                attrs.append(child.attr)
-                child = child.node
-            if not isinstance(child, nodes.Name) or child.name.startswith("_"):
-                return None
-            parts.append((child.name, tuple(reversed(attrs))))
+Part = str | tuple[str, tuple[str, ...]]  # text, or a name and the attributes read from it
 
+_NAME = r"[A-Za-z][A-Za-z0-9_]*"
+_HOLE = re.compile(r"\{\{[ \t]*(" + _NAME + r"(?:\." + _NAME + r")*)[ \t]*\}\}")
+_DOTTED = re.compile(r"[ \t]*(" + _NAME + r"(?:\." + _NAME + r")*)[ \t]*")
+# words Jinja reads as constants or operators where a name could stand: left to Jinja
+_KEYWORDS = frozenset({"true", "false", "none", "True", "False", "None"})
+_KEYWORDS |= {"and", "or", "not", "in", "is", "if", "else"}
+
+
+def holes(source: str) -> list[Part] | None:
+    """``source`` as text and ``{{ name.attr }}`` holes, exactly as Jinja's parser would split
+    it (``jinja_templates.holes_by_jinja``; a property test holds the two equal), or None when
+    it is anything else or might parse differently: other markup, ``{{-``, names Jinja reads
+    as keywords, names starting with ``_`` (the sandbox hides them), a ``{`` before a hole,
+    ``\\r`` or a final newline (Jinja rewrites those)."""
+    if "{%" in source or "{#" in source or "\r" in source or source.endswith("\n"):
+        return None
+    parts: list[Part] = []
+    pos = 0
+    for m in _HOLE.finditer(source):
+        text = source[pos : m.start()]
+        if "{{" in text or text.endswith("{"):
+            return None
+        name, *attrs = m.group(1).split(".")
+        if name in _KEYWORDS:
+            return None
+        if text:
+            parts.append(text)
+        parts.append((name, tuple(attrs)))
+        pos = m.end()
+    tail = source[pos:]
+    if "{{" in tail:
+        return None
+    if tail:
+        parts.append(tail)
+    return parts
+
+
+def _dotted(source: str) -> tuple[str, tuple[str, ...]] | None:
+    """``name`` or ``name.attr.attr`` (an expression that only looks a value up), or None."""
+    m = _DOTTED.fullmatch(source)
+    if m is None:
+        return None
+    name, *attrs = m.group(1).split(".")
+    return None if name in _KEYWORDS else (name, tuple(attrs))
+
+
+def _renderer(
+    parts: list[Part], finalize: Callable[[Any], Any]
+) -> Callable[[Mapping[str, Any]], str]:
+    """A renderer without Jinja for text with ``{{ name }}`` or ``{{ name.attr.attr }}``
+    holes. A Jinja render costs ~100 µs (it builds a new context each time); this costs a few.
+    Same results: a missing name or attribute renders empty like Jinja's default undefined."""
     missing = object()
 
     def render(ctx: Mapping[str, Any]) -> str:
@@ -268,21 +237,18 @@ class TextTemplate:
             escape is None and head[:1] in ("{", "[") and not head.startswith(("{{", "{%", "{#"))
         )
         if escape is not None:
-            env, finalize = _escaping_env(escape), _escaping(escape)
+            finalize = escaping(escape)
         elif self.is_json:
-            env, finalize = JSON_ENV, _finalize_json
+            finalize = finalize_json
         else:
-            env, finalize = TEXT_ENV, _finalize_text
+            finalize = finalize_text
         # most topics and messages have no markup at all: skip Jinja for them
         self.static = not any(mark in source for mark in ("{{", "{%", "{#"))
-        try:
-            tree = bound_tree(env.parse(source))
-            check_constants(tree, env.filters)
-            jinja_render = env.from_string(tree).render
-        except TemplateError as exc:
-            raise TemplateSyntaxProblem(_describe(exc)) from None
-        fast = _fast_renderer(source, finalize)
-        self._render = fast or (lambda context: render_bounded(jinja_render, context))
+        parts: list[Part] | None = [source] if self.static else holes(source)
+        if parts is not None:
+            self._render = _renderer(parts, finalize)
+        else:
+            self._render = _jinja().compile_text(source, escape, self.is_json)
 
     def render(self, context: Mapping[str, Any]) -> str:
         if self.static:
@@ -295,34 +261,64 @@ class TextTemplate:
         return _cap(text)
 
 
+_SLOW = object()  # a lookup the sandbox has to answer
+
+
+def _lookup(context: Mapping[str, Any], name: str, attrs: tuple[str, ...]) -> Any:
+    """What the sandbox gives for the expression ``name.attr.attr`` where that is plain (event
+    fields, command arguments: dataclasses, dicts and scalars), else ``_SLOW``: methods,
+    Jinja's globals, other objects, errors and values over the template limits are Jinja's."""
+    if name not in context:  # undefined, which an expression gives as None
+        return None if not attrs and name not in GLOBAL_NAMES else _SLOW
+    value = context[name]
+    last = len(attrs) - 1
+    for i, attr in enumerate(attrs):
+        if type(value) is dict:
+            if hasattr(value, attr):  # the sandbox finds dict's own methods first
+                return _SLOW
+            if attr not in value:  # undefined again; an attribute of it is an error
+                return None if i == last else _SLOW
+            value = value[attr]
+        elif value is None:
+            return None if i == last else _SLOW
+        elif attr in getattr(type(value), "__dataclass_fields__", ()):
+            value = getattr(value, attr, _SLOW)
+            if value is _SLOW:
+                return _SLOW
+        else:
+            return _SLOW
+    kind = type(value)
+    if value is None or kind is bool or kind is float or isinstance(value, enum.Enum):
+        return value
+    if kind is str:
+        return value if len(value) <= _MAX_BUILT else _SLOW
+    if kind is int:
+        return value if value.bit_length() <= _MAX_INT_BITS else _SLOW
+    return _SLOW
+
+
 class Expression:
     """A compiled ``if:`` expression (with or without the surrounding ``{{ }}``)."""
 
-    __slots__ = ("_call", "source")
+    __slots__ = ("_call", "_inner", "_path", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
         m = _SINGLE_EXPR.match(source)
-        try:
-            self._call = _compile_expression(m.group(1) if m else source)
-        except TemplateError as exc:
-            raise TemplateSyntaxProblem(_describe(exc)) from None
+        self._inner = m.group(1) if m else source
+        self._path = _dotted(self._inner)
+        self._call: Callable[[Mapping[str, Any]], Any] | None = None
+        if self._path is None:
+            self._call = _jinja().compile_expression(self._inner)
 
     def __call__(self, context: Mapping[str, Any]) -> Any:
-        return render_bounded(lambda: bounded_output(self._call(context)))
-
-
-def _compile_expression(source: str) -> TemplateExpression:
-    """Jinja's compile_expression, with the parsed expression bounded like templates."""
-    parser = Parser(TEXT_ENV, source, state="variable")
-    expr = parser.parse_expression()
-    if not parser.stream.eos:
-        raise TemplateSyntaxError("chunk after expression", parser.stream.current.lineno)
-    expr.set_environment(TEXT_ENV)
-    body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
-    tree = bound_tree(nodes.Template(body, lineno=1))
-    check_constants(tree, TEXT_ENV.filters)
-    return TemplateExpression(TEXT_ENV.from_string(tree), undefined_to_none=True)
+        if self._path is not None:
+            value = _lookup(context, *self._path)
+            if value is not _SLOW:
+                return value
+        if self._call is None:  # a plain lookup Jinja has to answer this time
+            self._call = _jinja().compile_expression(self._inner)
+        return self._call(context)
 
 
 class JsonTemplate:
@@ -394,29 +390,21 @@ def _compile_json(value: Any) -> Callable[[Mapping[str, Any]], Any]:
     return lambda ctx: value
 
 
-def _describe(exc: TemplateError) -> str:
-    line = getattr(exc, "lineno", None)
-    msg = getattr(exc, "message", None) or str(exc)
-    return f"template error: {msg}" + (f" (template line {line})" if line and line > 1 else "")
-
-
 def referenced_names(source: str, *, expression: bool = False) -> list[tuple[str, str | None]]:
     """(variable, first attribute or None) pairs a template or expression reads, for checking
     names against the event fields at load time."""
     m = _SINGLE_EXPR.match(source) if expression else None
-    text = "{{ " + (m.group(1) if m else source) + " }}" if expression else source
-    try:
-        ast = TEXT_ENV.parse(text)
-    except TemplateError as exc:
-        raise TemplateSyntaxProblem(_describe(exc)) from None
-    assigned = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    out: list[tuple[str, str | None]] = []
-    seen_attr: set[int] = set()
-    for node in ast.find_all(nodes.Getattr):
-        if isinstance(node.node, nodes.Name) and node.node.name not in assigned:
-            out.append((node.node.name, node.attr))
-            seen_attr.add(id(node.node))
-    for name in ast.find_all(nodes.Name):
-        if name.ctx == "load" and name.name not in assigned and id(name) not in seen_attr:
-            out.append((name.name, None))
-    return out
+    inner = m.group(1) if m else source
+    if expression:
+        path = _dotted(inner)
+        if path is not None:
+            return [(path[0], path[1][0] if path[1] else None)]
+        return list(_jinja().referenced_names("{{ " + inner + " }}"))
+    if not any(mark in source for mark in ("{{", "{%", "{#")):
+        return []
+    parts = holes(source)
+    if parts is None:
+        return list(_jinja().referenced_names(source))
+    # Jinja's order: every name read with an attribute, then every bare name
+    looked = [p for p in parts if isinstance(p, tuple)]
+    return [(n, a[0]) for n, a in looked if a] + [(n, None) for n, a in looked if not a]
