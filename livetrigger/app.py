@@ -56,6 +56,7 @@ from livetrigger.sinks.log import LogSink
 from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from livetrigger.status import Snapshot, StatusServer, default_socket_path
 from livetrigger.topics import topic_safe
+from livetrigger.trust import http_context
 from livetrigger.webcast.decode import Decoder
 from livetrigger.webcast.retry import SignQuota
 from livetrigger.webcast.scheduler import RoomScheduler
@@ -191,7 +192,9 @@ class Daemon:
                     max_age=c.daemon.outbox_max_age,
                     clock=self._wall_clock,
                 )
-        self.http = httpx.AsyncClient(proxy=c.tiktok.proxy, timeout=c.tiktok.http_timeout)
+        self.http = httpx.AsyncClient(
+            proxy=c.tiktok.proxy, timeout=c.tiktok.http_timeout, verify=http_context()
+        )
         if c.mqtt is not None:
             self.mqtt = MqttClient(c.mqtt, availability_topic=self._daemon_entities(c).availability)
             await self.mqtt.start()

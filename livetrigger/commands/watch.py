@@ -20,6 +20,7 @@ from livetrigger.errors import LivetriggerError
 from livetrigger.logs import setup_logging
 from livetrigger.printable import escape_controls
 from livetrigger.settings import RoomSettings, TikTokSettings
+from livetrigger.trust import http_context
 from livetrigger.webcast.room import RoomClient, normalise_username
 from livetrigger.webcast.scheduler import RoomScheduler
 
@@ -77,7 +78,7 @@ def register(sub: Any) -> None:
 
 async def _info(args: argparse.Namespace) -> int:
     room, settings = _target(args)
-    async with httpx.AsyncClient(proxy=settings.proxy) as http:
+    async with httpx.AsyncClient(proxy=settings.proxy, verify=http_context()) as http:
         client = RoomClient(http, settings)
         if room.room_id is None:
             found = await client.resolve(room.unique_id)
@@ -183,7 +184,7 @@ async def _run(args: argparse.Namespace, out: IO[str], writer: CaptureWriter | N
         if writer is not None:
             writer.write(data, at, kind)  # type: ignore[arg-type]
 
-    async with httpx.AsyncClient(proxy=settings.proxy) as http:
+    async with httpx.AsyncClient(proxy=settings.proxy, verify=http_context()) as http:
         scheduler = RoomScheduler(
             room,
             settings,

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,15 +36,16 @@ class WebhookReceiver:
     # test knobs: answers to give, in order ((status, headers)), then 200; a delay before each
     responses: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     delay: float = 0.0
+    tls: ssl.SSLContext | None = None  # a server context: https:// instead of http://
     _server: asyncio.AbstractServer | None = None
     port: int = 0
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     async def __aenter__(self) -> WebhookReceiver:
-        self._server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._client, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 

@@ -22,6 +22,7 @@ from livetrigger import __version__
 from livetrigger.actions import ActionRequest, HttpCall
 from livetrigger.errors import SinkError
 from livetrigger.settings import WebhookSettings
+from livetrigger.trust import http_context
 from livetrigger.webvalues import header_problem
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class WebhookSink:
         if client is None:
             client = self._clients[verify] = httpx.AsyncClient(
                 transport=self._transport,
-                verify=verify,
+                verify=http_context() if verify else False,
                 headers={"User-Agent": f"livetrigger/{__version__}"},
                 limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
                 follow_redirects=False,

@@ -13,7 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from livetrigger import events as ev
 from livetrigger.errors import HandshakeBlockedError, RoomError
 from livetrigger.networds import describe_network_error
+from livetrigger.trust import websocket_context
 from livetrigger.webcast import http_defaults
 from livetrigger.webcast._pb import webcast_pb2 as pb
 from livetrigger.webcast.session import Session
@@ -79,9 +80,12 @@ async def open_socket(
     proxy: str | None = None,
 ) -> ClientConnection:
     cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    # one trust store for every wss:// connection (websockets would load one per connection)
+    tls = websocket_context() if urlsplit(url).scheme.lower() == "wss" else None
     try:
         return await connect(
             url,
+            ssl=tls,
             additional_headers={**(headers or {}), "Cookie": cookie},
             proxy=proxy or True,  # True: the environment's proxy settings, like httpx
             user_agent_header=user_agent,
