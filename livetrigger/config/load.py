@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from livetrigger import settings as s
 from livetrigger.config import checks
 from livetrigger.config import schema as cs
+from livetrigger.config.credentials import credentials_in
 from livetrigger.config.messages import in_our_words
 from livetrigger.config.model import Config, RoomConfig
 from livetrigger.config.sections import SECRET_FIELDS, to_settings
@@ -147,7 +148,7 @@ def load_config_text(
     config = _build(model, problems, path)
     problems.raise_if_any()
     assert config is not None
-    return _with_secrets(config, secrets)
+    return _with_secrets(config, secrets, model)
 
 
 # -- ${ENV} and *_file ----------------------------------------------------------------------
@@ -532,31 +533,9 @@ def _room_settings(room: cs.Room, path: KeyPath, problems: _Problems) -> s.RoomS
 
 
 # endpoint headers whose values are credentials: Authorization: Bearer …, X-Api-Key, a cookie
-_CREDENTIAL_HEADER = re.compile(r"auth|cookie|key|token|secret|password|session|signature", re.I)
-
-
-def _with_secrets(config: Config, secrets: set[str]) -> Config:
-    found = set(secrets)
-    for value in (
-        config.tiktok.sign_api_key,
-        config.tiktok.session_id,
-        config.mqtt.password if config.mqtt else None,
-        *(w.secret for w in config.webhooks),
-        *_header_credentials(config.webhooks),
-    ):
-        if value:
-            found.add(value)
+def _with_secrets(config: Config, secrets: set[str], model: cs.ConfigFile) -> Config:
+    found = secrets | credentials_in(config, model)
     return dataclasses.replace(config, secrets=frozenset(found))
-
-
-def _header_credentials(endpoints: tuple[s.WebhookSettings, ...]) -> list[str]:
-    """Credential header values, whole and without their scheme ("Bearer xyz": also "xyz")."""
-    values: list[str] = []
-    for endpoint in endpoints:
-        for name, value in endpoint.headers:
-            if _CREDENTIAL_HEADER.search(name):
-                values += [value, value.split()[-1]] if value.strip() else []
-    return values
 
 
 def _loopback(host: str) -> bool:
