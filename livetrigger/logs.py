@@ -12,7 +12,6 @@ overwrite or forge a line, or send escape sequences to a terminal. JSON escapes 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -20,7 +19,7 @@ import time
 from collections.abc import Iterable
 from typing import IO, Literal
 
-from livetrigger.printable import escape_controls
+from livetrigger.printable import escape_controls, json_line
 
 LogFormat = Literal["auto", "text", "json"]
 
@@ -127,9 +126,7 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info or record.exc_text:
             obj["exception"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
-        # JSON escapes control characters; these two it leaves as they are
-        line = json.dumps(obj, ensure_ascii=False)
-        return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        return json_line(obj)
 
 
 def setup_logging(

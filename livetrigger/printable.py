@@ -4,7 +4,10 @@ sequences (clear the screen, set the window title)."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 # C0 (CR, LF, ESC, ...), DEL and C1, and the Unicode line and paragraph separators, which some
 # viewers break lines at
@@ -19,3 +22,14 @@ def _escape(match: re.Match[str]) -> str:
 def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
     """``text`` with control characters written as escapes (``\\r``, ``\\x1b``, ``\\u2028``)."""
     return (_CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL).sub(_escape, text)
+
+
+# what json.dumps(ensure_ascii=False) leaves raw: C0 it escapes itself
+_JSON_RAW_CONTROL = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+
+
+def json_line(value: Any, *, default: Callable[[Any], Any] | None = None) -> str:
+    """One JSON document on one line, safe on a terminal: non-ASCII text stays readable, DEL,
+    C1 and the line separators become ``\\uXXXX`` (still the same JSON)."""
+    text = json.dumps(value, ensure_ascii=False, default=default)
+    return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from livetrigger.capture import open_input, read_input
 from livetrigger.errors import CaptureError, CaptureFileError, ProtocolError
 from livetrigger.events import Event, UnknownEvent, event_to_dict
+from livetrigger.printable import json_line
 from livetrigger.webcast import frames
 from livetrigger.webcast.decode import Decoder
 
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
                     if isinstance(event, UnknownEvent) and not args.raw:
                         continue
                     d = event_to_dict(event, include_payload=args.raw)
-                    out.write(json.dumps(d, ensure_ascii=False) + "\n")
+                    out.write(json_line(d) + "\n")
                     printed += 1
     except CaptureError as exc:
         print(f"livetrigger decode: {exc}", file=sys.stderr)

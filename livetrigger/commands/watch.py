@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import signal
@@ -18,7 +17,7 @@ from livetrigger import events as ev
 from livetrigger.capture import CaptureWriter
 from livetrigger.errors import LivetriggerError
 from livetrigger.logs import setup_logging
-from livetrigger.printable import escape_controls
+from livetrigger.printable import escape_controls, json_line
 from livetrigger.settings import RoomSettings, TikTokSettings
 from livetrigger.trust import http_context
 from livetrigger.webcast.room import RoomClient, normalise_username
@@ -163,7 +162,7 @@ async def _run(args: argparse.Namespace, out: IO[str], writer: CaptureWriter | N
         try:
             if args.json:
                 data = ev.event_to_dict(event)
-                out.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+                out.write(json_line(data, default=str) + "\n")
             else:
                 out.write(line(event, colour) + "\n")
             out.flush()

@@ -5,6 +5,8 @@ line or paragraph separator."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import subprocess
 import sys
 import time
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from livetrigger import events as ev
 from livetrigger.capture import CaptureWriter
+from livetrigger.logs import JsonFormatter
 from livetrigger.simulator import wire
 from livetrigger.simulator.server import FakeLiveRoom
 
@@ -85,3 +88,37 @@ rooms:
     lines = done.stdout.splitlines()
     assert len(lines) == 3 and all(line.startswith("[") for line in lines), lines
     assert "→ log Zoë\\r\\x1b[2J\\x1b]0;pwned\\x07 says hi\\nforged line\\x85\\u2028 🌹" in lines[1]
+
+
+def test_decode_json_lines_hold_no_raw_control_character(tmp_path: Path) -> None:
+    """JSON escapes C0 itself; DEL, C1 and the separators it leaves raw, and a terminal acts on
+    C1 (U+009B is a CSI). Each is written as \\uXXXX: the same JSON, one clean line."""
+    capture = tmp_path / "show.jsonl"
+    hostile = ev.ChatEvent(
+        msg_id=2,
+        user=ev.User(id=9, unique_id="zoe", nickname="Zoë\x7f\x9b2J"),
+        text="a\x85b\u2028c\u2029d 🌹",
+    )
+    with CaptureWriter(capture, unique_id="demo_streamer", room_id=1) as writer:
+        writer.write(wire.frame_of_events([hostile], log_id=1), time.time())
+    done = subprocess.run(
+        [sys.executable, "-m", "livetrigger", "decode", str(capture)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    (line,) = [x for x in done.stdout.splitlines() if "zoe" in x]
+    assert not any(c in line for c in ("\x7f", "\x9b", "\x85", "\u2028", "\u2029")), repr(line)
+    assert "Zoë\\u007f\\u009b2J" in line and "🌹" in line
+    data = json.loads(line)
+    assert data["user"]["nickname"] == "Zoë\x7f\x9b2J" and data["text"] == hostile.text
+
+
+def test_the_json_log_format_holds_no_raw_control_character() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s", ("n\x9b\x85\u2028 é",), None)
+    line = JsonFormatter().format(record)
+    assert not any(c in line for c in ("\x9b", "\x85", "\u2028")), repr(line)
+    assert json.loads(line)["message"] == "n\x9b\x85\u2028 é"
