@@ -1,11 +1,13 @@
 """A month in minutes (issue 13): the real daemon against the fake room and a real Mosquitto
 through simulated days of streams, drops, stalls, restarts (SIGTERM and SIGKILL), broker
 restarts, check_alive 5xx, sign 429/5xx, history in the initial fetch, replays and streaks
-without an end; every trigger the fake room sent accounted against what fired.
+without an end; every trigger the fake room sent accounted against what fired, at each target:
+MQTT, a webhook on a local HTTP server and a lamp on the daemon's MockFactory pins.
 
     .venv/bin/python bench/soak.py --days 30 --seed 1
 
-Prints the table; exits 1 on anything doubled, missed or fired from history.
+Prints the tables (per target: sent / delivered / missed / lost / doubled / out of order);
+exits 1 on anything doubled, missed, out of order or fired from history.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Three days of the soak (tests/support/soak.py; bench/soak.py runs thirty): the real daemon
 against the fake room and a real Mosquitto through streams with new room ids, history in the
 initial fetch, drops, stalls, streaks without an end, replays, check_alive 5xx, sign errors, a
-broker restart and daemon restarts by SIGTERM and SIGKILL. Every trigger exactly once."""
+broker restart and daemon restarts by SIGTERM and SIGKILL. Every trigger exactly once and in
+order at each target: MQTT, a webhook on a real HTTP server and a lamp on MockFactory pins."""
 
 from __future__ import annotations
 
@@ -26,11 +27,13 @@ async def test_three_days_every_trigger_exactly_once(tmp_path: Path) -> None:
     report = await Soak(tmp_path, PLAN, say=lambda _s: None).run()
     assert report.violations == [], report.table()
     # the run went through what it is for (a seed change must keep these)
-    contexts = {(row[1], row[2]) for row in report.rows if row[3]}
+    contexts = {(row[2], row[3]) for row in report.rows if row[4]}
     assert ("live", "once") in contexts
     assert ("before the first fetch (history)", "never") in contexts
     assert any(c.startswith("gap:") for c, _e in contexts)
     assert ("daemon stopped (SIGTERM)", "once") in contexts
     assert report.streams == 3 and report.sigkills >= 1
+    delivered = {row[0]: row[2] for row in report.targets}
+    assert delivered["http:rx"] >= 10 and delivered["gpio:lamp"] >= 10, report.table()
     live = next(r for r in report.lifecycle if r[:2] == ("live", "once"))
     assert live[2] >= 2  # sessions followed to the end, each with its own room id

@@ -1,20 +1,30 @@
 """A month in minutes (issue 13): the real daemon in a subprocess against the fake room over
 real sockets and a real Mosquitto, through simulated days of streams on a compressed clock.
 
-Every gift, streak and command the fake room sends is one expected trigger, keyed by a viewer
-id of its own (the rules publish ``u<N> <count>``), and classified when it is sent by what the
-daemon could know of it:
+Every gift, streak and command the fake room sends is one expected trigger per target, keyed
+by a viewer id of its own (``u<N> <count>``): gifts and commands are published over MQTT; each
+gift also calls a webhook on a real HTTP server and pulses a lamp on the daemon's MockFactory
+pins (tests/support/soak_witness.py says how those two are counted). Each is classified when
+it is sent by what the daemon could know of it:
 
 - ``once``: sent while the daemon was connected, or in a gap of a session it was already in
   (a socket drop, a stall, a broker outage, a SIGTERM restart): it must fire exactly once;
 - ``never``: sent in a session before the daemon's first sign for it (the initial fetch's
   history): it must never fire;
 - ``may``: sent after a SIGKILL and before the next process's first fetch, or not yet fired
-  when the SIGKILL came: it may be lost, never doubled.
+  when the SIGKILL came (and not given up on before: that is missed): it may be lost, never
+  doubled. A lamp pulse refused at a SIGTERM (a firing between the signal and the rooms'
+  stop, in the firing log) is ``may`` too: outputs go off for good at the signal and GPIO
+  actions are not kept for the next process (docs/actions.md, "Across restarts");
+- ``≥1`` (MQTT only): not yet at the subscriber when the broker restarted (QoS 1 may resend).
+
+Per target the triggers must also arrive in the order their last message was sent (a streak
+without an end frame fires on a timer and is left out of that check).
 
 The lifecycle is counted too: per session one ``live`` and one ``stream_ended`` when the daemon
-followed it. The report is a table of sent / fired / missed / doubled per category; anything
-doubled, missed or fired from history is a violation.
+followed it. The report is a table per target of sent / delivered / missed / lost / doubled /
+out of order, and one per category; anything doubled, missed, out of order or fired from
+history is a violation.
 """
 
 from __future__ import annotations
@@ -37,19 +47,27 @@ from livetrigger import events as ev
 from livetrigger.simulator.server import FakeLiveRoom
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker
+from tests.support.soak_witness import GPIO, WEBHOOK, FileTail, GpioWitness, WebhookWitness
 
 ROOT = Path(__file__).resolve().parents[2]
 STREAK_TIMEOUT = 1.0  # seconds; the daemon's tiktok.streak_timeout in the soak
 PER_MINUTE, PER_HOUR, PER_DAY = 60, 1000, 10000  # the soak's sign budget
+WEBHOOK_SECRET = "soak-secret"
+TARGETS = ("mqtt", WEBHOOK, GPIO)
 
 
 @dataclass
 class Trigger:
-    payload: str  # what the rule publishes: "u<N> <count>" (gifts) or "u<N>" (commands)
-    topic: str
+    payload: str  # what the rule sends: "u<N> <count>" (gifts) or "u<N>" (commands)
+    topic: str  # an MQTT topic ("t/gift", "t/cmd"), or the target: http:rx, gpio:lamp
     kind: str
     context: str
     expect: str  # once / never / may / ≥1 (in flight at a broker restart: QoS 1 may redeliver)
+    seq: int | None = None  # when its last message was sent; None: it fires on a timer
+
+    @property
+    def target(self) -> str:
+        return "mqtt" if self.topic.startswith("t/") else self.topic
 
 
 @dataclass
@@ -81,8 +99,10 @@ class Plan:
 
 @dataclass
 class Report:
-    rows: list[tuple[str, str, str, int, int, int, int]]  # kind, context, expect, sent, fired,
-    # missed, doubled
+    rows: list[tuple[str, str, str, str, int, int, int, int]]  # target, kind, context, expect,
+    # sent, fired, missed, doubled
+    targets: list[tuple[str, int, int, int, int, int, int, int, int]]  # target, sent,
+    # delivered, missed, lost (allowed), fired from history, doubled, QoS 1 again, out of order
     lifecycle: list[tuple[str, str, int, int, int, int, int]]  # what, expect, sessions, fired,
     # missed, doubled, sent twice by the broker (QoS 1 after a broker restart)
     unknown: list[str]
@@ -97,25 +117,20 @@ class Report:
     sign_requests: int
     sign_max_minute: int
     seconds: float
+    lamp_on: int  # times the mock pin went on (pin log)
+    lamp_pulses: int  # pulses the firing log says were made
 
     def table(self) -> str:
-        head = f"| kind | sent while | expect | sent | fired | missed | doubled |\n{_rule(7)}"
-        lines = [head]
-        for kind, context, expect, sent, fired, missed, doubled in self.rows:
-            lines.append(
-                f"| {kind} | {context} | {expect} | {sent} | {fired} | {missed} | {doubled} |"
-            )
-        total = [sum(r[i] for r in self.rows) for i in (3, 4)]
-        lost_ok = sum(r[5] for r in self.rows if r[2] == "may")
-        missed = sum(r[5] for r in self.rows if r[2] in ("once", "≥1"))
-        fired_hist = sum(r[4] for r in self.rows if r[2] == "never")
-        doubled = sum(r[6] for r in self.rows if r[2] != "≥1")
-        redelivered = sum(r[6] for r in self.rows if r[2] == "≥1")
+        lines = [
+            "| target | sent | delivered | missed | lost (allowed) | from history | doubled "
+            f"| QoS 1 sent again | out of order |\n{_rule(9)}"
+        ]
+        lines += ["| " + " | ".join(map(str, row)) + " |" for row in self.targets]
+        lines.append("")
         lines.append(
-            f"| **all** | | | {total[0]} | {total[1]} | {missed} missed, {lost_ok} lost "
-            f"after SIGKILL (allowed), {fired_hist} from history | {doubled} (and "
-            f"{redelivered} sent twice by the broker after its restart: QoS 1) |"
+            "| target | kind | sent while | expect | sent | fired | missed | doubled |\n" + _rule(8)
         )
+        lines += ["| " + " | ".join(map(str, row)) + " |" for row in self.rows]
         lines.append("")
         lines.append(
             "| lifecycle | expect | sessions | fired | missed | doubled | QoS 1 redelivered |\n"
@@ -131,7 +146,8 @@ class Report:
             f"{self.replays} replayed messages, {self.sigterms} SIGTERM and {self.sigkills} "
             f"SIGKILL restarts, {self.broker_restarts} broker restarts; {self.sign_requests} "
             f"sign requests (at most {self.sign_max_minute} in any minute; budget "
-            f"{PER_MINUTE}/min); {self.seconds:.0f} s"
+            f"{PER_MINUTE}/min); the lamp's pin went on {self.lamp_on} times for "
+            f"{self.lamp_pulses} pulses logged ok; {self.seconds:.0f} s"
         )
         if self.unknown:
             lines.append(f"unexpected publishes: {self.unknown[:10]}")
@@ -144,7 +160,7 @@ def _rule(n: int) -> str:
     return "|" + " --- |" * n
 
 
-def config_text(room: FakeLiveRoom, broker: int, tmp: Path) -> str:
+def config_text(room: FakeLiveRoom, broker: int, tmp: Path, webhook_url: str) -> str:
     return f"""\
 tiktok:
   web_url: {room.base_url}
@@ -159,6 +175,11 @@ tiktok:
   sign_budget: {{per_minute: {PER_MINUTE}, per_hour: {PER_HOUR}, per_day: {PER_DAY}}}
 mqtt: {{host: 127.0.0.1, port: {broker}, client_id: lt-soak, reconnect_min: 200ms, reconnect_max: 1s}}
 homeassistant: {{discovery: false}}
+gpio:
+  pin_factory: mock
+  outputs: {{lamp: {{pin: 17, kind: relay}}}}
+webhooks:
+  rx: {{url: "{webhook_url}", secret: {WEBHOOK_SECRET}, retries: 3, retry_initial: 200ms}}
 daemon:
   state_dir: {tmp}/state
   status_socket: {tmp}/status.sock
@@ -175,6 +196,12 @@ rooms:
       - id: gift
         on: gift
         do: [{{mqtt: {{topic: "t/gift", payload: "{{{{ user.unique_id }}}} {{{{ repeat_count }}}}", qos: 1}}}}]
+      - id: hook
+        on: gift
+        do: [{{webhook: {{endpoint: rx, json: {{trigger: "{{{{ user.unique_id }}}} {{{{ repeat_count }}}}", msg_id: "{{{{ msg_id }}}}"}}}}}}]
+      - id: pulse
+        on: gift
+        do: [{{gpio: {{output: lamp, action: pulse, duration: 50ms}}}}]
       - id: light
         command: "!light {{state}}"
         do: [{{mqtt: {{topic: "t/cmd", payload: "{{{{ user.unique_id }}}}", qos: 1}}}}]
@@ -198,6 +225,10 @@ class Soak:
         self.sessions: dict[int, str] = {}  # room id -> "once" / "may" (a SIGKILL in it)
         self.counts: Counter[str] = Counter()
         self.qos1_sessions: set[int] = set()  # live/ended possibly in flight at a broker stop
+        self.seq = 0  # messages that complete a trigger, so far
+        self.webhook = WebhookWitness(WEBHOOK_SECRET)
+        self.pins = workdir / "pins.log"  # every pin change of every daemon process
+        self.gpio = GpioWitness(FileTail(workdir / "daemon.log"), FileTail(self.pins))
         self.room: FakeLiveRoom
         self.broker: MosquittoBroker
         self.listener: Listener
@@ -208,7 +239,7 @@ class Soak:
         assert self.proc is None
         log = (self.dir / "daemon.log").open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.daemon_main", str(self.config), "/dev/null"],
+            [sys.executable, "-m", "tests.support.daemon_main", str(self.config), str(self.pins)],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT), "LIVETRIGGER_TEST_LOG_LEVEL": "info"},
             stdout=log,
@@ -222,19 +253,35 @@ class Soak:
         if sig == signal.SIGKILL:
             # whatever has not reached the broker yet may be lost with the process
             fired = self.fired()
+            gave_up = {(x, p) for x, failed in self.gpio.failed.items() for p in failed}
             for t in self.triggers:
-                if t.expect == "once" and fired[(t.topic, t.payload)] == 0:
-                    t.expect, t.context = "may", f"{t.context}, SIGKILL before it fired"
+                if (
+                    t.expect != "once"
+                    or fired[(t.topic, t.payload)]
+                    or (t.topic, t.payload) in gave_up
+                ):
+                    continue
+                t.expect, t.context = "may", f"{t.context}, SIGKILL before it fired"
             self.kill_signs = len(self.room.signed_rooms)
             if self.room.live:
                 self.sessions[self.room.room_id] = "may"
             self.counts["sigkill"] += 1
         else:
             self.counts["sigterm"] += 1
+        self.gpio.read()
+        failed_before = len(self.gpio.failed[GPIO])
         proc.send_signal(sig)
         code = await asyncio.to_thread(proc.wait, 30)
         if sig == signal.SIGTERM and code != 0:
             raise RuntimeError(f"daemon exited {code} on SIGTERM; see {self.dir}/daemon.log")
+        # outputs go off for good at the signal, and a pulse is not kept for the next process
+        # (docs/actions.md): a firing between the signal and the rooms' stop is refused, in the
+        # firing log. Any other pulse that failed is missed.
+        self.gpio.read()
+        refused = set(self.gpio.failed[GPIO][failed_before:])
+        for t in self.triggers:
+            if t.target == GPIO and t.expect == "once" and t.payload in refused:
+                t.expect, t.context = "may", f"{t.context}, refused at the SIGTERM"
 
     # -- what the daemon could know ---------------------------------------------------------
 
@@ -266,10 +313,15 @@ class Soak:
         return ev.User(id=100_000 + self.viewers, unique_id=f"u{self.viewers}")
 
     def expect(self, kind: str, payload: str, topic: str) -> Trigger:
+        """The triggers a message about to be sent owes: over MQTT, and for a gift also the
+        webhook and the lamp. Returns the MQTT one."""
         context, expect = self.context()
-        t = Trigger(payload, topic, kind, context, expect)
-        self.triggers.append(t)
-        return t
+        self.seq += 1
+        seq = None if kind == "streak, no end frame" else self.seq
+        where = [topic, WEBHOOK, GPIO] if topic == "t/gift" else [topic]
+        made = [Trigger(payload, w, kind, context, expect, seq) for w in where]
+        self.triggers += made
+        return made[0]
 
     async def send(self, event: ev.Event, trigger: Trigger | None) -> None:
         await self.room.send(event)
@@ -400,7 +452,7 @@ class Soak:
         # stopped is sent again by the daemon's MQTT client, and may reach us twice
         fired = self.fired()
         for t in self.triggers:
-            if t.expect == "once" and fired[(t.topic, t.payload)] == 0:
+            if t.target == "mqtt" and t.expect == "once" and fired[(t.topic, t.payload)] == 0:
                 t.expect, t.context = "≥1", f"{t.context}, in flight at a broker restart"
         for r in self.sessions:
             if not (fired[("t/live", str(r))] and fired[("t/ended", str(r))]):
@@ -446,8 +498,18 @@ class Soak:
 
     # -- the run --------------------------------------------------------------------------------
 
+    def arrivals(self) -> dict[str, list[tuple[str, str]]]:
+        """Per target, what reached it, in the order it did: (topic or target, payload)."""
+        self.webhook.read()
+        self.gpio.read()
+        return {
+            "mqtt": [(m.topic, m.payload.decode()) for m in list(self.listener.messages)],
+            WEBHOOK: [(WEBHOOK, p) for p in self.webhook.arrived],
+            GPIO: [(GPIO, p) for p in self.gpio.pulsed],
+        }
+
     def fired(self) -> Counter[tuple[str, str]]:
-        return Counter((m.topic, m.payload.decode()) for m in list(self.listener.messages))
+        return Counter(k for arrived in self.arrivals().values() for k in arrived)
 
     async def run(self) -> Report:
         started = time.monotonic()
@@ -455,6 +517,7 @@ class Soak:
         self.broker = MosquittoBroker(self.dir / "broker", persistence=True)
         self.broker.start()
         self.listener = Listener(self.broker.port, "t/#", persistent=True)
+        await self.webhook.receiver.__aenter__()
         self.room = FakeLiveRoom(
             unique_id="soak_streamer",
             live=False,
@@ -466,7 +529,8 @@ class Soak:
         try:
             await self.room.start()
             self.config = self.dir / "config.yaml"
-            self.config.write_text(config_text(self.room, self.broker.port, self.dir))
+            hook = f"{self.webhook.receiver.url}/hook"
+            self.config.write_text(config_text(self.room, self.broker.port, self.dir, hook))
             self.start_daemon()
             for day in range(self.plan.days):
                 await self.day()
@@ -483,12 +547,14 @@ class Soak:
                 self.proc.kill()
                 self.proc.wait(10)
             await self.room.aclose()
+            await self.webhook.receiver.aclose()
             self.listener.close()
             self.broker.stop()
 
     async def settle(self) -> None:
         """Wait until every trigger owed has fired (streaks without an end take their
         timeout) and every session the daemon followed has ended."""
+
         def done() -> bool:
             fired = self.fired()
             owed = all(
@@ -518,7 +584,8 @@ class Soak:
         return room_id in self.room.signed_rooms
 
     def report(self, seconds: float) -> Report:
-        fired = self.fired()
+        arrivals = self.arrivals()
+        fired = Counter(k for arrived in arrivals.values() for k in arrived)
         details = {
             "triggers": [[*vars(t).values(), fired[(t.topic, t.payload)]] for t in self.triggers],
             "sessions": [
@@ -528,17 +595,18 @@ class Soak:
             "fired": [[topic, p, n] for (topic, p), n in fired.items()],
         }
         (self.dir / "soak-details.json").write_text(json.dumps(details, indent=0))
-        groups: dict[tuple[str, str, str], list[int]] = {}
-        known: set[tuple[str, str]] = set()
+        groups: dict[tuple[str, str, str, str], list[int]] = {}
+        known: dict[tuple[str, str], Trigger] = {}
         for t in self.triggers:
             n = fired[(t.topic, t.payload)]
-            known.add((t.topic, t.payload))
-            g = groups.setdefault((t.kind, t.context, t.expect), [0, 0, 0, 0])
+            known[(t.topic, t.payload)] = t
+            g = groups.setdefault((t.target, t.kind, t.context, t.expect), [0, 0, 0, 0])
             g[0] += 1
             g[1] += n
             g[2] += n == 0 and t.expect != "never"
             g[3] += max(0, n - 1)
-        rows = [(k, c, e, *v) for (k, c, e), v in sorted(groups.items(), key=_order)]
+        rows = [(*key, v[0], v[1], v[2], v[3]) for key, v in sorted(groups.items(), key=_order)]
+        targets = [self.target_row(x, arrivals[x], fired, known) for x in TARGETS]
         lifecycle = []
         for topic, what in (("t/live", "live"), ("t/ended", "stream_ended")):
             for expect in ("once", "may"):
@@ -558,21 +626,36 @@ class Soak:
                         redelivered,
                     )
                 )
-        for r in self.sessions:
-            known.update({("t/live", str(r)), ("t/ended", str(r))})
+        lifecycle_topics = {(x, str(r)) for r in self.sessions for x in ("t/live", "t/ended")}
         unknown = sorted(
             f"{topic} {p}"
             for (topic, p) in fired
-            if (topic, p) not in known and topic != "t/zz-marker"
+            if (topic, p) not in known
+            and (topic, p) not in lifecycle_topics
+            and topic != "t/zz-marker"
         )
         violations = []
-        for kind, context, expect, _sent, n, missed, doubled in rows:
+        for target, kind, context, expect, _sent, n, missed, doubled in rows:
             if doubled and expect != "≥1":
-                violations.append(f"{doubled} doubled: {kind}, {context}")
+                violations.append(f"{doubled} doubled: {target} {kind}, {context}")
             if expect in ("once", "≥1") and missed:
-                violations.append(f"{missed} missed: {kind}, {context}")
+                violations.append(f"{missed} missed: {target} {kind}, {context}")
             if expect == "never" and n:
-                violations.append(f"{n} fired from history: {kind}, {context}")
+                violations.append(f"{n} fired from history: {target} {kind}, {context}")
+        for row in targets:
+            if row[-1]:
+                violations.append(f"{row[-1]} out of order at {row[0]}")
+        if self.webhook.bad:
+            bad = self.webhook.bad
+            violations.append(f"{len(bad)} webhook calls unsigned or not ours: {bad[:3]}")
+        # every pulse logged "ok" switched the mock pin on, and nothing else did; a SIGKILL can
+        # fall between the pin change and its log line (once per kill at most)
+        surplus = self.gpio.switched_on - len(self.gpio.pulsed)
+        if not 0 <= surplus <= self.counts["sigkill"]:
+            violations.append(
+                f"the lamp went on {self.gpio.switched_on} times for {len(self.gpio.pulsed)} "
+                "pulses logged ok"
+            )
         for what, expect, _sessions, _n, missed, doubled, _again in lifecycle:
             if doubled:
                 violations.append(f"{doubled} doubled: {what} ({expect})")
@@ -589,6 +672,7 @@ class Soak:
         c = self.counts
         return Report(
             rows=rows,
+            targets=targets,
             lifecycle=lifecycle,
             unknown=unknown,
             violations=violations,
@@ -602,12 +686,52 @@ class Soak:
             sign_requests=len(times),
             sign_max_minute=per_minute,
             seconds=seconds,
+            lamp_on=self.gpio.switched_on,
+            lamp_pulses=len(self.gpio.pulsed),
+        )
+
+    def target_row(
+        self,
+        target: str,
+        arrived: list[tuple[str, str]],
+        fired: Counter[tuple[str, str]],
+        known: dict[tuple[str, str], Trigger],
+    ) -> tuple[str, int, int, int, int, int, int, int, int]:
+        """sent, delivered, missed, lost (allowed), fired from history, doubled, sent again
+        by the broker (QoS 1), and out of order: arrivals (first copies) behind one whose
+        message was sent later."""
+        mine = [t for t in self.triggers if t.target == target]
+        n = {id(t): fired[(t.topic, t.payload)] for t in mine}
+        again = sum(max(0, n[id(t)] - 1) for t in mine if t.expect == "≥1")
+        out_of_order, latest, seen = 0, 0, set()
+        for key in arrived:
+            t = known.get(key)
+            if key in seen or t is None or t.seq is None or t.expect == "never":
+                continue
+            seen.add(key)
+            out_of_order += t.seq < latest
+            latest = max(latest, t.seq)
+        return (
+            target,
+            len(mine),
+            sum(1 for t in mine if n[id(t)] and t.expect != "never"),
+            sum(1 for t in mine if not n[id(t)] and t.expect in ("once", "≥1")),
+            sum(1 for t in mine if not n[id(t)] and t.expect == "may"),
+            sum(n[id(t)] for t in mine if t.expect == "never"),
+            sum(max(0, n[id(t)] - 1) for t in mine) - again,
+            again,
+            out_of_order,
         )
 
 
 _KINDS = ["gift", "streak", "streak, end frame in a gap", "streak, no end frame", "command"]
 
 
-def _order(item: tuple[tuple[str, str, str], list[int]]) -> tuple[int, str, int]:
-    (kind, context, expect), _ = item
-    return ({"once": 0, "≥1": 1, "never": 2, "may": 3}[expect], context, _KINDS.index(kind))
+def _order(item: tuple[tuple[str, str, str, str], list[int]]) -> tuple[int, int, str, int]:
+    (target, kind, context, expect), _ = item
+    return (
+        TARGETS.index(target),
+        {"once": 0, "≥1": 1, "never": 2, "may": 3}[expect],
+        context,
+        _KINDS.index(kind),
+    )
