@@ -33,6 +33,9 @@ class WebhookReceiver:
     signature_header: str = "x-livetrigger-signature"
     on_call: Callable[[ReceivedCall], None] | None = None
     calls: list[ReceivedCall] = field(default_factory=list)
+    # each call with the status it was answered: a 5xx or 429 says "not taken, send it again",
+    # so a test counting what the receiver took counts only what got a 2xx
+    answered: list[tuple[ReceivedCall, int]] = field(default_factory=list)
     # test knobs: answers to give, in order ((status, headers)), then 200; a delay before each
     responses: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     delay: float = 0.0
@@ -87,6 +90,7 @@ class WebhookReceiver:
         code, extra = self.responses.pop(0) if self.responses else (200, {})
         if call.signature_ok is False:
             code = 401
+        self.answered.append((call, code))
         writer.write(response(code, b"", extra))
         await writer.drain()
         return headers.get("connection", "").lower() != "close"

@@ -1,7 +1,7 @@
 """Three days of the soak (tests/support/soak.py; bench/soak.py runs thirty): the real daemon
 against the fake room and a real Mosquitto through streams with new room ids, history in the
-initial fetch, drops, stalls, streaks without an end, replays, check_alive 5xx, sign errors, a
-broker restart and daemon restarts by SIGTERM and SIGKILL. Every trigger exactly once and in
+initial fetch, drops, stalls, streaks without an end, replays, check_alive 5xx, sign errors,
+webhook 5xx/429, a broker restart and daemon restarts by SIGTERM and SIGKILL. Every trigger exactly once and in
 order at each target: MQTT, a webhook on a real HTTP server and a lamp on MockFactory pins."""
 
 from __future__ import annotations
@@ -35,5 +35,6 @@ async def test_three_days_every_trigger_exactly_once(tmp_path: Path) -> None:
     assert report.streams == 3 and report.sigkills >= 1
     delivered = {row[0]: row[2] for row in report.targets}
     assert delivered["http:rx"] >= 10 and delivered["gpio:lamp"] >= 10, report.table()
+    assert report.webhook_refused >= 1  # the endpoint turned calls away; they were retried
     live = next(r for r in report.lifecycle if r[:2] == ("live", "once"))
     assert live[2] >= 2  # sessions followed to the end, each with its own room id

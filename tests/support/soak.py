@@ -80,6 +80,9 @@ class Plan:
     sigkill_share: float = 0.35  # of daemon restarts
     restart_chance: float = 0.12  # per step
     broker_restart_chance: float = 0.03  # per step
+    # per step: the webhook endpoint turns the next 1-3 calls away (5xx/429), drawn from a
+    # random stream of its own so a seed's streams, restarts and drops stay what they were
+    webhook_trouble_chance: float = 0.1
     # what each step does, by weight
     weights: dict[str, float] = field(
         default_factory=lambda: {
@@ -117,6 +120,7 @@ class Report:
     sign_requests: int
     sign_max_minute: int
     seconds: float
+    webhook_refused: int  # calls the endpoint answered 5xx or 429 (retried)
     lamp_on: int  # times the mock pin went on (pin log)
     lamp_pulses: int  # pulses the firing log says were made
 
@@ -146,7 +150,8 @@ class Report:
             f"{self.replays} replayed messages, {self.sigterms} SIGTERM and {self.sigkills} "
             f"SIGKILL restarts, {self.broker_restarts} broker restarts; {self.sign_requests} "
             f"sign requests (at most {self.sign_max_minute} in any minute; budget "
-            f"{PER_MINUTE}/min); the lamp's pin went on {self.lamp_on} times for "
+            f"{PER_MINUTE}/min); {self.webhook_refused} webhook calls answered 5xx/429; "
+            f"the lamp's pin went on {self.lamp_on} times for "
             f"{self.lamp_pulses} pulses logged ok; {self.seconds:.0f} s"
         )
         if self.unknown:
@@ -214,6 +219,7 @@ class Soak:
         self.plan = plan
         self.say = say
         self.rng = random.Random(plan.seed)
+        self.trouble_rng = random.Random(f"webhook trouble {plan.seed}")
         self.triggers: list[Trigger] = []
         self.sent_events: list[tuple[ev.Event, Trigger]] = []  # stamped, for replays
         self.viewers = 0
@@ -446,6 +452,16 @@ class Soak:
         self.start_daemon()
         await self.wait_connected()
 
+    def webhook_trouble(self) -> None:
+        """The endpoint turns the next calls away, fewer than its retries (3): each trigger is
+        still taken once, in order. Only once the last trouble is over (the last call answered
+        was taken), so no one call meets two troubles and more refusals than it may retry."""
+        rx, rng = self.webhook.receiver, self.trouble_rng
+        if not rx.responses and (not rx.answered or rx.answered[-1][1] < 300):
+            code = rng.choice((500, 503, 429))
+            extra = {"Retry-After": "0.3"} if code == 429 else {}
+            rx.responses += [(code, extra)] * rng.randint(1, 3)
+
     async def restart_broker(self) -> None:
         self.counts["broker_restarts"] += 1
         # QoS 1 is at least once: a publish the broker took but had not acknowledged when it
@@ -475,6 +491,8 @@ class Soak:
         await self.wait_connected()
         names, weights = zip(*plan.weights.items(), strict=True)
         for _ in range(self.rng.randint(*plan.steps_per_stream)):
+            if self.trouble_rng.random() < plan.webhook_trouble_chance:
+                self.webhook_trouble()
             if self.rng.random() < plan.restart_chance:
                 await self.restart_daemon()
             elif self.rng.random() < plan.broker_restart_chance:
@@ -686,6 +704,7 @@ class Soak:
             sign_requests=len(times),
             sign_max_minute=per_minute,
             seconds=seconds,
+            webhook_refused=self.webhook.refused,
             lamp_on=self.gpio.switched_on,
             lamp_pulses=len(self.gpio.pulsed),
         )

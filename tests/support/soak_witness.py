@@ -2,7 +2,8 @@
 
 - Webhook: a real HTTP server (``WebhookReceiver``) gets each call; the body names the trigger
   (``{"trigger": "u<N> <count>"}``), so doubles and losses are counted where they land, in
-  the order they landed. A call whose HMAC signature does not check out is counted apart.
+  the order they landed. A call answered 5xx or 429 (the soak's endpoint trouble) was not
+  taken and is counted apart; so is one whose HMAC signature does not check out.
 - GPIO: the daemon runs in a subprocess on MockFactory pins, so no pin is visible from here.
   Two records are: its firing log (``livetrigger.firings``: one line per firing, written when
   the pulse was carried out, naming the viewer and the outcome) gives which trigger pulsed and
@@ -80,18 +81,21 @@ class WebhookWitness:
     def __init__(self, secret: str) -> None:
         self.receiver = WebhookReceiver(secret=secret)
         self.calls_seen = 0
-        self.arrived: list[str] = []  # triggers named by each call's body, in arrival order
+        self.arrived: list[str] = []  # triggers named by the calls taken (2xx), in order
+        self.refused = 0  # calls answered 5xx or 429, to be retried
         self.bad: list[str] = []  # calls not signed right or not ours
 
     def read(self) -> None:
-        calls = self.receiver.calls
-        for call in calls[self.calls_seen :]:
+        answered = self.receiver.answered
+        for call, status in answered[self.calls_seen :]:
             try:
                 trigger = json.loads(call.body)["trigger"]
             except (ValueError, KeyError, TypeError):
                 trigger = None
             if call.signature_ok is not True or not isinstance(trigger, str):
                 self.bad.append(f"{call.method} {call.path} {call.body[:80]!r}")
+            elif status >= 300:
+                self.refused += 1
             else:
                 self.arrived.append(trigger)
-        self.calls_seen = len(calls)
+        self.calls_seen = len(answered)
