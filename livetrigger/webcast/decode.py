@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 from google.protobuf.message import DecodeError, Message
 
 from livetrigger import events as ev
+from livetrigger.event_base import SET_SOURCE
 from livetrigger.events import ANONYMOUS, Event, StreakState
 from livetrigger.webcast import frames
 from livetrigger.webcast._pb import webcast_pb2 as pb
@@ -266,7 +267,7 @@ class Decoder:
         seen, seen_order = self._seen_ids, self._seen_order
         handlers = self._handlers
         new_event = object.__new__
-        set_src = _SET_SRC
+        set_src = SET_SOURCE
         n = 0
         for msg in messages:
             n += 1
@@ -907,7 +908,6 @@ class Decoder:
 _Spec = tuple[
     type[Message] | None, type[Event] | Callable[[Any], type[Event]] | None, Callable[..., Any]
 ]
-_SET_SRC = ev._Deferred._src.__set__  # type: ignore[attr-defined]  # bypasses frozen setattr
 
 
 def _fill_from(
