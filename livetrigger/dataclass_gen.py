@@ -42,11 +42,12 @@ COMMAND = "scripts/gen-dataclasses"
 class Target:
     spec: str  # module with the @dataclass declarations
     output: str  # generated module, relative to the repository root
-    public: str  # module users import the classes from: their __module__, as before
 
 
 TARGETS = (
-    Target("livetrigger.event_spec", "livetrigger/_events_generated.py", "livetrigger.events"),
+    Target("livetrigger.event_spec", "livetrigger/_events_generated.py"),
+    Target("livetrigger.settings_spec", "livetrigger/_settings_generated.py"),
+    Target("livetrigger.actions_spec", "livetrigger/_actions_generated.py"),
 )
 
 
@@ -80,8 +81,8 @@ class _Writer:
         if ast.get_docstring(tree, clean=False) is not None:
             body.pop(0)  # it speaks of the declarations; this module has its own
         out.append(
-            f'"""The classes of {self.target.spec}, written out as plain source ahead of\n'
-            f"time (livetrigger/dataclass_gen.py says why); {self.target.public} imports them.\n"
+            f'"""The classes declared in {self.target.spec.replace(".", "/")}.py, written out as\n'
+            "plain source ahead of time (livetrigger/dataclass_gen.py says why).\n"
             '"""'
         )
         for node in body:
@@ -90,7 +91,9 @@ class _Writer:
             ):
                 out.append(self._class(getattr(self.module, node.name), node))
             elif _imports_dataclasses(node):
-                continue
+                kept = _without_decorator(node)
+                if kept:
+                    out.append(kept)
             else:
                 out.append(self._segment(node))
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":
@@ -139,7 +142,6 @@ class _Writer:
         entries = [f"**{bases[0].__name__}.__dataclass_fields__"] if bases else []
         entries += [f"{f.name!r}: {self._field(f)}" for f in all_fields.values() if f.name in own]
         body.append(
-            f"    __module__ = {self.target.public!r}\n"
             # sorted as ruff wants them (CPython lays slots out in sorted order anyway)
             f"    __slots__ = {_tuple(tuple(sorted(cls.__dict__['__slots__'])))}\n"
             f"    __match_args__ = {_tuple(cls.__dict__.get('__match_args__', ()))}\n"
@@ -284,10 +286,20 @@ _FIELD = dataclasses._FIELD  # type: ignore[attr-defined]
 _CLASSVAR = dataclasses._FIELD_CLASSVAR  # type: ignore[attr-defined]
 
 
+def _without_decorator(node: ast.stmt) -> str:
+    """A ``from dataclasses import ...`` of the spec without ``dataclass`` (the helpers it
+    imports, ``field`` say, may still be used; ruff drops those that are not)."""
+    assert isinstance(node, ast.ImportFrom)
+    names = [a for a in node.names if a.name != "dataclass"]
+    return f"from dataclasses import {', '.join(ast.unparse(a) for a in names)}" if names else ""
+
+
 def _imports_dataclasses(node: ast.stmt) -> bool:
     if isinstance(node, ast.ImportFrom):
         return node.module == "dataclasses"
-    return isinstance(node, ast.Import) and any(a.name == "dataclasses" for a in node.names)
+    if isinstance(node, ast.Import) and any(a.name == "dataclasses" for a in node.names):
+        raise SystemExit(f"{COMMAND}: write `from dataclasses import dataclass` in a spec")
+    return False
 
 
 def _setter(cls: type, name: str) -> str:

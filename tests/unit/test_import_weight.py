@@ -88,4 +88,10 @@ def test_declarations_written_out_ahead_of_time_stay_unimported(argv: list[str])
     )
     mods = set(json.loads(done.stderr.strip().splitlines()[-1]))
     assert "livetrigger.events" in mods
-    assert not mods & {"livetrigger.event_spec", "livetrigger.dataclass_gen"}
+    assert "livetrigger.settings" in mods
+    assert not mods & {
+        "livetrigger.event_spec",
+        "livetrigger.settings_spec",
+        "livetrigger.actions_spec",
+        "livetrigger.dataclass_gen",
+    }
