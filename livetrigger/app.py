@@ -207,7 +207,7 @@ class Daemon:
         if c.gpio.outputs or c.gpio.inputs:
             self.gpio = self._gpio_sink(c.gpio)
         if c.webhooks:
-            self.webhooks = WebhookSink(c.webhooks)
+            self.webhooks = WebhookSink(c.webhooks, journal=self.outbox)
         sinks, policies = self._sinks()
         self.dispatcher = Dispatcher(
             sinks, policies=policies, on_done=self._action_done, journal=self.outbox
@@ -618,7 +618,7 @@ class Daemon:
         if self.webhooks is not None:
             self.webhooks.reconfigure(new.webhooks)
         elif new.webhooks:
-            self.webhooks = WebhookSink(new.webhooks)
+            self.webhooks = WebhookSink(new.webhooks, journal=self.outbox)
         assert self.dispatcher is not None
         sinks, policies = self._sinks()
         self.dispatcher.set_sinks(sinks, policies)

@@ -231,6 +231,8 @@ class Dispatcher:
                 async with asyncio.timeout(timeout):
                     await sink.handle(request)
             except TimeoutError:
+                if self._journal is not None:
+                    self._journal.done(request)  # given up on: not for the next process either
                 lane.stats.failed += 1
                 log.warning(
                     "rule %s: %s timed out after %.1fs", request.rule_id, lane.target, timeout

@@ -12,7 +12,9 @@ is *may be lost, never doubled* (docs/connection.md). A request already handed o
 process stopped may have arrived (the broker got it but its PUBACK did not come back, the
 endpoint acted but did not answer yet); sending it again could fire twice. So what was in flight
 — per MQTT queue at most ``mqtt.max_inflight``, per webhook endpoint one — is not replayed;
-everything still waiting in a queue is, exactly once.
+everything still waiting in a queue is, exactly once. A webhook call waiting for its next
+attempt is not in flight: the endpoint turned it away, so the sink keeps it again under its
+first number (``retrying``) until that attempt starts.
 
 Why an age limit: a trigger belongs to a moment of a stream. A daemon stopped during an outage
 on Friday and started on Monday must not click a relay for Friday's gift, so ``recover`` holds
@@ -274,8 +276,12 @@ class Outbox:
         self.expired = 0  # found at start, older than max_age: not replayed
         self._seq = 0
         self._journals: dict[str, _Journal] = {}
-        # id(request) -> (request, seq, segment): the request is held so its id stays unique
-        self._pending: dict[int, tuple[ActionRequest, int, _Segment]] = {}
+        # id(request) -> (request, seq, segment, accepted at): the request is held so its id
+        # stays unique
+        self._pending: dict[int, tuple[ActionRequest, int, _Segment, float]] = {}
+        # webhook calls handed over and not finished: (request, seq, accepted at), so a call
+        # the endpoint turned away can be kept again where it was (``retrying``)
+        self._handed: dict[int, tuple[ActionRequest, int, float]] = {}
         try:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
@@ -308,7 +314,7 @@ class Outbox:
             self._expire(too_old, now)
         out = []
         for f in fresh:
-            self._pending[id(f.request)] = (f.request, f.seq, f.segment)
+            self._pending[id(f.request)] = (f.request, f.seq, f.segment, f.accepted_at)
             out.append(f.request)
         self.replayed = len(out)
         if out:
@@ -394,8 +400,12 @@ class Outbox:
         if not self.usable or id(request) in self._pending or not durable(request):
             return
         self._seq += 1
+        if self._keep(request, self._seq, round(self.clock(), 3)):
+            self.accepted += 1
+
+    def _keep(self, request: ActionRequest, seq: int, accepted_at: float) -> bool:
         line = json.dumps(
-            {"s": self._seq, "t": round(self.clock(), 3), "r": encode(request)},
+            {"s": seq, "t": accepted_at, "r": encode(request)},
             ensure_ascii=False,
             separators=(",", ":"),
         )
@@ -403,17 +413,19 @@ class Outbox:
             segment = self._journal(request.target).append(line.encode() + b"\n")
         except OSError as exc:
             self._disk_failed(exc)
-            return
+            return False
         segment.pending += 1
-        self._pending[id(request)] = (request, self._seq, segment)
-        self.accepted += 1
+        self._pending[id(request)] = (request, seq, segment, accepted_at)
+        return True
 
     def done(self, request: ActionRequest) -> None:
         """The request left its queue (handed to its sink, or dropped): forget it."""
         entry = self._pending.pop(id(request), None)
         if entry is None or not self.usable:
             return  # unknown, or the disk failed: said once, not once per trigger
-        _request, seq, segment = entry
+        _request, seq, segment, accepted_at = entry
+        if isinstance(request, HttpCall):
+            self._handed[id(request)] = (request, seq, accepted_at)
         journal = self._journal(request.target)
         try:
             journal.append(b'{"d":%d}\n' % seq)
@@ -422,6 +434,19 @@ class Outbox:
             return
         journal.done(segment)
         self.finished += 1
+
+    def retrying(self, request: ActionRequest) -> None:
+        """A webhook call the endpoint turned away (5xx, 429, no connection, no answer in
+        time) waits for its next attempt: kept again under its first number, so a process
+        stopped meanwhile leaves it to the next one, still ahead of what was queued after it.
+        The next attempt's ``done`` hands it over again."""
+        entry = self._handed.pop(id(request), None)
+        if entry is not None and self.usable:
+            self._keep(*entry)
+
+    def settled(self, request: ActionRequest) -> None:
+        """The sink is through with the call (taken, or given up on)."""
+        self._handed.pop(id(request), None)
 
     def pending(self) -> int:
         return len(self._pending)

@@ -4,6 +4,10 @@ Each attempt has a total deadline (``timeout``) on top of httpx's connect/read l
 server that drips one byte a second cannot hold the endpoint's worker. Retries use exponential
 backoff on connection errors, timeouts, 5xx and 429 (``Retry-After`` honoured, capped), and
 never on other 4xx: those are configuration problems that retrying cannot fix.
+
+A call waiting for its next attempt is back in the outbox (``journal``) until that attempt
+starts: the endpoint turned it away, so a restart meanwhile must send it, not lose it as if
+it were on the wire.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import hmac
 import logging
 import time
 from collections.abc import Sequence
+from typing import Protocol
 
 import httpx
 
@@ -50,6 +55,16 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
+class CallJournal(Protocol):
+    """The outbox's side of a call's retries (livetrigger/outbox.py)."""
+
+    def retrying(self, request: ActionRequest) -> None: ...
+
+    def done(self, request: ActionRequest) -> None: ...
+
+    def settled(self, request: ActionRequest) -> None: ...
+
+
 class WebhookSink:
     """The ``http:<endpoint>`` targets."""
 
@@ -58,9 +73,11 @@ class WebhookSink:
         endpoints: Sequence[WebhookSettings],
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        journal: CallJournal | None = None,
     ) -> None:
         self.endpoints = {e.name: e for e in endpoints}
         self._transport = transport
+        self.journal = journal
         self._clients: dict[bool, httpx.AsyncClient] = {}
 
     def _client(self, verify: bool) -> httpx.AsyncClient:
@@ -86,6 +103,13 @@ class WebhookSink:
     async def handle(self, request: ActionRequest) -> None:
         if not isinstance(request, HttpCall):
             raise SinkError(f"webhook sink cannot carry out {type(request).__name__}")
+        try:
+            await self._call(request)
+        finally:
+            if self.journal is not None:
+                self.journal.settled(request)
+
+    async def _call(self, request: HttpCall) -> None:
         ep = self.endpoints.get(request.endpoint)
         if ep is None:
             raise SinkError(f"webhook: no endpoint named {request.endpoint!r}")
@@ -103,6 +127,8 @@ class WebhookSink:
         client = self._client(ep.verify_tls)
         delay = ep.retry_initial
         for attempt in range(ep.retries + 1):
+            if attempt and self.journal is not None:
+                self.journal.done(request)  # on the wire again: a restart must not resend it
             last = attempt == ep.retries
             try:
                 async with asyncio.timeout(ep.timeout):
@@ -148,5 +174,7 @@ class WebhookSink:
                 if wait is not None:
                     delay = min(wait, MAX_RETRY_AFTER)
                 log.info("webhook %s: HTTP %d; retrying in %.1fs", ep.name, status, delay)
+            if self.journal is not None:
+                self.journal.retrying(request)  # not taken: a restart now sends it
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
