@@ -315,10 +315,19 @@ class Daemon:
             name,
             "homeassistant",
             FnPart(
-                lambda: bridge.room_snapshot(name),
+                lambda: self._homeassistant_snapshot(bridge, name),
                 lambda data: bridge.restore_room(name, data),
             ),
         )
+
+    def _homeassistant_snapshot(
+        self, bridge: HomeAssistantBridge, name: str
+    ) -> dict[str, Any] | None:
+        # the figures as of this save, not of the last once-a-second flush: the last
+        # firings before a stop are carried into the next process too
+        if name in self.rooms:
+            bridge.set_figures(name, self._room_figures(name))
+        return bridge.room_snapshot(name)
 
     def _event_handler(self, room: str) -> Callable[[ev.Event], None]:
         return lambda event: self._on_event(room, event)
@@ -907,12 +916,8 @@ class Daemon:
     def _publish_figures(self, bridge: HomeAssistantBridge) -> None:
         """Status counters for Home Assistant: each room's own on its device, what the rooms
         share (actions, latency, the sign budget, reloads) on the daemon's device."""
-        for name, runtime in self.rooms.items():
-            figures: dict[str, float] = {
-                "rules_fired": self.room_rule_fires[name],
-                "reconnects": runtime.scheduler.stats()["reconnects"],
-            }
-            bridge.set_figures(name, figures)
+        for name in self.rooms:
+            bridge.set_figures(name, self._room_figures(name))
         actions = self.dispatcher.stats() if self.dispatcher else {}
         bridge.set_daemon(
             {
@@ -934,6 +939,13 @@ class Daemon:
                 else None,
             }
         )
+
+    def _room_figures(self, name: str) -> dict[str, float]:
+        """A room's own counters since this process started."""
+        return {
+            "rules_fired": self.room_rule_fires[name],
+            "reconnects": self.rooms[name].scheduler.stats()["reconnects"],
+        }
 
     async def _watchdog(self, interval: float) -> None:
         # pinged from the event loop itself: a blocked loop stops the pings

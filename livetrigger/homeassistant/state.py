@@ -35,8 +35,11 @@ class RoomState:
         self.last_gift_attrs: dict[str, Any] = {}
         self.last_chat = ""
         self.last_chat_attrs: dict[str, Any] = {}
-        # this room's own counters from the daemon's status (rules fired, reconnects)
+        # this room's own counters from the daemon's status (rules fired, reconnects), which
+        # counts since its process started: what an earlier process showed is carried on top,
+        # so a restart never takes Home Assistant's figure back
         self.figures: dict[str, float | None] = dict.fromkeys(ROOM_FIGURES)
+        self._carried: dict[str, int] = dict.fromkeys(ROOM_FIGURES, 0)
         self._urgent = False
         self._dirty = False
         self._last_sent = float("-inf")
@@ -109,7 +112,10 @@ class RoomState:
 
     def set_figures(self, figures: dict[str, float]) -> None:
         """This room's status counters (rules fired, reconnects): rate-limited like viewers."""
-        new = {**self.figures, **{k: v for k, v in figures.items() if k in ROOM_FIGURES}}
+        new = {
+            **self.figures,
+            **{k: v + self._carried[k] for k, v in figures.items() if k in ROOM_FIGURES},
+        }
         if new != self.figures:
             self.figures = new
             self._dirty = True
@@ -157,6 +163,7 @@ class RoomState:
             "last_gift_attrs": self.last_gift_attrs,
             "last_chat": self.last_chat,
             "last_chat_attrs": self.last_chat_attrs,
+            "figures": {k: int(v) for k, v in self.figures.items() if v is not None},
         }
 
     def restore(self, data: dict[str, Any]) -> None:
@@ -169,10 +176,17 @@ class RoomState:
             viewers = None if data.get("viewers") is None else int(data["viewers"])
             gift, chat = _clip(str(data["last_gift"]), 100), _clip(str(data["last_chat"]))
             gift_attrs, chat_attrs = dict(data["last_gift_attrs"]), dict(data["last_chat_attrs"])
+            # (a snapshot from before the figures were kept has none: they start at 0)
+            saved = dict(data.get("figures") or {})
+            carried = {k: int(saved.get(k) or 0) for k in ROOM_FIGURES}
+            if min(carried.values()) < 0:
+                raise ValueError(f"negative figures {carried}")
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"room figures are damaged: {exc}") from None
         self.live, self.viewers, self.likes = live, viewers, likes
         self.diamonds, self.follows = diamonds, follows
         self.last_gift, self.last_gift_attrs = gift, gift_attrs
         self.last_chat, self.last_chat_attrs = chat, chat_attrs
+        self._carried = carried
+        self.figures = {k: carried[k] if k in saved else self.figures[k] for k in ROOM_FIGURES}
         self._urgent = True

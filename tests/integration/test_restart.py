@@ -123,6 +123,14 @@ async def fired(listener: Listener, topic: str, want: list[str]) -> None:
     await wait_until(lambda: payloads(listener, topic) == want, what=f"{topic} == {want}")
 
 
+def ha_states(listener: Listener) -> list[dict]:  # type: ignore[type-arg]
+    return [
+        json.loads(m.payload)
+        for m in listener.messages
+        if m.topic == "livetrigger/demo_streamer/state"
+    ]
+
+
 async def test_sigterm_restart_mid_stream_continues_the_stream_exactly_once(
     tmp_path: Path, mosquitto: MosquittoBroker
 ) -> None:
@@ -135,7 +143,7 @@ async def test_sigterm_restart_mid_stream_continues_the_stream_exactly_once(
             await entered(room, 1)
             await room.send(g1)
             await fired(listener, "t/gift", [str(g1.msg_id)])
-            await stop(first)
+            await stop(first)  # (live and gift fired: Rules fired 2, saved at the stop)
         await room.send(g2)  # while no daemon runs
         async with daemon(tmp_path, config) as second:
             await entered(room, 2)
@@ -144,21 +152,26 @@ async def test_sigterm_restart_mid_stream_continues_the_stream_exactly_once(
             await fired(listener, "t/gift", [str(g1.msg_id), str(g2.msg_id), str(g3.msg_id)])
             # the running sum went on: 500 before, 500 in the gap, 500 now
             await fired(listener, "t/thousand", ["1000"])
+            # live, 3 gifts, the 1,000 milestone: Rules fired counts the room's firings in
+            # both processes
+            await wait_until(
+                lambda: (ha_states(listener) or [{}])[-1].get("rules_fired") == 5,
+                what="Rules fired 5",
+            )
             snap = fetch(tmp_path / "status.sock")
             assert snap["rooms"]["demo_streamer"]["sign_requests_left_today"] == PER_DAY - 2
             await stop(second)
     assert payloads(listener, "t/live") == [str(room.room_id)]  # one session, one `live`
     assert payloads(listener, "t/ended") == []
     # Home Assistant saw the stream go on: live never OFF, diamonds never back to 0
-    states = [
-        json.loads(m.payload)
-        for m in listener.messages
-        if m.topic == "livetrigger/demo_streamer/state"
-    ]
+    states = ha_states(listener)
     since_live = states[next(i for i, s in enumerate(states) if s["live"] == "ON") :]
     assert all(s["live"] == "ON" for s in since_live)
     diamonds = [s["diamonds"] for s in since_live]
     assert diamonds == sorted(diamonds) and diamonds[-1] == 1500
+    # nor Rules fired back to 0 (the new process counts from 0 since it started)
+    fires = [s["rules_fired"] for s in states if s["rules_fired"] is not None]
+    assert fires == sorted(fires) and fires[-1] == 5, fires
     listener.close()
 
 
