@@ -127,11 +127,27 @@ async def until(
         await asyncio.sleep(0.2)
 
 
+async def eventually(
+    what: str, predicate: Callable[[], Awaitable[bool] | bool], timeout: float = WAIT
+) -> bool:
+    """``until``, with a timeout as an answer (False): the check after it says what HA shows."""
+    try:
+        await until(what, predicate, timeout)
+    except Timeout:
+        return False
+    return True
+
+
 # -- Home Assistant over its websocket API -----------------------------------------------------
 
 
 class HomeAssistant:
-    def __init__(self, port: int, token: str) -> None:
+    def __init__(
+        self,
+        port: int,
+        token: str,
+        changes: list[tuple[float, str, str, dict[str, Any]]] | None = None,
+    ) -> None:
         self.url = f"ws://127.0.0.1:{port}/api/websocket"
         self.token = token
         self._ids = itertools.count(1)
@@ -139,8 +155,11 @@ class HomeAssistant:
         self._handlers: dict[int, Callable[[dict[str, Any]], None]] = {}
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
-        # every state change HA made, in order: (monotonic time, entity id, state, attributes)
-        self.changes: list[tuple[float, str, str, dict[str, Any]]] = []
+        # every state change HA made, in order: (monotonic time, entity id, state, attributes);
+        # a client of a restarted HA goes on with the list of the one before
+        self.changes: list[tuple[float, str, str, dict[str, Any]]] = (
+            [] if changes is None else changes
+        )
 
     async def connect(self) -> None:
         self._ws = await connect(self.url, max_size=None)
@@ -312,6 +331,14 @@ def gift(room: FakeLiveRoom, diamonds: int, user: str = "sam") -> ev.GiftEvent:
     )
 
 
+def chat(room: FakeLiveRoom, text: str, user: str) -> ev.ChatEvent:
+    return ev.ChatEvent(
+        msg_id=room.next_msg_id(),
+        text=text,
+        user=ev.User(id=11, unique_id=user, nickname=user.title()),
+    )
+
+
 def numbers(values: Iterable[str]) -> list[float]:
     out = []
     for v in values:
@@ -372,7 +399,9 @@ class Run:
         }
         (storage / "core.config_entries").write_text(json.dumps(doc))
 
-    async def start_ha(self) -> HomeAssistant:
+    async def start_ha(
+        self, changes: list[tuple[float, str, str, dict[str, Any]]] | None = None
+    ) -> HomeAssistant:
         hass = ROOT / ".venv-ha" / "bin" / "hass"
         with (self.work / "hass.out").open("ab") as out:
             self.hass = subprocess.Popen(
@@ -383,7 +412,7 @@ class Run:
         token_file = self.cfg / "ha_check_token"
         t0 = time.monotonic()
         await until("Home Assistant's token file", token_file.exists, 180)
-        ha = HomeAssistant(self.ha_port, token_file.read_text().strip())
+        ha = HomeAssistant(self.ha_port, token_file.read_text().strip(), changes)
         deadline = time.monotonic() + 180
         while True:
             try:
@@ -447,6 +476,36 @@ class Run:
 
         await until(f"{entity_id} == {want:g}", there)
 
+    async def shown(self, entity_id: str) -> tuple[str | None, Any, Any]:
+        """(state, user, diamonds or nickname) of a Last gift / Last chat sensor."""
+        s = (await self.h.states()).get(entity_id, {})
+        attrs = s.get("attributes", {})
+        second = attrs.get("diamonds") if "gift" in entity_id else attrs.get("nickname")
+        return s.get("state"), attrs.get("user"), second
+
+    async def _shows(self, entity_id: str, want: tuple[str, str, Any]) -> bool:
+        return await self.shown(entity_id) == want
+
+    async def wait_shown(self, entity_id: str, want: tuple[str, str, Any]) -> None:
+        await until(f"{entity_id} showing {want}", lambda: self._shows(entity_id, want))
+
+    def daemon_logged(self, client_id: str, text: str) -> bool:
+        return text in self.daemons[client_id].log.read_text(errors="replace")
+
+    async def press_until(self, entity_id: str, done: Callable[[], bool]) -> int:
+        """Press a button until ``done``: a test of one rule runs at most once a second
+        (docs/homeassistant.md), so a press right after another is refused by design; the
+        number of presses it took."""
+        for n in itertools.count(1):
+            await self.h.service("button", "press", entity_id=entity_id)
+            for _ in range(3):
+                await asyncio.sleep(0.2)
+                if done():
+                    return n
+            if n * 0.6 > WAIT:
+                raise Timeout(f"{entity_id}: pressed {n} times without the outcome")
+        raise AssertionError("unreachable")
+
     def mqtt_payloads(self, topic: str) -> list[str]:
         assert self.listener is not None
         return [m.payload.decode() for m in self.listener.messages if m.topic == topic]
@@ -500,6 +559,7 @@ class Run:
             await room.wait_for_client(WAIT)
             await room.send(
                 gift(room, 50),
+                chat(room, "hello", "sam"),
                 ev.LikeEvent(msg_id=room.next_msg_id(), count=10, total=1000),
                 ev.FollowEvent(msg_id=room.next_msg_id(), user=ev.User(id=3, unique_id="eli")),
                 ev.FollowEvent(msg_id=room.next_msg_id(), user=ev.User(id=4, unique_id="flo")),
@@ -517,8 +577,9 @@ class Run:
                         retained(n).get("diamonds"),
                         retained(n).get("likes"),
                         retained(n).get("follows"),
+                        retained(n).get("last_chat"),
                     )
-                    == (50, 1000, 2)
+                    == (50, 1000, 2, "hello")
                 ),
             )
 
@@ -542,9 +603,11 @@ class Run:
         await self.check_triggers_and_buttons()
         await self.check_daemon_and_room_buttons()
         await self.check_restart()
+        await self.check_ha_restart()
         await self.check_stop_one()
         await self.check_statistics()
         self.check_last_gift()
+        self.check_last_chat()
 
     async def _state_is(self, entity_id: str, want: str) -> bool:
         return await self.h.state(entity_id) == want
@@ -674,19 +737,30 @@ class Run:
             self.mqtt_payloads(light) == ["on"],
             f"payloads {self.mqtt_payloads(light)}",
         )
-        # paused: a press is refused; after resuming it runs (commands reach the daemon in order)
+        # paused: a press is refused, the daemon logs why; after resuming it runs. A test of
+        # one rule runs at most once a second: a press soon after the last is refused by the
+        # rate limit instead, so each phase presses until the daemon shows its outcome
         await self.h.service("switch", "turn_on", entity_id="switch.tiktok_alpha_pause")
         await until("pause on", lambda: self._state_is("switch.tiktok_alpha_pause", "on"))
-        await self.h.service("button", "press", entity_id="button.tiktok_alpha_test_light")
+        paused = await self.press_until(
+            "button.tiktok_alpha_test_light",
+            lambda: self.daemon_logged("lt-one", "test of rule light refused: triggers are paused"),
+        )
         await self.h.service("switch", "turn_off", entity_id="switch.tiktok_alpha_pause")
         await until("pause off", lambda: self._state_is("switch.tiktok_alpha_pause", "off"))
-        await self.h.service("button", "press", entity_id="button.tiktok_alpha_test_light")
-        await until("the light test after resume", lambda: len(self.mqtt_payloads(light)) >= 2)
+        resumed = await self.press_until(
+            "button.tiktok_alpha_test_light", lambda: len(self.mqtt_payloads(light)) >= 2
+        )
         ok(
             "Test button is refused while paused, runs after resuming",
             self.mqtt_payloads(light) == ["on", "on"],
-            f"3 presses (1 before, 1 paused, 1 after): payloads {self.mqtt_payloads(light)}",
+            f"presses: 1 before, {paused} paused (until the daemon logged 'refused: triggers are "
+            f"paused'), {resumed} after resuming; payloads {self.mqtt_payloads(light)}",
         )
+        # chats: Last chat shows each one with its own sender (two send the same text)
+        for text, user in (("hi", "amy"), ("hi", "bo")):
+            await alpha.send(chat(alpha, text, user))
+            await self.wait_shown("sensor.tiktok_alpha_last_chat", (text, user, user.title()))
         # gifts, likes, follows in every other room too, for the totals
         for name, room in self.rooms.items():
             if name == "alpha":
@@ -751,6 +825,8 @@ class Run:
             "binary_sensor.tiktok_beta_live",
             *(f"sensor.tiktok_alpha_{c}" for c in COUNTERS),
             "sensor.tiktok_beta_diamonds",
+            "sensor.tiktok_alpha_rules_fired",
+            "sensor.tiktok_beta_rules_fired",
             sign,
         ]
         before = {e: await self.h.state(e) for e in watched}
@@ -770,8 +846,9 @@ class Run:
             lambda: self._state_is("sensor.tiktok_alpha_connection", "connected"),
         )
         await alpha.wait_for_client(WAIT)
-        await alpha.send(gift(alpha, 100, user="ann"))
+        await alpha.send(gift(alpha, 100, user="ann"), chat(alpha, "back", "ann"))
         await self.wait_number("sensor.tiktok_alpha_diamonds", 750)
+        await self.wait_shown("sensor.tiktok_alpha_last_chat", ("back", "ann", "Ann"))
         # the budget is one per daemon and counts what both processes spent
         spent = len(alpha.sign_requests) + len(self.rooms["beta"].sign_requests)
         await self.wait_number(sign, 200 - spent)
@@ -790,6 +867,13 @@ class Run:
                 never_drops([float(before[entity] or 0), *values]),
                 f"{before[entity]} then {[f'{v:g}' for v in values]}",
             )
+        lasts = ("sensor.tiktok_alpha_last_gift", "sensor.tiktok_alpha_last_chat")
+        forgot = {e: self.h.history_of(e, t0) for e in lasts}
+        ok(
+            "restart mid-stream: Last gift and Last chat never go unknown",
+            all("unknown" not in states for states in forgot.values()),
+            "; ".join(f"{e.split('.')[1]}: {compress(v)}" for e, v in forgot.items()),
+        )
         seen = numbers(self.h.history_of(sign, t0))
         ok(
             "restart mid-stream: Sign requests left does not reset (200 - both processes' requests)",
@@ -808,6 +892,256 @@ class Run:
             "off" not in live and never_drops(diamonds),
             f"live {compress(hist.get('binary_sensor.tiktok_alpha_live', []))}, "
             f"diamonds {compress(hist.get('sensor.tiktok_alpha_diamonds', []))}",
+        )
+
+    async def add_automation(self) -> str:
+        """A real automation on alpha's big_gift device trigger (loaded again at HA's start):
+        it counts firings in counter.ha_check_big_gifts, the harness's probes apart."""
+        device = self.devices["livetrigger_alpha"]["id"]
+        triggers = await self.h.call("device_automation/trigger/list", device_id=device)
+        big = next(t for t in triggers if t.get("subtype") == "big_gift")
+        keys = ("platform", "domain", "device_id", "type", "subtype")
+        target = (
+            "{{ 'counter.ha_check_probes' if 'ha-check probe' in trigger.payload "
+            "else 'counter.ha_check_big_gifts' }}"
+        )
+        automation = {
+            "id": "ha_check_big_gift",
+            "alias": "ha-check big gift",
+            "mode": "queued",
+            "max": 100,
+            "trigger": [{k: big[k] for k in keys}],
+            "action": [{"service": "counter.increment", "target": {"entity_id": target}}],
+        }
+        (self.cfg / "automations.yaml").write_text(json.dumps([automation]))  # JSON is YAML
+        await self.h.service("automation", "reload")
+        entity = "automation.ha_check_big_gift"
+        await until("the automation on", lambda: self._state_is(entity, "on"))
+        return entity
+
+    async def probe_automation(self) -> int:
+        """Publish probes on alpha's big_gift device trigger topic until the automation counts
+        one (it is subscribed at the broker then); how many it took."""
+        assert self.listener is not None
+        probes = "counter.ha_check_probes"
+        before = await self.number(probes) or 0.0
+        for n in range(1, int(WAIT / 0.5)):
+            probe = '{"rule": "ha-check probe"}'
+            self.listener.client.publish(f"{BASE}/alpha/rule_fired/big_gift", probe, qos=1)
+            await asyncio.sleep(0.5)
+            if (await self.number(probes) or 0.0) > before:
+                return n
+        raise Timeout("the automation never counted a probe")
+
+    def firings(self, room: str) -> int:
+        """The room's device triggers the broker passed on (the harness's probes left out)."""
+        assert self.listener is not None
+        prefix = f"{BASE}/{room}/rule_fired/"
+        return sum(
+            1
+            for m in self.listener.messages
+            if m.topic.startswith(prefix) and b"ha-check probe" not in m.payload
+        )
+
+    def room_state(self, room: str) -> dict[str, Any]:
+        docs = self.mqtt_payloads(f"{BASE}/{room}/state")
+        return json.loads(docs[-1]) if docs else {}
+
+    async def check_ha_restart(self) -> None:
+        """Home Assistant stops and starts while both daemons run and the broker stays up:
+        gifts, chats, likes and a follow come meanwhile. Back, HA shows what is true now, its
+        birth message makes each daemon announce again, and no device trigger fires twice."""
+        ok = self.list.check
+        alpha, beta = self.rooms["alpha"], self.rooms["beta"]
+        every = [e for cid in DAEMONS for e in owned(cid)]
+        big = "counter.ha_check_big_gifts"
+        await self.add_automation()
+        probes = await self.probe_automation()
+        await alpha.send(gift(alpha, 100, user="gil"))
+        await self.wait_number("sensor.tiktok_alpha_diamonds", 850)
+        await self.wait_number(big, 1)
+        ok(
+            "an automation on alpha's big_gift device trigger counts a big gift",
+            True,
+            f"armed after {probes} probe(s); counter 0 -> 1",
+        )
+        unchanged = [
+            "sensor.livetrigger_lt_one_sign_requests_left",
+            "sensor.livetrigger_lt_two_sign_requests_left",
+            "sensor.livetrigger_lt_one_reloads",
+            "sensor.livetrigger_lt_one_rooms_connected",
+            "sensor.livetrigger_lt_two_rooms_connected",
+            "sensor.livetrigger_lt_one_version",
+            "switch.tiktok_alpha_pause",
+            "sensor.tiktok_alpha_connection",
+            "sensor.tiktok_gamma_diamonds",
+        ]
+        before = {e: await self.h.state(e) for e in unchanged}
+        assert self.listener is not None
+        mark = len(self.listener.messages)
+        old = self.h
+        await self.stop_ha()
+        self.ha = None
+        # while HA is away: bob's big gift fires big_gift (and its device trigger, which no
+        # one hears: the broker keeps no trigger for a client that is gone)
+        await alpha.send(
+            gift(alpha, 100, user="bob"),
+            chat(alpha, "first while away", "dee"),
+            gift(alpha, 20, user="cy"),
+            chat(alpha, "while HA was away", "cy"),
+            ev.LikeEvent(msg_id=alpha.next_msg_id(), count=20, total=2000),
+            ev.FollowEvent(msg_id=alpha.next_msg_id(), user=ev.User(id=6, unique_id="hana")),
+        )
+        await beta.send(gift(beta, 300, user="eve"))
+        await until(
+            "the figures on the broker while HA is away",
+            lambda: (
+                (
+                    self.room_state("alpha").get("diamonds"),
+                    self.room_state("alpha").get("likes"),
+                    self.room_state("alpha").get("follows"),
+                    self.room_state("alpha").get("last_chat"),
+                    self.room_state("beta").get("diamonds"),
+                    self.firings("alpha"),
+                    self.firings("beta"),
+                    self.room_state("alpha").get("rules_fired"),
+                    self.room_state("beta").get("rules_fired"),
+                )
+                # big gifts: alpha sam 500, sam 100, ann, gil, bob; beta 200, eve's 300
+                == (970, 2000, 4, "while HA was away", 550, 5, 2, 5, 2)
+            ),
+        )
+        fired_away = [
+            json.loads(p).get("user")
+            for p in self.mqtt_payloads(f"{BASE}/alpha/rule_fired/big_gift")[-1:]
+        ]
+        t_start = time.monotonic()
+        self.ha = await self.start_ha(old.changes)
+        up = time.monotonic()
+        await until("every entity available after HA's restart", lambda: self.all_available(every))
+        ok(
+            "after Home Assistant's restart every entity is available",
+            True,
+            f"{len(every)} entities, {time.monotonic() - up:.1f}s after HA was up "
+            f"({up - t_start:.1f}s to start)",
+        )
+        want: dict[str, Any] = {
+            "binary_sensor.tiktok_alpha_live": "on",
+            "binary_sensor.tiktok_beta_live": "on",
+            "sensor.tiktok_alpha_diamonds": "970",
+            "sensor.tiktok_alpha_likes": "2000",
+            "sensor.tiktok_alpha_followers_gained": "4",
+            "sensor.tiktok_beta_diamonds": "550",
+            "sensor.tiktok_alpha_rules_fired": "5",
+            "sensor.tiktok_beta_rules_fired": "2",
+            **before,
+        }
+
+        async def now() -> dict[str, Any]:
+            states = await self.h.states()
+            return {e: states.get(e, {}).get("state") for e in want}
+
+        async def current() -> bool:
+            return await now() == want
+
+        await eventually("HA showing the current values", current)
+        got = await now()
+        ok(
+            "after HA's restart: Live, totals, Rules fired and the daemons' figures are the "
+            "current ones",
+            got == want,
+            f"{len(want)} entities; wrong: {({e: (got[e], want[e]) for e in want if got[e] != want[e]}) or 'none'}",
+        )
+        for entity, shown in (
+            ("sensor.tiktok_alpha_last_gift", ("Rose", "cy", 20)),
+            ("sensor.tiktok_alpha_last_chat", ("while HA was away", "cy", "Cy")),
+        ):
+            await eventually(
+                f"{entity} showing {shown}", lambda e=entity, w=shown: self._shows(e, w)
+            )
+            seen = await self.shown(entity)
+            ok(
+                f"after HA's restart: {entity.split('.')[1]} is the last one sent while it was "
+                "away, with its own sender",
+                seen == shown,
+                f"shows {seen}",
+            )
+        await self.check_birth(mark)
+        # the device trigger: nothing fired at the restart (bob's firing happened while HA
+        # was away); the next big gift fires it once
+        armed = await self.probe_automation()
+        count = await self.number(big)
+        await alpha.send(gift(alpha, 100, user="hal"))
+        await self.wait_number("sensor.tiktok_alpha_diamonds", 1070)
+        await self.wait_number(big, 2)
+        since = numbers(s for s in self.h.history_of(big, up) if s != "unavailable")
+        ok(
+            "after HA's restart no device trigger fired twice; the next big gift fires once",
+            count == 1 and max(since, default=2) == 2 and await self.number(big) == 2,
+            f"counter before the stop 1, after the restart {count} (armed after {armed} "
+            f"probe(s)), after hal's gift {await self.number(big)}; states since {since}; "
+            f"fired while HA was away: {fired_away}",
+        )
+        hist = await self.recorded_history(
+            ["binary_sensor.tiktok_alpha_live", "sensor.tiktok_alpha_diamonds"]
+        )
+        live = [s for s in hist.get("binary_sensor.tiktok_alpha_live", []) if s != "unavailable"]
+        diamonds = numbers(hist.get("sensor.tiktok_alpha_diamonds", []))
+        ok(
+            "recorder history across HA's restart: alpha Live never off, Diamonds never drop",
+            "off" not in live and never_drops(diamonds),
+            f"live {compress(hist.get('binary_sensor.tiktok_alpha_live', []))}, "
+            f"diamonds {compress(hist.get('sensor.tiktok_alpha_diamonds', []))}",
+        )
+
+    async def check_birth(self, mark: int) -> None:
+        """HA's birth message after its restart: each daemon publishes every discovery
+        document again (they are retained too: HA had them before the birth)."""
+        assert self.listener is not None
+        listener = self.listener
+        node_of = {f"livetrigger_daemon_{cid}": cid for cid in DAEMONS} | {
+            f"livetrigger_{r}": cid for cid, rooms in DAEMONS.items() for r in rooms
+        }
+
+        def configs(messages: Iterable[Any]) -> dict[str, set[str]]:
+            out: dict[str, set[str]] = {cid: set() for cid in DAEMONS}
+            for m in messages:
+                parts = m.topic.split("/")
+                ours = len(parts) == 5 and parts[0] == "homeassistant" and parts[2] in node_of
+                if ours and parts[4] == "config" and m.payload:
+                    out[node_of[parts[2]]].add(m.topic)
+            return out
+
+        announced = configs(listener.messages[:mark])
+
+        def births() -> list[int]:
+            return [
+                i
+                for i, m in enumerate(listener.messages)
+                if i >= mark and m.topic == "homeassistant/status" and m.payload == b"online"
+            ]
+
+        def resent() -> dict[str, set[str]]:
+            first = births()
+            return configs(listener.messages[first[0] :]) if first else {}
+
+        await eventually(
+            "each daemon announcing again after HA's birth",
+            lambda: bool(births()) and all(resent()[c] >= announced[c] for c in DAEMONS),
+        )
+        got = resent()
+        offline = [
+            m.payload.decode()
+            for m in listener.messages[mark:]
+            if m.topic == "homeassistant/status"
+        ]
+        ok = self.list.check
+        ok(
+            "HA's birth message (homeassistant/status online): each daemon sends every "
+            "discovery document again",
+            bool(got) and all(got[c] >= announced[c] for c in DAEMONS),
+            f"HA's status messages {offline}; documents again: "
+            + ", ".join(f"{c} {len(got.get(c, ()))}/{len(announced[c])}" for c in DAEMONS),
         )
 
     async def recorded_history(self, ids: list[str]) -> dict[str, list[str]]:
@@ -867,8 +1201,10 @@ class Run:
             gift(alpha, 30),
             ev.LikeEvent(msg_id=alpha.next_msg_id(), count=3, total=300),
             ev.FollowEvent(msg_id=alpha.next_msg_id(), user=ev.User(id=5, unique_id="gus")),
+            chat(alpha, "new stream", "sam"),
         )
         await self.wait_number("sensor.tiktok_alpha_diamonds", 30)
+        await self.wait_shown("sensor.tiktok_alpha_last_chat", ("new stream", "sam", "Sam"))
         await self.wait_number("sensor.tiktok_alpha_likes", 300)
         await self.h.call(
             "call_service",
@@ -885,11 +1221,12 @@ class Run:
             period="5minute",
             types=["sum", "state"],
         )
-        # what HA saw grow: from its first value to the stream's end, then the new stream
+        # what HA saw grow: from its first value to the stream's end (across its own restart),
+        # then the new stream
         want = {
-            "diamonds": 750 - 50 + 30,
-            "likes": 1500 - 1000 + 300,
-            "followers_gained": 3 - 2 + 1,
+            "diamonds": 1070 - 50 + 30,
+            "likes": 2000 - 1000 + 300,
+            "followers_gained": 4 - 2 + 1,
         }
         for counter in COUNTERS:
             rows = stats.get(f"sensor.tiktok_alpha_{counter}", [])
@@ -900,21 +1237,30 @@ class Run:
                 f"5-minute sums {sums} (growth HA saw in both streams: {want[counter]})",
             )
 
+    def shown_in_order(self, entity_id: str, second: str) -> list[tuple[str, Any, Any]]:
+        """Each (state, user, attribute) HA showed, in order, repeats and gaps left out."""
+        shown: list[tuple[str, Any, Any]] = []
+        for _, entity, state, attrs in self.h.changes:
+            if entity != entity_id or state in ("unknown", "unavailable"):
+                continue
+            now = (state, attrs.get("user"), attrs.get(second))
+            if not shown or shown[-1] != now:
+                shown.append(now)
+        return shown
+
     def check_last_gift(self) -> None:
         """Every state of Last gift HA showed is a gift that was sent, with its own sender and
         diamonds (state and attributes from one message), in the order sent."""
-        shown = []
-        for _, entity, state, attrs in self.h.changes:
-            if entity != "sensor.tiktok_alpha_last_gift" or state in ("unknown", "unavailable"):
-                continue
-            now = (state, attrs.get("user"), attrs.get("diamonds"))
-            if not shown or shown[-1] != now:
-                shown.append(now)
+        shown = self.shown_in_order("sensor.tiktok_alpha_last_gift", "diamonds")
         sent = [
             ("Rose", "sam", 50),  # before HA started: HA reads it from the retained state
             ("Galaxy", "sam", 500),
             ("Galaxy", "sam", 100),
             ("Galaxy", "ann", 100),
+            ("Galaxy", "gil", 100),
+            # bob's Galaxy came while HA was away: it shows cy's Rose, the last gift, at start
+            ("Rose", "cy", 20),
+            ("Galaxy", "hal", 100),
             ("Rose", "sam", 30),
         ]
         self.list.check(
@@ -923,10 +1269,35 @@ class Run:
             f"HA showed {shown}",
         )
 
+    def check_last_chat(self) -> None:
+        """The same for Last chat: each chat (the run waits for each to show: chats are
+        rate-limited to state_interval, unlike gifts) with its own sender and nickname, in
+        order; two viewers sending the same text are two states."""
+        shown = self.shown_in_order("sensor.tiktok_alpha_last_chat", "nickname")
+        sent = [
+            ("hello", "sam", "Sam"),  # before HA started: from the retained state
+            ("hi", "amy", "Amy"),
+            ("hi", "bo", "Bo"),
+            ("back", "ann", "Ann"),  # after lt-one's restart
+            # dee's chat came while HA was away, then cy's: HA shows cy's at start
+            ("while HA was away", "cy", "Cy"),
+            ("new stream", "sam", "Sam"),
+        ]
+        self.list.check(
+            "Last chat: one state per chat, its attributes those of the same chat",
+            shown == sent,
+            f"HA showed {shown}",
+        )
+
     def check_log(self) -> None:
         ok = self.list.check
-        log = self.cfg / "home-assistant.log"
-        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        # HA moves the log of its previous run to .log.1 at start: both runs are read
+        lines = [
+            line
+            for name in ("home-assistant.log.1", "home-assistant.log")
+            if (self.cfg / name).exists()
+            for line in (self.cfg / name).read_text(errors="replace").splitlines()
+        ]
         template = [line for line in lines if "Template variable warning" in line]
         ok(
             "0 'Template variable warning' lines in HA's log",
