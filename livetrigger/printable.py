@@ -24,12 +24,28 @@ def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
     return (_CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL).sub(_escape, text)
 
 
-# what json.dumps(ensure_ascii=False) leaves raw: C0 it escapes itself
-_JSON_RAW_CONTROL = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+# what json.dumps(ensure_ascii=False) leaves raw: a lone surrogate cannot be written as UTF-8
+# (possible in replayed captures); DEL, C1 and the separators a terminal acts on (U+009B is a
+# CSI). C0 json.dumps escapes itself.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_TERMINAL_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _json_escaping(
+    pattern: re.Pattern[str], value: Any, default: Callable[[Any], Any] | None
+) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=default)
+    if pattern.search(text) is None:
+        return text
+    # inside a JSON string a character and its escape mean the same
+    return pattern.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def json_text(value: Any, default: Callable[[Any], Any] | None = None) -> str:
+    """``json.dumps`` that always gives text encodable as UTF-8, non-ASCII kept readable."""
+    return _json_escaping(_SURROGATE, value, default)
 
 
 def json_line(value: Any, *, default: Callable[[Any], Any] | None = None) -> str:
-    """One JSON document on one line, safe on a terminal: non-ASCII text stays readable, DEL,
-    C1 and the line separators become ``\\uXXXX`` (still the same JSON)."""
-    text = json.dumps(value, ensure_ascii=False, default=default)
-    return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    """:func:`json_text` safe on a terminal too: DEL, C1 and the separators escaped."""
+    return _json_escaping(_TERMINAL_UNSAFE, value, default)

@@ -16,6 +16,7 @@ from livetrigger import actions as act
 from livetrigger import events as ev
 from livetrigger.config import schema as cs
 from livetrigger.config.schema import GPIO_VERBS
+from livetrigger.printable import json_text
 from livetrigger.rules.command import CommandPattern
 from livetrigger.rules.conditions import Check, Problem, compile_when
 from livetrigger.rules.fields import (
@@ -31,7 +32,6 @@ from livetrigger.rules.template import (
     JsonTemplate,
     TemplateSyntaxProblem,
     TextTemplate,
-    json_text,
     referenced_names,
 )
 from livetrigger.topics import command_topic, escape_level, topic_problem

@@ -34,9 +34,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from livetrigger.printable import json_text
+
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
 MAX_RENDERED = 64 * 1024  # a runaway loop over user data cannot build a huge payload
-_SURROGATE = re.compile("[\ud800-\udfff]")
 # while a JSON template is rendered again to fit MAX_RENDERED: the longest string it may print
 _STRING_LIMIT: ContextVar[int | None] = ContextVar("json_string_limit", default=None)
 # the names Jinja's environment gives every template (jinja_templates.TEXT_ENV.globals; a
@@ -50,15 +51,6 @@ _MAX_INT_BITS = 4096
 
 class RenderedTooLarge(ValueError):
     """JSON whose structure alone (without its strings) is over ``MAX_RENDERED``."""
-
-
-def json_text(value: Any, default: Callable[[Any], Any] | None = None) -> str:
-    """``json.dumps`` that always gives text encodable as UTF-8: a lone surrogate (possible in
-    replayed captures) is written as its ``\\uXXXX`` escape instead of raw."""
-    text = json.dumps(value, ensure_ascii=False, default=default)
-    if _SURROGATE.search(text) is None:
-        return text
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _shorten(text: str) -> str:

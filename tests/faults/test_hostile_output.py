@@ -118,7 +118,9 @@ def test_decode_json_lines_hold_no_raw_control_character(tmp_path: Path) -> None
 
 
 def test_the_json_log_format_holds_no_raw_control_character() -> None:
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s", ("n\x9b\x85\u2028 é",), None)
+    text = "n\x9b\x85\u2028 é \ud800"  # and a lone surrogate, which UTF-8 cannot write
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s", (text,), None)
     line = JsonFormatter().format(record)
     assert not any(c in line for c in ("\x9b", "\x85", "\u2028")), repr(line)
-    assert json.loads(line)["message"] == "n\x9b\x85\u2028 é"
+    line.encode("utf-8")
+    assert json.loads(line)["message"] == text
