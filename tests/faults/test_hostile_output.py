@@ -52,6 +52,17 @@ async def test_watch_prints_a_hostile_chat_as_one_clean_line() -> None:
     )
 
 
+def _livetrigger(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "livetrigger", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def _line_with(stream: object, marker: str) -> str:
     while line := stream.readline():  # type: ignore[attr-defined]
         if marker in line:
@@ -75,14 +86,7 @@ rooms:
           - log: "{{ user.nickname }} says {{ text }}"
           - webhook: {endpoint: hook, body: "{{ user.nickname }}"}
 """)
-    done = subprocess.run(
-        [sys.executable, "-m", "livetrigger", "replay", str(capture), "-c", str(config)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _livetrigger("replay", str(capture), "-c", str(config))
     assert done.returncode == 0, done.stderr
     assert not any(c in done.stdout for c in RAW), repr(done.stdout)
     lines = done.stdout.splitlines()
@@ -101,14 +105,7 @@ def test_decode_json_lines_hold_no_raw_control_character(tmp_path: Path) -> None
     )
     with CaptureWriter(capture, unique_id="demo_streamer", room_id=1) as writer:
         writer.write(wire.frame_of_events([hostile], log_id=1), time.time())
-    done = subprocess.run(
-        [sys.executable, "-m", "livetrigger", "decode", str(capture)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _livetrigger("decode", str(capture))
     assert done.returncode == 0, done.stderr
     (line,) = [x for x in done.stdout.splitlines() if "zoe" in x]
     assert not any(c in line for c in ("\x7f", "\x9b", "\x85", "\u2028", "\u2029")), repr(line)
