@@ -101,7 +101,8 @@ async def test_sigkill_while_delivering_loses_only_the_tail_and_never_doubles(
 ) -> None:
     """Killed mid-storm with the broker up: what arrives is the storm's start, in order, each
     once: what was still queued is sent by the next daemon, what was in flight is not sent
-    again; the gifts the daemon had not decoded yet are lost with it."""
+    again (if paho had not written it yet, it is the one gap, where the first daemon stopped);
+    the gifts the daemon had not decoded yet are lost with it."""
     async with rig(tmp_path) as (broker, listener, room):
         config = config_text(room, broker.port, tmp_path)
         async with daemon(tmp_path, config) as first:
@@ -121,9 +122,14 @@ async def test_sigkill_while_delivering_loses_only_the_tail_and_never_doubles(
         await asyncio.sleep(0.5)
         got = triggers(listener)
         distinct = list(dict.fromkeys(got))
-        assert distinct == storm.sent[: len(distinct)], "not the storm's start, in order"
+        assert distinct, "nothing arrived"
+        start = storm.sent[: storm.sent.index(distinct[-1]) + 1]
+        # max_inflight 1: the trigger handed to paho had left the outbox ("206 where 205 was
+        # expected" in a loaded run: 205 had not left paho at the SIGKILL)
+        gap = set(start) - set(distinct)
+        assert len(gap) <= 1, f"{len(gap)} lost amid the storm's start: {sorted(gap)[:10]}"
+        assert distinct == [m for m in start if m not in gap], "not the storm's start, in order"
         assert len(got) == len(distinct), f"{len(got) - len(distinct)} doubled"
-        assert len(distinct) > 0
 
 
 HOOK_RULE = """\
