@@ -43,6 +43,18 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
+def _say(line: str) -> None:
+    """Print a step; once the reader has gone (`install-service | head`), stop printing but
+    never stop installing: a half-made install is worse than an unread report."""
+    if sys.stdout.closed:
+        return
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the final flush must not raise again
+
+
 def run(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
     if os.geteuid() != 0 and not args.dry_run:
@@ -52,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: --root {args.root}: no such directory", file=sys.stderr)
         return 2
     installer = Installer(
-        root=root, program=args.program or default_program(), dry_run=args.dry_run
+        root=root, program=args.program or default_program(), dry_run=args.dry_run, say=_say
     )
     try:
         if args.uninstall:

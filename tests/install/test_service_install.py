@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,25 @@ def test_dry_run_on_an_empty_tree_changes_nothing(tmp_path: Path, capsys: pytest
     assert code == 0, out
     assert list(root.iterdir()) == []
     assert "would create /etc/tmpfiles.d/livetrigger.conf" in out
+
+
+def test_a_reader_that_leaves_does_not_stop_the_install(root: Path) -> None:
+    """`install-service | head -1`: the report stops, the install goes on to the end. The pipe's
+    reader is gone before the first line here, so every print meets the broken pipe."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "livetrigger", "install-service", "--root", str(root), "--exec", PROGRAM],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 0, done.stderr
+    assert "Broken pipe" not in done.stderr and "Traceback" not in done.stderr
+    wants = root / "etc" / "systemd" / "system" / "multi-user.target.wants" / "livetrigger.service"
+    assert wants.is_symlink() and (root / "etc" / "livetrigger" / "config.yaml").exists()
