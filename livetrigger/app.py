@@ -210,7 +210,12 @@ class Daemon:
             self.webhooks = WebhookSink(c.webhooks, journal=self.outbox)
         sinks, policies = self._sinks()
         self.dispatcher = Dispatcher(
-            sinks, policies=policies, on_done=self._action_done, journal=self.outbox
+            sinks,
+            policies=policies,
+            on_done=self._action_done,
+            journal=self.outbox,
+            max_age=c.daemon.outbox_max_age,
+            clock=self._wall_clock,
         )
         if self.outbox is not None:
             # what a previous process accepted and did not deliver goes first, in its order
@@ -631,6 +636,7 @@ class Daemon:
         assert self.dispatcher is not None
         sinks, policies = self._sinks()
         self.dispatcher.set_sinks(sinks, policies)
+        self.dispatcher.set_max_age(new.daemon.outbox_max_age)
         wanted = {r.settings.name: r for r in new.rooms}
         for name in list(self.rooms):
             if name not in wanted:

@@ -99,6 +99,8 @@ class Dispatcher:
         timeout: float = 10.0,
         on_done: Callable[[ActionRequest, Outcome, float], None] | None = None,
         journal: Journal | None = None,
+        max_age: float | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._sinks = dict(sinks)
         # told of every queued request, and when it leaves the queue for its sink (or is
@@ -109,6 +111,10 @@ class Dispatcher:
         self._on_done = on_done
         self._lanes: dict[str, _Lane] = {}
         self._closing = False
+        # a trigger that waited longer than this (a broker away for hours) is stale: the lamp
+        # must not flash for last night's gift when the broker comes back this morning
+        self._max_age = max_age
+        self._clock = clock  # wall clock, like event.received_at
 
     # -- configuration ----------------------------------------------------------------------
 
@@ -125,6 +131,19 @@ class Dispatcher:
             if sink is not None:
                 lane.sink = sink
             lane.policy = self._policy_for(lane.target)
+
+    def set_max_age(self, max_age: float | None) -> None:
+        """``daemon.outbox_max_age`` after a reload; None: a trigger never gets too old."""
+        self._max_age = max_age
+
+    def _too_old(self, request: ActionRequest) -> bool:
+        event = request.event
+        return (
+            self._max_age is not None
+            and event is not None
+            and event.received_at > 0
+            and self._clock() - event.received_at > self._max_age
+        )
 
     def _sink_for(self, target: str) -> Sink | None:
         return self._sinks.get(target) or self._sinks.get(target.split(":", 1)[0])
@@ -223,6 +242,9 @@ class Dispatcher:
             if ready is not None:
                 await ready()
             request = lane.items.popleft()
+            if self._too_old(request):
+                self._drop(lane, request, "older than daemon.outbox_max_age")
+                continue
             if self._journal is not None:
                 self._journal.done(request)  # handed over: a restart never sends it again
             lane.busy = True

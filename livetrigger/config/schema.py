@@ -252,7 +252,8 @@ class Daemon(_Model):
     shutdown_timeout: Seconds = 5.0
     status_socket: str | None = None
     state_dir: str | None = None
-    # at start, undelivered triggers older than this are not replayed (docs/actions.md)
+    # undelivered triggers older than this are not sent: at start, and when a broker or an
+    # endpoint that was away comes back (docs/actions.md)
     outbox_max_age: MaxAge = 600.0
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "text", "json"] = "auto"

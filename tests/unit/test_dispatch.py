@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from livetrigger import events as ev
 from livetrigger.actions import ActionRequest, LogMessage
 from livetrigger.dispatch import Dispatcher, QueuePolicy
 from livetrigger.errors import SinkError
@@ -97,3 +98,47 @@ async def test_close_drains_within_timeout_and_reports_leftovers() -> None:
     left = await d.aclose(0.1)
     assert left == {"log": 5}
     assert d.submit(req("late")) is False
+
+
+class WaitsForBroker(Recorder):
+    """A sink whose connection is away until ``up`` is set (the dispatcher waits on ready())."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.up = asyncio.Event()
+
+    async def ready(self) -> None:
+        await self.up.wait()
+
+
+def chat_at(msg: str, received_at: float) -> ActionRequest:
+    event = ev.ChatEvent(msg_id=1, received_at=received_at, text=msg)
+    return LogMessage(rule_id="r", message=msg, event=event)
+
+
+async def test_a_trigger_that_waited_past_the_max_age_is_dropped_not_sent() -> None:
+    """A broker away for hours: what waited longer than daemon.outbox_max_age is counted as
+    dropped when the broker returns, not sent; the younger ones go out in order."""
+    now = [1_000_000.0]
+    sink = WaitsForBroker()
+    outcomes: list[str] = []
+    d = Dispatcher(
+        {"log": sink},
+        max_age=600.0,
+        clock=lambda: now[0],
+        on_done=lambda _r, outcome, _s: outcomes.append(outcome),
+    )
+    d.submit(chat_at("last night", now[0]))
+    d.submit(chat_at("an hour ago", now[0] + 3000))
+    now[0] += 3600  # the broker comes back an hour after the first
+    d.submit(chat_at("just now", now[0] - 1))
+    sink.up.set()
+    await wait_until(lambda: len(outcomes) == 3, "three outcomes")
+    assert sink.seen == ["an hour ago", "just now"]
+    assert outcomes == ["dropped", "ok", "ok"]
+    assert d.stats()["log"]["dropped"] == 1
+    d.set_max_age(None)  # a reload to no limit: nothing is too old
+    d.submit(chat_at("last year", now[0] - 3e7))
+    await wait_until(lambda: len(outcomes) == 4, "the fourth outcome")
+    assert sink.seen[-1] == "last year"
+    await d.aclose(1)
