@@ -92,8 +92,11 @@ def test_an_unwritable_working_directory_is_named_for_lgpio(tmp_path: Path, monk
 @NO_DRIVERS
 def test_run_with_outputs_and_no_pins_exits_1_with_the_reason(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
+    # its own socket and state: not the machine's defaults, which a running daemon (or the same
+    # test in a suite side by side) holds
     config.write_text(
-        textwrap.dedent(
+        f"daemon: {{status_socket: {tmp_path}/s.sock, state_dir: {tmp_path}/state}}\n"
+        + textwrap.dedent(
             """\
             gpio:
               outputs:

@@ -64,10 +64,10 @@ class MosquittoBroker:
             "log_type warning",
             "log_type notice",
             "max_queued_messages 100000",
-            # Mosquitto acknowledges a QoS 1 message once it holds it; one it holds back for a
-            # subscriber (which by default may have only 20 unacknowledged) dies with a SIGKILL
-            # unless autosave caught it: a loaded run lost 1 of 1,005 that way, the broker's
-            # loss, not the publisher's. No limit: a live subscriber is sent each at once.
+            # Mosquitto acknowledges a QoS 1 message once it holds it; what it holds back for a
+            # lagging subscriber (by default 20 may be unacknowledged) dies with a SIGKILL
+            # unless autosave caught it. No limit narrows that window (it does not close it:
+            # tests that count every message at a subscriber stop the broker with SIGTERM).
             "max_inflight_messages 0",
             # as root mosquitto drops to its own user, which cannot write the persistence
             # file into a test's directory ("Permission denied", sessions lost on restart);

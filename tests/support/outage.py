@@ -282,9 +282,10 @@ async def broker_outage(
     mqtt_extra: str = "",
     settle: float = 120.0,
     on_running: Callable[[Daemon], Awaitable[None]] | None = None,
+    broker_signal: int = signal.SIGKILL,
 ) -> Figures:
-    """One run: ``before`` s of gifts, the broker SIGKILLed for ``outage`` s of gifts, started
-    again, ``after`` s of gifts; then wait (up to ``settle`` s) until the daemon holds no MQTT
+    """One run: ``before`` s of gifts, the broker stopped (``broker_signal``) for ``outage`` s of
+    gifts, started again, ``after`` s of gifts; then wait (up to ``settle`` s) until the daemon holds no MQTT
     trigger and the listener has what the daemon delivered. ``queue_size`` None: the default."""
     extra = mqtt_extra
     if queue_size is not None:
@@ -297,7 +298,7 @@ async def broker_outage(
             await online(listener)
             storm = Storm(room, rate)
             await storm.run(before)
-            broker.kill()
+            broker.stop(broker_signal)
             await storm.run(outage)
             broker.start()
             await storm.run(after)
