@@ -7,7 +7,7 @@ Runs the daemon in this process against the fake room with bench/startup.py's 50
 snapshots the heap before the config is loaded and again once the room is connected and idle
 (after a full collection), and prints the difference grouped by the innermost livetrigger
 line that allocated it; what was allocated while importing a module is one line, "(imports)".
-Memory that C libraries allocate themselves (pydantic-core's validators, OpenSSL) is not on
+Memory that C libraries allocate themselves (OpenSSL, protobuf's upb) is not on
 the Python heap and not counted: bench/memory_by_import.py gives RSS library by library.
 """
 

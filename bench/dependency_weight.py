@@ -1,7 +1,8 @@
 """What each candidate library would cost the daemon: import time and resident memory added,
 and what using it once costs, for the three jobs where a lighter library might do (issue 18):
 
-- validation of the config file: pydantic (what livetrigger uses), msgspec, attrs + cattrs;
+- validation of the config file: pydantic (what livetrigger used), msgspec, attrs + cattrs,
+  and the small checker that replaced them (livetrigger.config.shape);
 - HTTP (room lookup, signing, webhooks): httpx (used), aiohttp, the standard library;
 - templates: jinja2's sandbox (used), and string.Template as the floor (no expressions).
 
@@ -168,6 +169,43 @@ except Exception as exc:
 """
 )
 
+# livetrigger's own checker (config/shape.py); its import brings the rules' field names (and
+# with them the event classes), which the daemon loads anyway
+OWN = (
+    DOC
+    + """
+from dataclasses import dataclass
+from typing import Any, Literal
+from livetrigger.config.shape import check, key
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mqtt:
+    host: str
+    port: int = key(1883, low=1, high=65535)
+    keepalive: float = key(60.0, above=0, number=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Action:
+    topic: str
+    payload: str | None = None
+    qos: Literal[0, 1, 2] = 1
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    id: str = key(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+    on: str | list[str]
+    do: list[Action]
+    when: dict[str, Any] = key({})
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Room:
+    username: str
+    rules: list[Rule] = key([])
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    rooms: list[Room]
+    mqtt: Mqtt | None = None
+assert check(Config, doc())[0] is not None
+ERRORS = len(check(Config, doc(bad=True))[1])
+"""
+)
+
 HTTPX = """
 import asyncio, httpx
 async def make():
@@ -220,6 +258,13 @@ CANDIDATES = [
     Candidate("validation", "pydantic", ("pydantic",), "import pydantic", PYDANTIC),
     Candidate("validation", "msgspec", ("msgspec",), "import msgspec", MSGSPEC),
     Candidate("validation", "attrs + cattrs", ("attrs", "cattrs"), "import attrs, cattrs", CATTRS),
+    Candidate(
+        "validation",
+        "livetrigger.config.shape (own)",
+        (),
+        "import livetrigger.config.shape",
+        OWN,
+    ),
     Candidate("http", "httpx", ("httpx",), "import httpx", HTTPX),
     Candidate("http", "aiohttp", ("aiohttp",), "import aiohttp", AIOHTTP),
     Candidate(

@@ -21,7 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 STEPS = [
     ("asyncio (+ ssl, OpenSSL)", "asyncio"),
     ("PyYAML", "yaml"),
-    ("pydantic", "pydantic"),
     ("httpx", "httpx"),
     ("websockets", "websockets.asyncio.client"),
     ("protobuf + generated messages", "livetrigger.webcast._pb.webcast_pb2"),

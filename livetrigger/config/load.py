@@ -14,16 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 
 from livetrigger import settings as s
 from livetrigger.config import checks
 from livetrigger.config import schema as cs
 from livetrigger.config.credentials import credentials_in
-from livetrigger.config.messages import in_our_words
 from livetrigger.config.model import Config, RoomConfig
-from livetrigger.config.sections import SECRET_FIELDS, to_settings
+from livetrigger.config.shape import SECRET_FIELDS, check
 from livetrigger.config.tls import tls_problems
 from livetrigger.config.yamlpos import (
     MAX_BYTES,
@@ -138,13 +135,13 @@ def load_config_text(
     secrets: set[str] = set()
     data = _substitute(data, (), env, problems)
     _read_secret_files(data, (), base_dir or Path.cwd(), problems, secrets)
-    try:
-        model = cs.ConfigFile.model_validate(data)
-    except ValidationError as exc:
-        _report(exc, problems, data)
-        _check_valid_rules(data, exc, problems)
+    model, found = check(cs.ConfigFile, data)
+    if model is None:
+        for problem in found:
+            problems.add(problem.loc, problem.message, problem.value)
+        _check_valid_rules(data, [p.loc for p in found], problems)
         problems.raise_if_any()
-        raise  # unreachable: a ValidationError always has errors
+        raise AssertionError("the check failed without saying why")
     config = _build(model, problems, path)
     problems.raise_if_any()
     assert config is not None
@@ -245,32 +242,12 @@ def _read_secret(name: str, base: Path, path: KeyPath, problems: _Problems) -> s
     return secret
 
 
-# -- pydantic errors → our problems ---------------------------------------------------------
+# -- rules that passed, compiled even when the file has other problems ----------------------
 
 
-def _report(exc: ValidationError, problems: _Problems, data: Any) -> None:
-    by_place: dict[KeyPath, list[ErrorDetails]] = {}
-    for err in exc.errors(include_url=False):
-        by_place.setdefault(_clean_loc(err["loc"]), []).append(err)
-    for loc, errors in by_place.items():
-        kind = errors[0]["type"]
-        if kind == "extra_forbidden":
-            key = str(loc[-1])
-            allowed = _allowed_keys(loc[:-1])
-            hint = suggest(key, allowed) if allowed else ""
-            listing = f" (allowed: {', '.join(sorted(allowed))})" if allowed and not hint else ""
-            problems.add(loc, f"unknown key `{key}`{hint}{listing}")
-        elif kind == "missing":
-            problems.add(loc, f"required key `{loc[-1]}` is missing")
-        else:
-            value = _value_at(data, loc)
-            problems.add(loc, in_our_words(errors, value), value)
-
-
-def _check_valid_rules(data: dict[str, Any], exc: ValidationError, problems: _Problems) -> None:
-    """Compile the rules that passed validation, so their problems show up in the same run
+def _check_valid_rules(data: dict[str, Any], broken: list[KeyPath], problems: _Problems) -> None:
+    """Compile the rules that passed the check, so their problems show up in the same run
     as the structural ones elsewhere in the file."""
-    broken = [_clean_loc(e["loc"]) for e in exc.errors()]
     gpio = data.get("gpio") if isinstance(data.get("gpio"), dict) else {}
     outputs = gpio.get("outputs") if isinstance(gpio, dict) else None
     hooks = data.get("webhooks")
@@ -303,98 +280,35 @@ def _check_valid_rules(data: dict[str, Any], exc: ValidationError, problems: _Pr
             here = (*base, j)
             if any(loc[: len(here)] == here for loc in broken):
                 continue
-            try:
-                rule = cs.Rule.model_validate(raw)
-            except ValidationError:
+            rule, _ = check(cs.Rule, raw, here)
+            if rule is None:
                 continue
             _, found = compile_rule(rule, here, targets)
             for where, message in found:
                 problems.add(where, message)
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> KeyPath:
-    # pydantic adds the union member or function name to the location: drop those
-    out: list[str | int] = []
-    for part in loc:
-        if isinstance(part, str) and (
-            part.endswith("Config")
-            or part in ("function-after", "function-before", "function-plain", "str", "int")
-            or part.startswith(("list[", "dict[", "function-", "literal[", "float", "bool"))
-        ):
-            continue
-        out.append(part)
-    return tuple(out)
-
-
-def _value_at(data: Any, loc: KeyPath) -> Any:
-    for part in loc:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return ...
-    return data
-
-
-def _allowed_keys(loc: KeyPath) -> set[str]:
-    """The keys the model at ``loc`` accepts (by alias), for did-you-mean."""
-    model: Any = cs.ConfigFile
-    for part in loc:
-        fields: dict[str, Any] = (
-            dict(model.model_fields)
-            if isinstance(model, type) and issubclass(model, BaseModel)
-            else {}
-        )
-        target = None
-        if isinstance(part, str):
-            for name, f in fields.items():
-                if (f.alias or name) == part:
-                    target = f.annotation
-                    break
-        model = (
-            _inner_model(target) if target is not None else model if isinstance(part, int) else None
-        )
-        if model is None:
-            return set()
-        if isinstance(part, str) and target is None:
-            return set()
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        return set()
-    return {f.alias or n for n, f in model.model_fields.items()}
-
-
-def _inner_model(tp: Any) -> Any:
-    """The model inside Optional[...], list[...], dict[str, ...]; or the model itself."""
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return tp
-    for arg in getattr(tp, "__args__", ()):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
 # -- model → Config -------------------------------------------------------------------------
 
 
 def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Config | None:
-    gpio = to_settings(s.GpioSettings, model.gpio)
-    mqtt = to_settings(s.MqttSettings, model.mqtt) if model.mqtt is not None else None
+    gpio = model.gpio or s.GpioSettings()
+    mqtt = model.mqtt
     if mqtt is not None and mqtt.tls is not None:
         for where, message in tls_problems(mqtt.tls, ("mqtt", "tls")):
             problems.add(where, message)
-    webhooks = tuple(
-        to_settings(s.WebhookSettings, w, name=name) for name, w in model.webhooks.items()
-    )
-    for name, w in model.webhooks.items():
-        if not str(getattr(w, "url", "")).startswith(("http://", "https://")):
-            problems.add(("webhooks", name, "url"), "the URL must start with http:// or https://")
+    webhooks = model.webhooks
     for hook in webhooks:
+        if not hook.url.startswith(("http://", "https://")):
+            problems.add(
+                ("webhooks", hook.name, "url"), "the URL must start with http:// or https://"
+            )
         for header, value in hook.headers:
             if problem := header_problem(header, value):
                 problems.add(("webhooks", hook.name, "headers", header), problem)
         if problem := header_problem(hook.signature_header, ""):
             problems.add(("webhooks", hook.name, "signature_header"), problem)
-    tiktok = to_settings(s.TikTokSettings, model.tiktok)
+    tiktok = model.tiktok
     for where, message in (
         *checks.url_ports(tiktok, webhooks),
         *checks.backoff_order(tiktok, mqtt),
@@ -402,7 +316,7 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
     ):
         problems.add(where, message)
     base = mqtt.base_topic if mqtt else "livetrigger"
-    ha = to_settings(s.HomeAssistantSettings, model.homeassistant)
+    ha = model.homeassistant
     targets = Targets(
         gpio_outputs=frozenset(o.name for o in gpio.outputs),
         webhooks=frozenset(w.name for w in webhooks),
@@ -479,7 +393,7 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
                     ("gpio", "inputs", inp.name, "rule"),
                     f"no rule `{inp.rule}`{suggest(inp.rule, all_ids)}",
                 )
-    web = to_settings(s.WebSettings, model.web)
+    web = model.web
     # a token_file that cannot be read is its own problem: not also "set web.token"
     token_failed = {("web", "token"), ("web", "token_file")} & problems.paths
     if web.enabled and not web.token and not token_failed and not _loopback(web.host):
@@ -496,7 +410,7 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
         tiktok=tiktok,
         rooms=tuple(rooms),
         mqtt=mqtt,
-        homeassistant=to_settings(s.HomeAssistantSettings, model.homeassistant),
+        homeassistant=ha,
         gpio=gpio,
         webhooks=webhooks,
         daemon=model.daemon,

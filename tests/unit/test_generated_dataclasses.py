@@ -67,7 +67,7 @@ def test_the_class_is_the_declared_dataclass(spec: type, made: type) -> None:
     assert sorted(made.__slots__) == sorted(spec.__slots__)  # type: ignore[attr-defined]
     assert made.__match_args__ == spec.__match_args__  # type: ignore[attr-defined]
     assert inspect.get_annotations(made) == inspect.get_annotations(spec)
-    assert _hints(made) == _hints(spec)  # what config.sections builds the config models from
+    assert _hints(made) == _hints(spec)  # what config.shape reads the config file into
     assert made.__qualname__ == spec.__qualname__
     # what @dataclass puts in the class, the generated class has too (copy.replace's
     # __replace__ is added on every Python: @dataclass adds it from 3.13)
