@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bytecode_cache import as_installed
+
 ROOT = Path(__file__).resolve().parents[1]
 
 STEPS = [
@@ -63,6 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    as_installed()
     runs = [one_run() for _ in range(args.runs)]
     figures = [statistics.median(col) for col in zip(*runs, strict=True)]
     print(f"Python {sys.version.split()[0]}, median of {args.runs} fresh interpreters\n")

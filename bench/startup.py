@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bytecode_cache import as_installed
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -136,6 +138,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--json")
     args = ap.parse_args()
+    as_installed()
     lt = [sys.executable, "-m", "livetrigger"]
     rows: dict[str, tuple[float | None, float]] = {}
     rows["--version"] = median_of([*lt, "--version"], args.runs)

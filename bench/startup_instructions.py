@@ -19,6 +19,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bytecode_cache import as_installed
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "config.example.yaml"
 ROWS: dict[str, list[str]] = {
@@ -51,6 +53,7 @@ def main() -> None:
     ap.add_argument("--only", action="append", help="rows whose name contains this")
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
+    as_installed()
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is needed: apt-get install valgrind")
     names = [
