@@ -369,7 +369,7 @@ def _limited(
         return _INVALID
     if "pattern" in meta:
         pattern, help_text = meta["pattern"]
-        if not pattern.search(number):
+        if not pattern.fullmatch(number):  # `$` alone would let a trailing newline through
             out.append(Problem(loc, help_text or f"must match {pattern.pattern}", written))
             return _INVALID
     return number

@@ -207,3 +207,11 @@ def test_the_schema_of_a_class_names_its_bounds_and_durations() -> None:
     assert props["outputs"]["additionalProperties"] == {"$ref": "#/$defs/Output"}
     assert "name" not in schema["$defs"]["Output"]["properties"]
     assert "token_file" in props and "json" in props and "body" not in props
+
+
+@pytest.mark.parametrize("written", ["r\n", "light\nshow", "-r", "r" * 65, ""])
+def test_a_rule_id_is_one_safe_word_whole(written: str) -> None:
+    """A rule id becomes a topic level and part of Home Assistant's entity ids: `$` alone
+    would let a trailing newline (a YAML block scalar) through."""
+    rule, found = check(cs.Rule, {"id": written, "do": [{"log": "x"}]})
+    assert rule is None and [p.loc for p in found] == [("id",)]
