@@ -62,7 +62,7 @@ def _object(sec: Section, defs: dict[str, Any]) -> dict[str, Any]:
 
 def _ref(sec: Section, name: str, defs: dict[str, Any]) -> dict[str, Any]:
     if name not in defs:
-        defs[name] = {}  # a placeholder while its own fields are read
+        defs[name] = {}  # taken, so a class that holds itself refers to it instead of recursing
         defs[name] = _object(sec, defs)
     return {"$ref": f"#/$defs/{name}"}
 
