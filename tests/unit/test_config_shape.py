@@ -4,12 +4,15 @@ Schema editors get from the same dataclasses accepts what it accepts."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from livetrigger import settings as s
 from livetrigger.config import schema as cs
@@ -215,3 +218,51 @@ def test_a_rule_id_is_one_safe_word_whole(written: str) -> None:
     would let a trailing newline (a YAML block scalar) through."""
     rule, found = check(cs.Rule, {"id": written, "do": [{"log": "x"}]})
     assert rule is None and [p.loc for p in found] == [("id",)]
+
+
+YAML_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=12)
+    | st.sampled_from(["3s", "off", "1883", "true", "{{ x }}", "${NOPE}", "-1"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=8) | st.integers(), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+EXAMPLE = load_located((ROOT / "config.example.yaml").read_text()).data
+
+
+def _key_paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path] if path else []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            found += _key_paths(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            found += _key_paths(v, (*path, i))
+    return found
+
+
+PATHS = _key_paths(EXAMPLE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(PATHS), YAML_VALUES)
+def test_any_value_anywhere_is_built_or_refused_with_its_place(
+    path: tuple[Any, ...], value: Any
+) -> None:
+    """Whatever YAML can hold, put at any key of the example, the checker builds the file or
+    says what is wrong and where; it never raises."""
+    data = copy.deepcopy(EXAMPLE)
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    built, found = check(cs.ConfigFile, data)
+    assert (built is None) == bool(found)
+    for problem in found:
+        assert problem.message and all(isinstance(p, (str, int)) for p in problem.loc)
