@@ -254,9 +254,6 @@ def _section(sec: Section, value: Any, loc: Loc, out: list[Problem], name: str |
     if not isinstance(value, dict):
         out.append(Problem(loc, _expected([sec.cls], {}), value))
         return _INVALID
-    prepare: Callable[[dict[Any, Any]], dict[Any, Any]] | None = getattr(sec.cls, "from_file", None)
-    if prepare is not None:
-        value = prepare(value)
     before = len(out)
     kwargs: dict[str, Any] = {} if name is None else {"name": name}
     for k, v in value.items():
