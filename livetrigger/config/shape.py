@@ -383,7 +383,10 @@ def _int(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and _WHOLE.match(value):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:  # over 4,300 digits: Python will not read it
+            return _INVALID
     return _INVALID
 
 

@@ -60,8 +60,11 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
 
+# YAML 1.2 reads no dates: `2026-12-02` in a description or a condition is text (YAML 1.1 made
+# it a date, and `2026-13-45` an exception from inside the parser)
+_NOT_IMPLICIT = frozenset({"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"})
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _NOT_IMPLICIT]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
@@ -170,7 +173,12 @@ class _Builder:
                 self.positions[child] = _mark(item)
                 items.append(self.build(item, child, depth + 1))
             return items
-        return self.c.construct_object(node, deep=True)
+        try:
+            return self.c.construct_object(node, deep=True)
+        except ValueError:
+            # a number Python will not build (over 4,300 digits): kept as written, so the check
+            # says at its line what belongs there
+            return node.value
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[Any, Any]:
         out: dict[Any, Any] = {}

@@ -111,3 +111,31 @@ rooms:
     assert "written twice (lines 5 and 7)" in problem and "delete one" in problem
     result = check(tmp_path, text)
     assert result.returncode == 1 and "lines 5 and 7" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("9" * 5000, "mqtt.port: expected a whole number"),  # Python reads 4,300 digits at most
+        ('"' + "9" * 5000 + '"', "mqtt.port: expected a whole number"),
+        ("2026-12-02", "mqtt.port: expected a whole number"),  # a date is text, as in YAML 1.2
+        ("2026-13-45", "mqtt.port: expected a whole number"),  # no longer an exception
+    ],
+    ids=["long-number", "long-quoted", "date", "impossible-date"],
+)
+def test_values_python_cannot_build_are_problems_at_their_line(written: str, said: str) -> None:
+    text = f'mqtt:\n  port: {written}\nrooms:\n  - username: "@a"\n'
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(text, "c.yaml", env={})
+    (line,) = caught.value.problems
+    assert line.startswith("c.yaml:2:3: ") and said in line
+
+
+def test_a_date_in_a_description_is_text() -> None:
+    config = load_config_text(
+        'rooms:\n  - username: "@a"\n    rules:\n      - id: a\n'
+        "        on: chat\n        description: 2026-13-45\n        do: [{log: x}]\n",
+        "c.yaml",
+        env={},
+    )
+    assert config.rooms[0].rules[0].description == "2026-13-45"
