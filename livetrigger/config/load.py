@@ -28,6 +28,7 @@ from livetrigger.config.yamlpos import (
     Located,
     format_path,
     load_located,
+    plain_value,
 )
 from livetrigger.config.yamlpos import Path as KeyPath
 from livetrigger.errors import ConfigError, ConfigFileError
@@ -174,15 +175,9 @@ def _substitute(value: Any, path: KeyPath, env: Mapping[str, str], problems: _Pr
 
     problems.hidden.add(path)
     out = _ENV.sub(replace, value)
-    # a whole-value substitution of a number or boolean keeps YAML's typing
-    if _ENV.fullmatch(value):
-        try:
-            typed = yaml.safe_load(out) if out else out
-        except yaml.YAMLError:
-            return out
-        if isinstance(typed, (int, float, bool)) or typed is None:
-            return typed
-    return out
+    # a whole-value substitution of a number or boolean keeps YAML's typing (the file's: YAML
+    # 1.2 booleans, and a value Python cannot build stays text)
+    return plain_value(out) if out and _ENV.fullmatch(value) else out
 
 
 def _read_secret_files(

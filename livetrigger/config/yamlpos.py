@@ -132,6 +132,16 @@ def load_located(text: str, filename: str = "<config>") -> Located:
     return Located(data, builder.positions, tuple(builder.duplicates))
 
 
+def plain_value(text: str) -> Any:
+    """``text`` read as the file reads a value written plainly: true/false, a number or null
+    (so a whole ``${VAR}`` keeps YAML's typing); anything else is the text itself."""
+    try:
+        value = load_located(text).data
+    except yaml.YAMLError:
+        return text
+    return value if value is None or isinstance(value, (bool, int, float)) else text
+
+
 def _mark(node: yaml.Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 

@@ -139,3 +139,15 @@ def test_a_date_in_a_description_is_text() -> None:
         env={},
     )
     assert config.rooms[0].rules[0].description == "2026-13-45"
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "2026-13-45", "yes"])
+def test_a_whole_env_value_is_typed_as_the_file_would_type_it(value: str) -> None:
+    """`${VAR}` alone keeps YAML's typing, with the file's rules: YAML 1.2 booleans (a host
+    named `yes` is text), no dates, and a number Python cannot build is a problem, not a
+    traceback."""
+    text = 'mqtt:\n  host: ${H}\n  port: ${P}\nrooms:\n  - username: "@a"\n'
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(text, "c.yaml", env={"H": value, "P": value})
+    lines = caught.value.problems
+    assert [line.split(": ")[1] for line in lines] == ["mqtt.port"], lines
