@@ -27,6 +27,16 @@ def _at_least(default: Any, low: float, why: str) -> Any:
     return field(default=default, metadata=limits(low, None, why))
 
 
+def pattern(regex: str, help_text: str) -> dict[str, Any]:
+    """Field metadata: the config file's text must match ``regex`` whole; ``help_text`` says
+    what to write instead."""
+    return {"pattern": (regex, help_text)}
+
+
+TOPIC_PREFIX = pattern(
+    r"^[^+#\x00]+$", "a topic prefix: levels joined by /, without + or # (MQTT wildcards)"
+)
+
 PORT = limits(1, 65535, "a TCP port")
 
 _TIMEOUT = "a shorter one fails before any answer can come"
@@ -766,7 +776,18 @@ class MqttSettings:
         ),
         "protocol": _dc.field("protocol", "Literal['3.1.1', '5']", default="3.1.1", kw_only=True),
         "tls": _dc.field("tls", "TlsSettings | None", default=None, kw_only=True),
-        "base_topic": _dc.field("base_topic", "str", default="livetrigger", kw_only=True),
+        "base_topic": _dc.field(
+            "base_topic",
+            "str",
+            default="livetrigger",
+            metadata={
+                "pattern": (
+                    "^[^+#\\x00]+$",
+                    "a topic prefix: levels joined by /, without + or # (MQTT wildcards)",
+                )
+            },
+            kw_only=True,
+        ),
         "queue_size": _dc.field(
             "queue_size",
             "int",
@@ -956,7 +977,18 @@ class HomeAssistantSettings:
     __dataclass_params__ = _dc.params(frozen=True, slots=True, kw_only=True)
     __dataclass_fields__ = {
         "discovery": _dc.field("discovery", "bool", default=True, kw_only=True),
-        "prefix": _dc.field("prefix", "str", default="homeassistant", kw_only=True),
+        "prefix": _dc.field(
+            "prefix",
+            "str",
+            default="homeassistant",
+            metadata={
+                "pattern": (
+                    "^[^+#\\x00]+$",
+                    "a topic prefix: levels joined by /, without + or # (MQTT wildcards)",
+                )
+            },
+            kw_only=True,
+        ),
         "state_interval": _dc.field(
             "state_interval",
             "float",

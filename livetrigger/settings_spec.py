@@ -26,6 +26,17 @@ def _at_least(default: Any, low: float, why: str) -> Any:
     return field(default=default, metadata=limits(low, None, why))
 
 
+def pattern(regex: str, help_text: str) -> dict[str, Any]:
+    """Field metadata: the config file's text must match ``regex`` whole; ``help_text`` says
+    what to write instead."""
+    return {"pattern": (regex, help_text)}
+
+
+# every MQTT topic starts with it: a wildcard makes each publish invalid, a NUL makes the
+# broker drop the connection
+TOPIC_PREFIX = pattern(
+    r"^[^+#\x00]+$", "a topic prefix: levels joined by /, without + or # (MQTT wildcards)"
+)
 PORT = limits(1, 65535, "a TCP port")
 _TIMEOUT = "a shorter one fails before any answer can come"
 _RETRY = "a shorter wait retries in a tight loop"
@@ -139,7 +150,7 @@ class MqttSettings:
     )
     protocol: Literal["3.1.1", "5"] = "3.1.1"
     tls: TlsSettings | None = None
-    base_topic: str = "livetrigger"
+    base_topic: str = field(default="livetrigger", metadata=TOPIC_PREFIX)
     queue_size: int = _at_least(10_000, 1, "an empty queue could hold nothing")
     overflow: Literal["drop_oldest", "drop_new"] = "drop_oldest"
     # trigger publishes handed to paho before the first is acknowledged: 1 keeps the order
@@ -162,7 +173,7 @@ class MqttSettings:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HomeAssistantSettings:
     discovery: bool = True
-    prefix: str = "homeassistant"
+    prefix: str = field(default="homeassistant", metadata=TOPIC_PREFIX)
     # at most one viewer-count update per interval
     state_interval: float = _at_least(5.0, 0.1, "a shorter one floods the broker")
 

@@ -118,7 +118,7 @@ def _one(tp: Any, meta: Mapping[str, Any], defs: dict[str, Any]) -> dict[str, An
     node = {"type": {str: "string", int: "integer", float: "number", bool: "boolean"}[tp]}
     node.update(_bounds(meta))
     if "pattern" in meta:
-        node["pattern"] = meta["pattern"][0].pattern
+        node["pattern"] = meta["pattern"][0]
     return node
 
 

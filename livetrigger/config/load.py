@@ -228,6 +228,12 @@ def _read_secret(name: str, base: Path, path: KeyPath, problems: _Problems) -> s
             )
             return None
         secret = p.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        problems.add(path, f"secret file {p} is not UTF-8 text: write the secret itself in it")
+        return None
+    except ValueError:  # Path refuses a NUL in a name
+        problems.add(path, "a file name cannot hold a NUL character")
+        return None
     except OSError as exc:
         problems.add(path, f"cannot read secret file {p}: {exc.strerror or exc}")
         return None

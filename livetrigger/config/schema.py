@@ -18,6 +18,8 @@ GPIO_VERBS = ("on", "off", "toggle", "pulse", "blink", "pwm", "fade", "beep", "t
 RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 ROOM_NAME = r"^[a-z0-9_]{1,64}$"
 ACTION_KINDS = ("mqtt", "gpio", "webhook", "log", "chat")
+PATH = r"^[^\x00]*$"
+_PATH_HELP = "a path cannot hold a NUL character"
 
 _BLINK = "a faster blink is a buzz: use pwm"
 
@@ -228,8 +230,8 @@ class Metrics:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Daemon:
     shutdown_timeout: float = 5.0
-    status_socket: str | None = None
-    state_dir: str | None = None
+    status_socket: str | None = key(None, pattern=PATH, pattern_help=_PATH_HELP)
+    state_dir: str | None = key(None, pattern=PATH, pattern_help=_PATH_HELP)
     # undelivered triggers older than this are not sent: at start, and when a broker or an
     # endpoint that was away comes back (docs/actions.md); 0 could mean "replay nothing" or
     # "no limit": neither is written that way

@@ -14,8 +14,9 @@ drift apart. The reading of a field's type:
 - a dataclass is a section of keys, none of them unknown; a secret field ``x`` also
   accepts ``x_file`` (the loader reads it before the check);
 - metadata ``limits`` (see ``settings.limits``), ``above`` (an exclusive lower bound),
-  ``pattern`` with ``pattern_help``, ``min_items`` and ``alias`` (the key in the file, where the
-  attribute cannot be spelled so: ``json``, ``if``).
+  ``pattern`` (a regex the whole text must match, and what to write instead), ``min_items``
+  and ``alias`` (the key in the file, where the attribute cannot be spelled so: ``json``,
+  ``if``).
 
 A section field with metadata ``shorthand`` also takes text, standing for that one key
 (``log: "hi"`` is ``log: {message: "hi"}``). A class may give a method ``mistake()`` that
@@ -94,7 +95,7 @@ def key(
     if above is not None:
         meta["above"] = above
     if pattern is not None:
-        meta["pattern"] = (re.compile(pattern), pattern_help)
+        meta["pattern"] = (pattern, pattern_help)
     if min_items is not None:
         meta["min_items"] = min_items
     if number:
@@ -366,8 +367,8 @@ def _limited(
         return _INVALID
     if "pattern" in meta:
         pattern, help_text = meta["pattern"]
-        if not pattern.fullmatch(number):  # `$` alone would let a trailing newline through
-            out.append(Problem(loc, help_text or f"must match {pattern.pattern}", written))
+        if not re.fullmatch(pattern, number):  # `$` alone would let a trailing newline through
+            out.append(Problem(loc, help_text or f"must match {pattern}", written))
             return _INVALID
     return number
 

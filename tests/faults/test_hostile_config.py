@@ -151,3 +151,35 @@ def test_a_whole_env_value_is_typed_as_the_file_would_type_it(value: str) -> Non
         load_config_text(text, "c.yaml", env={"H": value, "P": value})
     lines = caught.value.problems
     assert [line.split(": ")[1] for line in lines] == ["mqtt.port"], lines
+
+
+def test_paths_and_topic_prefixes_say_what_is_wrong_with_them(tmp_path: Path) -> None:
+    """A NUL in a path, a wildcard or NUL in a topic prefix, a secret file that is not text:
+    each a problem at its line (a NUL or bytes used to escape as a ValueError; a wildcard
+    prefix made every publish invalid at run time)."""
+    binary = tmp_path / "key.bin"
+    binary.write_bytes(b"\xff\xfe\x00secret")
+    binary.chmod(0o600)
+    text = (
+        'mqtt:\n  host: h\n  base_topic: "home/#"\n  password_file: "a\\0b"\n'
+        'homeassistant:\n  prefix: "ha+"\n'
+        f'tiktok:\n  sign_api_key_file: "{binary}"\n'
+        'daemon:\n  state_dir: "/var/lib/\\0"\n'
+        'rooms:\n  - username: "@a"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(text, "c.yaml", env={}, base_dir=tmp_path)
+    said = {line.split(": ")[1]: line for line in caught.value.problems}
+    assert sorted(said) == [
+        "daemon.state_dir",
+        "homeassistant.prefix",
+        "mqtt.base_topic",
+        "mqtt.password_file",
+        "tiktok.sign_api_key_file",
+    ], said
+    assert (
+        "without + or #" in said["mqtt.base_topic"]
+        and "without + or #" in said["homeassistant.prefix"]
+    )
+    assert "NUL" in said["mqtt.password_file"] and "NUL" in said["daemon.state_dir"]
+    assert "not UTF-8 text" in said["tiktok.sign_api_key_file"]
