@@ -5,6 +5,7 @@ on the header or are used twice. Each returns
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
@@ -13,36 +14,64 @@ from livetrigger.config import gpio_header as pins
 from livetrigger.config.durations import format_duration
 from livetrigger.config.yamlpos import Path as KeyPath
 
-_TIKTOK_URLS = ("web_url", "webcast_url", "sign_url", "push_server", "proxy")
+# the schemes each URL may use
+_SCHEMES = {
+    "web_url": ("http", "https"),
+    "webcast_url": ("http", "https"),
+    "sign_url": ("http", "https"),
+    "push_server": ("ws", "wss"),
+    "proxy": ("http", "https", "socks4", "socks5", "socks5h"),
+}
+_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 
 
-def url_ports(
+def url_problems(
     tiktok: s.TikTokSettings, webhooks: tuple[s.WebhookSettings, ...]
 ) -> Iterator[tuple[KeyPath, str]]:
-    """Every URL whose port is not 1..65535: `http://host:99999` passed `check` and failed
-    at the first request."""
-    urls: list[tuple[KeyPath, str | None]] = [
-        (("tiktok", name), getattr(tiktok, name)) for name in _TIKTOK_URLS
+    """URLs that would fail at the first request, said at their line instead: one that does
+    not parse, a scheme the field cannot use, no host, a space or control character, a port
+    outside 1..65535 (`http://host:99999` passed `check` once)."""
+    urls: list[tuple[KeyPath, str | None, tuple[str, ...]]] = [
+        (("tiktok", name), getattr(tiktok, name), schemes) for name, schemes in _SCHEMES.items()
     ]
-    urls += [(("webhooks", w.name, "url"), w.url) for w in webhooks]
-    for where, url in urls:
+    # a webhook URL's scheme is the loader's own check
+    urls += [(("webhooks", w.name, "url"), w.url, ()) for w in webhooks]
+    for where, url, schemes in urls:
         if not url or "{{" in url:  # templates are the rule compiler's business
             continue
-        problem = _port_problem(url)
+        problem = _url_problem(url, schemes)
         if problem:
             yield where, problem
 
 
-def _port_problem(url: str) -> str | None:
+def _url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
+    example = f"{schemes[0] if schemes else 'https'}://host[:port]/path"
+    if _UNSAFE.search(url):
+        return "a URL holds no spaces or control characters: percent-encode them (a space is %20)"
     try:
         parts = urlsplit(url)
+    except ValueError as exc:
+        return f"not a URL ({exc}): write it like {example}"
+    if schemes and parts.scheme.lower() not in schemes:
+        allowed = [f"{x}://" for x in schemes]
+        return "the URL must start with " + (
+            " or ".join(allowed)
+            if len(allowed) < 3
+            else ", ".join(allowed[:-1]) + " or " + allowed[-1]
+        )
+    try:
         port = parts.port
     except ValueError:
         port = -1
-    if port is None or 1 <= port <= 65535:
-        return None
-    written = url.split("//", 1)[-1].split("/", 1)[0].rsplit(":", 1)[-1]
-    return f"`:{written}` is not a port: a TCP port is 1 to 65535 (or leave it out for the default)"
+    if port is not None and not 1 <= port <= 65535:
+        written = parts.netloc.rsplit(":", 1)[-1]
+        return (
+            f"`:{written}` is not a port: a TCP port is 1 to 65535 (or leave it out for the "
+            "default)"
+        )
+    if not parts.hostname:
+        return f"the URL names no host: write it like {example}"
+    return None
 
 
 def backoff_order(

@@ -311,7 +311,7 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
             problems.add(("webhooks", hook.name, "signature_header"), problem)
     tiktok = model.tiktok
     for where, message in (
-        *checks.url_ports(tiktok, webhooks),
+        *checks.url_problems(tiktok, webhooks),
         *checks.backoff_order(tiktok, mqtt),
         *checks.gpio_pins(gpio, problems.line_of),
     ):

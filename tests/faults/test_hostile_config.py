@@ -183,3 +183,37 @@ def test_paths_and_topic_prefixes_say_what_is_wrong_with_them(tmp_path: Path) ->
     )
     assert "NUL" in said["mqtt.password_file"] and "NUL" in said["daemon.state_dir"]
     assert "not UTF-8 text" in said["tiktok.sign_api_key_file"]
+
+
+@pytest.mark.parametrize(
+    ("section", "url", "said"),
+    [
+        ("tiktok:\n  sign_url", "ftp://sign.example", "must start with http:// or https://"),
+        ("tiktok:\n  push_server", "https://push.example/ws", "must start with ws:// or wss://"),
+        ("tiktok:\n  proxy", "ftp://proxy:21", "http://, https://, socks4://, socks5:// or"),
+        ("tiktok:\n  webcast_url", "https:///path", "names no host"),
+        ("tiktok:\n  web_url", "https://[::1/", "not a URL (Invalid IPv6 URL)"),
+        ("tiktok:\n  web_url", "https://h:99999/", "`:99999` is not a port"),
+        ("webhooks:\n  r:\n    url", "http://h/a b", "no spaces or control characters"),
+        ("webhooks:\n  r:\n    url", "http://h/\\r\\nX-Evil: 1", "no spaces or control characters"),
+    ],
+)
+def test_a_url_that_would_fail_at_its_first_request_fails_check(
+    section: str, url: str, said: str
+) -> None:
+    text = f'{section}: "{url}"\nrooms:\n  - username: "@a"\n'
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(text, "c.yaml", env={})
+    (line,) = caught.value.problems
+    assert said in line, line
+
+
+def test_the_urls_people_write_still_load() -> None:
+    load_config_text(
+        'tiktok:\n  sign_url: "https://sign.example:8443/x"\n  push_server: "wss://push.example/ws"\n'
+        '  proxy: "socks5h://user:pw@127.0.0.1:1080"\n  web_url: "http://[::1]:8080"\n'
+        'webhooks:\n  r:\n    url: "https://hooks.example/in?k=v%20w"\n'
+        'rooms:\n  - username: "@a"\n',
+        "c.yaml",
+        env={},
+    )
