@@ -754,7 +754,18 @@ class MqttSettings:
     __match_args__ = ()
     __dataclass_params__ = _dc.params(frozen=True, slots=True, kw_only=True)
     __dataclass_fields__ = {
-        "host": _dc.field("host", "str", default="localhost", kw_only=True),
+        "host": _dc.field(
+            "host",
+            "str",
+            default="localhost",
+            metadata={
+                "pattern": (
+                    "^[^\\s\\x00/]+$",
+                    "a host name or address, like localhost, 192.168.1.10 or ::1",
+                )
+            },
+            kw_only=True,
+        ),
         "port": _dc.field(
             "port", "int", default=1883, metadata={"limits": (1, 65535, "a TCP port")}, kw_only=True
         ),

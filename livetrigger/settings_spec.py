@@ -137,11 +137,16 @@ class EventStreamSettings:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MqttSettings:
-    host: str = "localhost"
+    host: str = field(
+        default="localhost",
+        metadata=pattern(
+            r"^[^\s\x00/]+$", "a host name or address, like localhost, 192.168.1.10 or ::1"
+        ),
+    )
     port: int = field(default=1883, metadata=PORT)
     username: str | None = None
     password: str | None = field(default=None, repr=False)
-    client_id: str | None = None  # None: livetrigger-<hostname>
+    client_id: str | None = None  # None or empty: livetrigger-<hostname>
     keepalive: float = field(
         default=30.0,
         metadata=limits(

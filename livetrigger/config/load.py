@@ -139,7 +139,8 @@ def load_config_text(
     model, found = check(cs.ConfigFile, data)
     if model is None:
         for problem in found:
-            problems.add(problem.loc, problem.message, problem.value)
+            if problem.loc not in problems.paths:  # an unset ${VAR} there said it already
+                problems.add(problem.loc, problem.message, problem.value)
         _check_valid_rules(data, [p.loc for p in found], problems)
         problems.raise_if_any()
         raise AssertionError("the check failed without saying why")

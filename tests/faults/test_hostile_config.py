@@ -217,3 +217,18 @@ def test_the_urls_people_write_still_load() -> None:
         "c.yaml",
         env={},
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ('host: ""', "mqtt.host: a host name or address"),
+        ('host: "broker .lan"', "mqtt.host: a host name or address"),
+        ("host: ${MQTT_HOST}", "environment variable MQTT_HOST is not set"),  # said once
+    ],
+)
+def test_a_broker_the_client_could_never_reach_fails_check(written: str, said: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(f'mqtt:\n  {written}\nrooms:\n  - username: "@a"\n', "c.yaml", env={})
+    (line,) = caught.value.problems
+    assert said in line, line
