@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, Literal, get_args, get_origin
 
+from livetrigger.config.durations import DURATION_PATTERN
 from livetrigger.config.shape import (
     SECRET_FIELDS,
     Section,
@@ -22,7 +23,7 @@ from livetrigger.config.shape import (
 )
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-_DURATION_TEXT = {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?\s*(ms|s|m|h|d)\s*)+$"}
+_DURATION_TEXT = {"type": "string", "pattern": DURATION_PATTERN}
 _DURATION_DOC = "a duration: 500ms, 3s, 2m, 1h (a number is seconds)"
 
 

@@ -152,6 +152,12 @@ def is_section(tp: Any) -> bool:
     return isinstance(tp, type) and dataclasses.is_dataclass(tp)
 
 
+def is_mapping(tp: Any) -> bool:
+    """Whether the file writes a value of ``tp`` as a mapping: a section, a keyed tuple, header
+    pairs or a dict."""
+    return is_section(tp) or keyed_item(tp) is not None or is_pairs(tp) or get_origin(tp) is dict
+
+
 def keyed_item(tp: Any) -> Any:
     """The dataclass of a ``tuple[X, ...]`` written as a mapping keyed by ``X.name``, or None."""
     args = get_args(tp)
@@ -290,7 +296,7 @@ def _reported(out: list[Problem], since: int, loc: Loc) -> bool:
 def _collection(tp: Any, meta: Mapping[str, Any], value: Any, loc: Loc, out: list[Problem]) -> Any:
     origin, args = get_origin(tp), get_args(tp)
     item = keyed_item(tp)
-    if item is not None or is_pairs(tp) or origin is dict:
+    if is_mapping(tp):
         if not isinstance(value, dict):
             out.append(Problem(loc, _expected([tp], meta), value))
             return _INVALID
@@ -432,7 +438,7 @@ _SCALARS: dict[Any, Callable[[Any], Any]] = {int: _int, float: _float, bool: _bo
 
 def shape(tp: Any, meta: Mapping[str, Any]) -> str:
     """What a value of ``tp`` looks like, in the words of someone editing YAML."""
-    if is_section(tp) or keyed_item(tp) is not None or is_pairs(tp) or get_origin(tp) is dict:
+    if is_mapping(tp):
         return SECTION
     if get_origin(tp) in (list, tuple):
         return "a list"
@@ -465,7 +471,7 @@ def _fits(tp: Any, meta: Mapping[str, Any], value: Any) -> bool:
 
 
 def _container_fits(tp: Any, value: Any) -> bool:
-    if is_section(tp) or keyed_item(tp) is not None or is_pairs(tp) or get_origin(tp) is dict:
+    if is_mapping(tp):
         return isinstance(value, dict)
     return get_origin(tp) in (list, tuple) and isinstance(value, list)
 
