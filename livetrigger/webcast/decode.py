@@ -29,8 +29,8 @@ from typing import Any, NamedTuple
 from google.protobuf.message import DecodeError, Message
 
 from livetrigger import events as ev
-from livetrigger.event_base import SET_SOURCE
 from livetrigger.events import ANONYMOUS, Event, StreakState
+from livetrigger.events.base import SET_SOURCE
 from livetrigger.webcast import frames
 from livetrigger.webcast._pb import webcast_pb2 as pb
 from livetrigger.webcast.users import UserCache, convert_user, number, pick_picture

@@ -67,31 +67,3 @@ def test_jinja_loads_at_the_first_template_that_needs_it(tmp_path: Path) -> None
         assert subprocess.run(argv, cwd=ROOT, check=False).returncode == 0
     assert "jinja2" not in loaded("check", "-q", str(plain))
     assert "jinja2" in loaded("check", "-q", str(needs))
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [["check", "-q", str(ROOT / "config.example.yaml")], ["--version"]],
-    ids=["check", "daemon module"],
-)
-def test_declarations_written_out_ahead_of_time_stay_unimported(argv: list[str]) -> None:
-    # their @dataclass runs at import (livetrigger/dataclass_gen.py): tests and the generator
-    # read them, commands use the generated modules
-    extra = "import livetrigger.app" if argv == ["--version"] else ""
-    probe = PROBE.replace('{{m.split(".")[0] for m in sys.modules}}', "set(sys.modules)")
-    done = subprocess.run(
-        [sys.executable, "-c", probe.format(extra=extra), *argv],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    mods = set(json.loads(done.stderr.strip().splitlines()[-1]))
-    assert "livetrigger.events" in mods
-    assert "livetrigger.settings" in mods
-    assert not mods & {
-        "livetrigger.event_spec",
-        "livetrigger.settings_spec",
-        "livetrigger.actions_spec",
-        "livetrigger.dataclass_gen",
-    }

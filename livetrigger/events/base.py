@@ -1,10 +1,15 @@
-"""What the event classes are built from: the enums their fields hold and the base that lets
-the decoder hand out an event before reading its fields (livetrigger.events re-exports them)."""
+"""The parts every event is built from: the viewer, the enums fields hold, the ``Event`` base
+and the deferred filling that lets the decoder hand out an event before reading its fields.
+
+Times: ``create_time`` is the server's epoch milliseconds (0 when TikTok did not say);
+``received_at`` is our wall clock in epoch seconds when the websocket message arrived.
+"""
 
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 
 class FollowRole(enum.IntEnum):
@@ -66,3 +71,79 @@ class _Deferred:
 
 # stores into the slot directly, past the classes' frozen __setattr__ (the decoder uses it too)
 SET_SOURCE = _Deferred._src.__set__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class User:
+    """A viewer, sender or host as far as the message tells.
+
+    ``follow_role``, ``is_moderator``, ``is_subscriber``, ``top_gifter_rank``,
+    ``gifter_level`` and ``fan_club_level`` are derived from the user's badges and, when the
+    message carries it, the more direct ``UserIdentity`` block.
+    """
+
+    id: int = 0
+    unique_id: str = ""
+    nickname: str = ""
+    avatar_url: str = ""
+    follow_role: FollowRole = FollowRole.NONE
+    is_moderator: bool = False
+    is_subscriber: bool = False
+    is_new_gifter: bool = False
+    top_gifter_rank: int | None = None
+    gifter_level: int = 0
+    fan_club_level: int = 0
+    verified: bool = False
+
+    @property
+    def is_follower(self) -> bool:
+        return self.follow_role >= FollowRole.FOLLOWER
+
+    @property
+    def is_friend(self) -> bool:
+        return self.follow_role >= FollowRole.FRIEND
+
+
+ANONYMOUS = User()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Emote:
+    emote_id: str
+    image_url: str = ""
+    index: int | None = None  # position in the comment text, for chat emotes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopViewer:
+    user: User
+    coins: int
+    rank: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BattleParticipant:
+    user_id: int
+    unique_id: str
+    nickname: str
+    room_id: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BattleScore:
+    host_id: int
+    points: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event(_Deferred):
+    """Fields every event has. ``kind`` is the name rules use in ``on:``."""
+
+    kind: ClassVar[str] = "event"
+
+    room_id: int = 0
+    msg_id: int = 0
+    create_time: int = 0
+    received_at: float = 0.0
+    user: User = ANONYMOUS
+    is_history: bool = False  # part of the initial batch of recent messages

@@ -1,101 +1,21 @@
-"""The event classes, declared: edit them here, then run scripts/gen-dataclasses.
-
-Every event is a frozen, slotted dataclass with no protobuf types inside. Field names here are
-the names rules and templates use (``gift.diamonds``, ``user.unique_id``); docs/events.md lists
-them all and a test keeps that document and these classes in step.
-
-Times: ``create_time`` is the server's epoch milliseconds (0 when TikTok did not say);
-``received_at`` is our wall clock in epoch seconds when the websocket message arrived.
-
-Nothing imports this module at run time: ``@dataclass`` writes and compiles some 200 methods
-for these classes at every import, so scripts/gen-dataclasses writes them out once into
-livetrigger/_events_generated.py, which livetrigger.events imports (mypy reads the classes
-here). tests/unit/test_generated_dataclasses.py fails when that file is stale and checks that
-its classes behave as these do.
-"""
+"""The event kinds: one frozen, slotted dataclass per kind; ``kind`` is the name rules use in
+``on:``. docs/events.md lists every field and a test keeps it in step with these classes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
-from livetrigger.event_base import FollowRole, StreakState, StreamEndReason, _Deferred
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class User:
-    """A viewer, sender or host as far as the message tells.
-
-    ``follow_role``, ``is_moderator``, ``is_subscriber``, ``top_gifter_rank``,
-    ``gifter_level`` and ``fan_club_level`` are derived from the user's badges and, when the
-    message carries it, the more direct ``UserIdentity`` block.
-    """
-
-    id: int = 0
-    unique_id: str = ""
-    nickname: str = ""
-    avatar_url: str = ""
-    follow_role: FollowRole = FollowRole.NONE
-    is_moderator: bool = False
-    is_subscriber: bool = False
-    is_new_gifter: bool = False
-    top_gifter_rank: int | None = None
-    gifter_level: int = 0
-    fan_club_level: int = 0
-    verified: bool = False
-
-    @property
-    def is_follower(self) -> bool:
-        return self.follow_role >= FollowRole.FOLLOWER
-
-    @property
-    def is_friend(self) -> bool:
-        return self.follow_role >= FollowRole.FRIEND
-
-
-ANONYMOUS = User()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Emote:
-    emote_id: str
-    image_url: str = ""
-    index: int | None = None  # position in the comment text, for chat emotes
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TopViewer:
-    user: User
-    coins: int
-    rank: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BattleParticipant:
-    user_id: int
-    unique_id: str
-    nickname: str
-    room_id: int = 0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BattleScore:
-    host_id: int
-    points: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Event(_Deferred):
-    """Fields every event has. ``kind`` is the name rules use in ``on:``."""
-
-    kind: ClassVar[str] = "event"
-
-    room_id: int = 0
-    msg_id: int = 0
-    create_time: int = 0
-    received_at: float = 0.0
-    user: User = ANONYMOUS
-    is_history: bool = False  # part of the initial batch of recent messages
+from livetrigger.events.base import (
+    BattleParticipant,
+    BattleScore,
+    Emote,
+    Event,
+    StreakState,
+    StreamEndReason,
+    TopViewer,
+    User,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

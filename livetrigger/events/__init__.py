@@ -6,10 +6,6 @@ them all and a test keeps that document and this module in step.
 
 Times: ``create_time`` is the server's epoch milliseconds (0 when TikTok did not say);
 ``received_at`` is our wall clock in epoch seconds when the websocket message arrived.
-
-The classes are declared in livetrigger/event_spec.py (read that for their fields) and written
-out ahead of time into livetrigger/_events_generated.py by scripts/gen-dataclasses, so that
-importing them runs no ``@dataclass``; mypy checks their users against the declarations.
 """
 
 from __future__ import annotations
@@ -18,87 +14,55 @@ import base64
 import dataclasses
 import enum
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from livetrigger.event_base import FollowRole, StreakState, StreamEndReason
-
-if TYPE_CHECKING:
-    from livetrigger.event_spec import (
-        ANONYMOUS,
-        BarrageEvent,
-        BattleEvent,
-        BattleParticipant,
-        BattlePointsEvent,
-        BattleScore,
-        ChatEvent,
-        ConnectedEvent,
-        DisconnectedEvent,
-        Emote,
-        EmoteEvent,
-        EnvelopeEvent,
-        Event,
-        FollowEvent,
-        GiftEvent,
-        JoinEvent,
-        LikeEvent,
-        LiveIntroEvent,
-        LiveStartedEvent,
-        QuestionEvent,
-        RoomMessageEvent,
-        ShareEvent,
-        SocialEvent,
-        StreamEndedEvent,
-        StreamPausedEvent,
-        StreamResumedEvent,
-        SubscribeEvent,
-        TopViewer,
-        UnknownEvent,
-        User,
-        ViewerCountEvent,
-        WaitingForLiveEvent,
-    )
-else:
-    from livetrigger._events_generated import (
-        ANONYMOUS,
-        BarrageEvent,
-        BattleEvent,
-        BattleParticipant,
-        BattlePointsEvent,
-        BattleScore,
-        ChatEvent,
-        ConnectedEvent,
-        DisconnectedEvent,
-        Emote,
-        EmoteEvent,
-        EnvelopeEvent,
-        Event,
-        FollowEvent,
-        GiftEvent,
-        JoinEvent,
-        LikeEvent,
-        LiveIntroEvent,
-        LiveStartedEvent,
-        QuestionEvent,
-        RoomMessageEvent,
-        ShareEvent,
-        SocialEvent,
-        StreamEndedEvent,
-        StreamPausedEvent,
-        StreamResumedEvent,
-        SubscribeEvent,
-        TopViewer,
-        UnknownEvent,
-        User,
-        ViewerCountEvent,
-        WaitingForLiveEvent,
-    )
+from livetrigger.events.base import (
+    ANONYMOUS,
+    SET_SOURCE,
+    BattleParticipant,
+    BattleScore,
+    Emote,
+    Event,
+    FollowRole,
+    StreakState,
+    StreamEndReason,
+    TopViewer,
+    User,
+)
+from livetrigger.events.kinds import (
+    BarrageEvent,
+    BattleEvent,
+    BattlePointsEvent,
+    ChatEvent,
+    ConnectedEvent,
+    DisconnectedEvent,
+    EmoteEvent,
+    EnvelopeEvent,
+    FollowEvent,
+    GiftEvent,
+    JoinEvent,
+    LikeEvent,
+    LiveIntroEvent,
+    LiveStartedEvent,
+    QuestionEvent,
+    RoomMessageEvent,
+    ShareEvent,
+    SocialEvent,
+    StreamEndedEvent,
+    StreamPausedEvent,
+    StreamResumedEvent,
+    SubscribeEvent,
+    UnknownEvent,
+    ViewerCountEvent,
+    WaitingForLiveEvent,
+)
 
 _E = TypeVar("_E", bound="Event")
 
 
 def deferred(cls: type[_E], fill: Callable[..., None], *args: Any) -> _E:
     """An event of ``cls`` whose fields ``fill(event, *args)`` sets when one is first read
-    (typically by calling ``cls.__init__(event, ...)``; livetrigger.event_base says why)."""
+    (typically by calling ``cls.__init__(event, ...)``; livetrigger.events.base says why)."""
     event = object.__new__(cls)
     object.__setattr__(event, "_src", (fill, args))
     return event
@@ -169,6 +133,7 @@ __all__ = [
     "ANONYMOUS",
     "EVENT_KINDS",
     "EVENT_TYPES",
+    "SET_SOURCE",
     "BarrageEvent",
     "BattleEvent",
     "BattleParticipant",
