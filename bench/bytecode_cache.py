@@ -1,7 +1,7 @@
 """Start-up benchmarks measure livetrigger as installed: ``pip install`` compiles every module
 to bytecode, while a source checkout with ``PYTHONDONTWRITEBYTECODE=1`` set (as on the
 development VM) would compile livetrigger's sources at every start and count that as well
-(about 0.5 s and 4 MiB more for ``import livetrigger.app`` there)."""
+(about 0.5 s and 4 MiB more for ``import livetrigger.daemon`` there)."""
 
 from __future__ import annotations
 

@@ -27,8 +27,8 @@ sys.path.insert(0, str(HERE))
 
 from startup import rules_config
 
-from livetrigger.app import Daemon
 from livetrigger.config import load_config
+from livetrigger.daemon import Daemon
 from livetrigger.simulator.server import FakeLiveRoom
 
 IGNORE = [

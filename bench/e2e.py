@@ -90,7 +90,7 @@ async def main() -> None:
     out: dict[str, object] = {"python": platform.python_version(), "machine": platform.machine(),
                               "cpus": os.cpu_count(), "rates": []}
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import livetrigger.app"], check=True)
+    subprocess.run([sys.executable, "-c", "import livetrigger.daemon"], check=True)
     import_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", "pass"], check=True)

@@ -29,7 +29,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from livetrigger import events as ev
 from livetrigger.actions import GpioCommand, HttpCall, MqttPublish
-from livetrigger.dispatch import Dispatcher, QueuePolicy
+from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.settings import GpioOutputSettings, GpioSettings, MqttSettings, WebhookSettings
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
 from livetrigger.sinks.gpio import GpioSink

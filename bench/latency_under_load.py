@@ -52,7 +52,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from livetrigger import events as ev
 from livetrigger.actions import GpioCommand, HttpCall, MqttPublish
-from livetrigger.dispatch import Dispatcher, QueuePolicy
+from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.settings import (
     GpioOutputSettings,
     GpioSettings,

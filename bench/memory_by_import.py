@@ -30,9 +30,9 @@ STEPS = [
     ("livetrigger.events", "livetrigger.events"),
     ("config models (livetrigger.config.schema)", "livetrigger.config.schema"),
     ("rules compiler", "livetrigger.rules.compile"),
-    ("the rest of livetrigger.app", "livetrigger.app"),
+    ("the rest of livetrigger.daemon", "livetrigger.daemon"),
     ("gpiozero (only with pins)", "livetrigger.sinks.gpio"),
-    ("prometheus-client (only with metrics)", "livetrigger.metrics"),
+    ("prometheus-client (only with metrics)", "livetrigger.features.metrics"),
     ("jinja2 sandbox (only for templates beyond `{{ name.attr }}`)", "livetrigger.rules.jinja_templates"),
 ]
 

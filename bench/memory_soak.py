@@ -117,9 +117,9 @@ def child(config_path: str, out_path: str, interval: float, trace: bool, bound: 
 
     from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-    from livetrigger.app import Daemon
     from livetrigger.config import load_config
-    from livetrigger.logs import setup_logging
+    from livetrigger.daemon import Daemon
+    from livetrigger.system.logs import setup_logging
 
     if trace:
         tracemalloc.start(1)

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from livetrigger.actions import MqttPublish
-from livetrigger.outbox import Outbox
+from livetrigger.state.outbox import Outbox
 from tests.support.outage import Figures, broker_outage
 
 

@@ -29,7 +29,7 @@ ROWS: dict[str, list[str]] = {
     "check -q config.example.yaml": ["-m", "livetrigger", "check", "-q", str(EXAMPLE)],
     "import livetrigger.events": ["-c", "import livetrigger.events"],
     "import livetrigger.config.schema": ["-c", "import livetrigger.config.schema"],
-    "import livetrigger.app": ["-c", "import livetrigger.app"],
+    "import livetrigger.daemon": ["-c", "import livetrigger.daemon"],
 }
 
 

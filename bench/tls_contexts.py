@@ -1,6 +1,6 @@
 """What one verifying TLS context costs: the CPU time to make it (loading a CA bundle into
 OpenSSL) and the RSS it holds while it lives, for the two kinds livetrigger uses
-(livetrigger/trust.py): httpx's (certifi's bundle) and the system store (websockets).
+(livetrigger/system/trust.py): httpx's (certifi's bundle) and the system store (websockets).
 
     .venv/bin/python bench/tls_contexts.py [--runs 5] [--count 5]
 

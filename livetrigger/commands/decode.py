@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from livetrigger.capture import open_input, read_input
 from livetrigger.errors import CaptureError, CaptureFileError, ProtocolError
 from livetrigger.events import Event, UnknownEvent, event_to_dict
-from livetrigger.printable import json_line
+from livetrigger.text.printable import json_line
 from livetrigger.webcast import frames
+from livetrigger.webcast.capture import open_input, read_input
 from livetrigger.webcast.decode import Decoder
 
 

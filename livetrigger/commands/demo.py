@@ -25,18 +25,18 @@ from typing import IO, Any
 
 from livetrigger import events as ev
 from livetrigger.actions import ActionRequest, LogMessage
-from livetrigger.app import Daemon, Hooks
+from livetrigger.actions.describe import describe
 from livetrigger.commands.check import print_problems
 from livetrigger.config import Config, load_config
-from livetrigger.describe import describe
-from livetrigger.dispatch import Outcome
+from livetrigger.daemon import Daemon, Hooks
+from livetrigger.daemon.dispatch import Outcome
 from livetrigger.errors import ConfigError, ConfigFileError
-from livetrigger.logs import setup_logging
 from livetrigger.rules.engine import Firing
 from livetrigger.settings import MqttSettings
 from livetrigger.simulator.demo_show import demo_show
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.webhook_receiver import ReceivedCall, WebhookReceiver
+from livetrigger.system.logs import setup_logging
 
 # shipped inside the package (the repository root has a link to it), so pip installs have it too
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "config.example.yaml"

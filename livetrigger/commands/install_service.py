@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from livetrigger.commands import init
-from livetrigger.service_install import Installer, InstallError, default_program
+from livetrigger.system.service_install import Installer, InstallError, default_program
 
 
 def register(sub: Any) -> None:

@@ -8,12 +8,12 @@ import sys
 import time
 from typing import Any
 
-from livetrigger.capture import open_input, read_input
 from livetrigger.commands.check import DEFAULT_CONFIG, load_or_report
 from livetrigger.commands.decode import events_of
 from livetrigger.commands.simulate import print_firings
 from livetrigger.errors import CaptureError, CaptureFileError, ProtocolError
 from livetrigger.rules.engine import Engine
+from livetrigger.webcast.capture import open_input, read_input
 from livetrigger.webcast.decode import Decoder
 
 

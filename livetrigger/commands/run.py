@@ -7,10 +7,10 @@ import asyncio
 import sys
 from typing import Any
 
-from livetrigger.app import Daemon
 from livetrigger.commands.check import DEFAULT_CONFIG, load_or_report
-from livetrigger.logs import setup_logging
-from livetrigger.pins import NoPinsError
+from livetrigger.daemon import Daemon
+from livetrigger.sinks.pins import NoPinsError
+from livetrigger.system.logs import setup_logging
 
 
 def register(sub: Any) -> None:

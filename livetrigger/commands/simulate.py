@@ -9,8 +9,8 @@ import time
 from typing import Any
 
 from livetrigger import events as ev
+from livetrigger.actions.describe import describe
 from livetrigger.commands.check import DEFAULT_CONFIG, load_or_report
-from livetrigger.describe import describe
 from livetrigger.rules.engine import Engine, Firing
 from livetrigger.rules.explain import explain
 from livetrigger.rules.fields import KINDS

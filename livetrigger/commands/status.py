@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from livetrigger.daemon.status_socket import Snapshot, default_socket_path, fetch
 from livetrigger.errors import ConfigError
-from livetrigger.status import Snapshot, default_socket_path, fetch
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

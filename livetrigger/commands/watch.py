@@ -14,12 +14,12 @@ from typing import IO, Any
 import httpx
 
 from livetrigger import events as ev
-from livetrigger.capture import CaptureWriter
 from livetrigger.errors import LivetriggerError
-from livetrigger.logs import setup_logging
-from livetrigger.printable import escape_controls, json_line
 from livetrigger.settings import RoomSettings, TikTokSettings
-from livetrigger.trust import http_context
+from livetrigger.system.logs import setup_logging
+from livetrigger.system.trust import http_context
+from livetrigger.text.printable import escape_controls, json_line
+from livetrigger.webcast.capture import CaptureWriter
 from livetrigger.webcast.room import RoomClient, normalise_username
 from livetrigger.webcast.scheduler import RoomScheduler
 

@@ -34,9 +34,9 @@ from livetrigger.config.yamlpos import Path as KeyPath
 from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.rules.compile import CompiledRule, Targets, compile_rule
 from livetrigger.rules.fields import suggest
-from livetrigger.topics import command_filters
-from livetrigger.usernames import parse_username
-from livetrigger.webvalues import header_problem
+from livetrigger.text.topics import command_filters
+from livetrigger.text.usernames import parse_username
+from livetrigger.text.webvalues import header_problem
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
 

@@ -37,7 +37,7 @@ from livetrigger.homeassistant.discovery import (
 )
 from livetrigger.homeassistant.state import RoomState
 from livetrigger.settings import HomeAssistantSettings
-from livetrigger.topics import topic_safe
+from livetrigger.text.topics import topic_safe
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from livetrigger import __version__
-from livetrigger.topics import topic_safe
+from livetrigger.text.topics import topic_safe
 
 EVENT_TYPES = (
     "gift",

@@ -16,7 +16,6 @@ from livetrigger import actions as act
 from livetrigger import events as ev
 from livetrigger.config import schema as cs
 from livetrigger.config.schema import GPIO_VERBS
-from livetrigger.printable import json_text
 from livetrigger.rules.command import CommandPattern
 from livetrigger.rules.conditions import Check, Problem, compile_when
 from livetrigger.rules.fields import (
@@ -34,8 +33,9 @@ from livetrigger.rules.template import (
     TextTemplate,
     referenced_names,
 )
-from livetrigger.topics import command_topic, escape_level, topic_problem
-from livetrigger.webvalues import (
+from livetrigger.text.printable import json_text
+from livetrigger.text.topics import command_topic, escape_level, topic_problem
+from livetrigger.text.webvalues import (
     escape_header,
     escape_path,
     escape_segment,

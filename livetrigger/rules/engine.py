@@ -35,7 +35,7 @@ from livetrigger.rules.counting import (
 )
 from livetrigger.rules.matcher import Matcher, build_matcher
 from livetrigger.rules.textgate import TextGate
-from livetrigger.topics import TopicLevels
+from livetrigger.text.topics import TopicLevels
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from livetrigger.printable import json_text
+from livetrigger.text.printable import json_text
 
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
 MAX_RENDERED = 64 * 1024  # a runaway loop over user data cannot build a huge payload

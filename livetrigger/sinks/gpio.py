@@ -40,9 +40,9 @@ from gpiozero.tones import Tone
 
 from livetrigger.actions import ActionRequest, GpioCommand
 from livetrigger.errors import ConfigError, SinkError
-from livetrigger.pins import open_pin_factory
 from livetrigger.settings import GpioInputSettings, GpioOutputSettings, GpioSettings
 from livetrigger.sinks.deadlines import Deadline, Deadlines
+from livetrigger.sinks.pins import open_pin_factory
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")

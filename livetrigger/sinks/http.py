@@ -27,8 +27,8 @@ from livetrigger import __version__
 from livetrigger.actions import ActionRequest, HttpCall
 from livetrigger.errors import SinkError
 from livetrigger.settings import WebhookSettings
-from livetrigger.trust import http_context
-from livetrigger.webvalues import header_problem
+from livetrigger.system.trust import http_context
+from livetrigger.text.webvalues import header_problem
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
 
 
 class CallJournal(Protocol):
-    """The outbox's side of a call's retries (livetrigger/outbox.py)."""
+    """The outbox's side of a call's retries (livetrigger/state/outbox.py)."""
 
     def retrying(self, request: ActionRequest) -> None: ...
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 
 from livetrigger.actions import ActionRequest, LogMessage
-from livetrigger.describe import describe
+from livetrigger.actions.describe import describe
 
 log = logging.getLogger("livetrigger.actions")
 _LEVELS = {

@@ -44,7 +44,7 @@ from livetrigger.actions import ActionRequest, MqttPublish
 from livetrigger.config.tls import describe_tls_failure
 from livetrigger.errors import ConfigError, SinkError
 from livetrigger.settings import MqttSettings
-from livetrigger.topics import command_filters, command_topic, topic_problem
+from livetrigger.text.topics import command_filters, command_topic, topic_problem
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from livetrigger import events as ev
 from livetrigger.errors import HandshakeBlockedError, RoomError
-from livetrigger.networds import describe_network_error
-from livetrigger.trust import websocket_context
+from livetrigger.system.trust import websocket_context
+from livetrigger.text.networds import describe_network_error
 from livetrigger.webcast import http_defaults
 from livetrigger.webcast._pb import webcast_pb2 as pb
 from livetrigger.webcast.session import Session

@@ -21,9 +21,9 @@ from livetrigger.errors import (
     RoomError,
     UserNotFoundError,
 )
-from livetrigger.networds import describe_network_error
 from livetrigger.settings import TikTokSettings
-from livetrigger.usernames import parse_username
+from livetrigger.text.networds import describe_network_error
+from livetrigger.text.usernames import parse_username
 from livetrigger.webcast import http_defaults
 from livetrigger.webcast.decode import STREAKABLE_GIFT_TYPE, CatalogueGift
 

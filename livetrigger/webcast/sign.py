@@ -18,8 +18,8 @@ import httpx
 
 from livetrigger import __version__
 from livetrigger.errors import SignAuthError, SignError, SignRateLimitError
-from livetrigger.networds import describe_network_error
 from livetrigger.settings import TikTokSettings
+from livetrigger.text.networds import describe_network_error
 from livetrigger.webcast import frames
 from livetrigger.webcast._pb import webcast_pb2 as pb
 from livetrigger.webcast.retry import retry_after_seconds

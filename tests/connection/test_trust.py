@@ -1,4 +1,4 @@
-"""One CA bundle per process (livetrigger/trust.py, issue 18): the webhook clients and the
+"""One CA bundle per process (livetrigger/system/trust.py, issue 18): the webhook clients and the
 daemon's HTTP client share one verifying context, every wss:// connection another, and they
 trust what httpx and websockets trusted before — here a throwaway CA given by SSL_CERT_FILE,
 which both honour — and refuse what they refused. Real TLS servers on 127.0.0.1."""
@@ -20,12 +20,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from websockets.asyncio.server import ServerConnection, serve
 
-from livetrigger import trust
 from livetrigger.actions import HttpCall
 from livetrigger.errors import RoomError, SinkError
 from livetrigger.settings import WebhookSettings
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
 from livetrigger.sinks.http import WebhookSink
+from livetrigger.system import trust
 from livetrigger.webcast.connection import open_socket
 
 

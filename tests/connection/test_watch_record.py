@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 from livetrigger import events as ev
-from livetrigger.capture import open_input, read_input
 from livetrigger.commands.decode import events_of
 from livetrigger.simulator.server import FakeLiveRoom
+from livetrigger.webcast.capture import open_input, read_input
 from livetrigger.webcast.decode import Decoder
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,9 +18,9 @@ import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from livetrigger.actions import GpioCommand
-from livetrigger.app import Daemon
 from livetrigger.config import load_config, load_config_text
 from livetrigger.config.gpio_header import HEADER, WIRINGPI, resolve
+from livetrigger.daemon import Daemon
 from livetrigger.errors import ConfigError
 from livetrigger.simulator.server import FakeLiveRoom
 

@@ -15,7 +15,7 @@ import pytest
 
 from livetrigger import events as ev
 from livetrigger.actions import MqttPublish
-from livetrigger.dispatch import Dispatcher, QueuePolicy
+from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.settings import MqttSettings
 from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from tests.support.listener import Listener

@@ -19,10 +19,10 @@ import pytest
 
 from livetrigger import events as ev
 from livetrigger.config import load_config_text
+from livetrigger.daemon.status_socket import fetch
 from livetrigger.errors import ConfigError
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
-from livetrigger.status import fetch
 from tests.integration.test_daemon import wait_until
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker

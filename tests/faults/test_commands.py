@@ -13,8 +13,8 @@ from pathlib import Path
 
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from livetrigger.app import Daemon
 from livetrigger.config import load_config_text
+from livetrigger.daemon import Daemon
 from livetrigger.homeassistant.bridge import COMMAND_BURST
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.webhook_receiver import WebhookReceiver

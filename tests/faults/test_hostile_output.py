@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 from livetrigger import events as ev
-from livetrigger.capture import CaptureWriter
-from livetrigger.logs import JsonFormatter
 from livetrigger.simulator import wire
 from livetrigger.simulator.server import FakeLiveRoom
+from livetrigger.system.logs import JsonFormatter
+from livetrigger.webcast.capture import CaptureWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 NICK = "Zoë\r\x1b[2J\x1b]0;pwned\x07"

@@ -17,7 +17,7 @@ import pytest
 
 from livetrigger import events as ev
 from livetrigger.config import load_config_text
-from livetrigger.dispatch import Dispatcher, QueuePolicy
+from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.rules.engine import Engine
 from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from tests.support.listener import Listener

@@ -17,7 +17,7 @@ import pytest
 from livetrigger import events as ev
 from livetrigger.actions import HttpCall
 from livetrigger.config import load_config_text
-from livetrigger.dispatch import Dispatcher
+from livetrigger.daemon.dispatch import Dispatcher
 from livetrigger.errors import ConfigError, SinkError
 from livetrigger.rules.engine import Engine
 from livetrigger.rules.template import MAX_RENDERED

@@ -11,7 +11,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from livetrigger import events as ev
 from livetrigger.actions import GpioCommand, HttpCall, MqttPublish
-from livetrigger.dispatch import Dispatcher
+from livetrigger.daemon.dispatch import Dispatcher
 from livetrigger.settings import GpioOutputSettings, GpioSettings, MqttSettings, WebhookSettings
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
 from livetrigger.sinks.gpio import GpioSink

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from livetrigger.app import Daemon
 from livetrigger.config import load_config_text
+from livetrigger.daemon import Daemon
 from livetrigger.simulator.server import FakeLiveRoom
 
 HANG = 60.0  # only to end the test if the relay never goes off: the loop is blocked this long

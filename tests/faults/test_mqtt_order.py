@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from livetrigger.actions import MqttPublish
-from livetrigger.dispatch import Dispatcher, QueuePolicy
+from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.settings import MqttSettings
 from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from tests.support.listener import Listener

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from livetrigger.app import Daemon
 from livetrigger.config import load_config_text
+from livetrigger.daemon import Daemon
 from livetrigger.simulator.server import FakeLiveRoom
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from livetrigger.daemon.status_socket import StatusServer, fetch
 from livetrigger.errors import StatusSocketTaken
 from livetrigger.simulator.server import FakeLiveRoom
-from livetrigger.status import StatusServer, fetch
 from tests.support.lamp_daemon import ROOT, lamp_config, lamp_daemon
 
 SNAPSHOT = {"daemon": {"version": "x"}}

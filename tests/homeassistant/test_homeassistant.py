@@ -14,8 +14,8 @@ from pathlib import Path
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from livetrigger import events as ev
-from livetrigger.app import Daemon
 from livetrigger.config import load_config_text
+from livetrigger.daemon import Daemon
 from livetrigger.errors import ConfigError
 from livetrigger.homeassistant.discovery import (
     DaemonEntities,
@@ -113,7 +113,7 @@ def test_discovery_documents_are_well_formed_for_every_kind() -> None:
         RoomEntities("demo", "demo", [RuleEntity("big_gift"), RuleEntity("Hello-Chat")]),
         prefix=PREFIX,
         base="livetrigger",
-        availability_topic="livetrigger/status",
+        availability_topic="livetrigger/daemon/status_socket",
     )
     seen_ids: set[str] = set()
     kinds = set()
@@ -126,7 +126,7 @@ def test_discovery_documents_are_well_formed_for_every_kind() -> None:
         if component == "device_automation":
             assert payload["type"] == "rule_fired"
             continue
-        assert payload["availability_topic"] == "livetrigger/status"
+        assert payload["availability_topic"] == "livetrigger/daemon/status_socket"
         assert payload["unique_id"] not in seen_ids
         seen_ids.add(payload["unique_id"])
         assert payload["default_entity_id"].startswith(component + ".")

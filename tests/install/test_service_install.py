@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from livetrigger import service_install
 from livetrigger.cli import main
+from livetrigger.system import service_install
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="install-service sets owners: needs root"),

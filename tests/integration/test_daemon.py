@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from livetrigger import events as ev
+from livetrigger.daemon.status_socket import fetch
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
-from livetrigger.status import fetch
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker
 

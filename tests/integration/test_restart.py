@@ -14,8 +14,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from livetrigger import events as ev
+from livetrigger.daemon.status_socket import fetch
 from livetrigger.simulator.server import FakeLiveRoom
-from livetrigger.status import fetch
 from tests.integration.test_daemon import wait_until
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker

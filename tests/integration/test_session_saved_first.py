@@ -13,8 +13,8 @@ from typing import Any
 
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from livetrigger.app import Daemon, Hooks
 from livetrigger.config import load_config_text
+from livetrigger.daemon import Daemon, Hooks
 from livetrigger.rules.engine import Firing
 from livetrigger.simulator.server import FakeLiveRoom
 

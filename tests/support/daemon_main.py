@@ -14,9 +14,9 @@ from pathlib import Path
 
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from livetrigger.app import Daemon, Hooks
 from livetrigger.config import load_config
-from livetrigger.logs import setup_logging
+from livetrigger.daemon import Daemon, Hooks
+from livetrigger.system.logs import setup_logging
 
 
 def main() -> int:

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from livetrigger import events as ev
+from livetrigger.daemon.status_socket import fetch
 from livetrigger.simulator.server import FakeLiveRoom
-from livetrigger.status import fetch
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker
 

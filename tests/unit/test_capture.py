@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from livetrigger.capture import CaptureWriter, open_input, read_input
 from livetrigger.cli import main
 from livetrigger.errors import CaptureError
 from livetrigger.simulator import wire
+from livetrigger.webcast.capture import CaptureWriter, open_input, read_input
 from tests.unit.test_decode import EVERY_KIND
 
 DATA = Path(__file__).parent.parent / "data"

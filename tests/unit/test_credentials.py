@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from livetrigger.config import load_config_text
-from livetrigger.logs import SecretRedactor
+from livetrigger.system.logs import SecretRedactor
 
 CONFIG = """\
 tiktok:

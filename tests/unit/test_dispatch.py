@@ -6,7 +6,7 @@ import asyncio
 
 from livetrigger import events as ev
 from livetrigger.actions import ActionRequest, LogMessage
-from livetrigger.dispatch import Dispatcher, QueuePolicy
+from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.errors import SinkError
 from tests.support.waiting import wait_until
 

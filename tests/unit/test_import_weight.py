@@ -50,7 +50,7 @@ def test_commands_import_only_what_they_use(argv: list[str], allowed: set[str]) 
 
 
 def test_the_daemon_module_leaves_pins_metrics_and_jinja_to_configs_that_use_them() -> None:
-    mods = loaded("--version", extra="import livetrigger.app")
+    mods = loaded("--version", extra="import livetrigger.daemon")
     assert "gpiozero" not in mods and "prometheus_client" not in mods and "jinja2" not in mods
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from livetrigger.config import load_config
-from livetrigger.logs import JournalFormatter, SecretRedactor, setup_logging
-from livetrigger.sdnotify import Notifier, watchdog_interval
+from livetrigger.system.logs import JournalFormatter, SecretRedactor, setup_logging
+from livetrigger.system.sdnotify import Notifier, watchdog_interval
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import socket
 
 import httpx
 
-from livetrigger.networds import describe_network_error
+from livetrigger.text.networds import describe_network_error
 
 
 def _closed_port() -> int:

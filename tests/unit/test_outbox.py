@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from livetrigger import outbox as ob
 from livetrigger.actions import GpioCommand, HttpCall, MqttPublish
-from livetrigger.outbox import Outbox
+from livetrigger.state import outbox as ob
+from livetrigger.state.outbox import Outbox
 
 
 def mqtt(n: int, **kw: object) -> MqttPublish:

@@ -13,7 +13,7 @@ from livetrigger import events as ev
 from livetrigger.config import load_config_text
 from livetrigger.errors import ConfigError
 from livetrigger.rules.engine import Engine
-from livetrigger.topics import TopicLevels
+from livetrigger.text.topics import TopicLevels
 
 HEAD = """\
 mqtt: {host: localhost}

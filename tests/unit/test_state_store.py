@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from livetrigger.state_store import StateStore, StateWriter, document_name
+from livetrigger.state.store import StateStore, StateWriter, document_name
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,7 +101,7 @@ def test_store_crash_between_write_and_rename_leaves_the_old_file(tmp_path: Path
         f"""
         import os
         from pathlib import Path
-        from livetrigger.state_store import StateStore
+        from livetrigger.state.store import StateStore
         Path.replace = lambda self, target: os._exit(9)
         StateStore(Path({str(tmp_path)!r})).save("sign", 1, {{"n": 2}})
         """

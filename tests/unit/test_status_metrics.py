@@ -13,8 +13,8 @@ from prometheus_client import generate_latest
 
 from livetrigger.cli import main
 from livetrigger.commands.status import render
-from livetrigger.metrics import registry_for
-from livetrigger.status import StatusServer, fetch
+from livetrigger.daemon.status_socket import StatusServer, fetch
+from livetrigger.features.metrics import registry_for
 
 SNAPSHOT = {
     "daemon": {"version": "0.1.0", "uptime": 12.5, "paused": False},
@@ -82,7 +82,7 @@ async def test_a_command_is_logged_on_one_line(
         return {"ok": True}
 
     path = tmp_path / "s.sock"
-    caplog.set_level(logging.INFO, logger="livetrigger.status")
+    caplog.set_level(logging.INFO, logger="livetrigger.daemon.status_socket")
     async with StatusServer(path, lambda: SNAPSHOT, {"reconnect": reconnect}):
         assert await asyncio.to_thread(fetch, path, 5.0, "reconnect demo") == {"ok": True}
     assert asked == ["demo"]

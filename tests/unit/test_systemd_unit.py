@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from livetrigger.service_install import TEMPLATE, unit_text
+from livetrigger.system.service_install import TEMPLATE, unit_text
 
 ROOT = Path(__file__).resolve().parents[2]
 ANALYZE = pytest.mark.skipif(

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from livetrigger.config import load_config_text
 from livetrigger.errors import ConfigError
-from livetrigger.topics import TopicLevels, escape_level, topic_problem
+from livetrigger.text.topics import TopicLevels, escape_level, topic_problem
 
 
 @settings(max_examples=500)

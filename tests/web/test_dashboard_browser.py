@@ -17,8 +17,8 @@ import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from livetrigger import events as ev
-from livetrigger.app import Daemon
 from livetrigger.config import load_config
+from livetrigger.daemon import Daemon
 from livetrigger.simulator.server import FakeLiveRoom
 from tests.support.browser import Browser, find_chromium
 

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from livetrigger.state_store import StateStore, StateWriter, document_name
+from livetrigger.state.store import StateStore, StateWriter, document_name
 from livetrigger.webcast.retry import SignQuota
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable
 from typing import IO, Literal
 
-from livetrigger.printable import escape_controls, json_line
+from livetrigger.text.printable import escape_controls, json_line
 
 LogFormat = Literal["auto", "text", "json"]
 

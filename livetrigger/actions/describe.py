@@ -4,7 +4,7 @@ print. Payloads are shortened; nothing here is parsed back."""
 from __future__ import annotations
 
 from livetrigger import actions as act
-from livetrigger.printable import escape_controls
+from livetrigger.text.printable import escape_controls
 
 
 def _short(data: bytes | str, limit: int = 120) -> str:

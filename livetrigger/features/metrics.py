@@ -16,7 +16,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from livetrigger.status import Snapshot
+from livetrigger.daemon.status_socket import Snapshot
 
 _ROOM_COUNTERS = {
     "reconnects": "Reconnects to the room since start",

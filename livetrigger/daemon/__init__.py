@@ -33,30 +33,30 @@ from livetrigger import __version__
 from livetrigger import events as ev
 from livetrigger.actions import ActionRequest, MqttPublish
 from livetrigger.config import Config, RoomConfig, load_config
-from livetrigger.daemon_state import DaemonState, FnPart
-from livetrigger.dispatch import Dispatcher, Outcome, QueuePolicy, Sink
+from livetrigger.daemon.dispatch import Dispatcher, Outcome, QueuePolicy, Sink
+from livetrigger.daemon.firing_log import FiringLog
 from livetrigger.errors import ConfigError, StatusSocketTaken
-from livetrigger.firing_log import FiringLog
+from livetrigger.state.directory import DaemonState, FnPart
 
 if TYPE_CHECKING:
     from livetrigger.settings import GpioSettings
     from livetrigger.sinks.gpio import GpioSink
     from livetrigger.web.server import Dashboard
+from livetrigger.daemon.latency import LatencyStats
+from livetrigger.daemon.status_socket import Snapshot, StatusServer, default_socket_path
 from livetrigger.homeassistant.bridge import HomeAssistantBridge
 from livetrigger.homeassistant.discovery import DaemonEntities, RoomEntities, RuleEntity
-from livetrigger.latency import LatencyStats
-from livetrigger.logs import SecretRedactor
-from livetrigger.outbox import Outbox
 from livetrigger.rules.engine import Engine, Firing
 from livetrigger.rules.explain import explain
-from livetrigger.sdnotify import Notifier, watchdog_interval
 from livetrigger.sinks.chat import ChatSink
 from livetrigger.sinks.http import WebhookSink
 from livetrigger.sinks.log import LogSink
 from livetrigger.sinks.mqtt import MqttClient, MqttSink
-from livetrigger.status import Snapshot, StatusServer, default_socket_path
-from livetrigger.topics import topic_safe
-from livetrigger.trust import http_context
+from livetrigger.state.outbox import Outbox
+from livetrigger.system.logs import SecretRedactor
+from livetrigger.system.sdnotify import Notifier, watchdog_interval
+from livetrigger.system.trust import http_context
+from livetrigger.text.topics import topic_safe
 from livetrigger.webcast.decode import Decoder
 from livetrigger.webcast.retry import SignQuota
 from livetrigger.webcast.scheduler import RoomScheduler
@@ -571,7 +571,7 @@ class Daemon:
         if self.gpio is None and (new.gpio.outputs or new.gpio.inputs):
             # the first outputs: open the pins before anything changes, so that a machine
             # without them keeps the running config whole
-            from livetrigger.pins import NoPinsError  # noqa: PLC0415 - with gpiozero, as above
+            from livetrigger.sinks.pins import NoPinsError  # noqa: PLC0415 - with gpiozero, as above
 
             try:
                 self.gpio = self._gpio_sink(new.gpio)
@@ -903,7 +903,7 @@ class Daemon:
             return None
         from prometheus_client import start_http_server  # noqa: PLC0415
 
-        from livetrigger.metrics import registry_for  # noqa: PLC0415
+        from livetrigger.features.metrics import registry_for  # noqa: PLC0415
 
         server, _thread = start_http_server(
             m.port, addr=m.host, registry=registry_for(self.snapshot)

@@ -34,7 +34,7 @@ class Sink(Protocol):
 
 
 class Journal(Protocol):
-    """Where queued requests are kept until they leave their queue (livetrigger/outbox.py)."""
+    """Where queued requests are kept until they leave their queue (livetrigger/state/outbox.py)."""
 
     def accept(self, request: ActionRequest) -> None: ...
 
