@@ -267,8 +267,8 @@ async def _demo(args: argparse.Namespace, config: Config, console: Console) -> i
             finally:
                 daemon.request_stop()
                 await run
-            fired = sum(daemon.rule_fires.values())
-            lat = daemon.latency.snapshot()
+            fired = sum(daemon.event_path.rule_fires.values())
+            lat = daemon.event_path.latency.snapshot()
             console.line(
                 f"✅ done: {fired} rule firings, actions {console.outcomes['ok']} ok / "
                 f"{console.outcomes['failed']} failed / {console.outcomes['dropped']} dropped; "

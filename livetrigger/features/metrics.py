@@ -6,17 +6,25 @@ metric families when Prometheus scrapes. Off by default (``daemon.prometheus.ena
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
     HistogramMetricFamily,
 )
+from prometheus_client.exposition import start_http_server
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from livetrigger.daemon.status_socket import Snapshot
+from livetrigger.features.base import Feature
+
+if TYPE_CHECKING:
+    from livetrigger.daemon.controller import Daemon
+
+log = logging.getLogger(__name__)
 
 _ROOM_COUNTERS = {
     "reconnects": "Reconnects to the room since start",
@@ -89,6 +97,29 @@ def _le(le_ms: float | str) -> str:
 
 
 def registry_for(snapshot: Callable[[], Snapshot]) -> CollectorRegistry:
+    """A registry whose one collector reads ``snapshot()`` at each scrape."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SnapshotCollector(snapshot))
     return registry
+
+
+class Metrics(Feature):
+    """Serves /metrics on daemon.metrics.host:port while the daemon runs."""
+
+    name: ClassVar[str] = "metrics"
+
+    def __init__(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+        self._server: Any = None
+
+    async def start(self) -> None:
+        """Listen (in prometheus_client's own thread)."""
+        m = self.daemon.config.daemon.metrics
+        registry = registry_for(self.daemon.control.snapshot)
+        self._server, _thread = start_http_server(m.port, addr=m.host, registry=registry)
+        log.info("metrics on http://%s:%d/metrics", m.host, m.port)
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._server is not None:
+            self._server.shutdown()

@@ -266,3 +266,11 @@ class DaemonState:
             with contextlib.suppress(OSError):
                 os.close(self._lock_fd)
             self._lock_fd = None
+
+
+def state_directory(configured: str | None) -> Path:
+    """daemon.state_dir, else systemd's STATE_DIRECTORY, else ~/.local/state/livetrigger."""
+    chosen = configured or os.environ.get("STATE_DIRECTORY", "").split(":")[0]
+    if chosen:
+        return Path(chosen)
+    return Path.home() / ".local" / "state" / "livetrigger"

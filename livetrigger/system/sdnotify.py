@@ -64,3 +64,15 @@ def watchdog_interval() -> float | None:
     if not usec.isdigit() or (pid and pid != str(os.getpid())):
         return None
     return int(usec) / 2_000_000
+
+
+def status_text(room: str, state: str, detail: str) -> str | None:
+    """The STATUS= line systemd shows for a room's new connection state, if any."""
+    return {
+        "waiting": f"{room}: waiting for the stream to go live",
+        "connecting": f"{room}: connecting",
+        "connected": f"{room}: connected to room {detail.removeprefix('room ')}",
+        "reconnecting": f"{room}: reconnecting {detail}",
+        "blocked": f"{room}: blocked ({detail[:80]})",
+        "rate_limited": f"{room}: rate-limited ({detail})",
+    }.get(state)

@@ -120,7 +120,7 @@ async def running(config_path: Path, factory: MockFactory) -> AsyncIterator[Daem
     daemon = Daemon(load_config(config_path), pin_factory=factory)
     task = asyncio.create_task(daemon.run())
     try:
-        while daemon.dispatcher is None:
+        while daemon.outputs.dispatcher is None:
             assert not task.done(), task
             await asyncio.sleep(0.01)
         yield daemon
@@ -143,12 +143,12 @@ async def test_a_reload_the_board_refuses_keeps_the_running_config(
                 config_for(room, tmp_path, "    lamp: {pin: 27, kind: relay}\n    fan: {pin: 26}")
             )
             with caplog.at_level(logging.ERROR):
-                assert await daemon.reload() is False
-            assert daemon.config is before and daemon.config_errors == 1
-            assert daemon.gpio is not None and set(daemon.gpio.outputs) == {"lamp"}
-            lamp = daemon.gpio.outputs["lamp"]
+                assert await daemon.control.reload() is False
+            assert daemon.config is before and daemon.reloader.config_errors == 1
+            assert daemon.outputs.gpio is not None and set(daemon.outputs.gpio.outputs) == {"lamp"}
+            lamp = daemon.outputs.gpio.outputs["lamp"]
             assert lamp.settings.pin == 17
-            await daemon.gpio.handle(GpioCommand(rule_id="lamp_on", output="lamp", verb="on"))
+            await daemon.outputs.gpio.handle(GpioCommand(rule_id="lamp_on", output="lamp", verb="on"))
             assert lamp.device.pin.state == 1  # the old output still drives its pin
     errors = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
     assert "keeping the running config" in errors
@@ -165,7 +165,7 @@ async def test_a_reload_may_give_an_inputs_pin_to_an_output(tmp_path: Path) -> N
             first.replace("gpio:\n", "gpio:\n  inputs:\n    kill: {pin: 22, role: kill_switch}\n")
         )
         async with running(path, MockFactory(pin_class=MockPWMPin)) as daemon:
-            assert daemon.gpio is not None and set(daemon.gpio.inputs) == {"kill"}
+            assert daemon.outputs.gpio is not None and set(daemon.outputs.gpio.inputs) == {"kill"}
             path.write_text(config_for(room, tmp_path, "    lamp: {pin: 17}\n    fan: {pin: 22}"))
-            assert await daemon.reload() is True
-            assert set(daemon.gpio.outputs) == {"lamp", "fan"} and not daemon.gpio.inputs
+            assert await daemon.control.reload() is True
+            assert set(daemon.outputs.gpio.outputs) == {"lamp", "fan"} and not daemon.outputs.gpio.inputs

@@ -78,7 +78,7 @@ async def until(predicate: Callable[[], bool], what: str, timeout: float = 20.0)
 
 async def connected(daemon: Daemon, room: FakeLiveRoom) -> None:
     await room.wait_for_client()
-    await until(lambda: daemon.mqtt is not None and daemon.mqtt.connected.is_set(), "mqtt")
+    await until(lambda: daemon.outputs.mqtt is not None and daemon.outputs.mqtt.connected.is_set(), "mqtt")
     await until(lambda: daemon.homeassistant is not None, "home assistant")
 
 
@@ -94,7 +94,7 @@ async def test_a_disabled_rule_is_never_test_fired(
         await until(lambda: len(hook.calls) >= 1, "the enabled rule's test")
         await asyncio.sleep(0.3)  # handled in order: the disabled one came first
         assert [c.body for c in hook.calls] == [b'{"rule": "ring"}']
-        assert daemon.test_fires == 1
+        assert daemon.event_path.test_fires == 1
     listener.close()
 
 
@@ -109,7 +109,7 @@ async def test_a_retained_command_is_ignored_and_cleared(
     watcher = Listener(mosquitto.port, f"{CMD}/#")
     async with setup(tmp_path, mosquitto) as (daemon, room, hook):
         await connected(daemon, room)
-        mqtt = daemon.mqtt
+        mqtt = daemon.outputs.mqtt
         assert mqtt is not None
         await until(lambda: mqtt.retained_refused == 2, "both retained commands refused")
         cleared = {topic for topic, _ in commands}
@@ -123,7 +123,7 @@ async def test_a_retained_command_is_ignored_and_cleared(
         got = await asyncio.to_thread(late.wait_for, 1, 10.0, f"{CMD}/sentinel")
         assert got, "sentinel not received"
         assert [m for m in late.messages if m.retain] == []
-        assert hook.calls == [] and daemon.test_fires == 0
+        assert hook.calls == [] and daemon.event_path.test_fires == 0
         assert not daemon.rooms["demo_streamer"].engine.paused
         late.close()
     watcher.close()
@@ -142,12 +142,12 @@ async def test_a_burst_of_presses_is_rate_limited(
         bridge = daemon.homeassistant
         assert bridge is not None
         await until(
-            lambda: daemon.test_fires + bridge.limiter.refused == 300, "300 presses handled"
+            lambda: daemon.event_path.test_fires + bridge.limiter.refused == 300, "300 presses handled"
         )
         # one test of a rule per second: a burst that takes seconds to arrive on a busy
         # machine gives one more per second, never hundreds
-        assert 1 <= daemon.test_fires <= COMMAND_BURST
-        await until(lambda: len(hook.calls) == daemon.test_fires, "the calls")
+        assert 1 <= daemon.event_path.test_fires <= COMMAND_BURST
+        await until(lambda: len(hook.calls) == daemon.event_path.test_fires, "the calls")
         await asyncio.sleep(0.3)
-        assert len(hook.calls) == daemon.test_fires
+        assert len(hook.calls) == daemon.event_path.test_fires
     presser.close()

@@ -87,4 +87,4 @@ async def test_max_on_switches_the_relay_off_while_the_loop_is_blocked(tmp_path:
     assert GuardedRelayPin.off_while_blocked, "the relay never went off"
     assert GuardedRelayPin.off_while_blocked[0], "off only once the loop was free again"
     assert GuardedRelayPin.off_thread[0] != GuardedRelayPin.loop_thread
-    assert daemon.rule_fires["relay_on"] == 1
+    assert daemon.event_path.rule_fires["relay_on"] == 1

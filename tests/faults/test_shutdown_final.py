@@ -73,5 +73,5 @@ async def test_no_output_comes_back_on_after_the_all_off(tmp_path: Path) -> None
     after = [(pin, value) for t, pin, value in RecordingPin.log if t >= all_off]
     assert ("GPIO17", 0.0) in [(p, v) for t, p, v in RecordingPin.log if t <= all_off]
     assert not any(value > 0 for _, value in after), f"on again after the all-off: {after}"
-    fired = daemon.rule_fires
+    fired = daemon.event_path.rule_fires
     assert fired["on_connect"] == 1 and fired["lost_it"] == 0, dict(fired)

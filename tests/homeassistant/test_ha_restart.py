@@ -117,7 +117,7 @@ async def test_home_assistant_restart_finds_current_values_and_no_trigger_twice(
                 for m in ha.messages[seen:]
                 if m.topic.endswith("/event") and b'"ann"' in m.payload
             ]
-            assert daemon.rule_fires["big_gift"] == 3
+            assert daemon.event_path.rule_fires["big_gift"] == 3
             ha.close()
     watch.close()
 

@@ -221,7 +221,7 @@ async def test_pause_switch_stops_actions_and_survives_restart(
             )
             await room.send(ev.ChatEvent(msg_id=room.next_msg_id(), text="while paused"))
             await settle(listener, lambda: chats_seen(daemon) == 1)
-            assert daemon.rule_fires["hello-chat"] == 0  # (the last check below sees MQTT)
+            assert daemon.event_path.rule_fires["hello-chat"] == 0  # (the last check below sees MQTT)
         saved = json.loads((tmp_path / "paused.json").read_text())
         assert saved["data"] == {"rooms": {"demo_streamer": True}}
         seen = len(paused_states(listener))
@@ -231,7 +231,7 @@ async def test_pause_switch_stops_actions_and_survives_restart(
             assert paused_states(listener)[-1] == b"ON"
             await room.send(ev.ChatEvent(msg_id=room.next_msg_id(), text="still paused"))
             await settle(listener, lambda: chats_seen(daemon) == 1)
-            assert daemon.rule_fires["hello-chat"] == 0
+            assert daemon.event_path.rule_fires["hello-chat"] == 0
             listener.client.publish("livetrigger/demo_streamer/cmd/pause", "OFF")
             await settle(listener, lambda: paused_states(listener)[-1] == b"OFF")
             await room.send(ev.ChatEvent(msg_id=room.next_msg_id(), text="resumed"))
@@ -270,7 +270,7 @@ async def test_test_button_fires_exactly_that_rule_and_bad_commands_are_ignored(
             # a test runs the actions only: no device trigger, not counted as a firing
             assert [m for m in listener.messages if "/rule_fired/" in m.topic] == []
             assert daemon.homeassistant is not None and daemon.homeassistant.ignored_commands == 4
-            assert (daemon.test_fires, daemon.rule_fires["big_gift"]) == (1, 0)
+            assert (daemon.event_path.test_fires, daemon.event_path.rule_fires["big_gift"]) == (1, 0)
             # paused: a press does nothing
             pub("livetrigger/demo_streamer/cmd/pause", "ON")
             pub("livetrigger/demo_streamer/cmd/test/big_gift", "PRESS")
@@ -280,7 +280,7 @@ async def test_test_button_fires_exactly_that_rule_and_bad_commands_are_ignored(
                 listener, lambda: any(m.topic.endswith("/chat") for m in listener.messages)
             )
             assert len([m for m in listener.messages if m.topic.endswith("/big")]) == 1
-            assert daemon.test_fires == 2
+            assert daemon.event_path.test_fires == 2
     listener.close()
 
 
@@ -299,7 +299,7 @@ async def test_reload_that_removes_a_rule_clears_its_entities(
                 tmp_path,
                 rules=RULES.split("      - id: hello-chat", maxsplit=1)[0],
             )
-            daemon._apply(smaller)
+            daemon.reloader.apply(smaller)
             gone = {
                 f"{PREFIX}/device_automation/livetrigger_demo_streamer/rule_hello-chat/config",
                 f"{PREFIX}/button/livetrigger_demo_streamer/test_hello-chat/config",

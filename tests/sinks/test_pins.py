@@ -135,7 +135,7 @@ async def test_a_reload_that_adds_outputs_without_pins_keeps_the_running_config(
     path.write_text(textwrap.dedent(room))
     daemon = Daemon(load_config(path))
     path.write_text(textwrap.dedent("gpio:\n  outputs:\n    lamp: {pin: 17}\n") + textwrap.dedent(room))
-    assert await daemon.reload() is False
+    assert await daemon.control.reload() is False
     assert "no real pins can be opened" in caplog.text and "keeping the running config" in caplog.text
-    assert daemon.gpio is None and not daemon.config.gpio.outputs
-    assert daemon.config_errors == 1
+    assert daemon.outputs.gpio is None and not daemon.config.gpio.outputs
+    assert daemon.reloader.config_errors == 1

@@ -85,7 +85,7 @@ def galaxy(room: FakeLiveRoom, who: str = "sam") -> ev.GiftEvent:
 async def test_dashboard_in_a_real_browser(tmp_path: Path) -> None:
     shots = Path(os.environ.get("LIVETRIGGER_SCREENSHOTS", tmp_path))
     async with daemon_with_dashboard(tmp_path) as (daemon, room, path):
-        assert daemon.dashboard is not None and daemon.gpio is not None
+        assert daemon.dashboard is not None and daemon.outputs.gpio is not None
         url = f"http://127.0.0.1:{daemon.dashboard.port}/"
         async with Browser(tmp_path / "profile") as b:
             await b.goto(url)
@@ -115,13 +115,13 @@ async def test_dashboard_in_a_real_browser(tmp_path: Path) -> None:
             await b.screenshot(shots / "dashboard-phone.png", width=390, height=1400)
 
             # the test button fires exactly its rule
-            fired_before = dict(daemon.rule_fires)
+            fired_before = dict(daemon.event_path.rule_fires)
             await b.click("#rules .rule[data-rule=follow_beep] button")
             deadline = time.monotonic() + 60
-            while daemon.test_fires < 1:
+            while daemon.event_path.test_fires < 1:
                 assert time.monotonic() < deadline, "the test press did not arrive"
                 await asyncio.sleep(0.02)
-            assert daemon.test_fires == 1 and dict(daemon.rule_fires) == fired_before
+            assert daemon.event_path.test_fires == 1 and dict(daemon.event_path.rule_fires) == fired_before
 
             # pause stops triggers
             await b.click("#rooms .room[data-room=demo_streamer] button")  # Pause
@@ -134,7 +134,7 @@ async def test_dashboard_in_a_real_browser(tmp_path: Path) -> None:
             )
             newest = "document.querySelector('#feed li[data-kind=gift]')"
             assert await b.eval(f"{newest}.classList.contains('fired')") is False
-            assert daemon.rule_fires["big_gift"] == 1
+            assert daemon.event_path.rule_fires["big_gift"] == 1
 
             # a broken config shows its line; the running config stays
             good = path.read_text()

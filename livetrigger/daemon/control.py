@@ -1,0 +1,267 @@
+"""The one way into a running daemon: the status socket, Home Assistant's commands and the
+dashboard all pause, test, reconnect, reload and read state through ``Control``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from livetrigger import __version__
+from livetrigger import events as ev
+from livetrigger.config import load_config
+from livetrigger.errors import ConfigError
+from livetrigger.rules.explain import explain
+from livetrigger.text.topics import topic_safe
+
+if TYPE_CHECKING:
+    from livetrigger.daemon.controller import Daemon
+    from livetrigger.daemon.status_socket import Snapshot
+
+log = logging.getLogger(__name__)
+
+
+class Control:
+    """Commands and views of a running daemon, for every front end alike."""
+
+    def __init__(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause or resume every room's triggers (the kill switch)."""
+        d = self.daemon
+        d.paused = paused
+        for runtime in d.rooms.values():
+            runtime.engine.paused = paused
+        log.warning("triggers %s", "paused" if paused else "resumed")
+
+    def set_room_paused(self, room: str, paused: bool) -> None:
+        """Pause or resume one room's triggers; the switch outlives a restart."""
+        d = self.daemon
+        runtime = d.rooms.get(room)
+        if runtime is not None:
+            d.room_paused[topic_safe(room)] = paused
+            if d.state is not None:
+                d.state.paused_changed()
+            runtime.engine.paused = paused or d.paused
+            log.warning("room %s: triggers %s", room, "paused" if paused else "resumed")
+
+    def reconnect_room(self, room: str) -> None:
+        """Reconnect one room now."""
+        runtime = self.daemon.rooms.get(room)
+        if runtime is not None:
+            runtime.source.reconnect_now()
+
+    def status_reconnect(self, room: str) -> Snapshot:
+        """The status socket's ``reconnect`` command: an answer either way."""
+        rooms = self.daemon.rooms
+        if room not in rooms:
+            return {"error": f"no room {room!r}; rooms: {', '.join(rooms)}"}
+        self.reconnect_room(room)
+        return {"ok": True, "room": room}
+
+    def test_fire(self, rule_id: str, room: str | None = None) -> None:
+        """Run a rule's actions once with a sample event (docs/homeassistant.md): it does not
+        fire the rule's device trigger, does not count as a firing, and is refused while
+        triggers are paused — a pause means nothing fires — and for a disabled rule: a rule
+        switched off is not run by a button either."""
+        d = self.daemon
+        for name, runtime in d.rooms.items():
+            if room is not None and name != room:
+                continue
+            if runtime.engine.paused:
+                log.warning("room %s: test of rule %s refused: triggers are paused", name, rule_id)
+                continue
+            rule = next((r for r in runtime.engine.rules if r.id == rule_id), None)
+            if rule is not None and not rule.enabled:
+                log.warning(
+                    "room %s: test of rule %s refused: the rule is disabled (enabled: false)",
+                    name,
+                    rule_id,
+                )
+                continue
+            firing = runtime.engine.test_fire(rule_id, time.time())
+            if firing is not None:
+                log.info("room %s: test-firing rule %s", name, rule_id)
+                d.event_path.submit(name, [firing], test=True)
+
+    async def reload(self) -> bool:
+        """Load the config file again; swap rules and actions if it is valid."""
+        return await self.daemon.reloader.reload()
+
+    def reload_soon(self) -> None:
+        """Reload in the background (a signal or an MQTT command cannot wait for it)."""
+        self.daemon.background(self.reload())
+
+    async def send_chat(self, room: str, text: str) -> None:
+        """Post ``text`` in a room's chat (the chat action's sink)."""
+        runtime = self.daemon.rooms.get(room)
+        if runtime is None:
+            raise ConfigError(f"no room {room!r}")
+        await runtime.source.send_chat(text)
+
+    # -- views ------------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """What `livetrigger status` and the metrics show."""
+        d = self.daemon
+        path = d.event_path
+        outbox = d.outbox
+        rooms = {}
+        for name, r in d.rooms.items():
+            rooms[name] = {
+                "state": r.source.state,
+                "reason": r.source.state_reason,
+                "room_id": r.source.room_id,
+                "events": dict(r.events),
+                **r.source.stats(),
+            }
+        dispatcher, gpio = d.outputs.dispatcher, d.outputs.gpio
+        return {
+            "daemon": {
+                "version": __version__,
+                "uptime": round(time.monotonic() - d.started, 1),
+                "paused": d.paused,
+                "reloads": d.reloader.reloads,
+                "config_errors": d.reloader.config_errors,
+                "test_fires": path.test_fires,
+                "outbox_pending": outbox.pending() if outbox is not None else 0,
+                "outbox_replayed": outbox.replayed if outbox is not None else 0,
+                "outbox_expired": outbox.expired if outbox is not None else 0,
+                "mqtt": d.outputs.mqtt_link(),
+            },
+            "rooms": rooms,
+            "rules": dict(path.rule_fires),
+            "actions": dispatcher.stats() if dispatcher else {},
+            "gpio": gpio.states() if gpio else {},
+            "latency_ms": path.latency.snapshot(),
+        }
+
+    def daemon_figures(self) -> dict[str, Any]:
+        """What the rooms share (actions, latency, the sign budget, reloads), for Home
+        Assistant's daemon device."""
+        d = self.daemon
+        dispatcher = d.outputs.dispatcher
+        actions = dispatcher.stats() if dispatcher else {}
+        latency = d.event_path.latency
+        return {
+            "version": __version__,
+            "started": datetime.fromtimestamp(d.started_at, UTC).isoformat(timespec="seconds"),
+            "rooms_connected": sum(1 for r in d.rooms.values() if r.source.state == "connected"),
+            "sign_left": d.platform.figures().get("sign_left"),
+            "reloads": d.reloader.reloads,
+            "config_errors": d.reloader.config_errors,
+            "last_config_error": d.reloader.last_config_error or None,
+            "actions_failed": sum(a["failed"] for a in actions.values()),
+            "actions_dropped": sum(a["dropped"] for a in actions.values()),
+            "latency_p99": round(latency.percentile(99), 2)
+            if latency.snapshot().get("count")
+            else None,
+        }
+
+    def room_figures(self, name: str) -> dict[str, float]:
+        """A room's own counters since this process started."""
+        return {
+            "rules_fired": self.daemon.event_path.room_rule_fires[name],
+            "reconnects": self.daemon.rooms[name].source.stats()["reconnects"],
+        }
+
+    def dashboard_state(self) -> dict[str, Any]:
+        """Everything the dashboard shows, in one document (no secret is in it)."""
+        d = self.daemon
+        snap = self.snapshot()
+        now = time.time()
+        rooms: dict[str, Any] = {}
+        for name, runtime in d.rooms.items():
+            rules = []
+            for rule in runtime.engine.rules:
+                state = runtime.engine._state[rule.id]
+                stats = runtime.engine.stats[rule.id]
+                free_at = runtime.engine._free_at(rule, state, ev.Event())
+                rules.append(
+                    {
+                        "id": rule.id,
+                        "description": rule.description,
+                        "on": sorted(rule.kinds),
+                        "enabled": rule.enabled,
+                        "fired": stats.fired,
+                        "rate_limited": stats.rate_limited,
+                        "last_fired": state.last_fire if state.last_fire > 0 else None,
+                        "cooldown_left": max(0.0, free_at - now) if free_at > now else 0.0,
+                    }
+                )
+            rooms[name] = {
+                **snap["rooms"].get(name, {}),
+                "username": runtime.config.settings.unique_id,
+                "paused": runtime.engine.paused,
+                "rules": rules,
+            }
+        mqtt = d.outputs.mqtt
+        return {
+            **snap,
+            "rooms": rooms,
+            "mqtt": {
+                "configured": mqtt is not None,
+                "connected": bool(mqtt is not None and mqtt.connected.is_set()),
+                "home_assistant": d.homeassistant is not None,
+            },
+            "config_path": str(d.config.path) if d.config.path else None,
+        }
+
+    async def config_verdict(self) -> dict[str, Any]:
+        """What `check` says of the config file now (it may have changed since start)."""
+        path = self.daemon.config.path
+        if path is None:
+            return {"path": None, "ok": True, "problems": [], "note": "not started from a file"}
+        try:
+            await asyncio.to_thread(load_config, path)
+        except ConfigError as exc:
+            return {
+                "path": str(path),
+                "ok": False,
+                "error": str(exc),
+                "problems": list(exc.problems),
+            }
+        return {
+            "path": str(path),
+            "ok": True,
+            "problems": [],
+            "reloads": self.daemon.reloader.reloads,
+        }
+
+    def explain_event(
+        self, room: str, event: ev.Event, fired: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        """Each rule's verdict on a past event: the rules it fired say so; for the others,
+        the deciding condition against the rules as they are now."""
+        runtime = self.daemon.rooms.get(room)
+        if runtime is None:
+            return []
+        out = []
+        for v in explain(runtime.engine, event, time.time()):
+            if v.rule_id in fired:
+                out.append(
+                    {
+                        "rule": v.rule_id,
+                        "fires": True,
+                        "decided_by": "fires",
+                        "reason": "it fired for this event",
+                    }
+                )
+            else:
+                fires = v.fires  # would fire now but did not then: say why it did not
+                out.append(
+                    {
+                        "rule": v.rule_id,
+                        "fires": False,
+                        "decided_by": "then" if fires else v.decided_by,
+                        "reason": "it did not fire then (paused or rate-limited at the time)"
+                        if fires
+                        else v.reason,
+                    }
+                )
+        return out

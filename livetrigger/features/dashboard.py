@@ -1,0 +1,52 @@
+"""The dashboard as a feature: the web page (livetrigger/web/) fed with every event."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+from livetrigger.features.base import Feature
+
+if TYPE_CHECKING:
+    from livetrigger.daemon.controller import Daemon
+    from livetrigger.events import Event
+    from livetrigger.rules.engine import Firing
+    from livetrigger.web.server import Dashboard as Server
+
+log = logging.getLogger(__name__)
+
+
+class Dashboard(Feature):
+    """Serves the dashboard while the daemon runs (a busy port is logged, not fatal)."""
+
+    name: ClassVar[str] = "dashboard"
+
+    def __init__(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+        self.server: Server | None = None
+
+    async def start(self) -> None:
+        """Listen on web.host:web.port."""
+        from livetrigger.web.server import Dashboard as Server  # noqa: PLC0415 - when asked
+
+        web = self.daemon.config.web
+        try:
+            self.server = await Server(web, self.daemon.control).__aenter__()
+        except OSError as exc:
+            log.error(
+                "dashboard: cannot listen on %s:%d (%s); running without it",
+                web.host,
+                web.port,
+                exc.strerror or exc,
+            )
+
+    def on_event(self, room: str, event: Event, firings: Sequence[Firing]) -> None:
+        """The live feed."""
+        if self.server is not None:
+            self.server.on_event(room, event, tuple(f.rule_id for f in firings))
+
+    async def stop(self) -> None:
+        """Close the page's connections."""
+        if self.server is not None:
+            await self.server.aclose()
