@@ -73,6 +73,10 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
+    if _chosen(given) == "run":
+        from livetrigger.system import early_signals  # noqa: PLC0415
+
+        early_signals.catch()  # before the imports and the config: a stop now is clean too
     parser = build_parser(given)
     args = parser.parse_args(given)
     handler = getattr(args, "handler", None)
