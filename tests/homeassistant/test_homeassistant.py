@@ -113,7 +113,7 @@ def test_discovery_documents_are_well_formed_for_every_kind() -> None:
         RoomEntities("demo", "demo", [RuleEntity("big_gift"), RuleEntity("Hello-Chat")]),
         prefix=PREFIX,
         base="livetrigger",
-        availability_topic="livetrigger/daemon/status_socket",
+        availability_topic="livetrigger/status",
     )
     seen_ids: set[str] = set()
     kinds = set()
@@ -126,7 +126,7 @@ def test_discovery_documents_are_well_formed_for_every_kind() -> None:
         if component == "device_automation":
             assert payload["type"] == "rule_fired"
             continue
-        assert payload["availability_topic"] == "livetrigger/daemon/status_socket"
+        assert payload["availability_topic"] == "livetrigger/status"
         assert payload["unique_id"] not in seen_ids
         seen_ids.add(payload["unique_id"])
         assert payload["default_entity_id"].startswith(component + ".")

@@ -47,11 +47,11 @@ async def test_payload_qos_retain_and_availability(mosquitto: MosquittoBroker) -
     await sink.handle(pub("lt/b", b"zero", qos=0))
     got = listener.wait_for(3)
     by_topic = {m.topic: m for m in got}
-    assert by_topic["livetrigger/daemon/status_socket"].payload == b"online"
+    assert by_topic["livetrigger/status"].payload == b"online"
     assert json.loads(by_topic["lt/a"].payload) == {"x": 1}
     assert by_topic["lt/b"].payload == b"zero"
     await client.aclose()
-    status = listener.wait_for(2, topic="livetrigger/daemon/status_socket", timeout=30)  # online, offline
+    status = listener.wait_for(2, topic="livetrigger/status", timeout=30)  # online, offline
     assert status[-1].payload == b"offline"
     late = Listener(mosquitto.port, "lt/a")  # retained: a new subscriber still gets it
     assert late.wait_for(1)[0].retain
@@ -60,7 +60,7 @@ async def test_payload_qos_retain_and_availability(mosquitto: MosquittoBroker) -
 
 
 async def test_last_will_published_when_connection_dies(mosquitto: MosquittoBroker) -> None:
-    listener = Listener(mosquitto.port, "livetrigger/daemon/status_socket")
+    listener = Listener(mosquitto.port, "livetrigger/status")
     client = MqttClient(settings(mosquitto.port, keepalive=5.0))
     await client.start()
     assert await client.wait_connected(30)
