@@ -70,7 +70,8 @@ class Daemon:
         self.redactor = redactor
         self.stop_when_ended = stop_when_ended
         self.persist = persist  # the demo keeps nothing: its fake room is new every time
-        self._wall_clock = wall_clock  # the outbox's accept times and ages
+        # the outbox's accept times and its ages across a restart; watched for steps
+        self._wall_clock = wall_clock
         self.started = time.monotonic()
         self.started_at = time.time()
         self.paused = False
@@ -127,7 +128,7 @@ class Daemon:
             c,
             availability_topic=availability,
             on_done=self.event_path.action_done,
-            clock=self._wall_clock,
+            wall_clock=self._wall_clock,
         )
         self.features = build_features(self)
         for room in c.rooms:

@@ -7,6 +7,11 @@ policy drops the oldest or the new request, and the drop is counted and logged w
 id — never silent. Each request gets ``timeout`` seconds once its sink is ready; a sink that is
 waiting for its connection (MQTT while the broker is away) holds its queue without timing out,
 which is how queued triggers survive a broker restart.
+
+A request's age (``max_age``) is counted on the monotonic clock from when it was queued: NTP
+stepping the wall clock (a board without a clock battery syncs minutes after boot) must not make
+what just arrived look old. Only a request replayed from the outbox comes with an age, which the
+outbox took from its journal's wall-clock times, the one clock that survives a restart.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 from livetrigger.actions import ActionRequest
+from livetrigger.config.durations import format_age
 from livetrigger.errors import SinkError
 
 log = logging.getLogger(__name__)
@@ -55,6 +61,13 @@ class QueuePolicy:
 
 
 @dataclass(slots=True)
+class _Queued:
+    request: ActionRequest
+    since: float  # monotonic: when it was queued, less the age it came with
+    lag: float  # seconds from its event's arrival to its queueing (latency, not age)
+
+
+@dataclass(slots=True)
 class TargetStats:
     ok: int = 0
     failed: int = 0
@@ -65,6 +78,36 @@ class TargetStats:
 
 
 DROP_REPORT_INTERVAL = 5.0  # seconds: drops after the first are logged as one count per interval
+STEP_MIN = 1.0  # seconds: a smaller jump of the wall clock is not called a step
+SLEW_RATE = 0.0005  # the most the kernel slews the wall clock (500 ppm): drift, not a step
+
+
+class ClockStepWatch:
+    """Notices the wall clock jumping against the monotonic one and says so once per jump.
+    Nothing depends on it (ages are monotonic): the log line explains timestamps that jump."""
+
+    def __init__(self, wall: Callable[[], float], monotonic: Callable[[], float]) -> None:
+        self._wall = wall
+        self._monotonic = monotonic
+        self._at = monotonic()
+        self._offset = wall() - self._at
+
+    def check(self) -> float:
+        """The step since the last check (0.0 for none, or for a slew's drift)."""
+        at = self._monotonic()
+        offset = self._wall() - at
+        step = offset - self._offset
+        self._offset = offset
+        elapsed, self._at = at - self._at, at
+        if abs(step) < STEP_MIN + SLEW_RATE * elapsed:
+            return 0.0
+        log.warning(
+            "wall clock stepped %s by %s (NTP, or set by hand); triggers waiting keep the age "
+            "they had, counted on the monotonic clock",
+            "forward" if step > 0 else "back",
+            format_age(round(abs(step))),  # the clocks are read apart: 899.99 s is 15m
+        )
+        return step
 
 
 class _Lane:
@@ -74,7 +117,7 @@ class _Lane:
         self.target = target
         self.sink = sink
         self.policy = policy
-        self.items: deque[ActionRequest] = deque()
+        self.items: deque[_Queued] = deque()
         self.wakeup = asyncio.Event()
         self.stats = TargetStats()
         self.task: asyncio.Task[None] | None = None
@@ -88,7 +131,9 @@ class Dispatcher:
 
     ``sinks`` maps a target (``gpio:lamp``) or a target family (``gpio``) to its sink.
     ``on_done(request, outcome, seconds)`` reports every request's end, with the time since
-    the event that caused it was received (``event.received_at``, wall clock).
+    the event that caused it was received (``event.received_at``, wall clock, until it was
+    queued; the monotonic clock from then on). ``clock``: the monotonic clock ages are counted
+    on; ``wall_clock``: the one watched for steps (said once each, never acted on).
     """
 
     def __init__(
@@ -100,7 +145,8 @@ class Dispatcher:
         on_done: Callable[[ActionRequest, Outcome, float], None] | None = None,
         journal: Journal | None = None,
         max_age: float | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._sinks = dict(sinks)
         # told of every queued request, and when it leaves the queue for its sink (or is
@@ -114,7 +160,8 @@ class Dispatcher:
         # a trigger that waited longer than this (a broker away for hours) is stale: the lamp
         # must not flash for last night's gift when the broker comes back this morning
         self._max_age = max_age
-        self._clock = clock  # wall clock, like event.received_at
+        self._clock = clock
+        self._steps = ClockStepWatch(wall_clock, clock)
 
     # -- configuration ----------------------------------------------------------------------
 
@@ -136,14 +183,8 @@ class Dispatcher:
         """``daemon.outbox_max_age`` after a reload; None: a trigger never gets too old."""
         self._max_age = max_age
 
-    def _too_old(self, request: ActionRequest) -> bool:
-        event = request.event
-        return (
-            self._max_age is not None
-            and event is not None
-            and event.received_at > 0
-            and self._clock() - event.received_at > self._max_age
-        )
+    def _too_old(self, item: _Queued) -> bool:
+        return self._max_age is not None and self._clock() - item.since > self._max_age
 
     def _sink_for(self, target: str) -> Sink | None:
         return self._sinks.get(target) or self._sinks.get(target.split(":", 1)[0])
@@ -157,8 +198,12 @@ class Dispatcher:
 
     # -- submitting -------------------------------------------------------------------------
 
-    def submit(self, request: ActionRequest) -> bool:
-        """Queue ``request`` for its target; False when it was dropped (counted, logged)."""
+    def submit(self, request: ActionRequest, *, age: float = 0.0) -> bool:
+        """Queue ``request`` for its target; False when it was dropped (counted, logged).
+        ``age``: seconds it is old already (one the outbox replays)."""
+        event = request.event
+        lag = time.time() - event.received_at if event and event.received_at else 0.0
+        item = _Queued(request, self._clock() - max(0.0, age), max(0.0, lag))
         target = request.target
         lane = self._lanes.get(target)
         if lane is None:
@@ -166,7 +211,7 @@ class Dispatcher:
             if sink is None or self._closing:
                 why = "shutting down" if self._closing else "no such target"
                 log.error("rule %s: %s dropped: %s", request.rule_id, target, why)
-                self._done(request, "dropped")
+                self._done(item, "dropped")
                 self._lanes.setdefault(target, _Lane(target, _NoSink(), QueuePolicy(size=0)))
                 self._lanes[target].stats.dropped += 1
                 return False
@@ -175,30 +220,32 @@ class Dispatcher:
                 self._work(lane), name=f"dispatch:{target}"
             )
         if self._closing:
-            return self._drop(lane, request, "shutting down")
+            return self._drop(lane, item, "shutting down")
         if len(lane.items) >= lane.policy.size:
             if lane.policy.overflow == "drop_new" or not lane.items:
-                return self._drop(lane, request, "queue full")
+                return self._drop(lane, item, "queue full")
             self._drop(lane, lane.items.popleft(), "queue full, oldest dropped")
-        lane.items.append(request)
+        lane.items.append(item)
         if self._journal is not None:
             self._journal.accept(request)
         lane.wakeup.set()
         return True
 
-    def _drop(self, lane: _Lane, request: ActionRequest, why: str) -> bool:
+    def _drop(self, lane: _Lane, item: _Queued, why: str) -> bool:
         """Count a drop. The first of a burst is logged with its rule at once; the rest of the
         burst as one line with the count every DROP_REPORT_INTERVAL (a full queue at 200/s
         would otherwise log 200 lines a second)."""
         lane.stats.dropped += 1
         if lane.report is None:
-            log.warning("rule %s: request to %s dropped (%s)", request.rule_id, lane.target, why)
+            log.warning(
+                "rule %s: request to %s dropped (%s)", item.request.rule_id, lane.target, why
+            )
             lane.report = asyncio.get_running_loop().call_later(
                 DROP_REPORT_INTERVAL, self._report_drops, lane
             )
         else:
             lane.unreported[why] += 1
-        self._done(request, "dropped")
+        self._done(item, "dropped")
         return False
 
     def _report_drops(self, lane: _Lane, *, last: bool = False) -> None:
@@ -220,12 +267,13 @@ class Dispatcher:
                 DROP_REPORT_INTERVAL, self._report_drops, lane
             )
 
-    def _done(self, request: ActionRequest, outcome: Outcome) -> None:
+    def _done(self, item: _Queued, outcome: Outcome) -> None:
+        request = item.request
         if self._journal is not None and outcome == "dropped":
             self._journal.done(request)
         if self._on_done is not None:
             event = request.event
-            latency = time.time() - event.received_at if event and event.received_at else 0.0
+            latency = item.lag + self._clock() - item.since if event and event.received_at else 0.0
             self._on_done(request, outcome, latency)
 
     # -- working ----------------------------------------------------------------------------
@@ -241,9 +289,11 @@ class Dispatcher:
             )  # WaitsForConnection; a runtime Protocol check costs ~50 µs
             if ready is not None:
                 await ready()
-            request = lane.items.popleft()
-            if self._too_old(request):
-                self._drop(lane, request, "older than daemon.outbox_max_age")
+            item = lane.items.popleft()
+            request = item.request
+            self._steps.check()
+            if self._too_old(item):
+                self._drop(lane, item, "older than daemon.outbox_max_age")
                 continue
             if self._journal is not None:
                 self._journal.done(request)  # handed over: a restart never sends it again
@@ -259,18 +309,18 @@ class Dispatcher:
                 log.warning(
                     "rule %s: %s timed out after %.1fs", request.rule_id, lane.target, timeout
                 )
-                self._done(request, "failed")
+                self._done(item, "failed")
             except SinkError as exc:
                 lane.stats.failed += 1
                 log.warning("rule %s: %s failed: %s", request.rule_id, lane.target, exc)
-                self._done(request, "failed")
+                self._done(item, "failed")
             except Exception:  # a bug in a sink must not kill its lane
                 lane.stats.failed += 1
                 log.exception("rule %s: %s raised unexpectedly", request.rule_id, lane.target)
-                self._done(request, "failed")
+                self._done(item, "failed")
             else:
                 lane.stats.ok += 1
-                self._done(request, "ok")
+                self._done(item, "ok")
             finally:
                 lane.busy = False
 

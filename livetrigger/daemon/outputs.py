@@ -53,9 +53,10 @@ class Outputs:
         *,
         availability_topic: str | None,
         on_done: Callable[[ActionRequest, Outcome, float], None],
-        clock: Callable[[], float],
+        wall_clock: Callable[[], float],
     ) -> None:
-        """Connect to the broker, open the pins and endpoints, start the queues."""
+        """Connect to the broker, open the pins and endpoints, start the queues.
+        ``wall_clock``: the one the queues watch for steps (ages are monotonic)."""
         if config.mqtt is not None:
             assert availability_topic is not None
             self.mqtt = MqttClient(config.mqtt, availability_topic=availability_topic)
@@ -77,12 +78,13 @@ class Outputs:
             on_done=on_done,
             journal=self.journal,
             max_age=config.daemon.outbox_max_age,
-            clock=clock,
+            wall_clock=wall_clock,
         )
         if self.journal is not None:
-            # what a previous process accepted and did not deliver goes first, in its order
+            # what a previous process accepted and did not deliver goes first, in its order,
+            # as old as its journal says
             for request in self.journal.recover():
-                self.dispatcher.submit(request)
+                self.dispatcher.submit(request, age=self.journal.age(request))
 
     def open_gpio(self, settings: GpioSettings) -> GpioSink:
         """The pins (gpiozero and its drivers load only for a config that has pins)."""

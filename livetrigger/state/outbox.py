@@ -19,8 +19,10 @@ first number (``retrying``) until that attempt starts.
 Why an age limit: a trigger belongs to a moment of a stream. A daemon stopped during an outage
 on Friday and started on Monday must not click a relay for Friday's gift, so ``recover`` holds
 back what was accepted longer than ``max_age`` ago (counted, logged once per target, marked
-done so the next start does not count it again). Ages are wall clock: the accept time is the
-only thing that survives a reboot.
+done so the next start does not count it again). Ages across a restart are wall clock: the
+accept time is the only thing that survives a reboot. Within a process the dispatcher counts a
+request's age on the monotonic clock, starting from the age ``recover`` found
+(livetrigger/daemon/dispatch.py), so a wall-clock step never ages what is waiting.
 
 Format: an append-only journal per dispatch target, ``<state_dir>/outbox/<target>/`` with
 segment files ``<n>.jsonl`` of one JSON object per line — ``{"s": seq, "t": unix_time,
@@ -450,6 +452,13 @@ class Outbox:
 
     def pending(self) -> int:
         return len(self._pending)
+
+    def age(self, request: ActionRequest) -> float:
+        """How long ago a pending request was accepted, by the wall clock (what ``recover``
+        returned: the one age that crosses a restart); 0.0 for one not pending. From here
+        the dispatcher counts on, on the monotonic clock."""
+        entry = self._pending.get(id(request))
+        return 0.0 if entry is None else max(0.0, self.clock() - entry[3])
 
     def _journal(self, target: str) -> _Journal:
         journal = self._journals.get(target)

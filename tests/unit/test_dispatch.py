@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from livetrigger import events as ev
 from livetrigger.actions import ActionRequest, LogMessage
 from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
@@ -116,29 +118,108 @@ def chat_at(msg: str, received_at: float) -> ActionRequest:
     return LogMessage(rule_id="r", message=msg, event=event)
 
 
+class Clocks:
+    """A monotonic and a wall clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.monotonic = 5_000.0
+        self.wall = 1_000_000.0
+
+    def tick(self, seconds: float) -> None:
+        self.monotonic += seconds
+        self.wall += seconds
+
+
 async def test_a_trigger_that_waited_past_the_max_age_is_dropped_not_sent() -> None:
     """A broker away for hours: what waited longer than daemon.outbox_max_age is counted as
     dropped when the broker returns, not sent; the younger ones go out in order."""
-    now = [1_000_000.0]
+    clocks = Clocks()
     sink = WaitsForBroker()
     outcomes: list[str] = []
     d = Dispatcher(
         {"log": sink},
         max_age=600.0,
-        clock=lambda: now[0],
+        clock=lambda: clocks.monotonic,
+        wall_clock=lambda: clocks.wall,
         on_done=lambda _r, outcome, _s: outcomes.append(outcome),
     )
-    d.submit(chat_at("last night", now[0]))
-    d.submit(chat_at("an hour ago", now[0] + 3000))
-    now[0] += 3600  # the broker comes back an hour after the first
-    d.submit(chat_at("just now", now[0] - 1))
+    d.submit(chat_at("last night", clocks.wall))
+    clocks.tick(3000)
+    d.submit(chat_at("an hour ago", clocks.wall))
+    clocks.tick(600)  # the broker comes back an hour after the first
+    d.submit(chat_at("just now", clocks.wall))
     sink.up.set()
     await wait_until(lambda: len(outcomes) == 3, "three outcomes")
-    assert sink.seen == ["an hour ago", "just now"]
+    assert sink.seen == ["an hour ago", "just now"]  # exactly max_age is not too old
     assert outcomes == ["dropped", "ok", "ok"]
     assert d.stats()["log"]["dropped"] == 1
     d.set_max_age(None)  # a reload to no limit: nothing is too old
-    d.submit(chat_at("last year", now[0] - 3e7))
+    sink.up.clear()
+    d.submit(chat_at("last year", clocks.wall))
+    clocks.tick(3e7)
+    sink.up.set()
     await wait_until(lambda: len(outcomes) == 4, "the fourth outcome")
     assert sink.seen[-1] == "last year"
+    await d.aclose(1)
+
+
+async def test_a_wall_clock_step_ages_nothing_and_is_said_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """NTP steps the wall clock 15 minutes forward (or back an hour) while triggers wait: each
+    keeps the age it has on the monotonic clock; the step is one warning, not one a trigger."""
+    clocks = Clocks()
+    sink = WaitsForBroker()
+    outcomes: list[str] = []
+    d = Dispatcher(
+        {"log": sink},
+        max_age=600.0,
+        clock=lambda: clocks.monotonic,
+        wall_clock=lambda: clocks.wall,
+        on_done=lambda _r, outcome, _s: outcomes.append(outcome),
+    )
+    for step in (15 * 60.0, -3600.0):
+        caplog.clear()
+        for i in range(100):
+            d.submit(chat_at(str(i), clocks.wall))
+        clocks.tick(10)
+        clocks.wall += step
+        sink.up.set()
+        await wait_until(lambda: len(outcomes) == 100, "every outcome")
+        assert outcomes == ["ok"] * 100, step
+        warnings = [r.getMessage() for r in caplog.records if "wall clock stepped" in r.message]
+        assert len(warnings) == 1, warnings
+        assert ("forward by 15m" if step > 0 else "back by 1h") in warnings[0]
+        outcomes.clear()
+        sink.up.clear()
+    # what the kernel's slew does in an hour (500 ppm: 1.8 s) is drift, not a step
+    d.submit(chat_at("slewed", clocks.wall))
+    clocks.tick(3600)
+    clocks.wall += 1.7
+    sink.up.set()
+    await wait_until(lambda: len(outcomes) == 1, "the slewed one")
+    assert not [r for r in caplog.records if "wall clock stepped" in r.message][1:]
+    await d.aclose(1)
+
+
+async def test_a_replayed_trigger_keeps_the_age_its_journal_gave_it() -> None:
+    """The outbox replays a trigger accepted 9 minutes before the restart (by the journal's
+    wall-clock times); waiting 2 more minutes for the broker makes it 11 minutes old."""
+    clocks = Clocks()
+    sink = WaitsForBroker()
+    outcomes: list[str] = []
+    d = Dispatcher(
+        {"log": sink},
+        max_age=600.0,
+        clock=lambda: clocks.monotonic,
+        wall_clock=lambda: clocks.wall,
+        on_done=lambda _r, outcome, _s: outcomes.append(outcome),
+    )
+    d.submit(LogMessage(rule_id="r", message="replayed"), age=540.0)
+    d.submit(LogMessage(rule_id="r", message="new"))
+    clocks.tick(120)
+    sink.up.set()
+    await wait_until(lambda: len(outcomes) == 2, "both outcomes")
+    assert outcomes == ["dropped", "ok"]
+    assert sink.seen == ["new"]
     await d.aclose(1)
