@@ -34,7 +34,7 @@ from livetrigger.config.yamlpos import Path as KeyPath
 from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.rules.compile import CompiledRule, Targets, compile_rule
 from livetrigger.rules.fields import suggest
-from livetrigger.text.topics import command_filters
+from livetrigger.text.topics import command_filters, published_filters
 from livetrigger.text.usernames import parse_username
 from livetrigger.text.webvalues import header_problem
 
@@ -266,6 +266,7 @@ def _check_valid_rules(data: dict[str, Any], broken: list[KeyPath], problems: _P
         mqtt=data.get("mqtt") is not None,
         base_topic=base_topic,
         command_filters=command_filters(base_topic, prefix if discovery else None),
+        published=published_filters(base_topic, prefix if discovery else None),
     )
     places: list[tuple[KeyPath, Any]] = [(("rules",), data.get("rules"))]
     rooms = data.get("rooms")
@@ -325,6 +326,7 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
         mqtt=mqtt is not None,
         base_topic=base,
         command_filters=command_filters(base, ha.prefix if ha.discovery else None),
+        published=published_filters(base, ha.prefix if ha.discovery else None),
     )
     for inp in gpio.inputs:
         if inp.role == "test_button" and not inp.rule:

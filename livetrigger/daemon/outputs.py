@@ -59,7 +59,12 @@ class Outputs:
         ``wall_clock``: the one the queues watch for steps (ages are monotonic)."""
         if config.mqtt is not None:
             assert availability_topic is not None
-            self.mqtt = MqttClient(config.mqtt, availability_topic=availability_topic)
+            ha = config.homeassistant
+            self.mqtt = MqttClient(
+                config.mqtt,
+                availability_topic=availability_topic,
+                homeassistant_prefix=ha.prefix if ha.discovery else None,
+            )
             await self.mqtt.start()
             if not await self.mqtt.wait_connected(3.0):
                 log.warning(

@@ -34,7 +34,7 @@ from livetrigger.rules.template import (
     referenced_names,
 )
 from livetrigger.text.printable import json_text
-from livetrigger.text.topics import command_topic, escape_level, topic_problem
+from livetrigger.text.topics import command_topic, escape_level, published_topic, topic_problem
 from livetrigger.text.webvalues import (
     escape_header,
     escape_path,
@@ -66,6 +66,7 @@ class Targets:
     mqtt: bool = False
     base_topic: str = "livetrigger"
     command_filters: tuple[str, ...] = ()  # topics livetrigger takes commands from
+    published: tuple[tuple[str, str], ...] = ()  # topics it publishes to, and what each holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,8 @@ def compile_rule(
     actions: list[CompiledAction] = []
     for i, action in enumerate(rule.do):
         built = _compile_action(action, (*path, "do", i), targets, names, kinds, args, problems)
+        if built is not None and (problem := _overwrites_own_topic(action, targets)):
+            problems.append(((*path, "do", i, "mqtt", "topic"), problem))
         if built is not None:
             actions.append(built)
     if problems:
@@ -477,11 +480,30 @@ def _sample_topic(source: str) -> str:
 _BASE = re.compile(r"\{\{\s*base\s*\}\}")
 
 
+def _fixed_levels(source: str, targets: Targets) -> str:
+    """A topic template as every rendering has it: ``{{ base }}`` filled in, any other value
+    a level matching no word (only ``+`` and ``#``), so a filter it falls under is one every
+    rendering falls under."""
+    return _MARKUP.sub("\x00", _BASE.sub(lambda _: targets.base_topic, source))
+
+
+def _overwrites_own_topic(action: cs.Action, targets: Targets) -> str | None:
+    """Why an mqtt action's topic is one every rendering of which lands where livetrigger
+    publishes itself (a state Home Assistant shows), or None. The MQTT client refuses the
+    renderings that only a value puts there."""
+    if action.mqtt is None:
+        return None
+    topic = action.mqtt.topic
+    hit = published_topic(_fixed_levels(topic, targets), targets.published)
+    if hit is None:
+        return None
+    return f"{topic!r}: {hit}; a trigger there would overwrite it: publish somewhere else"
+
+
 def _commands_hit(source: str, targets: Targets) -> str | None:
     """The command filter every rendering of a topic template falls under, or None: its own
-    text points there whatever the values (a value stands for a level matching no word)."""
-    sample = _MARKUP.sub("\x00", _BASE.sub(lambda _: targets.base_topic, source))
-    return command_topic(sample, targets.command_filters)
+    text points there whatever the values."""
+    return command_topic(_fixed_levels(source, targets), targets.command_filters)
 
 
 def sample_event(kind: str, now: float = 0.0) -> ev.Event:

@@ -44,7 +44,13 @@ from livetrigger.actions import ActionRequest, MqttPublish
 from livetrigger.config.tls import describe_tls_failure
 from livetrigger.errors import ConfigError, SinkError
 from livetrigger.settings import MqttSettings
-from livetrigger.text.topics import command_filters, command_topic, topic_problem
+from livetrigger.text.topics import (
+    command_filters,
+    command_topic,
+    published_filters,
+    published_topic,
+    topic_problem,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +69,21 @@ class MqttClient:
     re-subscribed on every reconnect; ``on_connect`` callbacks too run on every (re)connect.
     """
 
-    def __init__(self, settings: MqttSettings, *, availability_topic: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: MqttSettings,
+        *,
+        availability_topic: str | None = None,
+        homeassistant_prefix: str | None = None,
+    ) -> None:
         self.settings = settings
         self.availability_topic = availability_topic or f"{settings.base_topic}/status"
+        # where daemons on this base topic publish (and, with discovery on, Home Assistant's
+        # prefix): no rule's trigger goes there, whatever a viewer typed into its topic
+        self._published = (
+            *published_filters(settings.base_topic, homeassistant_prefix),
+            (self.availability_topic, "this daemon's availability"),
+        )
         self.connected = asyncio.Event()
         self.window = max(1, min(MAX_TRIGGERS_IN_FLIGHT, settings.max_inflight))
         self.published = 0  # handed to paho (every kind)
@@ -184,12 +202,18 @@ class MqttClient:
             else:
                 await self._trigger_change.wait()
 
-    def publish_ordered(self, topic: str, payload: Payload, qos: int, retain: bool) -> None:
-        """Hand one trigger to paho (call after ``ordered_ready``); SinkError when refused."""
+    def publish_ordered(
+        self, topic: str, payload: Payload, qos: int, retain: bool, *, ours: bool = False
+    ) -> None:
+        """Hand one trigger to paho (call after ``ordered_ready``); SinkError when refused.
+        ``ours``: the daemon's own trigger (Home Assistant's ``rule_fired``), which goes to
+        a topic it publishes to; a rule action's never does."""
         client = self._client
         if client is None:
             raise SinkError("mqtt client is closed")
         problem = topic_problem(topic) or self._command_problem(topic)
+        if problem is None and not ours:
+            problem = published_topic(topic, self._published)
         if problem:
             self.dropped += 1
             raise SinkError(f"topic {topic[:200]!r} refused before sending: {problem}")
@@ -420,4 +444,7 @@ class MqttSink:
     async def handle(self, request: ActionRequest) -> None:
         if not isinstance(request, MqttPublish):
             raise SinkError(f"mqtt sink cannot carry out {type(request).__name__}")
-        self.client.publish_ordered(request.topic, request.payload, request.qos, request.retain)
+        # a lane of its own is the daemon's (rule_fired): rule actions have none
+        self.client.publish_ordered(
+            request.topic, request.payload, request.qos, request.retain, ours=bool(request.lane)
+        )

@@ -90,6 +90,39 @@ def command_filters(base: str, homeassistant_prefix: str | None = None) -> tuple
     return filters
 
 
+def published_filters(
+    base: str, homeassistant_prefix: str | None = None
+) -> tuple[tuple[str, str], ...]:
+    """The topics livetrigger daemons on ``base`` publish to, each with what it holds: Home
+    Assistant's states and device triggers (homeassistant/discovery.py), the event stream,
+    each daemon's availability; with discovery on, the discovery prefix. A rule action never
+    publishes to one of them: viewer text must not overwrite what Home Assistant shows."""
+    room = f"{base}/+"  # every room: other daemons on the base topic run other rooms
+    filters: tuple[tuple[str, str], ...] = (
+        (f"{room}/state", "a room's state (live, viewers, ...)"),
+        (f"{room}/paused", "a room's paused switch"),
+        (f"{room}/last_gift", "a room's last gift"),
+        (f"{room}/last_chat", "a room's last chat"),
+        (f"{room}/event", "a room's Home Assistant events"),
+        (f"{room}/rule_fired/#", "Home Assistant's device triggers"),
+        (f"{room}/events/#", "the event stream"),
+        (f"{base}/daemon/+/status", "a daemon's availability"),
+        (f"{base}/daemon/+/state", "a daemon's state"),
+    )
+    if homeassistant_prefix is not None:
+        filters += ((f"{homeassistant_prefix}/#", "Home Assistant's discovery"),)
+    return filters
+
+
+def published_topic(topic: str, filters: tuple[tuple[str, str], ...]) -> str | None:
+    """Why ``topic`` is one the daemon publishes to itself (its filter and what it holds),
+    or None."""
+    for topic_filter, what in filters:
+        if filter_matches(topic_filter, topic):
+            return f"livetrigger publishes {what} there ({topic_filter})"
+    return None
+
+
 def filter_matches(topic_filter: str, topic: str) -> bool:
     """MQTT topic matching (``+`` one level, ``#`` the rest, including none)."""
     wanted = topic_filter.split("/")
