@@ -34,7 +34,7 @@ RUNTIME_DIR = "/run/livetrigger"
 UNIT_FILE = f"/etc/systemd/system/{UNIT_NAME}"
 SYSUSERS_FILE = "/etc/sysusers.d/livetrigger.conf"
 TMPFILES_FILE = "/etc/tmpfiles.d/livetrigger.conf"
-TEMPLATE = Path(__file__).resolve().parent / "systemd" / UNIT_NAME
+TEMPLATE = Path(__file__).resolve().parents[1] / "systemd" / UNIT_NAME
 TEMPLATE_EXEC = "/usr/local/bin/livetrigger"
 # ProtectHome= and PrivateTmp= hide these from the service: a program there cannot start
 HIDDEN_FROM_SERVICE = ("/home", "/root", "/run/user", "/tmp", "/var/tmp")
