@@ -194,6 +194,9 @@ class WebSettings:
     # 0: a free port the system picks (the log says which)
     port: int = field(default=8765, metadata=limits(0, 65535, "a TCP port; 0 picks a free one"))
     token: str | None = field(default=None, repr=False)  # needed for any non-loopback host
+    # Host names (or addresses) the page may be opened by besides this machine's own: a name
+    # in DNS, a reverse proxy's; anything else is refused (DNS rebinding)
+    allowed_hosts: tuple[str, ...] = ()
 
 
 # -- GPIO -----------------------------------------------------------------------------------

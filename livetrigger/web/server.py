@@ -27,11 +27,13 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Protocol
 
 from livetrigger import events as ev
 from livetrigger.settings import WebSettings
+from livetrigger.web.hosts import HostCheck
 from livetrigger.web.http import (
     HttpError,
     Request,
@@ -94,6 +96,7 @@ class Dashboard:
         self.token = settings.token or secrets.token_urlsafe(24)
         self.embed_token = settings.token is None
         self.port = settings.port
+        self.hosts = HostCheck(settings.host, settings.allowed_hosts)
         self._server: asyncio.Server | None = None
         self._feed: deque[tuple[int, str, ev.Event, tuple[str, ...]]] = deque(maxlen=FEED_SIZE)
         self._seq = 0
@@ -167,10 +170,11 @@ class Dashboard:
                 if request is None:
                     return
                 self.requests += 1
+                conn = Conn.of(writer)
                 if request.path == "/api/stream":
-                    await self._stream(request, writer)
+                    await self._stream(request, writer, conn)
                     return
-                writer.write(await self._handle(request, _peer(writer)))
+                writer.write(await self._handle(request, conn))
             except HttpError as exc:
                 writer.write(json_response(exc.status, {"error": str(exc)}))
             except Exception:  # a request must never hurt the daemon
@@ -184,15 +188,13 @@ class Dashboard:
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
 
-    def _check_host(self, request: Request) -> None:
-        host = request.headers.get("host", "")
-        name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
-        name = name.strip("[]").lower()
-        allowed = {self.settings.host.strip("[]").lower(), "localhost", "127.0.0.1", "::1"}
-        if port != str(self.port) or name not in allowed:
+    def _check_host(self, request: Request, local: str | None) -> None:
+        if not self.hosts.allows(request.headers.get("host", ""), local):
             self.refused += 1
             # DNS rebinding: a foreign name pointing at us is not this dashboard
-            raise HttpError(421, "this dashboard answers only to its own address")
+            raise HttpError(
+                421, "this dashboard answers only to its own names (see web.allowed_hosts)"
+            )
 
     def _check_token(self, request: Request, *, allow_query: bool = False) -> None:
         given = request.headers.get("x-livetrigger-token", "")
@@ -202,8 +204,8 @@ class Dashboard:
             self.refused += 1
             raise HttpError(401, "a valid X-Livetrigger-Token header is needed")
 
-    async def _handle(self, request: Request, peer: str = "?") -> bytes:
-        self._check_host(request)
+    async def _handle(self, request: Request, conn: Conn) -> bytes:
+        self._check_host(request, conn.local)
         path, method = request.path, request.method
         if path in STATIC:
             if method != "GET":
@@ -218,7 +220,7 @@ class Dashboard:
             raise HttpError(405, "changes are POST requests")
         if request.headers.get("content-type", "").split(";")[0] != "application/json":
             raise HttpError(400, "send application/json")
-        return await self._post(path, request.json(), peer)
+        return await self._post(path, request.json(), conn.peer)
 
     def _static(self, path: str) -> bytes:
         name, ctype = STATIC[path]
@@ -275,8 +277,8 @@ class Dashboard:
             return json_response(200 if ok else 409, await self.daemon.config_verdict())
         raise HttpError(404, "no such endpoint")
 
-    async def _stream(self, request: Request, writer: asyncio.StreamWriter) -> None:
-        self._check_host(request)
+    async def _stream(self, request: Request, writer: asyncio.StreamWriter, conn: Conn) -> None:
+        self._check_host(request, conn.local)
         self._check_token(request, allow_query=True)  # EventSource cannot send headers
         if len(self._streams) >= MAX_STREAMS:
             raise HttpError(429, "too many open feeds; close a tab")
@@ -308,7 +310,18 @@ def _sse(item: dict[str, Any]) -> bytes:
     )
 
 
-def _peer(writer: asyncio.StreamWriter) -> str:
-    """Who sent a request, for the log line of a change (pause, test, reload)."""
-    name = writer.get_extra_info("peername")
-    return str(name[0]) if isinstance(name, tuple) and name else "?"
+@dataclass(frozen=True, slots=True)
+class Conn:
+    """A request's connection: who sent it (for the log line of a change) and the address of
+    this machine it reached (the Host check)."""
+
+    peer: str
+    local: str | None
+
+    @classmethod
+    def of(cls, writer: asyncio.StreamWriter) -> Conn:
+        peer, local = writer.get_extra_info("peername"), writer.get_extra_info("sockname")
+        return cls(
+            str(peer[0]) if isinstance(peer, tuple) and peer else "?",
+            str(local[0]) if isinstance(local, tuple) and local else None,
+        )
