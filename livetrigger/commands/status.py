@@ -20,6 +20,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the raw snapshot as JSON")
     p.add_argument("--reconnect", metavar="ROOM", help="make the daemon reconnect this room now")
+    p.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="print the dashboard's address with its token (to open it as another user)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -113,7 +118,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"livetrigger status: {exc}", file=sys.stderr)
         return 2
     try:
-        snap = fetch(path, command=f"reconnect {args.reconnect}" if args.reconnect else "")
+        command = "dashboard" if args.dashboard else ""
+        command = f"reconnect {args.reconnect}" if args.reconnect else command
+        snap = fetch(path, command=command)
     except (OSError, ValueError) as exc:
         print(
             f"livetrigger status: no daemon answers on {path} ({exc}). Is it running? "
@@ -126,6 +133,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"livetrigger status: {snap['error']}", file=sys.stderr)
             return 1
         print(f"room {args.reconnect}: reconnecting now")
+        return 0
+    if args.dashboard:
+        if "error" in snap:
+            print(f"livetrigger status: {snap['error']}", file=sys.stderr)
+            return 1
+        print(snap["url"])
         return 0
     print(json.dumps(snap, indent=2) if args.json else render(snap))
     return 0

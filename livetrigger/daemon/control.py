@@ -64,6 +64,15 @@ class Control:
         self.reconnect_room(room)
         return {"ok": True, "room": room}
 
+    def status_dashboard(self, _: str = "") -> Snapshot:
+        """The status socket's ``dashboard`` command: the page's address with its token. The
+        page hands its token only to the users who can open the socket; this is how the rest
+        of them, allowed by sudo, get in (``livetrigger status --dashboard``)."""
+        server = self.daemon.dashboard
+        if server is None:
+            return {"error": "the dashboard is not running (web.enabled: true starts it)"}
+        return {"url": server.link()}
+
     def test_fire(self, rule_id: str, room: str | None = None) -> None:
         """Run a rule's actions once with a sample event (docs/homeassistant.md): it does not
         fire the rule's device trigger, does not count as a firing, and is refused while

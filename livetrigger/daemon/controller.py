@@ -214,7 +214,12 @@ class Daemon:
         # the status socket first: a second daemon on the same path stops here, before it
         # touches the broker, the pins or the rooms of the first
         status: StatusServer | None = StatusServer(
-            self.status_path, self.control.snapshot, {"reconnect": self.control.status_reconnect}
+            self.status_path,
+            self.control.snapshot,
+            {
+                "reconnect": self.control.status_reconnect,
+                "dashboard": self.control.status_dashboard,
+            },
         )
         assert status is not None
         try:

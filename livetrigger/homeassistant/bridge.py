@@ -10,7 +10,7 @@ effort: sent while the broker is there.
 Commands arrive on ``<base>/<room>/cmd/...``: ``pause`` (ON/OFF), ``reconnect`` (PRESS),
 ``test/<rule>`` (PRESS), and on the daemon's ``<base>/daemon/<instance>/cmd/reload`` (PRESS).
 Only live messages count: a retained one is refused and cleared (``MqttClient``). Commands are
-rate-limited (``CommandLimiter``) and each one that runs is logged with its topic.
+rate-limited (``livetrigger.daemon.limits``) and each one that runs is logged with its topic.
 Anything else — an unknown room or rule, a bad payload — is logged and
 ignored: no command can do anything the config does not define. The pause switches and each
 room's state (live, totals) are given in at start and read back by the daemon, which keeps them
@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from livetrigger import events as ev
 from livetrigger.actions import MqttPublish
+from livetrigger.daemon.limits import RECONNECT_INTERVAL, TEST_INTERVAL, CommandLimiter
 from livetrigger.homeassistant.discovery import (
     DaemonEntities,
     RoomEntities,
@@ -42,54 +43,6 @@ from livetrigger.text.topics import topic_safe
 log = logging.getLogger(__name__)
 
 RULE_FIRED_LANE = "rule_fired"  # its dispatch target: mqtt:rule_fired
-
-# Commands are rate-limited (docs/homeassistant.md): a burst of presses, a stuck automation or a
-# script hammering the topics must not become as many webhook calls or reconnects
-COMMAND_BURST = 10  # commands at once, all rooms and kinds together
-COMMAND_RATE = 2.0  # per second after the burst
-TEST_INTERVAL = 1.0  # seconds between two tests of one rule
-RECONNECT_INTERVAL = 10.0  # seconds between two reconnects of one room (and two reloads)
-LIMIT_LOG_INTERVAL = 10.0  # one warning per this many seconds while commands are refused
-
-
-class CommandLimiter:
-    """A token bucket for all commands, plus a minimum interval per (command, target)."""
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self.clock = clock
-        self.tokens = float(COMMAND_BURST)
-        self.last = clock()
-        self.recent: dict[tuple[str, ...], float] = {}  # (command, target) -> last accepted
-        self.refused = 0
-        self._unlogged = 0
-        self._logged_at = -LIMIT_LOG_INTERVAL
-
-    def allow(self, key: tuple[str, ...], interval: float) -> str | None:
-        """None when the command may run now (and it is counted), else why not."""
-        now = self.clock()
-        self.tokens = min(COMMAND_BURST, self.tokens + (now - self.last) * COMMAND_RATE)
-        self.last = now
-        if interval and now - self.recent.get(key, -interval) < interval:
-            return f"the same command ran less than {interval:g} s ago"
-        if self.tokens < 1.0:
-            return f"more than {COMMAND_BURST} commands at once or {COMMAND_RATE:g} a second"
-        self.tokens -= 1.0
-        if interval:
-            self.recent[key] = now
-        return None
-
-    def refuse(self, topic: str, why: str) -> None:
-        self.refused += 1
-        self._unlogged += 1
-        now = self.clock()
-        if now - self._logged_at >= LIMIT_LOG_INTERVAL:
-            log.warning(
-                "home assistant: %d command(s) refused by the rate limit (last on %s: %s)",
-                self._unlogged,
-                topic[:200],
-                why,
-            )
-            self._logged_at, self._unlogged = now, 0
 
 
 class MqttPort(Protocol):

@@ -9,6 +9,10 @@ Safety, in order of the threats (docs/dashboard.md):
   (a header a cross-site page cannot send without a CORS pre-flight this server never grants)
   and changes happen only on POST. Without a configured token, a random one is made per
   process and written into the page, which other origins cannot read.
+- **Other users of this machine**: the page carries the token only to a connection of the
+  daemon's user or root (``peer.py``), who can open the status socket too; the rest type it
+  or take it from ``livetrigger status --dashboard``. Presses are rate-limited as Home
+  Assistant's (``livetrigger.daemon.limits``).
 - **Viewers**: their nicknames and comments reach the page as JSON and are rendered as text,
   never as HTML; the page's Content-Security-Policy allows no inline script.
 - **Secrets**: nothing the API returns holds one; config problems are the loader's messages,
@@ -23,6 +27,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import os
 import secrets
 import time
 from collections import deque
@@ -30,10 +35,12 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from livetrigger import events as ev
+from livetrigger.daemon.limits import RECONNECT_INTERVAL, TEST_INTERVAL, CommandLimiter
 from livetrigger.settings import WebSettings
-from livetrigger.web.hosts import HostCheck
+from livetrigger.web.hosts import HostCheck, address
 from livetrigger.web.http import (
     HttpError,
     Request,
@@ -41,6 +48,7 @@ from livetrigger.web.http import (
     read_request,
     response,
 )
+from livetrigger.web.peer import socket_owner
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +105,7 @@ class Dashboard:
         self.embed_token = settings.token is None
         self.port = settings.port
         self.hosts = HostCheck(settings.host, settings.allowed_hosts)
+        self.limiter = CommandLimiter(time.monotonic, "dashboard")
         self._server: asyncio.Server | None = None
         self._feed: deque[tuple[int, str, ev.Event, tuple[str, ...]]] = deque(maxlen=FEED_SIZE)
         self._seq = 0
@@ -210,7 +219,7 @@ class Dashboard:
         if path in STATIC:
             if method != "GET":
                 raise HttpError(405, "GET only")
-            return self._static(path)
+            return await self._static(path, conn)
         if not path.startswith("/api/"):
             raise HttpError(404, "no such page")
         self._check_token(request)
@@ -222,13 +231,32 @@ class Dashboard:
             raise HttpError(400, "send application/json")
         return await self._post(path, request.json(), conn.peer)
 
-    def _static(self, path: str) -> bytes:
+    async def _static(self, path: str, conn: Conn) -> bytes:
         name, ctype = STATIC[path]
         body = resources.files("livetrigger.web").joinpath("static", name).read_bytes()
         if name == "index.html":
-            token = self.token if self.embed_token else ""
+            token = self.token if await self._hands_token(conn) else ""
             body = body.replace(b"{{TOKEN}}", token.encode())
         return response(200, body, ctype)
+
+    async def _hands_token(self, conn: Conn) -> bool:
+        """Whether the page may carry the generated token: only to a user who can open the
+        status socket (0600), so acting here needs what acting there needs. A typed token
+        (web.token) is never handed out."""
+        if not self.embed_token:
+            return False
+        owner = await asyncio.to_thread(conn.owner)
+        return owner is not None and owner in (os.getuid(), 0)
+
+    def link(self) -> str:
+        """The page's address with the token in its fragment (``livetrigger status
+        --dashboard``): the page keeps it in the tab and removes it from the address bar."""
+        host = self.settings.host
+        unspecified = address(host)
+        if unspecified is not None and unspecified.is_unspecified:
+            host = "::1" if unspecified.version == 6 else "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}/#token={quote(self.token, safe='')}"
 
     async def _get(self, path: str, request: Request) -> bytes:
         if path == "/api/state":
@@ -251,31 +279,45 @@ class Dashboard:
         room = body.get("room")
         if room is not None and not isinstance(room, str):
             raise HttpError(400, "room must be a string")
-        log.info("dashboard (from %s): %s %s", peer, path, json.dumps(body)[:200])
+        rule = body.get("rule")
+        paused = body.get("paused")
+        # what is asked, and how often it may be: the limits of Home Assistant's buttons
+        key: tuple[str, ...]
         if path == "/api/pause":
-            paused = body.get("paused")
             if not isinstance(paused, bool):
                 raise HttpError(400, 'send {"paused": true|false}')
-            if room is None:
-                self.daemon.set_paused(paused)
-            else:
-                self.daemon.set_room_paused(room, paused)
-            return json_response(200, {"ok": True})
-        if path == "/api/reconnect":
+            key, interval = ("pause", room or "*"), 0.0
+        elif path == "/api/reconnect":
             if room is None:
                 raise HttpError(400, 'send {"room": name}')
-            self.daemon.reconnect_room(room)
-            return json_response(200, {"ok": True})
-        if path == "/api/test":
-            rule = body.get("rule")
+            key, interval = ("reconnect", room), RECONNECT_INTERVAL
+        elif path == "/api/test":
             if not isinstance(rule, str):
                 raise HttpError(400, 'send {"rule": id}')
-            self.daemon.test_fire(rule, room)
-            return json_response(200, {"ok": True})
-        if path == "/api/reload":
+            key, interval = ("test", room or "*", rule), TEST_INTERVAL
+        elif path == "/api/reload":
+            # only the burst limit: a person fixing the file presses it again at once
+            key, interval = ("reload",), 0.0
+        else:
+            raise HttpError(404, "no such endpoint")
+        why = self.limiter.allow(key, interval)
+        if why is not None:
+            self.limiter.refuse(f"{path} from {peer}", why)
+            raise HttpError(429, f"not now: {why}")
+        log.info("dashboard (from %s): %s %s", peer, path, json.dumps(body)[:200])
+        if path == "/api/pause":
+            if room is None:
+                self.daemon.set_paused(bool(paused))
+            else:
+                self.daemon.set_room_paused(room, bool(paused))
+        elif path == "/api/reconnect":
+            self.daemon.reconnect_room(str(room))
+        elif path == "/api/test":
+            self.daemon.test_fire(str(rule), room)
+        else:
             ok = await self.daemon.reload()
             return json_response(200 if ok else 409, await self.daemon.config_verdict())
-        raise HttpError(404, "no such endpoint")
+        return json_response(200, {"ok": True})
 
     async def _stream(self, request: Request, writer: asyncio.StreamWriter, conn: Conn) -> None:
         self._check_host(request, conn.local)
@@ -312,16 +354,29 @@ def _sse(item: dict[str, Any]) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Conn:
-    """A request's connection: who sent it (for the log line of a change) and the address of
-    this machine it reached (the Host check)."""
+    """A request's connection: who sent it (for the log line of a change, and whose socket it
+    is) and the address of this machine it reached (the Host check)."""
 
-    peer: str
-    local: str | None
+    peername: tuple[str, int] | None
+    sockname: tuple[str, int] | None
 
     @classmethod
     def of(cls, writer: asyncio.StreamWriter) -> Conn:
-        peer, local = writer.get_extra_info("peername"), writer.get_extra_info("sockname")
-        return cls(
-            str(peer[0]) if isinstance(peer, tuple) and peer else "?",
-            str(local[0]) if isinstance(local, tuple) and local else None,
-        )
+        def pair(name: object) -> tuple[str, int] | None:
+            return (str(name[0]), int(name[1])) if isinstance(name, tuple) else None
+
+        return cls(pair(writer.get_extra_info("peername")), pair(writer.get_extra_info("sockname")))
+
+    @property
+    def peer(self) -> str:
+        return self.peername[0] if self.peername else "?"
+
+    @property
+    def local(self) -> str | None:
+        return self.sockname[0] if self.sockname else None
+
+    def owner(self) -> int | None:
+        """The local user whose socket this is (None: another machine, or not knowable)."""
+        if self.peername is None or self.sockname is None:
+            return None
+        return socket_owner(self.peername, self.sockname)

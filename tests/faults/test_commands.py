@@ -15,7 +15,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from livetrigger.config import load_config_text
 from livetrigger.daemon import Daemon
-from livetrigger.homeassistant.bridge import COMMAND_BURST
+from livetrigger.daemon.limits import COMMAND_BURST
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
 from tests.support.listener import Listener

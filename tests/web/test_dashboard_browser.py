@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def config_text(room: FakeLiveRoom, tmp: Path) -> str:
+def config_text(room: FakeLiveRoom, tmp: Path, web: str = "{enabled: true, port: 0}") -> str:
     return f"""\
 tiktok: {{web_url: "{room.base_url}", webcast_url: "{room.base_url}", sign_url: "{room.base_url}",
          live_check_interval: 200ms, reconnect_initial: 100ms}}
@@ -36,7 +37,7 @@ gpio:
   outputs:
     lamp: {{pin: 17}}
     buzzer: {{pin: 27, kind: buzzer}}
-web: {{enabled: true, port: 0}}
+web: {web}
 daemon: {{status_socket: "{tmp}/s.sock", state_dir: "{tmp}/state"}}
 rooms:
   - username: "@{room.unique_id}"
@@ -53,10 +54,12 @@ rooms:
 
 
 @asynccontextmanager
-async def daemon_with_dashboard(tmp_path: Path) -> AsyncIterator[tuple[Daemon, FakeLiveRoom, Path]]:
+async def daemon_with_dashboard(
+    tmp_path: Path, web: str = "{enabled: true, port: 0}"
+) -> AsyncIterator[tuple[Daemon, FakeLiveRoom, Path]]:
     async with FakeLiveRoom() as room:
         path = tmp_path / "config.yaml"
-        path.write_text(config_text(room, tmp_path))
+        path.write_text(config_text(room, tmp_path, web))
         daemon = Daemon(load_config(path), pin_factory=MockFactory(pin_class=MockPWMPin))
         task = asyncio.create_task(daemon.run())
         try:
@@ -161,3 +164,32 @@ async def test_dashboard_in_a_real_browser(tmp_path: Path) -> None:
             assert (await http.get(f"{base}/api/state")).status_code == 401
     if shots != tmp_path:
         assert (shots / "dashboard.png").stat().st_size > 10_000
+
+
+async def test_the_status_sockets_link_opens_the_dashboard(tmp_path: Path) -> None:
+    """The page never carries a typed token; `livetrigger status --dashboard` (who can open the
+    status socket) prints the address with it, and the page takes it from there."""
+    web = '{enabled: true, port: 0, token: "typed t0k3n+/typed"}'
+    async with daemon_with_dashboard(tmp_path, web) as (daemon, _room, _path):
+        assert daemon.dashboard is not None
+        status = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "livetrigger",
+            "status",
+            "--socket",
+            str(tmp_path / "s.sock"),
+            "--dashboard",
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await status.communicate()
+        assert status.returncode == 0
+        url = out.decode().strip()
+        port = daemon.dashboard.port
+        assert url == f"http://127.0.0.1:{port}/#token=typed%20t0k3n%2B%2Ftyped"
+        async with Browser(tmp_path / "profile") as b:
+            await b.goto(url)
+            await b.wait_for("document.querySelectorAll('#rooms .room').length === 1")
+            await b.wait_for("document.body.dataset.live === '1'")
+            assert await b.eval("location.href") == f"http://127.0.0.1:{port}/"
+            assert await b.eval("document.querySelector('#login').hidden") is True

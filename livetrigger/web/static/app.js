@@ -3,6 +3,13 @@
 // never as HTML: nicknames and comments are whatever viewers typed.
 (() => {
   const $ = (id) => document.getElementById(id);
+  // `livetrigger status --dashboard` prints the address with #token=…: kept in this tab only,
+  // and out of the address bar (and its history) at once
+  const linked = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (linked) {
+    sessionStorage.setItem("livetrigger-token", linked);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
   let token = document.querySelector('meta[name="livetrigger-token"]').content
     || sessionStorage.getItem("livetrigger-token") || "";
   let selected = null;
