@@ -4,13 +4,15 @@ Why not a framework: the dashboard serves a handful of JSON endpoints, three sta
 one server-sent-events stream from inside a daemon that should fit a Raspberry Pi Zero. A
 framework (aiohttp, starlette + an ASGI server) costs 40-90 ms of import and 8-15 MiB of
 memory (BENCHMARKS.md) for features this needs none of. What it does need is kept strict:
-a deadline for reading a request (no slow-loris), bounded header count and sizes, bounded
-bodies, one request per connection (``Connection: close``) except the event stream.
+deadlines for a request's head and body (no slow-loris), bounded header count and sizes,
+bounded bodies read only when the server asks (after the token was checked), one request per
+connection (``Connection: close``) except the event stream.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +21,8 @@ from urllib.parse import parse_qsl, urlsplit
 MAX_LINE = 8 * 1024
 MAX_HEADERS = 64
 MAX_BODY = 64 * 1024
-READ_DEADLINE = 10.0
+HEAD_DEADLINE = 5.0  # request line and headers: a browser sends them in one packet
+BODY_DEADLINE = 10.0
 
 REASONS = {
     200: "OK",
@@ -29,6 +32,7 @@ REASONS = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     409: "Conflict",
     413: "Payload Too Large",
     421: "Misdirected Request",
@@ -68,6 +72,11 @@ class Request:
     def query(self) -> dict[str, str]:
         return dict(parse_qsl(urlsplit(self.target).query, keep_blank_values=True))
 
+    @property
+    def length(self) -> int:
+        """The body's announced length (checked when the head was read)."""
+        return int(self.headers.get("content-length", "0"))
+
     def json(self) -> dict[str, Any]:
         if not self.body:
             return {}
@@ -75,23 +84,40 @@ class Request:
             value = json.loads(self.body)
         except ValueError:
             raise HttpError(400, "the body is not JSON") from None
+        except RecursionError:  # 64 KiB of "[" is 65,536 levels
+            raise HttpError(400, "the body is nested too deeply") from None
         if not isinstance(value, dict):
             raise HttpError(400, "the body must be a JSON object")
         return value
 
 
-async def read_request(reader: asyncio.StreamReader) -> Request | None:
-    """The request on the connection (None: the client left), within READ_DEADLINE."""
+async def read_head(reader: asyncio.StreamReader) -> Request | None:
+    """The request line and headers (None: the client left), within HEAD_DEADLINE; the body
+    stays unread until ``read_body``."""
     try:
-        async with asyncio.timeout(READ_DEADLINE):
-            return await _read(reader)
+        async with asyncio.timeout(HEAD_DEADLINE):
+            return await _read_head(reader)
     except TimeoutError:
-        raise HttpError(400, "the request took too long to arrive") from None
+        raise HttpError(408, "the request took too long to arrive") from None
     except (asyncio.LimitOverrunError, ValueError):
         raise HttpError(400, "malformed request") from None
 
 
-async def _read(reader: asyncio.StreamReader) -> Request | None:
+async def read_body(reader: asyncio.StreamReader, request: Request) -> Request:
+    """The request with its body, within BODY_DEADLINE."""
+    if not request.length:
+        return request
+    try:
+        async with asyncio.timeout(BODY_DEADLINE):
+            body = await reader.readexactly(request.length)
+    except TimeoutError:
+        raise HttpError(408, "the body took too long to arrive") from None
+    except asyncio.IncompleteReadError:
+        raise HttpError(400, "the body ended early") from None
+    return dataclasses.replace(request, body=body)
+
+
+async def _read_head(reader: asyncio.StreamReader) -> Request | None:
     line = await reader.readline()
     if not line:
         return None
@@ -119,8 +145,7 @@ async def _read(reader: asyncio.StreamReader) -> Request | None:
         raise HttpError(400, "bad Content-Length")
     if int(length) > MAX_BODY:
         raise HttpError(413, "body too large")
-    body = await reader.readexactly(int(length)) if int(length) else b""
-    return Request(method, target, headers, body)
+    return Request(method, target, headers, b"")
 
 
 def response(

@@ -13,6 +13,9 @@ Safety, in order of the threats (docs/dashboard.md):
   daemon's user or root (``peer.py``), who can open the status socket too; the rest type it
   or take it from ``livetrigger status --dashboard``. Presses are rate-limited as Home
   Assistant's (``livetrigger.daemon.limits``).
+- **Strangers holding connections**: a connection without the token holds no slot: its head
+  has a short deadline and the oldest of too many unfinished ones is answered 408 and closed;
+  a body is read only after the token was checked.
 - **Viewers**: their nicknames and comments reach the page as JSON and are rendered as text,
   never as HTML; the page's Content-Security-Policy allows no inline script.
 - **Secrets**: nothing the API returns holds one; config problems are the loader's messages,
@@ -45,7 +48,8 @@ from livetrigger.web.http import (
     HttpError,
     Request,
     json_response,
-    read_request,
+    read_body,
+    read_head,
     response,
 )
 from livetrigger.web.peer import socket_owner
@@ -54,7 +58,9 @@ log = logging.getLogger(__name__)
 
 FEED_SIZE = 200  # events the page can show and explain
 MAX_STREAMS = 8  # open event streams (browser tabs)
-MAX_CONNECTIONS = 32
+MAX_PENDING = 32  # connections still sending their request's head (anyone can open one)
+MAX_CONNECTIONS = 32  # requests with a valid token being answered at once
+WRITE_DEADLINE = 10.0  # for an answer to be taken by the client
 STATIC = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
@@ -110,7 +116,10 @@ class Dashboard:
         self._feed: deque[tuple[int, str, ev.Event, tuple[str, ...]]] = deque(maxlen=FEED_SIZE)
         self._seq = 0
         self._streams: set[asyncio.Queue[bytes | None]] = set()
-        self._connections = 0
+        self._pending: dict[asyncio.Task[Any], None] = {}  # still sending a head, oldest first
+        self._evicted: set[asyncio.Task[Any]] = set()
+        self._busy = 0  # requests with a valid token being answered
+        self.evicted = 0
         self._last_quiet: dict[str, float] = {}
         self.requests = 0
         self.refused = 0
@@ -169,33 +178,59 @@ class Dashboard:
     # -- serving ------------------------------------------------------------------------------
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._connections += 1
+        conn = Conn.of(writer)
         try:
-            if self._connections > MAX_CONNECTIONS:
-                writer.write(json_response(503, {"error": "too many connections"}))
-                return
+            answer: bytes | None
             try:
-                request = await read_request(reader)
+                request = await self._read_head(reader)
                 if request is None:
                     return
                 self.requests += 1
-                conn = Conn.of(writer)
-                if request.path == "/api/stream":
-                    await self._stream(request, writer, conn)
-                    return
-                writer.write(await self._handle(request, conn))
+                answer = await self._handle(request, reader, writer, conn)
             except HttpError as exc:
-                writer.write(json_response(exc.status, {"error": str(exc)}))
+                answer = json_response(exc.status, {"error": str(exc)})
             except Exception:  # a request must never hurt the daemon
                 log.exception("dashboard request failed")
-                writer.write(json_response(500, {"error": "internal error (see the log)"}))
-            with contextlib.suppress(ConnectionError):
-                await writer.drain()
+                answer = json_response(500, {"error": "internal error (see the log)"})
+            if answer is not None:
+                writer.write(answer)
+                async with asyncio.timeout(WRITE_DEADLINE):
+                    await writer.drain()
+        except (ConnectionError, TimeoutError):
+            pass  # the client left, or does not read what it asked for
         finally:
-            self._connections -= 1
             writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
+            try:
+                async with asyncio.timeout(WRITE_DEADLINE):
+                    await writer.wait_closed()
+            except TimeoutError:
+                writer.transport.abort()  # an answer it never reads holds nothing
+            except (ConnectionError, OSError):
+                pass
+
+    async def _read_head(self, reader: asyncio.StreamReader) -> Request | None:
+        """A request's head. Anyone who can connect may be here, so this holds no slot: past
+        MAX_PENDING connections still sending theirs, the oldest is answered 408 and closed
+        (a browser sends its head at once; a slow-loris never finishes)."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._pending[task] = None
+        if len(self._pending) > MAX_PENDING:
+            oldest = next(iter(self._pending))
+            del self._pending[oldest]
+            self._evicted.add(oldest)
+            oldest.cancel()
+        try:
+            return await read_head(reader)
+        except asyncio.CancelledError:
+            if task not in self._evicted:
+                raise
+            task.uncancel()
+            self.evicted += 1
+            raise HttpError(408, "too many connections are slow to send a request") from None
+        finally:
+            self._pending.pop(task, None)
+            self._evicted.discard(task)
 
     def _check_host(self, request: Request, local: str | None) -> None:
         if not self.hosts.allows(request.headers.get("host", ""), local):
@@ -213,7 +248,14 @@ class Dashboard:
             self.refused += 1
             raise HttpError(401, "a valid X-Livetrigger-Token header is needed")
 
-    async def _handle(self, request: Request, conn: Conn) -> bytes:
+    async def _handle(
+        self,
+        request: Request,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        conn: Conn,
+    ) -> bytes | None:
+        """The answer to a request (None: the event stream, answered as it goes)."""
         self._check_host(request, conn.local)
         path, method = request.path, request.method
         if path in STATIC:
@@ -222,14 +264,25 @@ class Dashboard:
             return await self._static(path, conn)
         if not path.startswith("/api/"):
             raise HttpError(404, "no such page")
-        self._check_token(request)
-        if method == "GET":
-            return await self._get(path, request)
-        if method != "POST":
-            raise HttpError(405, "changes are POST requests")
-        if request.headers.get("content-type", "").split(";")[0] != "application/json":
-            raise HttpError(400, "send application/json")
-        return await self._post(path, request.json(), conn.peer)
+        # EventSource cannot send headers; the body is read only after the token was checked
+        self._check_token(request, allow_query=path == "/api/stream")
+        if self._busy >= MAX_CONNECTIONS:
+            raise HttpError(503, "too many requests at once; try again")
+        self._busy += 1
+        try:
+            if path == "/api/stream":
+                await self._stream(writer)
+                return None
+            if method == "GET":
+                return await self._get(path, request)
+            if method != "POST":
+                raise HttpError(405, "changes are POST requests")
+            if request.headers.get("content-type", "").split(";")[0] != "application/json":
+                raise HttpError(400, "send application/json")
+            request = await read_body(reader, request)
+            return await self._post(path, request.json(), conn.peer)
+        finally:
+            self._busy -= 1
 
     async def _static(self, path: str, conn: Conn) -> bytes:
         name, ctype = STATIC[path]
@@ -283,10 +336,12 @@ class Dashboard:
         paused = body.get("paused")
         # what is asked, and how often it may be: the limits of Home Assistant's buttons
         key: tuple[str, ...]
+        asked: dict[str, str | bool] = {} if room is None else {"room": room}
         if path == "/api/pause":
             if not isinstance(paused, bool):
                 raise HttpError(400, 'send {"paused": true|false}')
             key, interval = ("pause", room or "*"), 0.0
+            asked["paused"] = paused
         elif path == "/api/reconnect":
             if room is None:
                 raise HttpError(400, 'send {"room": name}')
@@ -295,6 +350,7 @@ class Dashboard:
             if not isinstance(rule, str):
                 raise HttpError(400, 'send {"rule": id}')
             key, interval = ("test", room or "*", rule), TEST_INTERVAL
+            asked["rule"] = rule
         elif path == "/api/reload":
             # only the burst limit: a person fixing the file presses it again at once
             key, interval = ("reload",), 0.0
@@ -304,7 +360,8 @@ class Dashboard:
         if why is not None:
             self.limiter.refuse(f"{path} from {peer}", why)
             raise HttpError(429, f"not now: {why}")
-        log.info("dashboard (from %s): %s %s", peer, path, json.dumps(body)[:200])
+        # what was asked, never the rest of the body (any size or depth a client sends)
+        log.info("dashboard (from %s): %s %s", peer, path, json.dumps(asked)[:200])
         if path == "/api/pause":
             if room is None:
                 self.daemon.set_paused(bool(paused))
@@ -319,9 +376,7 @@ class Dashboard:
             return json_response(200 if ok else 409, await self.daemon.config_verdict())
         return json_response(200, {"ok": True})
 
-    async def _stream(self, request: Request, writer: asyncio.StreamWriter, conn: Conn) -> None:
-        self._check_host(request, conn.local)
-        self._check_token(request, allow_query=True)  # EventSource cannot send headers
+    async def _stream(self, writer: asyncio.StreamWriter) -> None:
         if len(self._streams) >= MAX_STREAMS:
             raise HttpError(429, "too many open feeds; close a tab")
         queue: asyncio.Queue[bytes | None] = asyncio.Queue()
