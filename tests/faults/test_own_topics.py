@@ -43,6 +43,8 @@ async def test_nicknames_never_reach_the_daemons_own_topics(
         for nickname in [*OWN, "done"]:
             await room.send(chat(room, nickname, "ON"))
         await asyncio.to_thread(listener.wait_for, 1, 20.0, f"{BASE}/done")
+        # the echo rule's second action is the last message of all (one ordered queue)
+        await asyncio.to_thread(listener.wait_for, 1, 20.0, f"{BASE}/done/pause")
         # each nickname fired echo's two actions, <base>/<room>/<nickname> and .../pause;
         # refused: the five state topics, and both under rule_fired/# and events/#
         refused = 5 + 2 * 2
