@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from livetrigger.rules.fields import check_path, getter, suggest
+from livetrigger.rules.fieldtypes import value_problems
 from livetrigger.rules.patterns import PatternProblem, compile_search
 from livetrigger.rules.template import plain as normalise
 
@@ -198,6 +199,28 @@ def _all_of(tests: tuple[Predicate, ...]) -> Predicate:
     return lambda v: all(t(v) for t in tests)
 
 
+def _typed(
+    field: str,
+    kinds: list[str],
+    op: str,
+    arg: Any,
+    here: tuple[str | int, ...],
+    problems: list[Problem],
+) -> Predicate | None:
+    """The test for ``field: {op: arg}``, or None after adding why it is wrong: the
+    operator's own checks, then the value against the field's type (a rule that could never
+    fire is a problem, not a silent no)."""
+    try:
+        test = _operator(op, arg)
+    except ValueError as exc:
+        problems.append((here, str(exc)))
+        return None
+    wrong = value_problems(field, kinds, op, arg, test)
+    for at, message in wrong:
+        problems.append(((*here, *at), message))
+    return None if wrong else test
+
+
 def compile_when(
     when: dict[str, Any],
     kinds: Iterable[str],
@@ -229,22 +252,17 @@ def compile_when(
                         )
                     )
                     continue
-                try:
-                    tests.append(_operator(op, arg))
+                test = _typed(field_path, kinds, op, arg, (*here, str(op)), problems)
+                if test is not None:
+                    tests.append(test)
                     if len(spec) == 1:
                         fast, single = _inline(op, arg), (op, arg)
-                except ValueError as exc:
-                    problems.append(((*here, str(op)), str(exc)))
-        elif isinstance(spec, list):
-            try:
-                tests.append(_operator("in", spec))
-            except ValueError as exc:
-                problems.append((here, str(exc)))
         else:
-            try:
-                tests.append(_operator("eq", spec))
-            except ValueError as exc:
-                problems.append((here, str(exc)))
+            test = _typed(
+                field_path, kinds, "in" if isinstance(spec, list) else "eq", spec, here, problems
+            )
+            if test is not None:
+                tests.append(test)
         if len(tests) == 1:
             inline, operand = fast if fast is not None else (None, None)
             checks.append(Check(field_path, getter(field_path), tests[0], inline, operand, *single))

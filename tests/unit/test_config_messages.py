@@ -12,21 +12,15 @@ import pytest
 import yaml
 
 from livetrigger.config import load_config_text
+from livetrigger.config.yamlpos import load_located
 from livetrigger.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _on_is_a_key(node: Any) -> Any:
-    # PyYAML reads an `on:` key as True; livetrigger's loader keeps it a key
-    if isinstance(node, dict):
-        return {("on" if k is True else k): _on_is_a_key(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_on_is_a_key(v) for v in node]
-    return node
-
-
-EXAMPLE = _on_is_a_key(yaml.safe_load((ROOT / "config.example.yaml").read_text()))
+# read as livetrigger reads it (YAML 1.2): PyYAML would make `on:` keys and the `[on, off]`
+# of a command's arguments true/false, a rule that can never fire
+EXAMPLE = load_located((ROOT / "config.example.yaml").read_text()).data
 FOREIGN = ("Input should", "instance of", "Config", "valid dictionary", "unable to")
 
 
