@@ -42,14 +42,19 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
 
 
 class _Problems:
-    def __init__(self, filename: str, located: Located | None) -> None:
+    def __init__(
+        self, filename: str, located: Located | None, only: frozenset[str] | None = None
+    ) -> None:
         self.filename = filename
         self.located = located
         self.items: list[tuple[int, int, str]] = []
         self.hidden: set[KeyPath] = set()  # secrets and ${ENV} values: never echo them
         self.paths: set[KeyPath] = set()  # where a problem was reported
+        self.only = only  # the top-level sections whose problems count (None: all)
 
     def add(self, path: KeyPath, message: str, value: Any = ...) -> None:
+        if self.only is not None and (not path or path[0] not in self.only):
+            return
         pos = self.located.where(path) if self.located else None
         line, col = (pos.line, pos.column) if pos else (0, 0)
         self.paths.add(path)
@@ -137,14 +142,17 @@ def load_config_text(
     data = _substitute(data, (), env, problems)
     _read_secret_files(data, (), base_dir or Path.cwd(), problems, secrets)
     model, found = check(cs.ConfigFile, data)
+    ids = _rule_ids(data, problems)
     if model is None:
         for problem in found:
             if problem.loc not in problems.paths:  # an unset ${VAR} there said it already
                 problems.add(problem.loc, problem.message, problem.value)
-        _check_valid_rules(data, [p.loc for p in found], problems)
+        broken = [p.loc for p in found]
+        _check_valid_rules(data, broken, problems)
+        _check_valid_sections(data, broken, problems, ids)
         problems.raise_if_any()
         raise AssertionError("the check failed without saying why")
-    config = _build(model, problems, path)
+    config = _build(model, problems, path, ids)
     problems.raise_if_any()
     assert config is not None
     return _with_secrets(config, secrets, model)
@@ -291,10 +299,103 @@ def _check_valid_rules(data: dict[str, Any], broken: list[KeyPath], problems: _P
                 problems.add(where, message)
 
 
+def _check_valid_sections(
+    data: dict[str, Any], broken: list[KeyPath], problems: _Problems, ids: frozenset[str]
+) -> None:
+    """Run the checks of the whole file on the top-level sections that passed on their own
+    (a bad mqtt.port must not hide an ftp:// webhook URL), the others left at their defaults;
+    only the problems of the sections that passed are kept: none caused by the stand-ins."""
+    if any(not loc for loc in broken):
+        return
+    # a room whose only mistakes are in its rules passes here: its rules are left out below
+    heads = {loc[0] for loc in broken if loc[0] != "rooms" or loc[2:3] != ("rules",)}
+    kept = {k: v for k, v in data.items() if k not in heads and k != "rules"}
+    rooms = kept.get("rooms")
+    if isinstance(rooms, list):  # rules are compiled by _check_valid_rules
+        kept["rooms"] = [{**r, "rules": []} if isinstance(r, dict) else r for r in rooms]
+    else:
+        kept["rooms"] = [{"room_id": 1}]
+    model, _ = check(cs.ConfigFile, kept)
+    if model is None:
+        return
+    passed = frozenset(k for k in data if k not in heads and k != "rules")
+    found = _Problems(problems.filename, problems.located, only=passed)
+    found.hidden, found.paths = problems.hidden, set(problems.paths)
+    _build(model, found, None, ids)
+    problems.items += found.items
+    problems.paths |= found.paths
+
+
+def _raw_rules(data: dict[str, Any]) -> list[tuple[KeyPath, list[tuple[KeyPath, str]]]]:
+    """Each place rules are written (top level, then each room) with the id of each of its
+    rules, as written: read before the check, so ids are compared even when a rule or another
+    part of the file is wrong."""
+    places: list[tuple[KeyPath, Any]] = [(("rules",), data.get("rules"))]
+    rooms = data.get("rooms")
+    if isinstance(rooms, list):
+        places += [
+            (("rooms", i), r.get("rules")) for i, r in enumerate(rooms) if isinstance(r, dict)
+        ]
+    out: list[tuple[KeyPath, list[tuple[KeyPath, str]]]] = []
+    for base, rules in places:
+        prefix = base if base == ("rules",) else (*base, "rules")
+        found = [
+            ((*prefix, j, "id"), raw["id"])
+            for j, raw in enumerate(rules if isinstance(rules, list) else [])
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str)
+        ]
+        out.append((base, found))
+    return out
+
+
+def _rule_ids(data: dict[str, Any], problems: _Problems) -> frozenset[str]:
+    """Every rule id of the file, after reporting ids used twice or differing only in case."""
+    (_, shared), *rooms = _raw_rules(data)
+    seen: set[str] = set()
+    for where, rule_id in shared:
+        if rule_id in seen:
+            problems.add(where, f"rule id `{rule_id}` is used twice")
+        elif rule_id.lower() in {x.lower() for x in seen}:
+            other = next(x for x in seen if x.lower() == rule_id.lower())
+            problems.add(
+                where,
+                f"rule ids `{other}` and `{rule_id}` differ only in case; Home Assistant and "
+                "MQTT topics would mix them up: rename one",
+            )
+        seen.add(rule_id)
+    for _, own in rooms:
+        ids = [i for _, i in shared] + [i for _, i in own]
+        for j, (where, rule_id) in enumerate(own):
+            if ids.count(rule_id) > 1:
+                problems.add(where, f"rule id `{rule_id}` is used twice in this room")
+                continue
+            # Home Assistant (triggers, buttons, entity ids) and topics ignore case
+            twin = next(
+                (
+                    (at, other)
+                    for at, other in own[:j]
+                    if other != rule_id and other.lower() == rule_id.lower()
+                ),
+                None,
+            )
+            if twin is not None:
+                line = problems.line_of(twin[0])
+                twin_at = f" (line {line})" if line else ""
+                problems.add(
+                    where,
+                    f"rule ids `{twin[1]}`{twin_at} and `{rule_id}` differ only in "
+                    "case; Home Assistant and MQTT topics would mix them up: rename one",
+                )
+        seen |= {i for _, i in own}
+    return frozenset(seen)
+
+
 # -- model → Config -------------------------------------------------------------------------
 
 
-def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Config | None:
+def _build(
+    model: cs.ConfigFile, problems: _Problems, path: Path | None, ids: frozenset[str]
+) -> Config | None:
     gpio = model.gpio or s.GpioSettings()
     mqtt = model.mqtt
     if mqtt is not None and mqtt.tls is not None:
@@ -343,60 +444,18 @@ def _build(model: cs.ConfigFile, problems: _Problems, path: Path | None) -> Conf
             problems.add(here, f"room `{settings.name}` appears twice; give one a `name:`")
         names.add(settings.name)
         own = _compile_rules(room.rules, (*here, "rules"), targets, problems)
-        ids = [r.id for r in shared] + [r.id for r in own]
-        for j, rule in enumerate(room.rules):
-            if ids.count(rule.id) > 1:
-                problems.add(
-                    (*here, "rules", j, "id"), f"rule id `{rule.id}` is used twice in this room"
-                )
-                continue
-            # Home Assistant (triggers, buttons, entity ids) and topics ignore case
-            twin = next(
-                (
-                    k
-                    for k, other in enumerate(room.rules)
-                    if k < j and other.id != rule.id and other.id.lower() == rule.id.lower()
-                ),
-                None,
-            )
-            if twin is not None:
-                twin_pos = (
-                    problems.located.where((*here, "rules", twin, "id"))
-                    if (problems.located)
-                    else None
-                )
-                twin_at = f" (line {twin_pos.line})" if twin_pos else ""
-                problems.add(
-                    (*here, "rules", j, "id"),
-                    f"rule ids `{room.rules[twin].id}`{twin_at} and `{rule.id}` differ only in "
-                    "case; Home Assistant and MQTT topics would mix them up: rename one",
-                )
         initial = (
             room.process_initial_data
             if room.process_initial_data is not None
             else tiktok.process_initial_data
         )
         rooms.append(RoomConfig(settings, tuple(shared + own), initial))
-    seen: set[str] = set()
-    for j, rule in enumerate(model.rules):
-        if rule.id in seen:
-            problems.add(("rules", j, "id"), f"rule id `{rule.id}` is used twice")
-        elif rule.id.lower() in {x.lower() for x in seen}:
-            other = next(x for x in seen if x.lower() == rule.id.lower())
+    for inp in gpio.inputs:  # the ids as written: a rule with a mistake is still there
+        if inp.rule and inp.rule not in ids:
             problems.add(
-                ("rules", j, "id"),
-                f"rule ids `{other}` and `{rule.id}` differ only in case; Home Assistant and "
-                "MQTT topics would mix them up: rename one",
+                ("gpio", "inputs", inp.name, "rule"),
+                f"no rule `{inp.rule}`{suggest(inp.rule, ids)}",
             )
-        seen.add(rule.id)
-    if gpio.inputs:
-        all_ids = {r.id for room in rooms for r in room.rules}
-        for inp in gpio.inputs:
-            if inp.rule and inp.rule not in all_ids:
-                problems.add(
-                    ("gpio", "inputs", inp.name, "rule"),
-                    f"no rule `{inp.rule}`{suggest(inp.rule, all_ids)}",
-                )
     web = model.web
     # a token_file that cannot be read is its own problem: not also "set web.token"
     token_failed = {("web", "token"), ("web", "token_file")} & problems.paths

@@ -116,6 +116,8 @@ def compile_rule(
 ) -> tuple[CompiledRule | None, list[Problem]]:
     problems: list[Problem] = []
     kinds = _kinds(rule, path, problems)
+    if problems:  # `on:` is wrong: check the rest against every kind, not against none
+        kinds = sorted(KINDS)
     command = None
     if rule.command is not None:
         try:
@@ -202,7 +204,7 @@ def _kinds(rule: cs.Rule, path: tuple[str | int, ...], problems: list[Problem]) 
             )
         else:
             kinds.append(kind)
-    if rule.command is not None and kinds != ["chat"]:
+    if rule.command is not None and kinds != ["chat"] and len(kinds) == len(raw):
         problems.append(((*path, "command"), "a command rule reacts to chat: use `on: chat`"))
     return kinds
 

@@ -45,6 +45,8 @@ def check_path(path: str, kinds: Iterable[str], extra: Iterable[str] = ()) -> st
     names = fields_of_kinds(kinds) | set(extra)
     head, _, rest = path.partition(".")
     if head not in names:
+        if set(kinds) >= KINDS.keys():  # `on:` itself is wrong: no list of every field
+            return f"unknown field `{head}` for any event{suggest(head, names)}"
         listing = ", ".join(sorted(names - BASE_FIELDS - set(extra))) or "(none)"
         return (
             f"unknown field `{head}` for {'/'.join(kinds)} events{suggest(head, names)}"
