@@ -9,7 +9,7 @@ common case) never loads jinja2 (issue 18: 4-5 MiB and ~40 ms, bench/dependency_
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import nodes
 from jinja2.environment import TemplateExpression
@@ -95,17 +95,48 @@ def _env(escape: Callable[[str], str] | None, is_json: bool) -> ImmutableSandbox
     return env
 
 
+# Input nested past what Jinja's recursive parser and code generator, or Python compiling the
+# code Jinja writes, can take (300 nested `{% if %}`, 200 parentheses, 25 nested
+# `{% for %}`): a problem of the template, never a traceback out of `check` or a reload
+_TOO_DEEP = (RecursionError, SyntaxError)
+# and the deepest parsed tree compiled: Jinja's optimizer takes time cubic in the depth (a
+# chain of 300 filters took 71 s, one of 37, the deepest taken, 0.2 s); a real one is ~10 deep
+MAX_DEPTH = 40
+_N = TypeVar("_N", bound=nodes.Node)
+
+
+def _too_deep() -> TemplateSyntaxProblem:
+    return TemplateSyntaxProblem(
+        "template error: nested too deeply to compile (blocks such as {% if %} or {% for %}, "
+        "brackets or operators inside one another): write it flatter"
+    )
+
+
+def _shallow(tree: _N) -> _N:
+    """``tree``, once its depth is known to be at most ``MAX_DEPTH`` (measured without
+    recursion); else the problem."""
+    stack: list[tuple[nodes.Node, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _too_deep()
+        stack.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return tree
+
+
 def compile_text(
     source: str, escape: Callable[[str], str] | None, is_json: bool
 ) -> Callable[[Mapping[str, Any]], str]:
     """A template's render function, each render with a fresh budget."""
     env = _env(escape, is_json)
     try:
-        tree = bound_tree(env.parse(source))
+        tree = bound_tree(_shallow(env.parse(source)))
         check_constants(tree, env.filters)
         jinja_render = env.from_string(tree).render
     except TemplateError as exc:
         raise TemplateSyntaxProblem(describe(exc)) from None
+    except _TOO_DEEP:
+        raise _too_deep() from None
     return lambda context: render_bounded(jinja_render, context)
 
 
@@ -117,6 +148,7 @@ def compile_expression(source: str) -> Callable[[Mapping[str, Any]], Any]:
         expr = parser.parse_expression()
         if not parser.stream.eos:
             raise TemplateSyntaxError("chunk after expression", parser.stream.current.lineno)
+        _shallow(expr)
         expr.set_environment(TEXT_ENV)
         body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
         tree = bound_tree(nodes.Template(body, lineno=1))
@@ -124,6 +156,8 @@ def compile_expression(source: str) -> Callable[[Mapping[str, Any]], Any]:
         call = TemplateExpression(TEXT_ENV.from_string(tree), undefined_to_none=True)
     except TemplateError as exc:
         raise TemplateSyntaxProblem(describe(exc)) from None
+    except _TOO_DEEP:
+        raise _too_deep() from None
     return lambda context: render_bounded(lambda: bounded_output(call(context)))
 
 
@@ -136,17 +170,22 @@ def describe(exc: TemplateError) -> str:
 def referenced_names(text: str) -> list[tuple[str, str | None]]:
     """(variable, first attribute or None) pairs a template reads, from Jinja's parse."""
     try:
-        ast = TEXT_ENV.parse(text)
+        ast = _shallow(TEXT_ENV.parse(text))
+        # find_all walks the tree recursively
+        names = list(ast.find_all(nodes.Name))
+        getattrs = list(ast.find_all(nodes.Getattr))
     except TemplateError as exc:
         raise TemplateSyntaxProblem(describe(exc)) from None
-    assigned = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    except _TOO_DEEP:
+        raise _too_deep() from None
+    assigned = {n.name for n in names if n.ctx in ("store", "param")}
     out: list[tuple[str, str | None]] = []
     seen_attr: set[int] = set()
-    for node in ast.find_all(nodes.Getattr):
+    for node in getattrs:
         if isinstance(node.node, nodes.Name) and node.node.name not in assigned:
             out.append((node.node.name, node.attr))
             seen_attr.add(id(node.node))
-    for name in ast.find_all(nodes.Name):
+    for name in names:
         if name.ctx == "load" and name.name not in assigned and id(name) not in seen_attr:
             out.append((name.name, None))
     return out

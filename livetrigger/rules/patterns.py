@@ -64,6 +64,9 @@ _UNSUPPORTED: tuple[tuple[str, str], ...] = (
     ),
     ("(?#", "comments `(?#...)` are not supported: delete them (YAML `#` comments work)"),
 )
+# groups inside one another: the nested-repetition check below walks them recursively, and no
+# rule needs more than a handful (RE2 itself takes 1,000)
+MAX_GROUP_DEPTH = 100
 _BACKREF = re.compile(r"\\[1-9]")
 _POSSESSIVE = re.compile(r"[*+?}]\+")
 
@@ -78,6 +81,12 @@ def compile_search(pattern: str) -> Search:
         re2.compile(pattern, _OPTIONS)  # for RE2's own words on a bad pattern
     except re2.error as exc:
         raise PatternProblem(_explain(pattern, exc)) from None
+    depth = group_depth(pattern)
+    if depth > MAX_GROUP_DEPTH:
+        raise PatternProblem(
+            f"groups nested {depth} deep; a rule pattern nests at most {MAX_GROUP_DEPTH}: "
+            "write it with fewer ( ) inside one another"
+        )
     nested = nested_repetition(pattern)
     if nested is not None:
         raise PatternProblem(nested)
@@ -294,6 +303,26 @@ def _group_head_end(t: str, i: int) -> int | None:
     """After ``(?``: where a group's body starts, or None for a bare flag group ``(?i)``."""
     m = re.compile(r"\?(?:P?<[A-Za-z_][A-Za-z0-9_]*>|[imsU-]*:)").match(t, i)
     return m.end() if m else None
+
+
+def group_depth(pattern: str) -> int:
+    """How deep ``pattern``'s groups nest (escapes and character classes skipped)."""
+    depth = deepest = i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = _class_end(pattern, i)
+            continue
+        if ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth -= 1
+        i += 1
+    return deepest
 
 
 def nested_repetition(pattern: str) -> str | None:
