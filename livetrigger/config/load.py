@@ -12,6 +12,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -275,6 +276,11 @@ def _check_valid_rules(data: dict[str, Any], broken: list[KeyPath], problems: _P
         base_topic=base_topic,
         command_filters=command_filters(base_topic, prefix if discovery else None),
         published=published_filters(base_topic, prefix if discovery else None),
+        webhook_paths={
+            str(name): _url_path(hook.get("url"))
+            for name, hook in (hooks.items() if isinstance(hooks, dict) else ())
+            if isinstance(hook, dict)
+        },
     )
     places: list[tuple[KeyPath, Any]] = [(("rules",), data.get("rules"))]
     rooms = data.get("rooms")
@@ -428,6 +434,7 @@ def _build(
         base_topic=base,
         command_filters=command_filters(base, ha.prefix if ha.discovery else None),
         published=published_filters(base, ha.prefix if ha.discovery else None),
+        webhook_paths={w.name: _url_path(w.url) for w in webhooks},
     )
     for inp in gpio.inputs:
         if inp.role == "test_button" and not inp.rule:
@@ -513,6 +520,14 @@ def _room_settings(room: cs.Room, path: KeyPath, problems: _Problems) -> s.RoomS
 def _with_secrets(config: Config, secrets: set[str], model: cs.ConfigFile) -> Config:
     found = secrets | credentials_in(config, model)
     return dataclasses.replace(config, secrets=frozenset(found))
+
+
+def _url_path(url: object) -> str:
+    """The path of an endpoint's URL, for `check` to show where an action's request goes."""
+    try:
+        return urlsplit(url).path if isinstance(url, str) else ""
+    except ValueError:  # reported where the URL is checked
+        return ""
 
 
 def _loopback(host: str) -> bool:

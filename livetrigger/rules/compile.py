@@ -36,6 +36,7 @@ from livetrigger.rules.template import (
 from livetrigger.text.printable import json_text
 from livetrigger.text.topics import command_topic, escape_level, published_topic, topic_problem
 from livetrigger.text.webvalues import (
+    endpoint_url,
     escape_header,
     escape_path,
     escape_segment,
@@ -67,6 +68,8 @@ class Targets:
     base_topic: str = "livetrigger"
     command_filters: tuple[str, ...] = ()  # topics livetrigger takes commands from
     published: tuple[tuple[str, str], ...] = ()  # topics it publishes to, and what each holds
+    # each endpoint's URL path (no host, userinfo or query: `check` prints it)
+    webhook_paths: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,7 +442,7 @@ def _compile_action(
                 content_type=content_type,
             )
 
-        return CompiledAction("webhook", f"webhook {w.endpoint}{w.path}", build_http)
+        return CompiledAction("webhook", _webhook_hint(w, targets), build_http)
 
     if kind == "log":
         lg = action.log
@@ -468,6 +471,13 @@ def _compile_action(
         return act.ChatSend(rule_id=rule, room=room, event=event, text=chat_text.render(ctx)[:150])
 
     return CompiledAction("chat", f"chat {c.text[:40]}", build_chat)
+
+
+def _webhook_hint(w: cs.WebhookAction, targets: Targets) -> str:
+    """``webhook <endpoint> <the path requested>`` for `check`, the endpoint's own path and
+    the action's joined as the request joins them."""
+    base = targets.webhook_paths.get(w.endpoint, "")
+    return f"webhook {w.endpoint} {endpoint_url(base, w.path) or '/'}"
 
 
 _MARKUP = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)

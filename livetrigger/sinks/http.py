@@ -28,7 +28,8 @@ from livetrigger.actions import ActionRequest, HttpCall
 from livetrigger.errors import SinkError
 from livetrigger.settings import WebhookSettings
 from livetrigger.system.trust import http_context
-from livetrigger.text.webvalues import header_problem
+from livetrigger.text.networds import describe_network_error
+from livetrigger.text.webvalues import endpoint_url, header_problem
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,14 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+def _failure(exc: BaseException, deadline: float) -> str:
+    """Why an attempt failed, in words: name not found, refused, timed out, TLS and why."""
+    if isinstance(exc, TimeoutError) and not isinstance(exc, httpx.TransportError):
+        return f"timed out (no answer within {deadline:g}s)"
+    words = describe_network_error(exc)
+    return f"timed out ({words})" if isinstance(exc, httpx.TimeoutException) else words
 
 
 class CallJournal(Protocol):
@@ -121,7 +130,7 @@ class WebhookSink:
         for name, value in headers.items():  # rendered values are encoded; this is the backstop
             if problem := header_problem(name, value):
                 raise SinkError(f"webhook {ep.name}: not sent: {problem}")
-        url = ep.url.rstrip("/") + request.path if request.path else ep.url
+        url = endpoint_url(ep.url, request.path)
         method = request.method or ep.method
         timeout = httpx.Timeout(ep.timeout, connect=ep.connect_timeout)
         client = self._client(ep.verify_tls)
@@ -147,11 +156,7 @@ class WebhookSink:
                     f"({type(exc).__name__}); not retried"
                 ) from None
             except (httpx.TransportError, TimeoutError) as exc:
-                why = (
-                    "timed out"
-                    if isinstance(exc, (TimeoutError, httpx.TimeoutException))
-                    else type(exc).__name__
-                )
+                why = _failure(exc, ep.timeout)
                 if last:
                     raise SinkError(
                         f"webhook {ep.name}: {why} after {attempt + 1} attempts", retryable=True

@@ -44,6 +44,7 @@ from livetrigger.actions import ActionRequest, MqttPublish
 from livetrigger.config.tls import describe_tls_failure
 from livetrigger.errors import ConfigError, SinkError
 from livetrigger.settings import MqttSettings
+from livetrigger.text.networds import describe_network_error
 from livetrigger.text.topics import (
     command_filters,
     command_topic,
@@ -104,7 +105,7 @@ class MqttClient:
         self._state_pending: dict[str, Payload] = {}
         self._state_in_flight: dict[int, str] = {}  # mid -> topic
         self._best_effort: set[int] = set()
-        self._failure: str | None = None  # the last TLS failure's cause, logged once
+        self._failure: str | None = None  # the last connect failure's cause, logged once
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -343,15 +344,27 @@ class MqttClient:
 
     def _paho_connect_fail(self, client: paho.Client, userdata: Any) -> None:
         """paho's thread, inside its ``except OSError`` around a (re)connect: paho itself only
-        logs at debug level, so a TLS failure would be silent. Each new cause is a warning."""
+        logs at debug level, so a failure would be silent, or one "reconnecting" for a name
+        that does not resolve, a refused connection, a timeout and a TLS failure alike. Each
+        new cause is a warning that says which."""
         exc = sys.exc_info()[1]
-        if exc is None or self.settings.tls is None:
+        if exc is None:
             return
         s = self.settings
-        cause = describe_tls_failure(exc, s.host, s.port)
-        if cause is not None and cause != self._failure:
-            log.warning("mqtt: TLS connection to %s:%d failed: %s", s.host, s.port, cause)
+        tls = describe_tls_failure(exc, s.host, s.port) if s.tls is not None else None
+        if tls is not None:
+            cause = f"TLS connection to {s.host}:{s.port} failed: {tls}"
+        else:
+            words = describe_network_error(exc, connecting=True)
+            cause = f"cannot connect to {s.host}:{s.port}: {words}"
+        if cause != self._failure:
+            log.warning("mqtt: %s", cause)
         self._failure = cause
+
+    @property
+    def failure(self) -> str | None:
+        """Why the last connect failed, until one succeeds (for status pages)."""
+        return self._failure
 
     def _connected(self) -> None:
         log.info("mqtt: connected to %s:%d", self.settings.host, self.settings.port)

@@ -58,3 +58,12 @@ def header_problem(name: str, value: str) -> str | None:
             "(printable ASCII only; values printed by a template are encoded for you)"
         )
     return None
+
+
+def endpoint_url(base: str, path: str) -> str:
+    """The URL an action's ``path`` goes to under its endpoint's ``url``: always one ``/``
+    between them, so ``https://h/base/`` + ``u/x`` is ``/base/u/x`` (not ``/baseu/x``) and
+    ``https://h/base`` + ``/u/x`` the same."""
+    if not path:
+        return base
+    return base.rstrip("/") + "/" + path.lstrip("/")

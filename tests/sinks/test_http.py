@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
 from livetrigger.actions import HttpCall
+from livetrigger.cli import main
 from livetrigger.errors import SinkError
 from livetrigger.settings import WebhookSettings
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
@@ -34,6 +36,30 @@ async def test_signed_post_with_path_query_and_headers() -> None:
     assert got.signature_ok is True
     assert got.headers["x-a"] == "1" and got.headers["x-b"] == "2"
     assert got.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("base", "path"), [("/base/", "u/x"), ("/base", "u/x"), ("/base/", "/u/x")]
+)
+async def test_an_action_path_goes_under_the_endpoint_path(base: str, path: str) -> None:
+    # `url: .../base/` with `path: "u/x"` requested /baseu/x
+    async with WebhookReceiver() as rx:
+        sink = WebhookSink([endpoint(rx.url + base)])
+        await sink.handle(call(path=path))
+        await sink.aclose()
+    assert [c.path for c in rx.calls] == ["/base/u/x"]
+
+
+def test_check_shows_the_path_requested(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "rooms: [{username: '@x'}]\n"
+        "webhooks: {hook: {url: 'https://h.example/base/?token=t0ken'}}\n"
+        "rules: [{id: r, on: chat, do: [{webhook: {endpoint: hook, path: 'u/x'}}]}]\n"
+    )
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "→ webhook hook /base/u/x\n" in out and "t0ken" not in out
 
 
 async def test_retries_on_500_and_honours_retry_after() -> None:
