@@ -216,6 +216,7 @@ class Control:
             "mqtt": {
                 "configured": mqtt is not None,
                 "connected": bool(mqtt is not None and mqtt.connected.is_set()),
+                "failure": mqtt.failure if mqtt is not None else None,  # why it reconnects
                 "home_assistant": d.homeassistant is not None,
             },
             "config_path": str(d.config.path) if d.config.path else None,

@@ -55,7 +55,7 @@
   function render(state) {
     $("version").textContent = `v${state.daemon.version}, up ${Math.round(state.daemon.uptime)} s`;
     const mq = state.mqtt;
-    $("mqtt").textContent = !mq.configured ? "no MQTT" : (mq.connected ? "MQTT connected" : "MQTT reconnecting")
+    $("mqtt").textContent = !mq.configured ? "no MQTT" : (mq.connected ? "MQTT connected" : "MQTT reconnecting" + (mq.failure ? ` (${mq.failure})` : ""))
       + (mq.home_assistant ? " · Home Assistant on" : "");
     $("mqtt").className = "pill " + (mq.configured && !mq.connected ? "bad" : "ok");
     const pauseAll = $("pause-all");
