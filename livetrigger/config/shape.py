@@ -40,7 +40,7 @@ from functools import cache
 from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin
 
 from livetrigger.config.durations import format_duration, parse_duration
-from livetrigger.rules.fields import suggest
+from livetrigger.text.suggest import suggest
 
 Loc = tuple[str | int, ...]
 T = TypeVar("T")

@@ -23,7 +23,6 @@ from livetrigger.rules.fields import (
     USER_FIELDS,
     check_path,
     fields_of_kinds,
-    suggest,
 )
 from livetrigger.rules.template import (
     GLOBAL_NAMES,
@@ -34,6 +33,7 @@ from livetrigger.rules.template import (
     referenced_names,
 )
 from livetrigger.text.printable import json_text
+from livetrigger.text.suggest import suggest
 from livetrigger.text.topics import command_topic, escape_level, published_topic, topic_problem
 from livetrigger.text.webvalues import (
     endpoint_url,

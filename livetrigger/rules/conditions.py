@@ -20,10 +20,11 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from livetrigger.rules.fields import check_path, getter, suggest
+from livetrigger.rules.fields import check_path, getter
 from livetrigger.rules.fieldtypes import value_problems
 from livetrigger.rules.patterns import PatternProblem, compile_search
 from livetrigger.rules.template import plain as normalise
+from livetrigger.text.suggest import suggest
 
 MAX_MATCH_TEXT = 1000
 OPERATORS = (

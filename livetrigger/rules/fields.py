@@ -1,14 +1,14 @@
 """What rules can read from an event: field names per kind, getters for dotted paths, and
-near-miss suggestions for names that do not exist."""
+what is wrong with a path that does not exist."""
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from livetrigger import events as ev
+from livetrigger.text.suggest import suggest
 
 KINDS: dict[str, type[ev.Event]] = {cls.kind: cls for cls in ev.EVENT_KINDS.values()}
 USER_FIELDS = frozenset(
@@ -30,12 +30,6 @@ def fields_of_kinds(kinds: Iterable[str]) -> frozenset[str]:
     for k in kinds:
         out |= fields_of(k)
     return frozenset(out)
-
-
-def suggest(name: str, choices: Iterable[str]) -> str:
-    """`` — did you mean `x`?`` or an empty string."""
-    close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
-    return f" — did you mean `{close[0]}`?" if close else ""
 
 
 def check_path(path: str, kinds: Iterable[str], extra: Iterable[str] = ()) -> str | None:

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from livetrigger import events as ev
-from livetrigger.rules.fields import KINDS, suggest
+from livetrigger.rules.fields import KINDS
+from livetrigger.text.suggest import suggest
 
 ORDERED = frozenset({"gt", "gte", "lt", "lte"})
 _TEXT_OPS = frozenset({"contains", "startswith", "endswith", "regex"})
