@@ -176,7 +176,8 @@ OWN = (
     + """
 from dataclasses import dataclass
 from typing import Any, Literal
-from livetrigger.config.shape import check, key
+from livetrigger.config.shape import check
+from livetrigger.settings import key
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Mqtt:
     host: str

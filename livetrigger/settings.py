@@ -9,6 +9,7 @@ environment by the loader, and must never be logged: ``__repr__`` hides them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -32,6 +33,47 @@ def pattern(regex: str, help_text: str) -> dict[str, Any]:
     """Field metadata: the config file's text must match ``regex`` whole; ``help_text`` says
     what to write instead."""
     return {"pattern": (regex, help_text)}
+
+
+def key(
+    default: Any = dataclasses.MISSING,
+    *,
+    alias: str | None = None,
+    doc: str = "",
+    low: float | None = None,
+    high: float | None = None,
+    why: str = "",
+    above: float | None = None,
+    pattern: str | None = None,
+    pattern_help: str = "",
+    min_items: int | None = None,
+    number: bool = False,
+    shorthand: str | None = None,
+) -> Any:
+    """A dataclass field with what the config file needs to know about it (what each
+    entry means: ``config/shape.py``); for the sections written out beyond these settings."""
+    meta: dict[str, Any] = {"doc": doc} if doc else {}
+    if alias:
+        meta["alias"] = alias
+    if low is not None or high is not None:
+        meta["limits"] = (low, high, why)
+    if above is not None:
+        meta["above"] = above
+    if pattern is not None:
+        meta["pattern"] = (pattern, pattern_help)
+    if min_items is not None:
+        meta["min_items"] = min_items
+    if number:
+        meta["number"] = True
+    if shorthand:
+        meta["shorthand"] = shorthand
+    if isinstance(default, (list, dict)):
+        empty = type(default)
+        return dataclasses.field(default_factory=empty, metadata=meta)
+    if dataclasses.is_dataclass(default):
+        made = type(default)
+        return dataclasses.field(default_factory=made, metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
 
 
 # every MQTT topic starts with it: a wildcard makes each publish invalid, a NUL makes the

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from livetrigger import settings as s
-from livetrigger.config.shape import key
+from livetrigger.settings import key
 
 GPIO_VERBS = ("on", "off", "toggle", "pulse", "blink", "pwm", "fade", "beep", "tone")
 RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"

@@ -13,10 +13,10 @@ drift apart. The reading of a field's type:
   ``tuple`` or ``list`` is a list;
 - a dataclass is a section of keys, none of them unknown; a secret field ``x`` also
   accepts ``x_file`` (the loader reads it before the check);
-- metadata ``limits`` (see ``settings.limits``), ``above`` (an exclusive lower bound),
-  ``pattern`` (a regex the whole text must match, and what to write instead), ``min_items``
-  and ``alias`` (the key in the file, where the attribute cannot be spelled so: ``json``,
-  ``if``).
+- metadata (written with ``settings.key``): ``limits`` (see ``settings.limits``), ``above``
+  (an exclusive lower bound), ``pattern`` (a regex the whole text must match, and what to
+  write instead), ``min_items`` and ``alias`` (the key in the file, where the attribute
+  cannot be spelled so: ``json``, ``if``).
 
 A section field with metadata ``shorthand`` also takes text, standing for that one key
 (``log: "hi"`` is ``log: {message: "hi"}``). A class may give a method ``mistake()`` that
@@ -69,46 +69,6 @@ class Problem:
     loc: Loc
     message: str
     value: Any = NOT_SHOWN  # what was written, for "(got …)"; the loader hides secrets
-
-
-def key(
-    default: Any = dataclasses.MISSING,
-    *,
-    alias: str | None = None,
-    doc: str = "",
-    low: float | None = None,
-    high: float | None = None,
-    why: str = "",
-    above: float | None = None,
-    pattern: str | None = None,
-    pattern_help: str = "",
-    min_items: int | None = None,
-    number: bool = False,
-    shorthand: str | None = None,
-) -> Any:
-    """A dataclass field with what the config file needs to know about it."""
-    meta: dict[str, Any] = {"doc": doc} if doc else {}
-    if alias:
-        meta["alias"] = alias
-    if low is not None or high is not None:
-        meta["limits"] = (low, high, why)
-    if above is not None:
-        meta["above"] = above
-    if pattern is not None:
-        meta["pattern"] = (pattern, pattern_help)
-    if min_items is not None:
-        meta["min_items"] = min_items
-    if number:
-        meta["number"] = True
-    if shorthand:
-        meta["shorthand"] = shorthand
-    if isinstance(default, (list, dict)):
-        empty = type(default)
-        return dataclasses.field(default_factory=empty, metadata=meta)
-    if dataclasses.is_dataclass(default):
-        made = type(default)
-        return dataclasses.field(default_factory=made, metadata=meta)
-    return dataclasses.field(default=default, metadata=meta)
 
 
 # -- what the checker knows about a class ---------------------------------------------------

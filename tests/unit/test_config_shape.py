@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from livetrigger import settings as s
 from livetrigger.config import schema as cs
 from livetrigger.config.json_schema import schema_of
-from livetrigger.config.shape import Problem, check, key
+from livetrigger.config.shape import Problem, check
 from livetrigger.config.yamlpos import load_located
+from livetrigger.settings import key
 
 ROOT = Path(__file__).resolve().parents[2]
 
