@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlsplit
 
+from livetrigger.actions.webhook import WebhookAction
 from livetrigger.config import schema as cs
 from livetrigger.config.model import Config
 
@@ -33,9 +34,9 @@ def credentials_in(config: Config, model: cs.ConfigFile) -> set[str]:
         _in_url(found, url)
     for rule in (*model.rules, *(r for room in model.rooms for r in room.rules)):
         for action in rule.do:
-            if action.webhook is not None:
-                _named(found, action.webhook.headers.items())
-                _named(found, action.webhook.query.items())
+            if isinstance(action.entry, WebhookAction):
+                _named(found, action.entry.headers.items())
+                _named(found, action.entry.query.items())
     return found
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from livetrigger import settings as s
+from livetrigger.actions.kind import Targets
 from livetrigger.config import checks
 from livetrigger.config import schema as cs
 from livetrigger.config.credentials import credentials_in
@@ -33,7 +34,7 @@ from livetrigger.config.yamlpos import (
 )
 from livetrigger.config.yamlpos import Path as KeyPath
 from livetrigger.errors import ConfigError, ConfigFileError
-from livetrigger.rules.compile import CompiledRule, Targets, compile_rule
+from livetrigger.rules.compile import CompiledRule, compile_rule
 from livetrigger.text.suggest import suggest
 from livetrigger.text.topics import command_filters, published_filters
 from livetrigger.text.usernames import parse_username

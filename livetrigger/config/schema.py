@@ -2,124 +2,87 @@
 
 Sections that configure an I/O shell (tiktok, mqtt, gpio, webhooks, homeassistant, web) are
 the settings classes of ``livetrigger.settings`` themselves; rules, rooms and the daemon's own
-options are written out here. ``when`` conditions and templates are checked later by the rule
-compiler, which knows the event fields of each kind.
+options are written out here; each entry of ``do`` is one of the action kinds of
+``actions/registry.py``, each kind's entry its own (``actions/<kind>.py``). ``when`` conditions
+and templates are checked later by the rule compiler, which knows the event fields of each kind.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 from livetrigger import settings as s
+from livetrigger.actions import registry
+from livetrigger.actions.kind import ActionKind
 from livetrigger.settings import key
 
-GPIO_VERBS = ("on", "off", "toggle", "pulse", "blink", "pwm", "fade", "beep", "tone")
 RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 ROOM_NAME = r"^[a-z0-9_]{1,64}$"
-ACTION_KINDS = ("mqtt", "gpio", "webhook", "log", "chat")
+ACTION_KINDS = tuple(k.name for k in registry.KINDS)
 PATH = r"^[^\x00]*$"
 _PATH_HELP = "a path cannot hold a NUL character"
-
-_BLINK = "a faster blink is a buzz: use pwm"
 
 
 # -- actions --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MqttAction:
-    """Publish a message. ``topic`` and ``payload`` are templates; ``json`` is a mapping whose
-    string values are templates, always rendered to valid JSON."""
+class ActionEntry:
+    """What the code knows of an entry of ``do``; ``action_entry`` makes the class the file
+    is checked against, with one optional field per kind (``mqtt``, ``gpio``, ...)."""
 
-    topic: str
-    raw_topic: bool = key(
-        False,
-        doc="print values into the topic as they are, so they may add levels; "
-        "by default each value is one level, percent-encoded (docs/actions.md)",
-    )
-    payload: str | None = None
-    json_: dict[str, Any] | list[Any] | None = key(None, alias="json")
-    qos: Literal[0, 1, 2] = 1
-    retain: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GpioAction:
-    """Drive a named output from ``gpio.outputs``."""
-
-    output: str
-    action: str = key(
-        "pulse",
-        doc="on, off, toggle, pulse, blink, pwm, fade, beep, tone; or a template that "
-        "renders to one of them, like '{{ args.state }}'",
-    )
-    duration: float | None = None
-    on_time: float = key(0.5, low=0.01, why=_BLINK)
-    off_time: float = key(0.5, low=0.01, why=_BLINK)
-    count: int | None = key(None, low=1)
-    value: float = key(1.0, low=0.0, high=1.0, number=True)
-    frequency: float | None = key(None, above=0, number=True)
-    overlap: Literal["restart", "extend", "ignore"] | None = None
+    __slots__ = ()
+    KINDS: ClassVar[tuple[ActionKind[Any, Any], ...]] = ()
 
     def mistake(self) -> str | None:
-        if "{{" not in self.action and self.action not in GPIO_VERBS:
-            return f"unknown gpio action {self.action!r}; use one of {', '.join(GPIO_VERBS)}"
-        return None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WebhookAction:
-    """Call a named endpoint from ``webhooks``; ``path`` and ``body`` are templates."""
-
-    endpoint: str
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None
-    path: str = ""
-    raw_path: bool = key(
-        False,
-        doc="print values into the path as they are (`/` kept, so they may add "
-        "segments); by default each value is one percent-encoded segment (docs/actions.md)",
-    )
-    query: dict[str, str] = key({})
-    headers: dict[str, str] = key({})
-    json_: dict[str, Any] | list[Any] | None = key(None, alias="json")
-    body: str | None = None
-    content_type: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LogAction:
-    message: str
-    level: Literal["debug", "info", "warning", "error"] = "info"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChatAction:
-    text: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Action:
-    """One entry of ``do``: exactly one of the action kinds."""
-
-    mqtt: MqttAction | None = None
-    gpio: GpioAction | None = None
-    webhook: WebhookAction | None = None
-    # `- log: "text"` and `- chat: "text"` are the common case
-    log: LogAction | None = key(None, shorthand="message")
-    chat: ChatAction | None = key(None, shorthand="text")
-
-    def mistake(self) -> str | None:
-        given = [k for k in ACTION_KINDS if getattr(self, k) is not None]
+        given = [k.name for k in self.KINDS if getattr(self, k.name) is not None]
         if len(given) == 1:
             return None
-        return "each action needs exactly one of mqtt, gpio, webhook, log, chat" + (
+        return f"each action needs exactly one of {', '.join(k.name for k in self.KINDS)}" + (
             f" (got {', '.join(given)})" if given else ""
         )
 
     @property
+    def action_kind(self) -> ActionKind[Any, Any]:
+        """The kind this entry is of (after the check: exactly one is given)."""
+        return next(k for k in self.KINDS if getattr(self, k.name) is not None)
+
+    @property
     def kind(self) -> str:
-        return next(k for k in ACTION_KINDS if getattr(self, k) is not None)
+        return self.action_kind.name
+
+    @property
+    def entry(self) -> Any:
+        """The kind's own entry: a ``MqttAction``, a ``GpioAction``, ..."""
+        return getattr(self, self.kind)
+
+
+def action_entry(kinds: tuple[ActionKind[Any, Any], ...]) -> type[ActionEntry]:
+    """The ``Action`` dataclass for ``kinds``: a field per kind, in their order, holding its
+    schema; a kind with a ``shorthand`` also takes text (``- log: "hi"``)."""
+    fields = [(k.name, k.schema | None, key(None, shorthand=k.shorthand)) for k in kinds]
+    namespace = {
+        "__doc__": "One entry of ``do``: exactly one of the action kinds.",
+        "__module__": __name__,
+        "KINDS": kinds,
+    }
+    made = dataclasses.make_dataclass(
+        "Action",
+        fields,
+        bases=(ActionEntry,),
+        namespace=namespace,
+        frozen=True,
+        slots=True,
+        kw_only=True,
+    )
+    return cast(type[ActionEntry], made)
+
+
+if TYPE_CHECKING:
+    Action = ActionEntry
+else:
+    Action = action_entry(registry.KINDS)
 
 
 # -- rules ----------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from typing import Any
 
 from livetrigger import actions as act
 from livetrigger import events as ev
-from livetrigger.rules.compile import CompiledRule, Context, RenderError, sample_event
+from livetrigger.actions.kind import Context, RenderError
+from livetrigger.rules.compile import CompiledRule, sample_event
 from livetrigger.rules.counting import (
     ONCE,
     STATE_VERSION,

@@ -44,7 +44,6 @@ again). A line that is cut or not JSON is skipped with a warning.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import logging
@@ -59,7 +58,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from livetrigger.actions import ActionRequest, HttpCall, MqttPublish
+from livetrigger.actions import ActionRequest, HttpCall, registry
+from livetrigger.actions.shared import text_at
 from livetrigger.config.durations import format_age, format_duration
 
 log = logging.getLogger(__name__)
@@ -70,95 +70,32 @@ MAX_LINE = 8 * 1024 * 1024  # a longer line is not ours (a webhook body is at mo
 
 
 def durable(request: ActionRequest) -> bool:
-    """QoS 1/2 MQTT triggers and webhook calls are kept; nothing else."""
-    if isinstance(request, MqttPublish):
-        return request.qos > 0
-    return isinstance(request, HttpCall)
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+    """Whether its kind keeps it (QoS 1/2 MQTT triggers and webhook calls); nothing else."""
+    kind = registry.of(request)
+    return kind is not None and kind.outbox is not None and kind.outbox.keeps(request)
 
 
 def encode(request: ActionRequest) -> dict[str, Any]:
-    base = {"rule": request.rule_id, "room": request.room}
-    if isinstance(request, MqttPublish):
-        return {
-            **base,
-            "k": "mqtt",
-            "topic": request.topic,
-            "payload": _b64(request.payload),
-            "qos": request.qos,
-            "retain": request.retain,
-            "lane": request.lane,
-        }
-    if isinstance(request, HttpCall):
-        return {
-            **base,
-            "k": "http",
-            "endpoint": request.endpoint,
-            "method": request.method,
-            "path": request.path,
-            "query": [list(p) for p in request.query],
-            "headers": [list(p) for p in request.headers],
-            "body": _b64(request.body),
-            "content_type": request.content_type,
-        }
-    raise TypeError(f"{type(request).__name__} is not kept in the outbox")
-
-
-def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
-    if not isinstance(value, list) or not all(
-        isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in value
-    ):
-        raise ValueError("bad pairs")
-    return tuple((p[0], p[1]) for p in value)
-
-
-def _str(d: dict[str, Any], key: str) -> str:
-    value = d.get(key)
-    if not isinstance(value, str):
-        raise ValueError(f"{key} is not a string")
-    return value
+    kind = registry.of(request)
+    if kind is None or kind.outbox is None:
+        raise TypeError(f"{type(request).__name__} is not kept in the outbox")
+    codec = kind.outbox
+    return {"rule": request.rule_id, "room": request.room, "k": codec.tag, **codec.encode(request)}
 
 
 def decode(d: Any) -> ActionRequest:
     """A request from its journal form; ValueError when the record is not one of ours."""
     if not isinstance(d, dict):
         raise ValueError("not an object")
-    rule_id, room = _str(d, "rule"), _str(d, "room")
+    rule_id, room = text_at(d, "rule"), text_at(d, "room")
+    codec = registry.codec_tagged(d.get("k"))
+    if codec is None:
+        raise ValueError("unknown kind")
     try:
-        if d.get("k") == "mqtt":
-            qos = d.get("qos")
-            if qos not in (1, 2) or not isinstance(d.get("retain"), bool):
-                raise ValueError("bad qos or retain")
-            return MqttPublish(
-                rule_id=rule_id,
-                room=room,
-                topic=_str(d, "topic"),
-                payload=base64.b64decode(_str(d, "payload"), validate=True),
-                qos=qos,
-                retain=d["retain"],
-                lane=_str(d, "lane"),
-            )
-        if d.get("k") == "http":
-            method = d.get("method")
-            if method is not None and not isinstance(method, str):
-                raise ValueError("bad method")
-            return HttpCall(
-                rule_id=rule_id,
-                room=room,
-                endpoint=_str(d, "endpoint"),
-                method=method,
-                path=_str(d, "path"),
-                query=_pairs(d.get("query")),
-                headers=_pairs(d.get("headers")),
-                body=base64.b64decode(_str(d, "body"), validate=True),
-                content_type=_str(d, "content_type"),
-            )
+        request: ActionRequest = codec.decode(d, rule_id=rule_id, room=room)
     except (ValueError, TypeError) as exc:
         raise ValueError(str(exc)) from None
-    raise ValueError("unknown kind")
+    return request
 
 
 def lane_directory(target: str) -> str:

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from livetrigger import settings as s
+from livetrigger.actions.log import LogAction
 from livetrigger.config import schema as cs
 from livetrigger.config.json_schema import schema_of
 from livetrigger.config.shape import Problem, check
@@ -162,7 +163,7 @@ def test_shorthands_and_whole_section_checks_run_on_the_real_rule_classes() -> N
     rule, found = check(cs.Rule, {"id": "r", "do": ["x"]})
     assert rule is None and found == [Problem(("do", 0), found[0].message, "x")]
     rule, found = check(cs.Rule, {"id": "r", "do": [{"log": "hi"}, {"chat": "hey"}]})
-    assert rule is not None and rule.do[0].log == cs.LogAction(message="hi")
+    assert rule is not None and rule.do[0].log == LogAction(message="hi")
     assert rule.do[1].kind == "chat"
     _, found = check(cs.Rule, {"id": "-r", "do": [{"log": "a", "chat": "b"}]})
     assert [(p.loc, p.message) for p in found] == [

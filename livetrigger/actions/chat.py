@@ -1,0 +1,59 @@
+"""The ``chat`` action: send a message to the room's chat (needs a session id; rate-limited
+per room). ``- chat: "text"`` is short for ``- chat: {text: "text"}``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from livetrigger import events as ev
+from livetrigger.actions.kind import (
+    ActionKind,
+    ActionRequest,
+    CompileContext,
+    CompiledAction,
+    Context,
+)
+from livetrigger.actions.shared import short
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatSend(ActionRequest):
+    """Send a chat message to the room (needs a session id; rate-limited per room)."""
+
+    text: str
+
+    @property
+    def target(self) -> str:
+        return f"chat:{self.room}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatAction:
+    text: str
+
+
+class Chat:
+    """Say something in the room's chat."""
+
+    name = "chat"
+    schema = ChatAction
+    shorthand = "text"
+    request = ChatSend
+    outbox = None
+
+    def compile(self, entry: ChatAction, ctx: CompileContext) -> CompiledAction | None:
+        chat_text = ctx.text(entry.text, "text")
+        if chat_text is None:
+            return None
+
+        def build_chat(ctx: Context, rule: str, room: str, event: ev.Event) -> ActionRequest:
+            assert chat_text is not None
+            return ChatSend(rule_id=rule, room=room, event=event, text=chat_text.render(ctx)[:150])
+
+        return CompiledAction("chat", f"chat {entry.text[:40]}", build_chat)
+
+    def describe(self, request: ChatSend) -> str:
+        return f"chat {short(request.text)}"
+
+
+KIND: ActionKind[ChatAction, ChatSend] = Chat()  # mypy checks it against the seam
