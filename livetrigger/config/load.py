@@ -34,7 +34,8 @@ from livetrigger.config.yamlpos import (
 )
 from livetrigger.config.yamlpos import Path as KeyPath
 from livetrigger.errors import ConfigError, ConfigFileError
-from livetrigger.rules.compile import CompiledRule, compile_rule
+from livetrigger.rules.compile import compile_rule
+from livetrigger.rules.model import CompiledRule
 from livetrigger.text.suggest import suggest
 from livetrigger.text.topics import command_filters, published_filters
 from livetrigger.text.usernames import parse_username

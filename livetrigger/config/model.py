@@ -7,7 +7,7 @@ from pathlib import Path
 
 from livetrigger import settings as s
 from livetrigger.config.schema import Daemon
-from livetrigger.rules.compile import CompiledRule
+from livetrigger.rules.model import CompiledRule
 
 
 @dataclass(frozen=True, slots=True)

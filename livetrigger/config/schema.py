@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 from livetrigger import settings as s
 from livetrigger.actions import registry
 from livetrigger.actions.kind import ActionKind
+from livetrigger.rules.model import Every, MaxFires, Threshold, UserFilter
 from livetrigger.settings import key
 
 RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -86,52 +87,6 @@ else:
 
 
 # -- rules ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UserFilter:
-    """Who may trigger the rule. Every given filter must pass."""
-
-    follower: bool | None = None
-    friend: bool | None = None
-    moderator: bool | None = None
-    subscriber: bool | None = None
-    top_gifter_rank: int | None = key(None, low=1, doc="rank <= N (1 = top gifter)")
-    gifter_level: int | None = key(None, low=0, doc="gifter level >= N")
-    fan_club_level: int | None = key(None, low=0, doc="fan-club level >= N")
-    users: list[str] = key([], doc="only these @handles")
-    exclude_users: list[str] = key([], doc="never these @handles")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Every:
-    """Fire at every multiple of ``step``: of a field that grows (``field: total`` of likes)
-    or of a running sum (``sum: count``). A jump past several multiples fires once for each."""
-
-    field: str | None = None
-    sum: str | None = None
-    step: int = key(low=1)
-    per: Literal["stream", "user"] = "stream"
-
-    def mistake(self) -> str | None:
-        if (self.field is None) == (self.sum is None):
-            return "give exactly one of field (a growing value) or sum (add it up)"
-        return None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Threshold:
-    """Fire once when a running sum reaches ``at`` (reset when a stream starts)."""
-
-    sum: str
-    at: int = key(low=1)
-    per: Literal["stream", "user"] = "stream"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MaxFires:
-    count: int = key(low=1)
-    per: float = key(low=0.1, why="the window the count is kept over")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

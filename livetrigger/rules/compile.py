@@ -9,20 +9,20 @@ entry of ``do`` is compiled by its action kind (``actions/<kind>.py``) through `
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from livetrigger import events as ev
 from livetrigger.actions.kind import ActionKind, CompiledAction, Targets
 from livetrigger.config import schema as cs
 from livetrigger.rules.command import CommandPattern
-from livetrigger.rules.conditions import Check, Problem, compile_when
+from livetrigger.rules.conditions import Problem, compile_when
 from livetrigger.rules.fields import (
     KINDS,
     USER_FIELDS,
     check_path,
     fields_of_kinds,
 )
+from livetrigger.rules.model import CompiledRule
 from livetrigger.rules.template import (
     GLOBAL_NAMES,
     Expression,
@@ -38,29 +38,6 @@ CONTEXT_NAMES = frozenset(
     {"event", "kind", "rule", "room", "args", "counter", "counters", "milestone", "now", "base"}
 )
 TRIGGER_KINDS = frozenset(k for k in KINDS if k != "unknown") | {"unknown"}
-
-
-@dataclass(slots=True)
-class CompiledRule:
-    id: str
-    kinds: frozenset[str]
-    actions: tuple[CompiledAction, ...]
-    description: str = ""
-    enabled: bool = True
-    checks: list[Check] = field(default_factory=list)
-    expression: Expression | None = None
-    command: CommandPattern | None = None
-    user: cs.UserFilter | None = None
-    gifts: frozenset[str | int] | None = None
-    streak: str = "end"
-    include_history: bool = False
-    every: cs.Every | None = None
-    threshold: cs.Threshold | None = None
-    cooldown: float | None = None
-    cooldown_per_user: float | None = None
-    max_fires: tuple[int, float] | None = None
-    overflow: str = "drop"
-    queue_size: int = 100
 
 
 def compile_rule(

@@ -19,7 +19,7 @@ from livetrigger import events as ev
 from livetrigger.rules.fields import getter
 
 if TYPE_CHECKING:
-    from livetrigger.rules.compile import CompiledRule
+    from livetrigger.rules.model import CompiledRule
 
 MAX_FIRES_PER_EVENT = 100  # a like total jumping by millions must not flood the sinks
 PER_USER_STATE = 50_000  # users remembered per rule for per-user cooldowns and sums

@@ -23,7 +23,7 @@ from typing import Any
 from livetrigger import actions as act
 from livetrigger import events as ev
 from livetrigger.actions.kind import Context, RenderError
-from livetrigger.rules.compile import CompiledRule, sample_event
+from livetrigger.rules.compile import sample_event
 from livetrigger.rules.counting import (
     ONCE,
     STATE_VERSION,
@@ -35,6 +35,7 @@ from livetrigger.rules.counting import (
     state_to_dict,
 )
 from livetrigger.rules.matcher import Matcher, build_matcher
+from livetrigger.rules.model import CompiledRule
 from livetrigger.rules.textgate import TextGate
 from livetrigger.text.topics import TopicLevels
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from livetrigger import events as ev
-from livetrigger.rules.compile import CompiledRule
 from livetrigger.rules.counting import build_counter
 from livetrigger.rules.engine import Engine
 from livetrigger.rules.matcher import Scope, build_matcher
+from livetrigger.rules.model import CompiledRule
 
 _OPS = {
     "eq": "=",

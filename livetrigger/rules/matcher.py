@@ -19,10 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 from livetrigger import events as ev
-from livetrigger.config import schema as cs
-from livetrigger.rules.compile import CompiledRule
 from livetrigger.rules.conditions import lower_text
 from livetrigger.rules.fields import fields_of
+from livetrigger.rules.model import CompiledRule, UserFilter
 
 Matcher = Callable[[ev.Event], dict[str, str] | None]
 
@@ -95,7 +94,7 @@ def _gift_checks(rule: CompiledRule, env: dict[str, Any], lines: list[str]) -> N
         lines.extend(f"    {line}" for line in inner)
 
 
-def _user_checks(spec: cs.UserFilter, env: dict[str, Any], lines: list[str]) -> None:
+def _user_checks(spec: UserFilter, env: dict[str, Any], lines: list[str]) -> None:
     add = lines.append
     add("u = e.user")
     only = frozenset(u.lstrip("@").lower() for u in spec.users)

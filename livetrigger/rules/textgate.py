@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from livetrigger.rules.compile import CompiledRule
 from livetrigger.rules.conditions import MAX_MATCH_TEXT, Check, lower_text
+from livetrigger.rules.model import CompiledRule
 from livetrigger.rules.patterns import compile_any
 
 GATED_FIELD = "text"

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from livetrigger import events as ev
 from livetrigger.config import load_config_text
-from livetrigger.rules.compile import CompiledRule
 from livetrigger.rules.conditions import compile_when, lower_text
 from livetrigger.rules.counting import PER_USER_STATE
 from livetrigger.rules.engine import Engine
 from livetrigger.rules.matcher import build_matcher
+from livetrigger.rules.model import CompiledRule
 
 INLINE_CASES = [
     ("gt", 10),
