@@ -1,8 +1,7 @@
 """The config file: load (YAML → validated model, ${ENV}, *_file secrets, line numbers).
 
-The names below load on first use: ``livetrigger.config.schema`` is imported by the rules
-compiler, which the loader imports in turn, so an eager import here would be a cycle (and
-would make every command pay for the loader).
+The names below load on first use, so a command that needs only the file's shape
+(``livetrigger schema``) does not pay for the loader and the rules compiler.
 """
 
 from __future__ import annotations

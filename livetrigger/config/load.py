@@ -20,6 +20,7 @@ from livetrigger import settings as s
 from livetrigger.actions.kind import Targets
 from livetrigger.config import checks
 from livetrigger.config import schema as cs
+from livetrigger.config.compile_rules import compile_rule
 from livetrigger.config.credentials import credentials_in
 from livetrigger.config.model import Config, RoomConfig
 from livetrigger.config.shape import SECRET_FIELDS, check
@@ -34,7 +35,6 @@ from livetrigger.config.yamlpos import (
 )
 from livetrigger.config.yamlpos import Path as KeyPath
 from livetrigger.errors import ConfigError, ConfigFileError
-from livetrigger.rules.compile import compile_rule
 from livetrigger.rules.model import CompiledRule
 from livetrigger.text.suggest import suggest
 from livetrigger.text.topics import command_filters, published_filters

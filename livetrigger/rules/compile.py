@@ -1,9 +1,9 @@
-"""Config rules → compiled rules: conditions, filters, templates and actions, checked once.
+"""Compiling a rule's templates, expressions and actions, each checked once, at load.
 
-Everything a rule can get wrong is found here, at load, with the path of the offending key:
-unknown fields (with a suggestion), bad operators, template syntax, template names that no
-event of the rule's kinds has, actions naming outputs or endpoints that do not exist. Each
-entry of ``do`` is compiled by its action kind (``actions/<kind>.py``) through ``_EntryContext``.
+A template or expression is checked against the names the rule offers: template syntax,
+names that no event of the rule's kinds has (with a suggestion), unknown command arguments.
+Each entry of ``do`` is compiled by its action kind (``actions/<kind>.py``) through an
+``_EntryContext``. ``config/compile_rules.py`` drives this for each rule of the file.
 """
 
 from __future__ import annotations
@@ -13,19 +13,9 @@ from typing import Any
 
 from livetrigger import events as ev
 from livetrigger.actions.kind import ActionKind, CompiledAction, Targets
-from livetrigger.config import schema as cs
-from livetrigger.rules.command import CommandPattern
-from livetrigger.rules.conditions import Problem, compile_when
-from livetrigger.rules.fields import (
-    KINDS,
-    USER_FIELDS,
-    check_path,
-    fields_of_kinds,
-)
-from livetrigger.rules.model import CompiledRule
+from livetrigger.rules.conditions import Problem
+from livetrigger.rules.fields import KINDS, USER_FIELDS, check_path
 from livetrigger.rules.template import (
-    GLOBAL_NAMES,
-    Expression,
     JsonTemplate,
     TemplateSyntaxProblem,
     TextTemplate,
@@ -38,111 +28,6 @@ CONTEXT_NAMES = frozenset(
     {"event", "kind", "rule", "room", "args", "counter", "counters", "milestone", "now", "base"}
 )
 TRIGGER_KINDS = frozenset(k for k in KINDS if k != "unknown") | {"unknown"}
-
-
-def compile_rule(
-    rule: cs.Rule, path: tuple[str | int, ...], targets: Targets
-) -> tuple[CompiledRule | None, list[Problem]]:
-    problems: list[Problem] = []
-    kinds = _kinds(rule, path, problems)
-    if problems:  # `on:` is wrong: check the rest against every kind, not against none
-        kinds = sorted(KINDS)
-    command = None
-    if rule.command is not None:
-        try:
-            command = CommandPattern(rule.command)
-        except ValueError as exc:
-            problems.append(((*path, "command"), str(exc)))
-    args = frozenset(command.arguments) if command else frozenset()
-    extra = {f"args.{a}" for a in args} | {"args"}
-    checks, when_problems = compile_when(rule.when, kinds, (*path, "when"), extra)
-    problems += when_problems
-    if rule.gift is not None and "gift" not in kinds:
-        problems.append(((*path, "gift"), "a gift filter needs `on: gift`"))
-    names = fields_of_kinds(kinds) | CONTEXT_NAMES | GLOBAL_NAMES
-    expression = None
-    if rule.if_ is not None:
-        expression = _compile(
-            lambda: Expression(rule.if_ or ""), (*path, "if"), problems, names, kinds, args, True
-        )
-    for key, spec in (("every", rule.every), ("threshold", rule.threshold)):
-        if spec is None:
-            continue
-        source = str(getattr(spec, "field", None) or spec.sum)
-        problem = check_path(source, kinds)
-        if problem:
-            problems.append(
-                ((*path, key, "field" if getattr(spec, "field", None) else "sum"), problem)
-            )
-    actions: list[CompiledAction] = []
-    for i, action in enumerate(rule.do):
-        built = compile_action(
-            action.action_kind,
-            action.entry,
-            (*path, "do", i),
-            targets,
-            names,
-            kinds,
-            args,
-            problems,
-        )
-        if built is not None:
-            actions.append(built)
-    if problems:
-        return None, problems
-    gifts = None
-    if rule.gift is not None:
-        raw = rule.gift if isinstance(rule.gift, list) else [rule.gift]
-        gifts = frozenset(g.lower() if isinstance(g, str) else g for g in raw)
-    return (
-        CompiledRule(
-            id=rule.id,
-            description=rule.description,
-            enabled=rule.enabled,
-            kinds=frozenset(kinds),
-            actions=tuple(actions),
-            checks=checks,
-            expression=expression,
-            command=command,
-            user=rule.user,
-            gifts=gifts,
-            streak=rule.streak,
-            include_history=rule.include_history,
-            every=rule.every,
-            threshold=rule.threshold,
-            cooldown=rule.cooldown,
-            cooldown_per_user=rule.cooldown_per_user,
-            max_fires=(rule.max_fires.count, rule.max_fires.per) if rule.max_fires else None,
-            overflow=rule.overflow,
-            queue_size=rule.queue_size,
-        ),
-        [],
-    )
-
-
-def _kinds(rule: cs.Rule, path: tuple[str | int, ...], problems: list[Problem]) -> list[str]:
-    raw = rule.on if isinstance(rule.on, list) else ([rule.on] if rule.on else [])
-    if not raw:
-        if rule.command is not None:
-            return ["chat"]
-        problems.append(((*path, "on"), "say which events the rule reacts to, e.g. `on: gift`"))
-        return []
-    kinds: list[str] = []
-    for i, kind in enumerate(raw):
-        if kind not in KINDS:
-            where = (*path, "on", i) if isinstance(rule.on, list) else (*path, "on")
-            problems.append(
-                (
-                    where,
-                    f"unknown event kind `{kind}`{suggest(kind, KINDS)} "
-                    f"(kinds: {', '.join(sorted(KINDS))})",
-                )
-            )
-        else:
-            kinds.append(kind)
-    if rule.command is not None and kinds != ["chat"] and len(kinds) == len(raw):
-        problems.append(((*path, "command"), "a command rule reacts to chat: use `on: chat`"))
-    return kinds
 
 
 def _check_names(
@@ -169,7 +54,7 @@ def _check_names(
     return None
 
 
-def _compile(
+def checked(
     make: Callable[[], Any],
     where: tuple[str | int, ...],
     problems: list[Problem],
@@ -178,6 +63,9 @@ def _compile(
     args: frozenset[str],
     expression: bool = False,
 ) -> Any:
+    """What ``make`` compiles (a template, an expression), its names checked against
+    ``names``, ``kinds``' event fields and the command's ``args``; None after recording the
+    problem at ``where``."""
     try:
         compiled = make()
     except TemplateSyntaxProblem as exc:
@@ -235,7 +123,7 @@ class _EntryContext:
     def text(
         self, source: str, key: str, escape: Callable[[str], str] | None = None
     ) -> TextTemplate | None:
-        result: TextTemplate | None = _compile(
+        result: TextTemplate | None = checked(
             lambda: TextTemplate(source, escape=escape),
             (*self.here, key),
             self._problems,
@@ -244,7 +132,7 @@ class _EntryContext:
         return result
 
     def mapping(self, source: Any, key: str) -> JsonTemplate | None:
-        result: JsonTemplate | None = _compile(
+        result: JsonTemplate | None = checked(
             lambda: JsonTemplate(source), (*self.here, key), self._problems, *self._scope
         )
         return result
