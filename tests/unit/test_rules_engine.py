@@ -13,7 +13,6 @@ from livetrigger import events as ev
 from livetrigger.config import load_config_text
 from livetrigger.errors import ConfigError
 from livetrigger.rules.engine import Engine
-from livetrigger.text.topics import TopicLevels
 
 HEAD = """\
 mqtt: {host: localhost}
@@ -221,20 +220,6 @@ def test_if_expression() -> None:
     )
     assert fired(e, gift(10)) == ["r"]
     assert fired(e, gift(9)) == []
-
-
-def test_a_value_in_a_topic_is_one_escaped_level() -> None:
-    e = engine(
-        "- id: r\n  on: chat\n  do:\n    - mqtt: {topic: '{{ base }}/{{ user.nickname }}/x'}\n"
-        "    - mqtt: {topic: '{{ base }}/{{ user.nickname }}/x', raw_topic: true}"
-    )
-    e.base_topic = TopicLevels("home/lt")  # the configured base keeps its own levels
-    (f,) = e.firings(ev.ChatEvent(user=ev.User(nickname="cmd/test/r+#")), 0)
-    escaped, raw = f.requests
-    assert isinstance(escaped, act.MqttPublish) and isinstance(raw, act.MqttPublish)
-    assert escaped.topic == "home/lt/cmd%2Ftest%2Fr%2B%23/x"
-    assert raw.topic == "home/lt/cmd/test/r+#/x"  # opted out: the MQTT client refuses it
-    assert e.stats["r"].render_errors == 0
 
 
 def test_test_fire_ignores_conditions() -> None:
