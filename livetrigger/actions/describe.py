@@ -8,5 +8,6 @@ from livetrigger.actions.kind import ActionRequest
 
 
 def describe(request: ActionRequest) -> str:
+    """``request`` in one line, written by its kind (its class name for an unknown kind)."""
     kind = registry.of(request)
     return kind.describe(request) if kind is not None else type(request).__name__

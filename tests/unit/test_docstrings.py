@@ -10,6 +10,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "livetrigger"
 DOCUMENTED = [
+    "actions/kind.py",
+    "actions/registry.py",
     "daemon/controller.py",
     "daemon/control.py",
     "daemon/event_path.py",
