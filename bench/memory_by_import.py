@@ -32,7 +32,7 @@ STEPS = [
     ("rules compiler", "livetrigger.rules.compile"),
     ("the rest of livetrigger.daemon", "livetrigger.daemon"),
     ("gpiozero (only with pins)", "livetrigger.sinks.gpio"),
-    ("prometheus-client (only with metrics)", "livetrigger.features.metrics"),
+    ("prometheus-client (only with metrics)", "livetrigger.daemon.features.metrics"),
     ("jinja2 sandbox (only for templates beyond `{{ name.attr }}`)", "livetrigger.rules.jinja_templates"),
 ]
 

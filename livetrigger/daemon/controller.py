@@ -24,12 +24,12 @@ from livetrigger import __version__
 from livetrigger.config import Config, RoomConfig
 from livetrigger.daemon.control import Control
 from livetrigger.daemon.event_path import EventPath, Hooks
+from livetrigger.daemon.features import Feature, build_features
 from livetrigger.daemon.outputs import Outputs
 from livetrigger.daemon.reload import Reloader
 from livetrigger.daemon.rooms import RoomRuntime, Rooms
 from livetrigger.daemon.status_socket import StatusServer, default_socket_path
 from livetrigger.errors import ConfigError, StatusSocketTaken
-from livetrigger.features import Feature, build_features
 from livetrigger.sources import PLATFORMS, Platform
 from livetrigger.state.directory import DaemonState, state_directory
 from livetrigger.state.outbox import Outbox
@@ -121,7 +121,7 @@ class Daemon:
         self.outputs.journal = self.outbox
         availability = None
         if c.mqtt is not None:
-            from livetrigger.features.homeassistant import daemon_entities  # noqa: PLC0415
+            from livetrigger.daemon.features.homeassistant import daemon_entities  # noqa: PLC0415
 
             availability = daemon_entities(c).availability
         await self.outputs.start(

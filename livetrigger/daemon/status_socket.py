@@ -6,7 +6,8 @@ daemon's, and is replaced); at exit the path is removed only if it is still its 
 
 The daemon answers every connection with one JSON document (a :data:`Snapshot`) and closes
 it; the socket lives in the runtime directory so only the daemon's user can read it. The same
-snapshot feeds the optional Prometheus endpoint (livetrigger.features.metrics) and Home Assistant.
+snapshot feeds the optional Prometheus endpoint (daemon/features/metrics.py) and Home
+Assistant.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ effort: sent while the broker is there.
 Commands arrive on ``<base>/<room>/cmd/...``: ``pause`` (ON/OFF), ``reconnect`` (PRESS),
 ``test/<rule>`` (PRESS), and on the daemon's ``<base>/daemon/<instance>/cmd/reload`` (PRESS).
 Only live messages count: a retained one is refused and cleared (``MqttClient``). Commands are
-rate-limited (``livetrigger.daemon.limits``) and each one that runs is logged with its topic.
+rate-limited (``livetrigger.system.limits``) and each one that runs is logged with its topic.
 Anything else — an unknown room or rule, a bad payload — is logged and
 ignored: no command can do anything the config does not define. The pause switches and each
 room's state (live, totals) are given in at start and read back by the daemon, which keeps them
@@ -27,7 +27,6 @@ from typing import Any, Protocol
 
 from livetrigger import events as ev
 from livetrigger.actions import MqttPublish
-from livetrigger.daemon.limits import RECONNECT_INTERVAL, TEST_INTERVAL, CommandLimiter
 from livetrigger.homeassistant.discovery import (
     DaemonEntities,
     RoomEntities,
@@ -38,6 +37,7 @@ from livetrigger.homeassistant.discovery import (
 )
 from livetrigger.homeassistant.state import RoomState
 from livetrigger.settings import HomeAssistantSettings
+from livetrigger.system.limits import RECONNECT_INTERVAL, TEST_INTERVAL, CommandLimiter
 from livetrigger.text.topics import topic_safe
 
 log = logging.getLogger(__name__)

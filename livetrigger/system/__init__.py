@@ -1,2 +1,2 @@
-"""The daemon's life on the machine: logging, systemd notifications, the service installer and
-the TLS trust stores."""
+"""The daemon's life on the machine: logging, systemd notifications, the service installer,
+the TLS trust stores, early signals, and the rate limits on commands from outside."""

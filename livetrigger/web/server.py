@@ -12,7 +12,7 @@ Safety, in order of the threats (docs/dashboard.md):
 - **Other users of this machine**: the page carries the token only to a connection of the
   daemon's user or root (``peer.py``), who can open the status socket too; the rest type it
   or take it from ``livetrigger status --dashboard``. Presses are rate-limited as Home
-  Assistant's (``livetrigger.daemon.limits``).
+  Assistant's (``livetrigger.system.limits``).
 - **Strangers holding connections**: a connection without the token holds no slot: its head
   has a short deadline and the oldest of too many unfinished ones is answered 408 and closed;
   a body is read only after the token was checked.
@@ -41,8 +41,8 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from livetrigger import events as ev
-from livetrigger.daemon.limits import RECONNECT_INTERVAL, TEST_INTERVAL, CommandLimiter
 from livetrigger.settings import WebSettings
+from livetrigger.system.limits import RECONNECT_INTERVAL, TEST_INTERVAL, CommandLimiter
 from livetrigger.web.hosts import HostCheck, address
 from livetrigger.web.http import (
     HttpError,

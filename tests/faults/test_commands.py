@@ -15,9 +15,9 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from livetrigger.config import load_config_text
 from livetrigger.daemon import Daemon
-from livetrigger.daemon.limits import COMMAND_BURST
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
+from livetrigger.system.limits import COMMAND_BURST
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker
 

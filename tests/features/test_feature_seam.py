@@ -1,4 +1,4 @@
-"""The feature seam (livetrigger/features/base.py): a feature registered with one line in
+"""The feature seam (livetrigger/daemon/features/base.py): a feature registered with one line in
 FEATURES is built, started, told of rooms, states, firings and events in the documented
 order, may hold an event's firings back, may add requests to a firing, keeps room state
 across a restart through the state directory, and is stopped after the rooms."""
@@ -13,12 +13,11 @@ from typing import Any, ClassVar
 import pytest
 
 from livetrigger import events as ev
-from livetrigger import features
 from livetrigger.actions import ActionRequest, LogMessage
 from livetrigger.config import load_config_text
-from livetrigger.daemon import Daemon, Hooks
+from livetrigger.daemon import Daemon, Hooks, features
+from livetrigger.daemon.features import FEATURES, Feature, FeatureSpec
 from livetrigger.daemon.rooms import RoomRuntime
-from livetrigger.features import FEATURES, Feature, FeatureSpec
 from livetrigger.rules.engine import Firing
 from tests.support.toy_platform import ToyPlatform
 

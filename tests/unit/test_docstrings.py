@@ -18,8 +18,8 @@ DOCUMENTED = [
     "daemon/rooms.py",
     "daemon/outputs.py",
     "daemon/reload.py",
-    "features/__init__.py",
-    "features/base.py",
+    "daemon/features/__init__.py",
+    "daemon/features/base.py",
     "sources/__init__.py",
     "sources/base.py",
 ]

@@ -13,8 +13,8 @@ from prometheus_client import generate_latest
 
 from livetrigger.cli import main
 from livetrigger.commands.status import render
+from livetrigger.daemon.features.metrics import registry_for
 from livetrigger.daemon.status_socket import StatusServer, fetch
-from livetrigger.features.metrics import registry_for
 
 SNAPSHOT = {
     "daemon": {"version": "0.1.0", "uptime": 12.5, "paused": False},

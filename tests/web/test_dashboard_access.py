@@ -15,8 +15,8 @@ import sys
 import httpx
 import pytest
 
-from livetrigger.daemon.limits import COMMAND_BURST
 from livetrigger.settings import WebSettings
+from livetrigger.system.limits import COMMAND_BURST
 from livetrigger.web.server import Dashboard
 from tests.web.test_dashboard_config import _Recorder
 

@@ -1,7 +1,7 @@
 """The feature seam: something that hears every event and state change besides the rules.
 
 Home Assistant, the dashboard, the state directory, the MQTT event stream and metrics are
-features. The daemon keeps a list of the enabled ones (``livetrigger.features.FEATURES``
+features. The daemon keeps a list of the enabled ones (``livetrigger.daemon.features.FEATURES``
 decides which) and calls each at the points below, in list order; a feature overrides only
 the hooks it needs. Every hook runs on the event loop and must not block it.
 

@@ -9,7 +9,7 @@ import contextlib
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from livetrigger.features.base import Feature
+from livetrigger.daemon.features.base import Feature
 from livetrigger.state.directory import FnPart
 
 if TYPE_CHECKING:

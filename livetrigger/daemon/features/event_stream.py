@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from livetrigger import events as ev
-from livetrigger.features.base import Feature
+from livetrigger.daemon.features.base import Feature
 
 if TYPE_CHECKING:
     from livetrigger.daemon.controller import Daemon

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from livetrigger.features.base import Feature
+from livetrigger.daemon.features.base import Feature
 
 if TYPE_CHECKING:
     from livetrigger.daemon.controller import Daemon
@@ -28,32 +28,32 @@ class FeatureSpec:
 
 
 def _state_directory(d: Daemon) -> Feature:
-    from livetrigger.features.state_directory import StateDirectory  # noqa: PLC0415
+    from livetrigger.daemon.features.state_directory import StateDirectory  # noqa: PLC0415
 
     assert d.state is not None
     return StateDirectory(d, d.state)
 
 
 def _homeassistant(d: Daemon) -> Feature:
-    from livetrigger.features.homeassistant import HomeAssistant  # noqa: PLC0415
+    from livetrigger.daemon.features.homeassistant import HomeAssistant  # noqa: PLC0415
 
     return HomeAssistant(d)
 
 
 def _dashboard(d: Daemon) -> Feature:
-    from livetrigger.features.dashboard import Dashboard  # noqa: PLC0415
+    from livetrigger.daemon.features.dashboard import Dashboard  # noqa: PLC0415
 
     return Dashboard(d)
 
 
 def _event_stream(d: Daemon) -> Feature:
-    from livetrigger.features.event_stream import EventStream  # noqa: PLC0415
+    from livetrigger.daemon.features.event_stream import EventStream  # noqa: PLC0415
 
     return EventStream(d)
 
 
 def _metrics(d: Daemon) -> Feature:
-    from livetrigger.features.metrics import Metrics  # noqa: PLC0415 - prometheus_client
+    from livetrigger.daemon.features.metrics import Metrics  # noqa: PLC0415 - prometheus_client
 
     return Metrics(d)
 

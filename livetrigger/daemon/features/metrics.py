@@ -18,8 +18,8 @@ from prometheus_client.core import (
 from prometheus_client.exposition import start_http_server
 from prometheus_client.registry import Collector, CollectorRegistry
 
+from livetrigger.daemon.features.base import Feature
 from livetrigger.daemon.status_socket import Snapshot
-from livetrigger.features.base import Feature
 
 if TYPE_CHECKING:
     from livetrigger.daemon.controller import Daemon
