@@ -29,12 +29,12 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from livetrigger import events as ev
 from livetrigger.actions import GpioCommand, HttpCall, MqttPublish
+from livetrigger.actions.sinks.gpio import GpioSink
+from livetrigger.actions.sinks.http import WebhookSink
+from livetrigger.actions.sinks.mqtt import MqttClient, MqttSink
 from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.settings import GpioOutputSettings, GpioSettings, MqttSettings, WebhookSettings
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
-from livetrigger.sinks.gpio import GpioSink
-from livetrigger.sinks.http import WebhookSink
-from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from tests.support.mosquitto import MosquittoBroker
 
 

@@ -52,6 +52,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from livetrigger import events as ev
 from livetrigger.actions import GpioCommand, HttpCall, MqttPublish
+from livetrigger.actions.sinks.gpio import GpioSink
+from livetrigger.actions.sinks.http import WebhookSink
+from livetrigger.actions.sinks.mqtt import MqttClient, MqttSink
 from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.settings import (
     GpioOutputSettings,
@@ -63,9 +66,6 @@ from livetrigger.settings import (
 )
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
-from livetrigger.sinks.gpio import GpioSink
-from livetrigger.sinks.http import WebhookSink
-from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from livetrigger.webcast.scheduler import RoomScheduler
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker

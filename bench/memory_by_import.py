@@ -31,7 +31,7 @@ STEPS = [
     ("config models (livetrigger.config.schema)", "livetrigger.config.schema"),
     ("rules compiler", "livetrigger.rules.compile"),
     ("the rest of livetrigger.daemon", "livetrigger.daemon"),
-    ("gpiozero (only with pins)", "livetrigger.sinks.gpio"),
+    ("gpiozero (only with pins)", "livetrigger.actions.sinks.gpio"),
     ("prometheus-client (only with metrics)", "livetrigger.daemon.features.metrics"),
     ("jinja2 sandbox (only for templates beyond `{{ name.attr }}`)", "livetrigger.rules.jinja_templates"),
 ]

@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from livetrigger.actions import MqttPublish
+from livetrigger.actions.sinks.mqtt import MqttClient, MqttSink
 from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.settings import MqttSettings
-from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker
 

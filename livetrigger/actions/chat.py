@@ -4,6 +4,7 @@ per room). ``- chat: "text"`` is short for ``- chat: {text: "text"}``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from livetrigger import events as ev
 from livetrigger.actions.kind import (
@@ -13,6 +14,7 @@ from livetrigger.actions.kind import (
     CompiledAction,
     Context,
 )
+from livetrigger.actions.outlet import Outlet, OutletContext, SimpleOutlet
 from livetrigger.actions.shared import short
 
 
@@ -54,6 +56,14 @@ class Chat:
 
     def describe(self, request: ChatSend) -> str:
         return f"chat {short(request.text)}"
+
+    def open(self, config: Any, ctx: OutletContext) -> Outlet | None:
+        """The chat sink, posting through the room's source."""
+        from livetrigger.actions.sinks.chat import ChatSink  # noqa: PLC0415
+
+        if ctx.send_chat is None:
+            return None
+        return SimpleOutlet("chat", ChatSink(ctx.send_chat))
 
 
 KIND: ActionKind[ChatAction, ChatSend] = Chat()  # mypy checks it against the seam

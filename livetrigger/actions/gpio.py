@@ -15,6 +15,7 @@ from livetrigger.actions.kind import (
     Context,
     RenderError,
 )
+from livetrigger.actions.outlet import Outlet, OutletContext, QueuePolicy, Sink
 from livetrigger.settings import key
 from livetrigger.text.suggest import suggest
 
@@ -134,6 +135,62 @@ class Gpio:
         elif request.verb == "pwm":
             extra = f" {request.value:g}"
         return f"gpio {request.output} {request.verb}{extra}"
+
+    def open(self, config: Any, ctx: OutletContext) -> Outlet | None:
+        """The pins (gpiozero and its drivers load only for a config that has pins)."""
+        if not (config.gpio.outputs or config.gpio.inputs):
+            return None
+        from livetrigger.actions.sinks.gpio import GpioSink  # noqa: PLC0415
+
+        return _GpioOutlet(
+            GpioSink(
+                config.gpio,
+                pin_factory=ctx.pin_factory,
+                on_test_button=ctx.on_test_button,
+                on_change=ctx.on_pin_change,
+            )
+        )
+
+
+class _GpioOutlet:
+    """The pins: each output its own queue; off at once at the stop."""
+
+    def __init__(self, sink: Any) -> None:
+        self.sink = sink
+
+    def sinks(self) -> dict[str, Sink]:
+        """The one GPIO sink."""
+        return {"gpio": self.sink}
+
+    def policies(self, config: Any) -> dict[str, QueuePolicy]:
+        """One queue per output, so a long blink never delays another pin."""
+        return {
+            f"gpio:{o.name}": QueuePolicy(size=o.queue_size, overflow=o.overflow)
+            for o in config.gpio.outputs
+        }
+
+    def prepare(self, config: Any) -> None:
+        """The pins first on reload: the one part that can still refuse (a pin this board
+        does not have, or one another program holds), leaving the running set as it was."""
+        if self.sink.settings != config.gpio:
+            self.sink.reconfigure(config.gpio)
+
+    def apply(self, config: Any) -> None:
+        """Done in prepare."""
+        return
+
+    def status(self) -> dict[str, Any] | None:
+        """Each output's state."""
+        states: dict[str, Any] = self.sink.states()
+        return states
+
+    def safe(self) -> None:
+        """Every output off, for good."""
+        self.sink.shut_down()
+
+    async def aclose(self) -> None:
+        """Release the pins."""
+        await self.sink.aclose()
 
 
 KIND: ActionKind[GpioAction, GpioCommand] = Gpio()  # mypy checks it against the seam

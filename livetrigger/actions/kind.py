@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from livetrigger.events import Event
+
+if TYPE_CHECKING:
+    from livetrigger.actions.outlet import Outlet, OutletContext
 
 # what templates render with: the event's fields, rule, room, args, counters, now, base, ...
 Context = dict[str, Any]
@@ -170,4 +173,9 @@ class ActionKind(Protocol[E, R]):
 
     def describe(self, request: R) -> str:
         """One readable line for ``request`` (simulate, replay, the log sink)."""
+        ...
+
+    def open(self, config: Any, ctx: OutletContext) -> Outlet | None:
+        """Its sinks for the daemon's ``config`` (actions/outlet.py), or None when the config
+        has nothing of this kind; may raise ConfigError (a pin this board lacks)."""
         ...

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from livetrigger import events as ev
 from livetrigger.actions.kind import (
@@ -14,6 +14,7 @@ from livetrigger.actions.kind import (
     CompiledAction,
     Context,
 )
+from livetrigger.actions.outlet import Outlet, OutletContext, SimpleOutlet
 from livetrigger.actions.shared import short
 
 
@@ -60,6 +61,12 @@ class Log:
 
     def describe(self, request: LogMessage) -> str:
         return f"log {short(request.message, 200)}"
+
+    def open(self, config: Any, ctx: OutletContext) -> Outlet | None:
+        """The log sink, always there (simulate and replay print through it too)."""
+        from livetrigger.actions.sinks.log import LogSink  # noqa: PLC0415
+
+        return SimpleOutlet("log", LogSink(echo=ctx.on_log_line))
 
 
 KIND: ActionKind[LogAction, LogMessage] = Log()  # mypy checks it against the seam

@@ -16,6 +16,7 @@ from livetrigger.actions.kind import (
     Context,
     Targets,
 )
+from livetrigger.actions.outlet import Outlet, OutletContext, QueuePolicy, SimpleOutlet
 from livetrigger.actions.shared import (
     b64,
     default_payload,
@@ -151,6 +152,14 @@ class Mqtt:
         flags = f"qos={request.qos}" + (" retain" if request.retain else "")
         return f"mqtt {request.topic} {short(request.payload)} ({flags})"
 
+    def open(self, config: Any, ctx: OutletContext) -> Outlet | None:
+        """Publishes through the daemon's MQTT connection, when it has one."""
+        from livetrigger.actions.sinks.mqtt import MqttSink  # noqa: PLC0415
+
+        if ctx.mqtt is None or config.mqtt is None:
+            return None
+        return _MqttOutlet("mqtt", MqttSink(ctx.mqtt))
+
 
 _BASE = re.compile(r"\{\{\s*base\s*\}\}")
 
@@ -176,6 +185,13 @@ def _commands_hit(source: str, targets: Targets) -> str | None:
     """The command filter every rendering of a topic template falls under, or None: its own
     text points there whatever the values."""
     return command_topic(_fixed_levels(source, targets), targets.command_filters)
+
+
+class _MqttOutlet(SimpleOutlet):
+    def policies(self, config: Any) -> dict[str, QueuePolicy]:
+        """The rules' one ordered queue (mqtt.queue_size, mqtt.overflow)."""
+        m = config.mqtt
+        return {"mqtt": QueuePolicy(size=m.queue_size, overflow=m.overflow)} if m else {}
 
 
 KIND: ActionKind[MqttAction, MqttPublish] = Mqtt()  # mypy checks it against the seam

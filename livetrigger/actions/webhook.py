@@ -15,6 +15,7 @@ from livetrigger.actions.kind import (
     Context,
     Targets,
 )
+from livetrigger.actions.outlet import Outlet, OutletContext, QueuePolicy, SimpleOutlet
 from livetrigger.actions.shared import (
     b64,
     default_payload,
@@ -175,12 +176,40 @@ class Webhook:
         method = f"{request.method} " if request.method else ""
         return f"webhook {request.endpoint}{request.path} {method}{short(request.body)}"
 
+    def open(self, config: Any, ctx: OutletContext) -> Outlet | None:
+        """The endpoints of ``webhooks:``, journaled in the outbox."""
+        if not config.webhooks:
+            return None
+        from livetrigger.actions.sinks.http import WebhookSink  # noqa: PLC0415
+
+        return _WebhookOutlet("http", WebhookSink(config.webhooks, journal=ctx.journal))
+
 
 def _hint(w: WebhookAction, targets: Targets) -> str:
     """``webhook <endpoint> <the path requested>`` for `check`, the endpoint's own path and
     the action's joined as the request joins them."""
     base = targets.webhook_paths.get(w.endpoint, "")
     return f"webhook {w.endpoint} {endpoint_url(base, w.path) or '/'}"
+
+
+class _WebhookOutlet(SimpleOutlet):
+    def policies(self, config: Any) -> dict[str, QueuePolicy]:
+        """One queue per endpoint; retries live inside one request: room for all of them."""
+        out = {}
+        for w in config.webhooks:
+            budget = (w.timeout + w.retry_initial * 2**w.retries) * (w.retries + 1)
+            out[f"http:{w.name}"] = QueuePolicy(
+                size=w.queue_size, overflow=w.overflow, timeout=budget
+            )
+        return out
+
+    def apply(self, config: Any) -> None:
+        """Endpoints added, changed or removed by a reload."""
+        self.sink.reconfigure(config.webhooks)  # type: ignore[attr-defined]
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients."""
+        await self.sink.aclose()  # type: ignore[attr-defined]
 
 
 KIND: ActionKind[WebhookAction, HttpCall] = Webhook()  # mypy checks it against the seam

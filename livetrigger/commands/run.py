@@ -7,9 +7,9 @@ import asyncio
 import sys
 from typing import Any
 
+from livetrigger.actions.sinks.pins import NoPinsError
 from livetrigger.commands.check import DEFAULT_CONFIG, load_or_report
 from livetrigger.daemon import Daemon
-from livetrigger.sinks.pins import NoPinsError
 from livetrigger.system.logs import setup_logging
 
 

@@ -24,7 +24,6 @@ from livetrigger.config.compile_rules import compile_rule
 from livetrigger.config.credentials import credentials_in
 from livetrigger.config.model import Config, RoomConfig
 from livetrigger.config.shape import SECRET_FIELDS, check
-from livetrigger.config.tls import tls_problems
 from livetrigger.config.yamlpos import (
     MAX_BYTES,
     ConfigLimitError,
@@ -36,6 +35,7 @@ from livetrigger.config.yamlpos import (
 from livetrigger.config.yamlpos import Path as KeyPath
 from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.rules.model import CompiledRule
+from livetrigger.system.tls import tls_problems
 from livetrigger.text.suggest import suggest
 from livetrigger.text.topics import command_filters, published_filters
 from livetrigger.text.usernames import parse_username

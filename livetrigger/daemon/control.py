@@ -129,7 +129,7 @@ class Control:
                 "events": dict(r.events),
                 **r.source.stats(),
             }
-        dispatcher, gpio = d.outputs.dispatcher, d.outputs.gpio
+        dispatcher = d.outputs.dispatcher
         return {
             "daemon": {
                 "version": __version__,
@@ -146,8 +146,9 @@ class Control:
             "rooms": rooms,
             "rules": dict(path.rule_fires),
             "actions": dispatcher.stats() if dispatcher else {},
-            "gpio": gpio.states() if gpio else {},
+            "gpio": {},  # the outlets fill their own below
             "latency_ms": path.latency.snapshot(),
+            **d.outputs.status(),
         }
 
     def daemon_figures(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from livetrigger import __version__
+from livetrigger.actions.outlet import OutletContext
 from livetrigger.config import Config, RoomConfig
 from livetrigger.daemon.control import Control
 from livetrigger.daemon.event_path import EventPath, Hooks
@@ -91,12 +92,13 @@ class Daemon:
             on_state=self._on_state,
         )
         self.outputs: Outputs = Outputs(
-            journal=None,
-            pin_factory=pin_factory,
-            on_test_button=self.control.test_fire,
-            on_pin_change=self.hooks.pin_change,
-            on_log_line=self.hooks.log_line,
-            send_chat=self.control.send_chat,
+            OutletContext(
+                pin_factory=pin_factory,
+                on_test_button=self.control.test_fire,
+                on_pin_change=self.hooks.pin_change,
+                on_log_line=self.hooks.log_line,
+                send_chat=self.control.send_chat,
+            )
         )
         self._jobs: set[asyncio.Task[Any]] = set()
         self._stop = asyncio.Event()
@@ -118,7 +120,7 @@ class Daemon:
                     max_age=c.daemon.outbox_max_age,
                     clock=self._wall_clock,
                 )
-        self.outputs.journal = self.outbox
+        self.outputs.ctx.journal = self.outbox
         availability = None
         if c.mqtt is not None:
             from livetrigger.daemon.features.homeassistant import daemon_entities  # noqa: PLC0415

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 from livetrigger.actions import ActionRequest
+from livetrigger.actions.outlet import Journal, QueuePolicy, Sink
 from livetrigger.config.durations import format_age
 from livetrigger.errors import SinkError
 
@@ -34,30 +35,10 @@ log = logging.getLogger(__name__)
 Outcome = Literal["ok", "failed", "dropped"]
 
 
-class Sink(Protocol):
-    async def handle(self, request: ActionRequest) -> None:
-        """Carry out one request; raise SinkError when it failed."""
-
-
-class Journal(Protocol):
-    """Where queued requests are kept until they leave their queue (livetrigger/state/outbox.py)."""
-
-    def accept(self, request: ActionRequest) -> None: ...
-
-    def done(self, request: ActionRequest) -> None: ...
-
-
 @runtime_checkable
 class WaitsForConnection(Protocol):
     async def ready(self) -> None:
         """Return once the sink can take a request (e.g. the broker is connected)."""
-
-
-@dataclass(frozen=True, slots=True)
-class QueuePolicy:
-    size: int = 1000
-    overflow: Literal["drop_oldest", "drop_new"] = "drop_oldest"
-    timeout: float | None = None  # None: the dispatcher's default
 
 
 @dataclass(slots=True)
@@ -364,3 +345,6 @@ class Dispatcher:
 class _NoSink:
     async def handle(self, request: ActionRequest) -> None:
         raise SinkError(f"no sink for {request.target}")
+
+
+__all__ = ["Dispatcher", "Journal", "Outcome", "QueuePolicy", "Sink"]

@@ -1,50 +1,32 @@
-"""What carries out the rules' actions: the sinks of each action kind, their queues (the
-dispatcher) and the MQTT connection they share with Home Assistant and the event stream."""
+"""What carries out the rules' actions: each action kind's outlet (its sinks, opened by the
+kind from the config: actions/outlet.py), their queues (the dispatcher) and the MQTT
+connection the mqtt kind shares with Home Assistant and the event stream."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from livetrigger.actions import ActionRequest
-from livetrigger.daemon.dispatch import Dispatcher, Outcome, QueuePolicy, Sink
-from livetrigger.sinks.chat import ChatSink
-from livetrigger.sinks.http import WebhookSink
-from livetrigger.sinks.log import LogSink
-from livetrigger.sinks.mqtt import MqttClient, MqttSink
+from livetrigger.actions import registry as kinds
+from livetrigger.actions.outlet import Outlet, OutletContext, QueuePolicy, Sink
+from livetrigger.actions.sinks.mqtt import MqttClient
+from livetrigger.daemon.dispatch import Dispatcher, Outcome
 
 if TYPE_CHECKING:
     from livetrigger.config import Config
-    from livetrigger.settings import GpioSettings
-    from livetrigger.sinks.gpio import GpioSink
-    from livetrigger.state.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 
 class Outputs:
-    """The sinks and their dispatcher, built from a config and rebuilt on reload."""
+    """The outlets of every action kind and their dispatcher, rebuilt on reload."""
 
-    def __init__(
-        self,
-        *,
-        journal: Outbox | None,
-        pin_factory: Any,
-        on_test_button: Callable[[str], None],
-        on_pin_change: Callable[[str, float], None] | None,
-        on_log_line: Callable[[ActionRequest, str], None] | None,
-        send_chat: Callable[[str, str], Awaitable[None]],
-    ) -> None:
-        self.journal = journal
-        self._pin_factory = pin_factory
-        self._on_test_button = on_test_button
-        self._on_pin_change = on_pin_change
-        self._on_log_line = on_log_line
-        self._send_chat = send_chat
+    def __init__(self, ctx: OutletContext) -> None:
+        self.ctx = ctx
         self.mqtt: MqttClient | None = None
-        self.gpio: GpioSink | None = None
-        self.webhooks: WebhookSink | None = None
+        self.outlets: dict[str, Outlet] = {}  # by kind name, in the registry's order
         self.dispatcher: Dispatcher | None = None
 
     async def start(
@@ -55,8 +37,9 @@ class Outputs:
         on_done: Callable[[ActionRequest, Outcome, float], None],
         wall_clock: Callable[[], float],
     ) -> None:
-        """Connect to the broker, open the pins and endpoints, start the queues.
-        ``wall_clock``: the one the queues watch for steps (ages are monotonic)."""
+        """Connect to the broker, open each kind's outlet, start the queues, and queue first
+        what a previous process accepted and did not deliver. ``wall_clock``: the one the
+        queues watch for steps (ages are monotonic)."""
         if config.mqtt is not None:
             assert availability_topic is not None
             ha = config.homeassistant
@@ -72,85 +55,73 @@ class Outputs:
                     config.mqtt.host,
                     config.mqtt.port,
                 )
-        if config.gpio.outputs or config.gpio.inputs:
-            self.gpio = self.open_gpio(config.gpio)
-        if config.webhooks:
-            self.webhooks = WebhookSink(config.webhooks, journal=self.journal)
-        sinks, policies = self._sinks(config)
+        self.ctx.mqtt = self.mqtt
+        self.open_missing(config)
         self.dispatcher = Dispatcher(
-            sinks,
-            policies=policies,
+            self._sinks(),
+            policies=self._policies(config),
             on_done=on_done,
-            journal=self.journal,
+            journal=self.ctx.journal,
             max_age=config.daemon.outbox_max_age,
             wall_clock=wall_clock,
         )
-        if self.journal is not None:
+        journal = self.ctx.journal
+        if journal is not None:
             # what a previous process accepted and did not deliver goes first, in its order,
             # as old as its journal says
-            for request in self.journal.recover():
-                self.dispatcher.submit(request, age=self.journal.age(request))
+            for request in journal.recover():
+                self.dispatcher.submit(request, age=journal.age(request))
 
-    def open_gpio(self, settings: GpioSettings) -> GpioSink:
-        """The pins (gpiozero and its drivers load only for a config that has pins)."""
-        from livetrigger.sinks.gpio import GpioSink  # noqa: PLC0415
+    def open_missing(self, config: Config) -> None:
+        """Open the outlet of each kind the config now has and none was open for (at start,
+        and first on reload: pins a machine lacks refuse before anything has changed)."""
+        for kind in kinds.KINDS:
+            if kind.name not in self.outlets:
+                outlet = kind.open(config, self.ctx)
+                if outlet is not None:
+                    self.outlets[kind.name] = outlet
 
-        return GpioSink(
-            settings,
-            pin_factory=self._pin_factory,
-            on_test_button=self._on_test_button,
-            on_change=self._on_pin_change,
-        )
+    def _sinks(self) -> dict[str, Sink]:
+        return {name: s for o in self.outlets.values() for name, s in o.sinks().items()}
 
-    def _sinks(self, c: Config) -> tuple[dict[str, Sink], dict[str, QueuePolicy]]:
-        sinks: dict[str, Sink] = {
-            "log": LogSink(echo=self._on_log_line),
-            "chat": ChatSink(self._send_chat),
-        }
-        policies: dict[str, QueuePolicy] = {}
-        if self.mqtt is not None and c.mqtt is not None:
-            sinks["mqtt"] = MqttSink(self.mqtt)
-            policies["mqtt"] = QueuePolicy(size=c.mqtt.queue_size, overflow=c.mqtt.overflow)
-        if self.gpio is not None:
-            sinks["gpio"] = self.gpio
-            for o in c.gpio.outputs:
-                policies[f"gpio:{o.name}"] = QueuePolicy(size=o.queue_size, overflow=o.overflow)
-        if self.webhooks is not None:
-            sinks["http"] = self.webhooks
-            for w in c.webhooks:
-                # retries live inside one request: give it room for all of them
-                budget = (w.timeout + w.retry_initial * 2**w.retries) * (w.retries + 1)
-                policies[f"http:{w.name}"] = QueuePolicy(
-                    size=w.queue_size, overflow=w.overflow, timeout=budget
-                )
-        return sinks, policies
+    def _policies(self, config: Config) -> dict[str, QueuePolicy]:
+        return {t: p for o in self.outlets.values() for t, p in o.policies(config).items()}
+
+    def sink(self, name: str) -> Any:
+        """The sink of that dispatcher name (``gpio``, ``http``, ...), if open."""
+        return self._sinks().get(name)
 
     def submit(self, request: ActionRequest) -> None:
         """Queue one request for its target."""
         assert self.dispatcher is not None
         self.dispatcher.submit(request)
 
-    def reconfigure_pins(self, new: Config) -> None:
-        """The pins first on reload: the one part that can still refuse (a pin this board
-        does not have, or one another program holds), leaving the running set as it was."""
-        if self.gpio is not None and self.gpio.settings != new.gpio:
-            self.gpio.reconfigure(new.gpio)
+    def prepare(self, new: Config) -> None:
+        """Reload's first step: every outlet that can still refuse does so now."""
+        for outlet in self.outlets.values():
+            outlet.prepare(new)
 
     def apply(self, new: Config) -> None:
         """Take a reloaded config's endpoints, queue policies and sinks."""
-        if self.webhooks is not None:
-            self.webhooks.reconfigure(new.webhooks)
-        elif new.webhooks:
-            self.webhooks = WebhookSink(new.webhooks, journal=self.journal)
+        for outlet in self.outlets.values():
+            outlet.apply(new)
         assert self.dispatcher is not None
-        sinks, policies = self._sinks(new)
-        self.dispatcher.set_sinks(sinks, policies)
+        self.dispatcher.set_sinks(self._sinks(), self._policies(new))
         self.dispatcher.set_max_age(new.daemon.outbox_max_age)
 
+    def status(self) -> dict[str, Any]:
+        """What each outlet shows in `status`, by kind name."""
+        out = {}
+        for name, outlet in self.outlets.items():
+            shown = outlet.status()
+            if shown is not None:
+                out[name] = shown
+        return out
+
     def safe(self) -> None:
-        """Every output off at once, for good (the stop's first step)."""
-        if self.gpio is not None:
-            self.gpio.shut_down()
+        """Every output to its safe state at once, for good (the stop's first step)."""
+        for outlet in self.outlets.values():
+            outlet.safe()
 
     def mqtt_link(self) -> str:
         """The link to the broker: "connected", "disconnected" (paho reconnects) or "off"."""
@@ -159,12 +130,10 @@ class Outputs:
         return "connected" if self.mqtt.connected.is_set() else "disconnected"
 
     async def aclose(self, drain_timeout: float) -> None:
-        """Drain the queues (at most ``drain_timeout``), then close every sink."""
+        """Drain the queues (at most ``drain_timeout``), then close every outlet."""
         if self.dispatcher is not None:
             await self.dispatcher.aclose(drain_timeout)
-        if self.gpio is not None:
-            await self.gpio.aclose()
+        for outlet in self.outlets.values():
+            await outlet.aclose()
         if self.mqtt is not None:
             await self.mqtt.aclose()
-        if self.webhooks is not None:
-            await self.webhooks.aclose()

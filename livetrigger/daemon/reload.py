@@ -10,7 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from livetrigger.config import Config, load_config
-from livetrigger.errors import ConfigError
+from livetrigger.errors import ConfigError, LivetriggerError
 
 if TYPE_CHECKING:
     from livetrigger.daemon.controller import Daemon
@@ -59,20 +59,17 @@ class Reloader:
         if d.stopping:  # the stop came while the file was read
             log.info("reload: not applied, stopping")
             return False
-        if d.outputs.gpio is None and (new.gpio.outputs or new.gpio.inputs):
-            # the first outputs: open the pins before anything changes, so that a machine
-            # without them keeps the running config whole
-            from livetrigger.sinks.pins import NoPinsError  # noqa: PLC0415 - with gpiozero
-
-            try:
-                d.outputs.gpio = d.outputs.open_gpio(new.gpio)
-            except NoPinsError as exc:
-                log.error("reload: %s; keeping the running config", exc)
-                self._refused(str(exc).splitlines()[0])
-                return False
-            except ConfigError as exc:  # a pin this board does not have
-                self._config_refused(exc)
-                return False
+        try:
+            # the kinds the config now has for the first time (its first pins): opened before
+            # anything changes, so that a machine without them keeps the running config whole
+            d.outputs.open_missing(new)
+        except ConfigError as exc:  # a pin this board does not have
+            self._config_refused(exc)
+            return False
+        except LivetriggerError as exc:  # no pin driver at all
+            log.error("reload: %s; keeping the running config", exc)
+            self._refused(str(exc).splitlines()[0])
+            return False
         changes = describe_changes(d.config, new)
         old = d.config
         try:
@@ -97,7 +94,7 @@ class Reloader:
     def apply(self, new: Config) -> None:
         """Swap in ``new``: pins, platform settings, secrets, sinks, rooms, rules, features."""
         d = self.daemon
-        d.outputs.reconfigure_pins(new)  # first: the one part that can still refuse
+        d.outputs.prepare(new)  # first: the one part that can still refuse (pins)
         old = d.config
         if old.mqtt != new.mqtt:
             log.warning("reload: mqtt settings changed; they apply after a restart")

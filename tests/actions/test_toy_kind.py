@@ -8,8 +8,11 @@ entry again (``cs.action_entry``) and forgets the checker's cached view of the c
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
 
 import jsonschema
 import pytest
@@ -24,13 +27,16 @@ from livetrigger.actions.kind import (
     CompiledAction,
     Context,
 )
+from livetrigger.actions.outlet import Outlet, OutletContext, QueuePolicy, SimpleOutlet
 from livetrigger.config import load_config_text
 from livetrigger.config import schema as cs
 from livetrigger.config.shape import section
+from livetrigger.daemon import Daemon
 from livetrigger.errors import ConfigError
 from livetrigger.rules.engine import Engine
 from livetrigger.settings import key
 from livetrigger.state import outbox
+from tests.support.toy_platform import ToyPlatform
 
 # -- the toy kind: what its module in livetrigger/actions/ would hold -----------------------
 
@@ -82,6 +88,39 @@ class Scene:
 
     def describe(self, request: SceneChange) -> str:
         return f"scene {request.scene} at {request.brightness:.0%}"
+
+    def open(self, config: Any, ctx: OutletContext) -> Outlet | None:
+        return Lights()
+
+
+class Lights(SimpleOutlet):
+    """The toy kind's running side: a sink that writes down each scene, and the calls."""
+
+    opened: ClassVar[list[Lights]] = []
+
+    def __init__(self) -> None:
+        super().__init__("scene", self)
+        self.scenes: list[str] = []
+        self.calls: list[str] = []
+        self.changed = asyncio.Event()
+        Lights.opened.append(self)
+
+    async def handle(self, request: ActionRequest) -> None:
+        assert isinstance(request, SceneChange)
+        self.scenes.append(request.scene)
+        self.changed.set()
+
+    def policies(self, config: Any) -> dict[str, QueuePolicy]:
+        return {"scene": QueuePolicy(size=5)}
+
+    def status(self) -> dict[str, Any] | None:
+        return {"scenes": len(self.scenes)}
+
+    def safe(self) -> None:
+        self.calls.append("safe")
+
+    async def aclose(self) -> None:
+        self.calls.append("aclose")
 
 
 KIND: ActionKind[SceneAction, SceneChange] = Scene()
@@ -186,3 +225,28 @@ def test_without_the_registry_line_the_kind_is_unknown() -> None:
         load_config_text(HEAD + "        do: [{scene: calm}]\n")
     (problem,) = caught.value.problems
     assert "unknown key `scene`" in problem
+
+
+async def test_the_daemon_runs_a_toy_kind_through_its_outlet(
+    scene_kind: None, tmp_path: Path
+) -> None:
+    Lights.opened = []
+    config = load_config_text(
+        HEAD.replace("@room", "@toy") + '        do: [{scene: "party for {{ user.nickname }}"}]\n'
+    )
+    platform = ToyPlatform()
+    daemon = Daemon(config, persist=False, status_path=tmp_path / "s.sock", platform=platform)
+    run = asyncio.create_task(daemon.run())
+    while "toy" not in platform.sources:
+        await asyncio.sleep(0.01)
+    await asyncio.wait_for(platform.sources["toy"].connected.wait(), 60)
+    (lights,) = Lights.opened
+    platform.emit("toy", gift("Bob"))
+    await asyncio.wait_for(lights.changed.wait(), 60)
+    assert lights.scenes == ["party for Bob"]
+    snapshot = daemon.control.snapshot()
+    assert snapshot["scene"] == {"scenes": 1}
+    assert snapshot["actions"]["scene"]["ok"] == 1
+    daemon.request_stop()
+    assert await asyncio.wait_for(run, 60) == 0
+    assert lights.calls[0] == "safe" and lights.calls[-1] == "aclose"

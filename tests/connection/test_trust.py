@@ -22,10 +22,10 @@ from cryptography.x509.oid import NameOID
 from websockets.asyncio.server import ServerConnection, serve
 
 from livetrigger.actions import HttpCall
+from livetrigger.actions.sinks.http import WebhookSink
 from livetrigger.errors import RoomError, SinkError
 from livetrigger.settings import WebhookSettings
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
-from livetrigger.sinks.http import WebhookSink
 from livetrigger.system import trust
 from livetrigger.webcast.connection import open_socket
 
@@ -119,7 +119,7 @@ async def test_a_webhook_whose_certificate_is_not_trusted_is_refused_saying_why(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     _, context = server_tls  # SSL_CERT_FILE unset: certifi's bundle, which lacks the test CA
-    caplog.set_level(logging.INFO, logger="livetrigger.sinks.http")
+    caplog.set_level(logging.INFO, logger="livetrigger.actions.sinks.http")
     async with WebhookReceiver(tls=context) as rx:
         sink = WebhookSink([endpoint("a", rx.url)])
         with pytest.raises(SinkError) as info:

@@ -145,10 +145,10 @@ async def test_a_reload_the_board_refuses_keeps_the_running_config(
             with caplog.at_level(logging.ERROR):
                 assert await daemon.control.reload() is False
             assert daemon.config is before and daemon.reloader.config_errors == 1
-            assert daemon.outputs.gpio is not None and set(daemon.outputs.gpio.outputs) == {"lamp"}
-            lamp = daemon.outputs.gpio.outputs["lamp"]
+            assert daemon.outputs.sink("gpio") is not None and set(daemon.outputs.sink("gpio").outputs) == {"lamp"}
+            lamp = daemon.outputs.sink("gpio").outputs["lamp"]
             assert lamp.settings.pin == 17
-            await daemon.outputs.gpio.handle(GpioCommand(rule_id="lamp_on", output="lamp", verb="on"))
+            await daemon.outputs.sink("gpio").handle(GpioCommand(rule_id="lamp_on", output="lamp", verb="on"))
             assert lamp.device.pin.state == 1  # the old output still drives its pin
     errors = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
     assert "keeping the running config" in errors
@@ -165,7 +165,7 @@ async def test_a_reload_may_give_an_inputs_pin_to_an_output(tmp_path: Path) -> N
             first.replace("gpio:\n", "gpio:\n  inputs:\n    kill: {pin: 22, role: kill_switch}\n")
         )
         async with running(path, MockFactory(pin_class=MockPWMPin)) as daemon:
-            assert daemon.outputs.gpio is not None and set(daemon.outputs.gpio.inputs) == {"kill"}
+            assert daemon.outputs.sink("gpio") is not None and set(daemon.outputs.sink("gpio").inputs) == {"kill"}
             path.write_text(config_for(room, tmp_path, "    lamp: {pin: 17}\n    fan: {pin: 22}"))
             assert await daemon.control.reload() is True
-            assert set(daemon.outputs.gpio.outputs) == {"lamp", "fan"} and not daemon.outputs.gpio.inputs
+            assert set(daemon.outputs.sink("gpio").outputs) == {"lamp", "fan"} and not daemon.outputs.sink("gpio").inputs

@@ -15,9 +15,9 @@ import pytest
 
 from livetrigger import events as ev
 from livetrigger.actions import MqttPublish
+from livetrigger.actions.sinks.mqtt import MqttClient, MqttSink
 from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.settings import MqttSettings
-from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker
 

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from livetrigger.actions import HttpCall
+from livetrigger.actions.sinks.http import WebhookSink
+from livetrigger.actions.sinks.mqtt import MqttClient
 from livetrigger.errors import SinkError
 from livetrigger.settings import MqttSettings, WebhookSettings
-from livetrigger.sinks.http import WebhookSink
-from livetrigger.sinks.mqtt import MqttClient
 from livetrigger.text.networds import describe_network_error
 
 NO_SUCH_HOST = "no-such-host.invalid"  # .invalid never resolves (RFC 2606)
@@ -56,7 +56,7 @@ async def mqtt_warnings(host: str, port: int, caplog: pytest.LogCaptureFixture) 
     """The warnings of a client that failed to connect three times."""
     client = MqttClient(MqttSettings(host=host, port=port, reconnect_min=1, reconnect_max=1))
     failed = 0
-    caplog.set_level(logging.WARNING, logger="livetrigger.sinks.mqtt")
+    caplog.set_level(logging.WARNING, logger="livetrigger.actions.sinks.mqtt")
     await client.start()
     assert client._client is not None
     inner = client._client.on_connect_fail

@@ -16,10 +16,10 @@ from urllib.parse import unquote
 import pytest
 
 from livetrigger import events as ev
+from livetrigger.actions.sinks.mqtt import MqttClient, MqttSink
 from livetrigger.config import load_config_text
 from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.rules.engine import Engine
-from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker
 

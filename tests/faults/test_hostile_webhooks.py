@@ -16,6 +16,7 @@ import pytest
 
 from livetrigger import events as ev
 from livetrigger.actions import HttpCall
+from livetrigger.actions.sinks.http import WebhookSink
 from livetrigger.config import load_config_text
 from livetrigger.daemon.dispatch import Dispatcher
 from livetrigger.errors import ConfigError, SinkError
@@ -23,7 +24,6 @@ from livetrigger.rules.engine import Engine
 from livetrigger.rules.template import MAX_RENDERED
 from livetrigger.settings import WebhookSettings
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
-from livetrigger.sinks.http import WebhookSink
 
 NICKNAMES = [
     "a/../../b",

@@ -11,12 +11,12 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from livetrigger import events as ev
 from livetrigger.actions import GpioCommand, HttpCall, MqttPublish
+from livetrigger.actions.sinks.gpio import GpioSink
+from livetrigger.actions.sinks.http import WebhookSink
+from livetrigger.actions.sinks.mqtt import MqttClient, MqttSink
 from livetrigger.daemon.dispatch import Dispatcher
 from livetrigger.settings import GpioOutputSettings, GpioSettings, MqttSettings, WebhookSettings
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
-from livetrigger.sinks.gpio import GpioSink
-from livetrigger.sinks.http import WebhookSink
-from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.waiting import wait_until

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from livetrigger.actions import MqttPublish
+from livetrigger.actions.sinks.mqtt import MqttClient, MqttSink
 from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.settings import MqttSettings
-from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker
 

@@ -29,11 +29,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from livetrigger import events as ev
+from livetrigger.actions.sinks.mqtt import MqttClient
 from livetrigger.config import load_config_text
 from livetrigger.errors import ConfigError
 from livetrigger.settings import MqttSettings, TlsSettings
 from livetrigger.simulator.server import FakeLiveRoom
-from livetrigger.sinks.mqtt import MqttClient
 from tests.support.lamp_daemon import lamp_config, lamp_daemon
 from tests.support.mosquitto import MosquittoBroker
 
@@ -236,7 +236,7 @@ async def attempts(
         )
     )
     failed = 0
-    caplog.set_level(logging.WARNING, logger="livetrigger.sinks.mqtt")
+    caplog.set_level(logging.WARNING, logger="livetrigger.actions.sinks.mqtt")
     await client.start()
     assert client._client is not None
     inner = client._client.on_connect_fail

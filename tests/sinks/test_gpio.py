@@ -11,9 +11,9 @@ import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from livetrigger.actions import GpioCommand
+from livetrigger.actions.sinks.gpio import GpioSink
 from livetrigger.errors import SinkError
 from livetrigger.settings import GpioInputSettings, GpioOutputSettings, GpioSettings
-from livetrigger.sinks.gpio import GpioSink
 
 
 def sink(
@@ -245,7 +245,7 @@ async def test_all_off_cancels_patterns() -> None:
 async def test_inputs_are_logged_with_the_input_that_sent_them(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="livetrigger.sinks.gpio")
+    caplog.set_level(logging.INFO, logger="livetrigger.actions.sinks.gpio")
     s = sink(
         LAMP,
         inputs=(

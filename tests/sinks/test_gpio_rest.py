@@ -7,8 +7,8 @@ import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from livetrigger.actions import GpioCommand
+from livetrigger.actions.sinks.gpio import GpioSink
 from livetrigger.settings import GpioOutputSettings, GpioSettings
-from livetrigger.sinks.gpio import GpioSink
 
 LAMP = GpioOutputSettings(name="lamp", pin=17)
 DIMMER = GpioOutputSettings(name="lamp", pin=12, kind="pwm_led")

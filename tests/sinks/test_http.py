@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from livetrigger.actions import HttpCall
+from livetrigger.actions.sinks.http import WebhookSink, retry_after
 from livetrigger.cli import main
 from livetrigger.errors import SinkError
 from livetrigger.settings import WebhookSettings
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
-from livetrigger.sinks.http import WebhookSink, retry_after
 
 
 def call(body: bytes = b'{"a": 1}', **kw: object) -> HttpCall:

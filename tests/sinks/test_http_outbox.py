@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from livetrigger.actions import HttpCall
+from livetrigger.actions.sinks.http import WebhookSink
 from livetrigger.errors import SinkError
 from livetrigger.settings import WebhookSettings
 from livetrigger.simulator.webhook_receiver import WebhookReceiver
-from livetrigger.sinks.http import WebhookSink
 from livetrigger.state.outbox import Outbox
 from tests.support.waiting import wait_until
 

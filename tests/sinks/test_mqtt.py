@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from livetrigger.actions import MqttPublish
+from livetrigger.actions.sinks.mqtt import MqttClient, MqttSink
 from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.errors import SinkError
 from livetrigger.settings import MqttSettings
-from livetrigger.sinks.mqtt import MqttClient, MqttSink
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.waiting import wait_until

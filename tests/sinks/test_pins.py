@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory
 
+from livetrigger.actions.sinks import pins
+from livetrigger.actions.sinks.pins import NoPinsError, open_pin_factory
 from livetrigger.config import load_config
 from livetrigger.daemon import Daemon
-from livetrigger.sinks import pins
-from livetrigger.sinks.pins import NoPinsError, open_pin_factory
 
 NO_DRIVERS = pytest.mark.skipif(
     any(importlib.util.find_spec(m) for m in ("lgpio", "RPi", "pigpio"))
@@ -33,7 +33,7 @@ def pi5(tmp_path: Path) -> Path:
 
 
 def test_mock_only_when_asked(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, "livetrigger.sinks.pins")
+    caplog.set_level(logging.INFO, "livetrigger.actions.sinks.pins")
     assert isinstance(open_pin_factory("mock"), MockFactory)
     assert "mock pins (pin_factory: mock)" in caplog.text
 
@@ -76,7 +76,7 @@ def test_gpiozero_pin_factory_variable_is_an_explicit_choice(
 def test_the_chosen_driver_is_named(pi5: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     # gpiozero's mock factory stands in for a driver that opens (no Pi 5 on a CI machine)
     monkeypatch.setitem(pins.DRIVERS, "lgpio", ("gpiozero.pins.mock", "MockFactory"))
-    caplog.set_level(logging.INFO, "livetrigger.sinks.pins")
+    caplog.set_level(logging.INFO, "livetrigger.actions.sinks.pins")
     assert isinstance(open_pin_factory("auto", model_file=pi5), MockFactory)
     assert "gpio: pins via lgpio on Raspberry Pi 5 Model B Rev 1.0" in caplog.text
 
@@ -137,5 +137,5 @@ async def test_a_reload_that_adds_outputs_without_pins_keeps_the_running_config(
     path.write_text(textwrap.dedent("gpio:\n  outputs:\n    lamp: {pin: 17}\n") + textwrap.dedent(room))
     assert await daemon.control.reload() is False
     assert "no real pins can be opened" in caplog.text and "keeping the running config" in caplog.text
-    assert daemon.outputs.gpio is None and not daemon.config.gpio.outputs
+    assert daemon.outputs.sink("gpio") is None and not daemon.config.gpio.outputs
     assert daemon.reloader.config_errors == 1

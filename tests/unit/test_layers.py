@@ -20,7 +20,6 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"config"}),
     frozenset(
         {
-            "sinks",
             "state",
             "webcast",
             "simulator",

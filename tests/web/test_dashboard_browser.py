@@ -88,7 +88,7 @@ def galaxy(room: FakeLiveRoom, who: str = "sam") -> ev.GiftEvent:
 async def test_dashboard_in_a_real_browser(tmp_path: Path) -> None:
     shots = Path(os.environ.get("LIVETRIGGER_SCREENSHOTS", tmp_path))
     async with daemon_with_dashboard(tmp_path) as (daemon, room, path):
-        assert daemon.dashboard is not None and daemon.outputs.gpio is not None
+        assert daemon.dashboard is not None and daemon.outputs.sink("gpio") is not None
         url = f"http://127.0.0.1:{daemon.dashboard.port}/"
         async with Browser(tmp_path / "profile") as b:
             await b.goto(url)

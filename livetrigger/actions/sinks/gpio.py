@@ -39,10 +39,10 @@ from gpiozero import (
 from gpiozero.tones import Tone
 
 from livetrigger.actions import ActionRequest, GpioCommand
+from livetrigger.actions.sinks.deadlines import Deadline, Deadlines
+from livetrigger.actions.sinks.pins import open_pin_factory
 from livetrigger.errors import ConfigError, SinkError
 from livetrigger.settings import GpioInputSettings, GpioOutputSettings, GpioSettings
-from livetrigger.sinks.deadlines import Deadline, Deadlines
-from livetrigger.sinks.pins import open_pin_factory
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")

@@ -41,9 +41,9 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
 from livetrigger.actions import ActionRequest, MqttPublish
-from livetrigger.config.tls import describe_tls_failure
 from livetrigger.errors import ConfigError, SinkError
 from livetrigger.settings import MqttSettings
+from livetrigger.system.tls import describe_tls_failure
 from livetrigger.text.networds import describe_network_error
 from livetrigger.text.topics import (
     command_filters,
