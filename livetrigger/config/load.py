@@ -37,7 +37,7 @@ from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.rules.model import CompiledRule
 from livetrigger.system.tls import tls_problems
 from livetrigger.text.suggest import suggest
-from livetrigger.text.topics import command_filters, published_filters
+from livetrigger.text.topics import command_filters, entity_slug, published_filters
 from livetrigger.text.usernames import parse_username
 from livetrigger.text.webvalues import header_problem
 
@@ -357,45 +357,45 @@ def _raw_rules(data: dict[str, Any]) -> list[tuple[KeyPath, list[tuple[KeyPath, 
 
 
 def _rule_ids(data: dict[str, Any], problems: _Problems) -> frozenset[str]:
-    """Every rule id of the file, after reporting ids used twice or differing only in case."""
+    """Every rule id of the file, after reporting ids used twice or that Home Assistant would
+    take as one."""
     (_, shared), *rooms = _raw_rules(data)
     seen: set[str] = set()
     for where, rule_id in shared:
         if rule_id in seen:
             problems.add(where, f"rule id `{rule_id}` is used twice")
-        elif rule_id.lower() in {x.lower() for x in seen}:
-            other = next(x for x in seen if x.lower() == rule_id.lower())
-            problems.add(
-                where,
-                f"rule ids `{other}` and `{rule_id}` differ only in case; Home Assistant and "
-                "MQTT topics would mix them up: rename one",
-            )
         seen.add(rule_id)
+    _one_in_home_assistant(shared, problems)
     for _, own in rooms:
         ids = [i for _, i in shared] + [i for _, i in own]
-        for j, (where, rule_id) in enumerate(own):
+        for where, rule_id in own:
             if ids.count(rule_id) > 1:
                 problems.add(where, f"rule id `{rule_id}` is used twice in this room")
-                continue
-            # Home Assistant (triggers, buttons, entity ids) and topics ignore case
-            twin = next(
-                (
-                    (at, other)
-                    for at, other in own[:j]
-                    if other != rule_id and other.lower() == rule_id.lower()
-                ),
-                None,
-            )
-            if twin is not None:
-                line = problems.line_of(twin[0])
-                twin_at = f" (line {line})" if line else ""
-                problems.add(
-                    where,
-                    f"rule ids `{twin[1]}`{twin_at} and `{rule_id}` differ only in "
-                    "case; Home Assistant and MQTT topics would mix them up: rename one",
-                )
+        # the room's device in Home Assistant holds its own and the top-level rules
+        _one_in_home_assistant([*shared, *own], problems, report_from=len(shared))
         seen |= {i for _, i in own}
     return frozenset(seen)
+
+
+def _one_in_home_assistant(
+    ids: list[tuple[KeyPath, str]], problems: _Problems, *, report_from: int = 0
+) -> None:
+    """A problem at each id (from ``report_from`` on) that differs from an earlier one but is
+    the same to Home Assistant, whose entity ids ignore case and make every run of other
+    characters one `_`: the two rules would share a device trigger and a test button."""
+    first: dict[str, tuple[KeyPath, str]] = {}
+    for i, (where, rule_id) in enumerate(ids):
+        path, other = first.setdefault(entity_slug(rule_id), (where, rule_id))
+        if i < report_from or other == rule_id:
+            continue  # (the same id twice is its own problem)
+        line = problems.line_of(path)
+        at = f" (line {line})" if line else ""
+        problems.add(
+            where,
+            f"rule ids `{other}`{at} and `{rule_id}` are one in Home Assistant (its ids "
+            "ignore case and read `-` as `_`): they would share a device trigger and a "
+            "test button; rename one",
+        )
 
 
 # -- model → Config -------------------------------------------------------------------------

@@ -80,6 +80,12 @@ def topic_safe(text: str) -> str:
     return out.strip("_") or "_"
 
 
+def entity_slug(text: str) -> str:
+    """What Home Assistant keeps of a name in an entity id: lowercase letters and digits, every
+    run of anything else one `_` (`Big-Gift` and `big__gift` are both `big_gift`)."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
 def command_filters(base: str, homeassistant_prefix: str | None = None) -> tuple[str, ...]:
     """The topics livetrigger daemons on ``base`` take commands from (pause, test, reconnect,
     reload: see homeassistant/discovery.py), and Home Assistant's birth topic when discovery

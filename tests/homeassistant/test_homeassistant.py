@@ -350,10 +350,45 @@ def test_rule_ids_that_differ_only_in_case_are_a_config_error(tmp_path: Path) ->
     try:
         config_for(FakeLiveRoom(), 1883, tmp_path, rules=text)
     except ConfigError as exc:
-        (problem,) = [p for p in exc.problems if "differ only in case" in p]
+        (problem,) = [p for p in exc.problems if "one in Home Assistant" in p]
         assert "`big_gift` (line " in problem and "`Big_Gift`" in problem
     else:
         raise AssertionError("accepted two rule ids that differ only in case")
+
+
+def test_rule_ids_one_in_home_assistant_across_top_level_and_room_are_a_problem(
+    tmp_path: Path,
+) -> None:
+    """A top-level `Big_Gift` and a room's `big_gift` would share one device trigger (a gift
+    fires it twice) and one test button (which runs the top-level rule); `hello-chat` and
+    `hello_chat` one entity id (Home Assistant makes every `-` a `_`)."""
+    text = f"""\
+mqtt: {{host: 127.0.0.1, client_id: lt-ha}}
+daemon: {{state_dir: "{tmp_path}"}}
+rules:
+  - id: Big_Gift
+    on: gift
+    do: [{{mqtt: {{topic: "{{{{ base }}}}/big", payload: x}}}}]
+rooms:
+  - username: "@demo_streamer"
+    rules:
+{RULES}\
+      - id: hello_chat
+        on: chat
+        do: [{{mqtt: {{topic: "{{{{ base }}}}/chat2", payload: x}}}}]
+"""
+    try:
+        load_config_text(text, "lt.yaml")
+    except ConfigError as exc:
+        found = [p for p in exc.problems if "Home Assistant" in p]
+        lines = text.splitlines()
+        big = next(i for i, t in enumerate(lines, 1) if "id: big_gift" in t)
+        hello = next(i for i, t in enumerate(lines, 1) if "id: hello_chat" in t)
+        assert len(found) == 2, exc.problems
+        assert found[0].startswith(f"lt.yaml:{big}:") and "`Big_Gift` (line 4)" in found[0]
+        assert found[1].startswith(f"lt.yaml:{hello}:") and "`hello-chat` (line " in found[1]
+    else:
+        raise AssertionError("accepted rule ids that are one in Home Assistant")
 
 
 async def test_first_state_has_every_key_and_unknowns_are_null_not_stale(
