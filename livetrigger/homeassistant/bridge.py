@@ -11,8 +11,9 @@ Commands arrive on ``<base>/<room>/cmd/...``: ``pause`` (ON/OFF), ``reconnect`` 
 ``test/<rule>`` (PRESS), and on the daemon's ``<base>/daemon/<instance>/cmd/reload`` (PRESS).
 Only live messages count: a retained one is refused and cleared (``MqttClient``). Commands are
 rate-limited (``livetrigger.system.limits``) and each one that runs is logged with its topic.
-Anything else — an unknown room or rule, a bad payload — is logged and
-ignored: no command can do anything the config does not define. The pause switches and each
+Anything else — an unknown rule, a bad payload — is logged and ignored: no command can do
+anything the config does not define. A command for a room this daemon does not run is
+another daemon's on the same base topic: left alone, at debug level. The pause switches and each
 room's state (live, totals) are given in at start and read back by the daemon, which keeps them
 in its state directory, so a restart changes nothing Home Assistant shows.
 """
@@ -169,8 +170,15 @@ class HomeAssistantBridge:
         text = payload.decode("utf-8", "replace").strip().upper()
         if not text:
             return None  # an empty message (one clearing a retained command) asks nothing
-        if len(rest) < 3 or rest[1] != "cmd" or rest[0] not in self.rooms:
-            return self._ignore(topic, "unknown room or command")
+        if len(rest) < 3 or rest[1] != "cmd":
+            return self._ignore(topic, "unknown command")
+        if rest[0] not in self.rooms:
+            # every daemon on the base topic hears every room's commands: one for a room of
+            # another daemon is that daemon's business, not a warning here at each press
+            log.debug(
+                "home assistant: command on %r is not one of this daemon's rooms", topic[:200]
+            )
+            return None
         key, what = rest[0], rest[2:]
         room = self.rooms[key].room
         if what == ["pause"]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from livetrigger import events as ev
@@ -257,7 +259,7 @@ async def test_test_button_fires_exactly_that_rule_and_bad_commands_are_ignored(
             pub = listener.client.publish
             pub("livetrigger/demo_streamer/cmd/test/nope", "PRESS")
             pub("livetrigger/demo_streamer/cmd/test/big_gift", "rm -rf /")
-            pub("livetrigger/other_room/cmd/test/big_gift", "PRESS")
+            pub("livetrigger/other_room/cmd/test/big_gift", "PRESS")  # another daemon's
             pub("livetrigger/demo_streamer/cmd/shell", "PRESS")
             pub("livetrigger/demo_streamer/cmd/test/big_gift", "PRESS")
             await settle(listener, lambda: any(m.topic.endswith("/big") for m in listener.messages))
@@ -269,7 +271,7 @@ async def test_test_button_fires_exactly_that_rule_and_bad_commands_are_ignored(
             ] == ["livetrigger/demo_streamer/big"]
             # a test runs the actions only: no device trigger, not counted as a firing
             assert [m for m in listener.messages if "/rule_fired/" in m.topic] == []
-            assert daemon.homeassistant is not None and daemon.homeassistant.ignored_commands == 4
+            assert daemon.homeassistant is not None and daemon.homeassistant.ignored_commands == 3
             assert (daemon.event_path.test_fires, daemon.event_path.rule_fires["big_gift"]) == (1, 0)
             # paused: a press does nothing
             pub("livetrigger/demo_streamer/cmd/pause", "ON")
@@ -485,4 +487,45 @@ async def test_two_daemons_on_one_base_topic_keep_their_own_availability(
                 if m.topic == "livetrigger/daemon/lt-two/status"
             ]
             assert two_status[-1] == b"online" and b"offline" not in two_status
+    listener.close()
+
+
+async def test_a_daemon_leaves_commands_for_other_daemons_rooms_alone_without_a_warning(
+    tmp_path: Path, mosquitto: MosquittoBroker, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two daemons on one base topic both hear every room's commands: each one's own are
+    carried out, the other's are none of its business (no warning, not counted as ignored)."""
+    caplog.set_level(logging.DEBUG, logger="livetrigger.homeassistant")
+    listener = Listener(mosquitto.port, "livetrigger/#")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    async with FakeLiveRoom(unique_id="alpha") as ra, FakeLiveRoom(unique_id="beta") as rb:
+        one = config_for(ra, mosquitto.port, tmp_path / "a", client_id="lt-one")
+        two = config_for(rb, mosquitto.port, tmp_path / "b", client_id="lt-two")
+        async with running(one, tmp_path / "a") as d1, running(two, tmp_path / "b") as d2:
+            await settle(listener, lambda: paused_states(listener, "alpha"))
+            await settle(listener, lambda: paused_states(listener, "beta"))
+            pub = listener.client.publish
+            pub("livetrigger/alpha/cmd/test/big_gift", "PRESS")
+            pub("livetrigger/beta/cmd/reconnect", "PRESS")
+            pub("livetrigger/beta/cmd/pause", "ON")
+            pub("livetrigger/alpha/cmd/pause", "ON")
+            # one publisher, one order: each daemon has handled all four by the last pause
+            await settle(listener, lambda: paused_states(listener, "alpha")[-1:] == [b"ON"])
+            await settle(listener, lambda: paused_states(listener, "beta")[-1:] == [b"ON"])
+            # (the test's action leaves through the dispatcher: it may come after the pause)
+            await settle(listener, lambda: any(m.topic.endswith("/big") for m in listener.messages))
+            assert [m.topic for m in listener.messages if m.topic.endswith("/big")] == [
+                "livetrigger/alpha/big"
+            ]
+            assert (d1.event_path.test_fires, d2.event_path.test_fires) == (1, 0)
+            for daemon in (d1, d2):
+                assert daemon.homeassistant is not None
+                assert daemon.homeassistant.ignored_commands == 0
+            warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+            assert not [w for w in warnings if "ignored command" in w], warnings
+            notes = [
+                r.getMessage() for r in caplog.records if "not one of this daemon" in r.getMessage()
+            ]
+            assert len(notes) == 4, notes  # two for each: at debug level
     listener.close()
