@@ -7,6 +7,14 @@ Retained documents (discovery, state, pause) go out latest-value per topic
 queues it in its own bounded lane like a rule's MQTT action. Home Assistant events are best
 effort: sent while the broker is there.
 
+Each daemon removes only what it announced itself. It keeps a retained record of the topics
+it announced on ``<base>/daemon/<instance>/discovery``, with a random id of its process, and
+reads every daemon's record. What it announced before and no longer has gets an empty
+retained message at a reload, unless another daemon's record holds that topic: a room moved
+to another daemon stays in Home Assistant. Nothing is cleared until the daemon's own record
+has come back from the broker: the broker sends the retained records first, so by then it
+knows every other daemon's.
+
 Commands arrive on ``<base>/<room>/cmd/...``: ``pause`` (ON/OFF), ``reconnect`` (PRESS),
 ``test/<rule>`` (PRESS), and on the daemon's ``<base>/daemon/<instance>/cmd/reload`` (PRESS).
 Only live messages count: a retained one is refused and cleared (``MqttClient``). Commands are
@@ -22,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
@@ -68,6 +77,20 @@ def _json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, default=str)
 
 
+def _parse_record(payload: bytes) -> tuple[str, list[str]] | None:
+    """(process, topics) of a daemon's record, or None (empty or not a record)."""
+    try:
+        doc = json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    process, topics = doc.get("process"), doc.get("topics")
+    if not isinstance(process, str) or not isinstance(topics, list):
+        return None
+    return process, [t for t in topics if isinstance(t, str)]
+
+
 class HomeAssistantBridge:
     def __init__(
         self,
@@ -83,6 +106,7 @@ class HomeAssistantBridge:
         on_reload: Callable[[], None] = lambda: None,
         paused: Mapping[str, bool] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        process: str | None = None,
     ) -> None:
         self.settings = settings
         self.mqtt = mqtt
@@ -99,6 +123,11 @@ class HomeAssistantBridge:
         self.states: dict[str, RoomState] = {}
         self.paused: dict[str, bool] = dict(paused or {})
         self._announced: list[str] = []
+        self.process = process or secrets.token_hex(8)  # names this process in its record
+        self.claims: dict[str, frozenset[str]] = {}  # other daemon instance -> its record
+        self._stale: dict[str, None] = {}  # announced before, not now: to clear once synced
+        self._synced = False  # this process's own record came back: the others' are known
+        self.cleared = 0
         self.ignored_commands = 0
         self.limiter = CommandLimiter(clock)
         self.set_rooms(rooms, announce=False)
@@ -108,6 +137,10 @@ class HomeAssistantBridge:
     def start(self) -> None:
         prefix = self.settings.prefix
         self.mqtt.subscribe(f"{prefix}/status", self._birth)
+        if self.settings.discovery:
+            # every daemon's record (this one's previous process's too): subscribed before
+            # the first announce, so the retained ones arrive before this process's own
+            self.mqtt.subscribe(f"{self.base}/daemon/+/discovery", self._record)
         # a retained command would run again at every start: commands are taken live only
         self.mqtt.subscribe(f"{self.base}/+/cmd/#", self._command, live_only=True)
         self.mqtt.subscribe(self.daemon.reload, self._reload_command, live_only=True)
@@ -118,7 +151,8 @@ class HomeAssistantBridge:
 
     def set_rooms(self, rooms: Sequence[RoomEntities], *, announce: bool = True) -> None:
         """(Re)define the rooms and rules shown; on reload, entities of removed rules and rooms
-        are deleted from Home Assistant (empty retained config)."""
+        are deleted from Home Assistant (empty retained config) unless another daemon
+        announces them now."""
         self.rooms = {topic_safe(r.room): r for r in rooms}
         for key in self.rooms:
             self.states.setdefault(key, RoomState(self.settings.state_interval))
@@ -128,8 +162,7 @@ class HomeAssistantBridge:
         if announce:
             old = list(self._announced)
             self.announce()
-            for topic in removals(old, self._announced):
-                self.mqtt.publish_state(topic, b"")
+            self._forget(removals(old, self._announced))
 
     def announce(self) -> None:
         """Publish every discovery document (retained) and the current states."""
@@ -155,6 +188,51 @@ class HomeAssistantBridge:
             self.mqtt.publish_state(t.paused_state, "ON" if self.paused.get(key) else "OFF")
             self._publish_state(key, self.states[key].document())
         self._announced = topics
+        record = {"process": self.process, "topics": topics}
+        self.mqtt.publish_state(self.daemon.record, _json(record))
+
+    # -- what was announced before --------------------------------------------------------
+
+    def _record(self, topic: str, payload: bytes) -> None:
+        """A daemon's record of what it announced (an empty one: it announces nothing)."""
+        instance = topic.split("/")[-2]
+        found = _parse_record(payload)
+        if instance != self.daemon.instance:
+            if found is None:
+                self.claims.pop(instance, None)
+            else:
+                self.claims[instance] = frozenset(found[1])
+            return
+        if found is not None and found[0] == self.process and not self._synced:
+            # ours came back: every retained record was delivered before it
+            self._synced = True
+            self._clear_stale()
+
+    def _forget(self, topics: Sequence[str]) -> None:
+        """Topics this daemon announced and no longer has: cleared once the other daemons'
+        records are known."""
+        self._stale.update(dict.fromkeys(topics))
+        if self._synced:
+            self._clear_stale()
+
+    def _clear_stale(self) -> None:
+        now = set(self._announced)
+        owners = {t: i for i, topics in self.claims.items() for t in topics if t in self._stale}
+        cleared = 0
+        for topic in self._stale:
+            if topic not in now and topic not in owners:
+                self.mqtt.publish_state(topic, b"")
+                cleared += 1
+        self._stale.clear()
+        self.cleared += cleared
+        if cleared or owners:
+            log.info(
+                "home assistant: cleared %d topic(s) this daemon announced and no longer has%s",
+                cleared,
+                f"; left {len(owners)} that {', '.join(sorted(set(owners.values())))} announce"
+                if owners
+                else "",
+            )
 
     # -- inbound ----------------------------------------------------------------------------
 

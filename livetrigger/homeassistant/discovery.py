@@ -98,6 +98,11 @@ class DaemonEntities:
     def reload(self) -> str:
         return f"{self.root}/cmd/reload"
 
+    @property
+    def record(self) -> str:
+        """Retained: what this daemon has announced (see ``homeassistant/bridge.py``)."""
+        return f"{self.root}/discovery"
+
     def device(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "identifiers": [self.node],

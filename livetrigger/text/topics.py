@@ -114,6 +114,7 @@ def published_filters(
         (f"{room}/events/#", "the event stream"),
         (f"{base}/daemon/+/status", "a daemon's availability"),
         (f"{base}/daemon/+/state", "a daemon's state"),
+        (f"{base}/daemon/+/discovery", "a daemon's record of what it announced"),
     )
     if homeassistant_prefix is not None:
         filters += ((f"{homeassistant_prefix}/#", "Home Assistant's discovery"),)
