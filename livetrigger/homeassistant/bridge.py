@@ -8,12 +8,13 @@ queues it in its own bounded lane like a rule's MQTT action. Home Assistant even
 effort: sent while the broker is there.
 
 Each daemon removes only what it announced itself. It keeps a retained record of the topics
-it announced on ``<base>/daemon/<instance>/discovery``, with a random id of its process, and
-reads every daemon's record. What it announced before and no longer has gets an empty
-retained message at a reload, unless another daemon's record holds that topic: a room moved
-to another daemon stays in Home Assistant. Nothing is cleared until the daemon's own record
-has come back from the broker: the broker sends the retained records first, so by then it
-knows every other daemon's.
+it announced (discovery configs and its rooms' retained states) on
+``<base>/daemon/<instance>/discovery``, with a random id of its process, and reads every
+daemon's record. What it announced before and no longer has — at a reload, and at start from
+the record its previous process left — gets an empty retained message, unless another daemon's
+record holds that topic: a room moved to another daemon stays in Home Assistant. At start
+nothing is cleared until the daemon's own new record has come back from the broker: the broker
+sends the retained records first, so by then it knows every other daemon's.
 
 Commands arrive on ``<base>/<room>/cmd/...``: ``pause`` (ON/OFF), ``reconnect`` (PRESS),
 ``test/<rule>`` (PRESS), and on the daemon's ``<base>/daemon/<instance>/cmd/reload`` (PRESS).
@@ -187,6 +188,7 @@ class HomeAssistantBridge:
             t = Topics(self.base, key)
             self.mqtt.publish_state(t.paused_state, "ON" if self.paused.get(key) else "OFF")
             self._publish_state(key, self.states[key].document())
+            topics.extend(t.retained)
         self._announced = topics
         record = {"process": self.process, "topics": topics}
         self.mqtt.publish_state(self.daemon.record, _json(record))
@@ -203,8 +205,12 @@ class HomeAssistantBridge:
             else:
                 self.claims[instance] = frozenset(found[1])
             return
-        if found is not None and found[0] == self.process and not self._synced:
-            # ours came back: every retained record was delivered before it
+        if found is None or self._synced:
+            return
+        process, topics = found
+        if process != self.process:  # the previous process's: what it left on the broker
+            self._forget([t for t in topics if self._ours(t)])
+        else:  # ours came back: every retained record was delivered before it
             self._synced = True
             self._clear_stale()
 
@@ -233,6 +239,21 @@ class HomeAssistantBridge:
                 if owners
                 else "",
             )
+
+    def _ours(self, topic: str) -> bool:
+        """A topic this daemon could have announced: a livetrigger device's discovery config
+        (under any prefix: the config's may have changed since) or a room's retained state
+        (a record is never a way to clear anyone else's)."""
+        levels = topic.split("/")
+        if len(levels) >= 5 and levels[-1] == "config":
+            return levels[-3].startswith("livetrigger_")
+        base = self.base
+        if topic.startswith(base + "/"):
+            rest = topic[len(base) + 1 :].split("/")
+            return (
+                len(rest) == 2 and rest[0] != "daemon" and topic in Topics(base, rest[0]).retained
+            )
+        return False
 
     # -- inbound ----------------------------------------------------------------------------
 

@@ -157,6 +157,11 @@ class Topics:
     def reconnect(self) -> str:
         return f"{self.base}/{self.room}/cmd/reconnect"
 
+    @property
+    def retained(self) -> tuple[str, ...]:
+        """The room's retained states (cleared with its device when the room goes)."""
+        return (self.state, self.paused_state, self.last_gift, self.last_chat)
+
 
 def _device(room: RoomEntities, daemon: DaemonEntities | None) -> dict[str, Any]:
     out: dict[str, Any] = {
@@ -509,6 +514,6 @@ def discovery(
 
 
 def removals(old: Sequence[str], new: Sequence[str]) -> list[str]:
-    """Config topics announced before and gone now: publish an empty retained payload to each."""
+    """Topics announced before and gone now: publish an empty retained payload to each."""
     keep = set(new)
     return [t for t in old if t not in keep]

@@ -113,6 +113,7 @@ async def fake_rooms(*names: str) -> AsyncIterator[dict[str, FakeLiveRoom]]:
 
 
 BETA_RULES = ("big_gift", "hello-chat")
+DELTA_STATES = ("state", "paused", "last_gift", "last_chat")  # "Live on" and the rest
 
 
 async def test_a_room_moved_to_another_daemon_by_reload_stays_in_home_assistant(
@@ -151,4 +152,58 @@ async def test_a_room_moved_to_another_daemon_by_reload_stays_in_home_assistant(
             ]
             assert cleared_beta == []
             assert d1.homeassistant is not None and d1.homeassistant.cleared == len(only_one)
+    watch.close()
+
+
+async def test_what_a_restart_no_longer_has_is_removed_but_not_another_daemons(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    """A config edit applied by a restart: a removed rule's trigger and test button and a
+    removed room's whole device go; a room another daemon took meanwhile stays."""
+    watch = Listener(mosquitto.port, "#")
+    beta_of = {i: config_topics("beta", BETA_RULES, i) for i in ("lt-one", "lt-two")}
+    delta = config_topics("delta", BETA_RULES, "lt-one")
+    alpha = config_topics("alpha", BETA_RULES, "lt-one")
+    hello_chat = alpha - config_topics("alpha", ("big_gift",), "lt-one")
+    async with (
+        fake_rooms("alpha", "beta", "gamma", "delta") as rooms,
+        RoomRouter([rooms["alpha"], rooms["beta"], rooms["delta"]]) as r1,
+        RoomRouter([rooms["gamma"], rooms["beta"]]) as r2,
+    ):
+        port = mosquitto.port
+        a, b = tmp_path / "a", tmp_path / "b"
+        everything = {"alpha": RULES, "beta": RULES, "delta": RULES}
+        async with (
+            running(config(r1, port, a, "lt-one", everything), a),
+            running(config(r2, port, b, "lt-two", {"gamma": RULES}), b),
+        ):
+            await settle(
+                watch, lambda: announced_by(watch, alpha | beta_of["lt-one"] | delta, "lt-one")
+            )
+            await settle(watch, lambda: records(watch, "lt-one", delta))
+            await settle(watch, lambda: last(watch, f"{BASE}/gamma/paused") is not None)
+        # both stop; lt-two starts again with beta added ...
+        async with running(config(r2, port, b, "lt-two", {"gamma": RULES, "beta": RULES}), b):
+            await settle(watch, lambda: announced_by(watch, beta_of["lt-two"], "lt-two"))
+            await settle(watch, lambda: records(watch, "lt-two", beta_of["lt-two"]))
+            # ... and lt-one with beta and delta gone and alpha's rule hello-chat removed
+            seen = len(watch.messages)
+            async with running(config(r1, port, a, "lt-one", {"alpha": BIG_GIFT_ONLY}), a) as d1:
+                gone = hello_chat | delta | {f"{BASE}/delta/{t}" for t in DELTA_STATES}
+                await settle(watch, lambda: cleared(watch, gone), timeout=30)
+                # its own new record has come back: whatever it clears at start is sent
+                await settle(
+                    watch,
+                    lambda: any(
+                        m.topic == f"{BASE}/daemon/lt-one/discovery" for m in watch.messages[seen:]
+                    ),
+                )
+                await handled(watch, "alpha", "ON")
+                assert announced_by(watch, alpha - hello_chat, "lt-one")
+                assert announced_by(watch, beta_of["lt-two"], "lt-two")
+                assert (m := last(watch, f"{BASE}/beta/state")) is not None and m.payload
+                assert [
+                    m.topic for m in watch.messages[seen:] if "beta" in m.topic and not m.payload
+                ] == []
+                assert d1.homeassistant is not None and d1.homeassistant.cleared == len(gone)
     watch.close()
