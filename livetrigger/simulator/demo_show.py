@@ -42,6 +42,7 @@ VIEWERS = (MIA, LEO, ZOE, SAM, NEWBIE)
 
 
 def demo_show(start_msg_id: int = 7_400_000_000_000_000_000) -> Iterator[tuple[float, ev.Event]]:
+    """The demo's steps, message ids counting up from ``start_msg_id``."""
     ids = itertools.count(start_msg_id)
     room = DEMO_ROOM_ID
 

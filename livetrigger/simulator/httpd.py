@@ -4,6 +4,8 @@ connection, Content-Length bodies, keep-alive."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
@@ -12,6 +14,8 @@ MAX_BODY = 1 << 20
 
 @dataclass(frozen=True, slots=True)
 class Request:
+    """One HTTP request as read off the connection."""
+
     method: str
     target: str  # path and query as sent
     headers: dict[str, str]  # lowercase names
@@ -19,10 +23,12 @@ class Request:
 
     @property
     def path(self) -> str:
+        """The target's path, without the query."""
         return urlsplit(self.target).path
 
     @property
     def query(self) -> dict[str, str]:
+        """The target's query parameters (the last of a repeated name wins)."""
         return dict(parse_qsl(urlsplit(self.target).query, keep_blank_values=True))
 
 
@@ -46,7 +52,29 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
 def response(
     status: int, body: bytes = b"", headers: dict[str, str] | None = None, reason: str = "X"
 ) -> bytes:
+    """A whole HTTP/1.1 response with a Content-Length."""
     head = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
     return (
         f"HTTP/1.1 {status} {reason}\r\n{head}content-length: {len(body)}\r\n\r\n".encode() + body
     )
+
+
+Route = Callable[[Request], bytes]  # the answer to one request
+
+
+async def serve(route: Route, host: str, port: int) -> asyncio.Server:
+    """Listen on ``host:port`` (0: any free port) and answer every request with ``route``."""
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while (request := await read_request(reader)) is not None:
+                writer.write(route(request))
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.wait_closed()
+
+    return await asyncio.start_server(connection, host, port)

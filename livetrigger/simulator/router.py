@@ -14,14 +14,15 @@ Websockets need no routing: each room's sign answer names its own push server.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 
-from livetrigger.simulator.httpd import Request, read_request
+from livetrigger.simulator.httpd import Request, serve
 from livetrigger.simulator.server import FakeLiveRoom
 
 
 class RoomRouter:
+    """One HTTP port in front of several fake rooms, each request routed to its room."""
+
     def __init__(self, rooms: Sequence[FakeLiveRoom], *, host: str = "127.0.0.1") -> None:
         if not rooms:
             raise ValueError("a router needs at least one room")
@@ -36,13 +37,16 @@ class RoomRouter:
 
     @property
     def base_url(self) -> str:
+        """The URL the daemon's web_url, webcast_url and sign_url name."""
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._client, self.host, 0)
+        """Listen on a free port of ``host``."""
+        self._server = await serve(self.route, self.host, 0)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def aclose(self) -> None:
+        """Stop listening."""
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -56,6 +60,7 @@ class RoomRouter:
         await self.aclose()
 
     def room_for(self, req: Request) -> FakeLiveRoom:
+        """The room a request is about (the first room when it names none)."""
         path, query = req.path, req.query
         if path.startswith("/@") and path.endswith("/live"):
             return self._by_handle(path[2 : -len("/live")])
@@ -70,14 +75,6 @@ class RoomRouter:
     def _by_handle(self, handle: str) -> FakeLiveRoom:
         return next((r for r in self.rooms if r.unique_id == handle), self.rooms[0])
 
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while (request := await read_request(reader)) is not None:
-                writer.write(self.room_for(request).route(request))
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
-            pass
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
+    def route(self, req: Request) -> bytes:
+        """The answer of the room the request is about."""
+        return self.room_for(req).route(req)

@@ -27,65 +27,97 @@ may not handle:
 
 Tests, the demo and users script it from Python (``send``, ``go_offline``, ``drop``, ...)
 or from a show file (see ``shows.py``).
+
+``FakeLiveRoom`` is the facade; each part has one job: ``room_state`` (identity, liveness and
+the log of what was sent), ``endpoints`` (HTTP), ``push`` (the websocket), ``faults`` (what a
+test switches on), ``playback`` (shows) and ``encode`` (one encoder per event kind).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import html
-import json
-import logging
-import secrets
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from http.cookies import SimpleCookie
-from typing import Any
-
-from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request as WsRequest
-from websockets.http11 import Response as WsResponse
+from typing import Any, Generic, TypeVar, overload
 
 from livetrigger import events as ev
 from livetrigger.settings import TikTokSettings
-from livetrigger.simulator import wire
+from livetrigger.simulator import httpd, playback
 from livetrigger.simulator.demo_show import DEMO_ROOM_ID, DEMO_STREAMER
-from livetrigger.simulator.httpd import Request, read_request, response
-from livetrigger.webcast._pb import webcast_pb2 as pb
-from livetrigger.webcast.frames import inflate
+from livetrigger.simulator.endpoints import GIFTS, WebEndpoints
+from livetrigger.simulator.faults import Faults
+from livetrigger.simulator.push import WS_PATH, Client, PushServer, decode_pushed
+from livetrigger.simulator.room_state import MessageLog, RoomState
 
-log = logging.getLogger(__name__)
+__all__ = ["GIFTS", "Client", "FakeLiveRoom", "decode_pushed"]
 
-WS_PATH = "/webcast/im/ws_proxy/ws_reuse_supplement/"
-REQUIRED_WS_PARAMS = ("room_id", "cursor", "internal_ext", "aid", "version_code", "live_id")
-GIFTS = [
-    {"id": 5655, "name": "Rose", "diamond_count": 1, "combo": True, "type": 1},
-    {"id": 5269, "name": "TikTok", "diamond_count": 1, "combo": True, "type": 1},
-    {"id": 7934, "name": "Galaxy", "diamond_count": 500, "combo": False, "type": 2},
-    {"id": 6369, "name": "Lion", "diamond_count": 29999, "combo": False, "type": 2},
-]
+T = TypeVar("T")
 
 
-@dataclass
-class Client:
-    """One websocket client as the server sees it."""
+class Part(Generic[T]):
+    """A FakeLiveRoom attribute kept by one of its parts (``Part[int]("state")``)."""
 
-    ws: ServerConnection
-    compress: bool
-    entered: asyncio.Event = field(default_factory=asyncio.Event)
-    heartbeats: list[int] = field(default_factory=list)  # sequence numbers in order
-    heartbeat_times: list[float] = field(default_factory=list)  # monotonic, when each came
-    acks: list[tuple[int, str]] = field(default_factory=list)
-    pending_acks: dict[int, str] = field(default_factory=dict)  # log id → expected payload
-    errors: list[str] = field(default_factory=list)
-    cursor: int | None = None  # where in the room's log its fetch left off ("p-N")
+    def __init__(self, part: str) -> None:
+        self.part = part
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, room: None, owner: type) -> Part[T]: ...
+    @overload
+    def __get__(self, room: object, owner: type | None = None) -> T: ...
+    def __get__(self, room: object, owner: type | None = None) -> T | Part[T]:
+        if room is None:
+            return self
+        value: T = getattr(getattr(room, self.part), self.name)
+        return value
+
+    def __set__(self, room: object, value: T) -> None:
+        setattr(getattr(room, self.part), self.name, value)
 
 
 class FakeLiveRoom:
     """A live room on 127.0.0.1. ``async with FakeLiveRoom() as room: room.tiktok_settings()``."""
+
+    # the room's identity and liveness
+    unique_id = Part[str]("state")
+    room_id = Part[int]("state")
+    first_room_id = Part[int]("state")
+    live = Part[bool]("state")
+    offline_room_id = Part[str]("state")
+    ended_room_ids = Part[list[int]]("state")
+    sessions = Part[int]("state")
+    title = Part[str]("state")
+    viewers = Part[int]("state")
+    # what it sent and will send
+    history = Part[list[ev.Event]]("log")
+    recent_limit = Part[int]("log")
+    bare_gifts = Part[bool]("log")
+    # faults switched on
+    heartbeat_replies = Part[bool]("faults")
+    stalled = Part[bool]("faults")
+    blocked_handshake = Part[str | None]("faults")
+    check_alive_failure = Part[int | None]("faults")
+    # the HTTP endpoints and what clients asked them
+    history_flag = Part[bool]("web")
+    sign_api_key = Part[str | None]("web")
+    http_requests = Part[list[httpd.Request]]("web")
+    sign_requests = Part[list[tuple[float, dict[str, str]]]]("web")
+    signed_rooms = Part[list[int]]("web")
+    live_checks = Part[int]("web")
+    polls = Part[int]("web")
+    chat_messages = Part[list[str]]("web")
+    # the websocket push server and its clients
+    ping_interval = Part[float]("push")
+    queue_until_entered = Part[bool]("push")
+    resume_from_cursor = Part[bool]("push")
+    clients = Part[list[Client]]("push")
+    closed_clients = Part[list[Client]]("push")
+    connections = Part[int]("push")
+    handshakes = Part[list[dict[str, str]]]("push")
+    handshake_refusals = Part[int]("push")
 
     def __init__(
         self,
@@ -106,82 +138,43 @@ class FakeLiveRoom:
         queue_until_entered: bool = True,
         resume_from_cursor: bool = False,
     ) -> None:
-        self.unique_id = unique_id
-        self.room_id = room_id
-        self.first_room_id = room_id
-        self.live = live
-        self.ping_interval = ping_interval  # advertised in Handshake-Options
-        self.offline_room_id = offline_room_id  # "last" or "empty": what the page shows offline
-        self.history_flag = history_flag  # set is_history on the initial fetch (TikTok: not always)
-        self.recent_limit = recent_limit  # recent messages the initial fetch carries
-        self.bare_gifts = bare_gifts  # gift messages without the embedded Gift
-        # convenience for tests: events sent while no client is in the room wait for one;
-        # TikTok does not do that (False: they only reach the initial fetch's recent messages)
-        self.queue_until_entered = queue_until_entered
-        # TikTok's push resumes at the cursor of the fetch the client signed: what was sent
-        # between the sign and the enter-room is pushed on entering, not lost
-        self.resume_from_cursor = resume_from_cursor
-        self.signed_rooms: list[int] = []  # room id of every sign answered with a fetch
-        self.sign_api_key: str | None = None  # when set, the sign endpoint wants this key
-        self.ended_room_ids: list[int] = []
-        self.sessions = 1 if live else 0
-        self.check_alive_failure: int | None = None  # HTTP status check_alive answers with
-        self._recent: list[wire.WireMessage] = []
-        self._created_ms = 0
         self.host = host
-        self.heartbeat_replies = heartbeat_replies
-        self.history = list(history)
-        self.title = "a fake LIVE"
-        self.viewers = 42
-        # what clients did
-        self.sign_requests: list[tuple[float, dict[str, str]]] = []
-        self.live_checks = 0
-        self.chat_messages: list[str] = []
-        self.connections = 0
-        self.clients: list[Client] = []
-        self.closed_clients: list[Client] = []
-        self.handshake_refusals = 0
-        # knobs
-        self.blocked_handshake: str | None = None  # e.g. "415 DEVICE_BLOCKED"
-        self.stalled = False
-        self._sign_failures: list[tuple[int, float | None]] = []
-        self._tokens: dict[str, str] = {}  # ttwid cookie → user agent it was signed for
-        self._pending: list[ev.Event] = []
-        self._poll_log: list[ev.Event] = []  # everything sent, for clients that poll
-        self.polls = 0
-        self.http_requests: list[Request] = []
-        self.handshakes: list[dict[str, str]] = []  # websocket handshake headers, as sent
-        self._log_ids = 1000
-        self._msg_ids = 7_300_000_000_000_000_000
-        self._seq = 0
-        self._http: asyncio.Server | None = None
-        self._ws: Server | None = None
         self.http_port = http_port
         self.ws_port = ws_port
+        self.state = RoomState(unique_id, room_id, live, offline_room_id)
+        self.log = MessageLog(history, recent_limit=recent_limit, bare_gifts=bare_gifts)
+        self.faults = Faults(heartbeat_replies=heartbeat_replies)
+        tokens: dict[str, str] = {}  # the sign endpoint issues them, the push server checks
+        self.web = WebEndpoints(
+            self.state,
+            self.log,
+            self.faults,
+            tokens,
+            lambda: self.push_url,
+            history_flag=history_flag,
+        )
+        self.push = PushServer(
+            self.state,
+            self.log,
+            self.faults,
+            tokens,
+            ping_interval=ping_interval,
+            queue_until_entered=queue_until_entered,
+            resume_from_cursor=resume_from_cursor,
+        )
+        self._http: asyncio.Server | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._http = await asyncio.start_server(self._http_client, self.host, self.http_port)
+        """Listen: the HTTP endpoints and the push server, each on its port."""
+        self._http = await httpd.serve(self.route, self.host, self.http_port)
         self.http_port = self._http.sockets[0].getsockname()[1]
-        self._ws = await serve(
-            self._ws_handler,
-            self.host,
-            self.ws_port,
-            process_request=self._check_handshake,
-            process_response=self._advertise,
-            ping_interval=None,
-            max_size=1 << 20,
-            compression=None,
-        )
-        self.ws_port = next(iter(self._ws.sockets)).getsockname()[1]
+        self.ws_port = await self.push.start(self.host, self.ws_port)
 
     async def aclose(self) -> None:
-        if self._ws is not None:
-            self._ws.close()
-            with contextlib.suppress(Exception):
-                await self._ws.wait_closed()
-            self._ws = None
+        """Stop listening; every websocket is closed."""
+        await self.push.aclose()
         if self._http is not None:
             self._http.close()
             await self._http.wait_closed()
@@ -196,10 +189,12 @@ class FakeLiveRoom:
 
     @property
     def base_url(self) -> str:
+        """The URL of the HTTP endpoints (web_url, webcast_url and sign_url)."""
         return f"http://{self.host}:{self.http_port}"
 
     @property
     def push_url(self) -> str:
+        """The websocket URL the sign endpoint hands out."""
         return f"ws://{self.host}:{self.ws_port}{WS_PATH}"
 
     def tiktok_settings(self, **overrides: Any) -> TikTokSettings:
@@ -217,27 +212,24 @@ class FakeLiveRoom:
         base.update(overrides)
         return TikTokSettings(**base)
 
+    def route(self, req: httpd.Request) -> bytes:
+        """The answer to one HTTP request (also called by ``router.RoomRouter``)."""
+        return self.web.route(req)
+
     # -- scripting --------------------------------------------------------------------------
 
     def next_msg_id(self) -> int:
-        self._msg_ids += 1
-        return self._msg_ids
+        """A message id never used before in this room."""
+        return self.log.next_msg_id()
 
     def go_live(self) -> None:
         """Start a live session; after an ended one it has a new room id (fact 1)."""
-        if self.live:
-            return
-        if self.room_id in self.ended_room_ids:
-            self.room_id = self.first_room_id + 1_000 * len(self.ended_room_ids)
-        self.live = True
-        self.sessions += 1
-        self._recent.clear()
+        if self.state.go_live():
+            self.log.recent.clear()
 
     def go_offline(self) -> None:
         """The session ends (nothing sent to the sockets; see ``end_stream``, ``vanish``)."""
-        if self.live and self.room_id not in self.ended_room_ids:
-            self.ended_room_ids.append(self.room_id)
-        self.live = False
+        self.state.go_offline()
 
     async def vanish(self) -> None:
         """The stream ends with no control message: offline, and every socket dies (fact 4)."""
@@ -246,54 +238,26 @@ class FakeLiveRoom:
 
     def fail_check_alive(self, status: int | None = 503) -> None:
         """check_alive answers ``status`` until called with None (fact 6)."""
-        self.check_alive_failure = status
-
-    def _stamp(self, event: ev.Event) -> ev.Event:
-        # TikTok stamps every message with its room and a server time in ms
-        from dataclasses import replace  # noqa: PLC0415
-
-        self._created_ms = max(self._created_ms + 1, int(time.time() * 1000))
-        changes: dict[str, Any] = {}
-        if not event.create_time:
-            changes["create_time"] = self._created_ms
-        if not event.room_id:
-            changes["room_id"] = self.room_id
-        return replace(event, **changes) if changes else event
-
-    def _encode(self, event: ev.Event) -> wire.WireMessage:
-        return wire.encode_event(event, embed_gift=not self.bare_gifts)
+        self.faults.check_alive_failure = status
 
     def fail_sign(self, status: int, times: int = 1, retry_after: float | None = None) -> None:
         """The next ``times`` sign requests answer ``status`` (429: with Retry-After)."""
-        self._sign_failures.extend([(status, retry_after)] * times)
+        self.faults.fail_sign(status, times, retry_after)
 
     def stall(self, stalled: bool = True) -> None:
         """Stop (or resume) sending anything, heartbeat replies included; sockets stay open."""
-        self.stalled = stalled
+        self.faults.stalled = stalled
 
     async def send(self, *sent: ev.Event) -> None:
         """Push events to every entered client. With none entered they wait for one
         (``queue_until_entered``) or only reach later initial fetches, as on TikTok."""
-        events = [self._stamp(e) for e in sent]
-        self._poll_log.extend(events)
-        entered = [c for c in self.clients if c.entered.is_set()]
-        if not entered and self.queue_until_entered:
-            self._pending.extend(events)
-            return
-        self._remember(events)
-        for client in entered:
-            await self._push(client, list(events))
-
-    def _remember(self, events: list[ev.Event]) -> None:
-        for event in events:
-            if isinstance(event, ev.ChatEvent | ev.GiftEvent | ev.JoinEvent):
-                self._recent.append(self._encode(event))
-        del self._recent[: -self.recent_limit or len(self._recent)]
+        events = [self.log.stamp(e, self.state.room_id) for e in sent]
+        self.log.sent.extend(events)
+        await self.push.deliver(events)
 
     async def send_raw(self, data: bytes) -> None:
-        for client in self.clients:
-            with contextlib.suppress(ConnectionClosed):
-                await client.ws.send(data)
+        """Send bytes as they are to every connected client."""
+        await self.push.send_raw(data)
 
     async def end_stream(self) -> None:
         """The host ends the LIVE: offline, and a control message to everyone connected."""
@@ -302,10 +266,10 @@ class FakeLiveRoom:
 
     async def drop(self) -> None:
         """Cut every socket without a close frame, as a dying Wi-Fi would."""
-        for client in list(self.clients):
-            client.ws.transport.abort()
+        self.push.drop()
 
     async def wait_for_client(self, timeout: float = 30.0) -> Client:
+        """The first client to have entered the room; TimeoutError after ``timeout`` s."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for client in self.clients:
@@ -314,368 +278,7 @@ class FakeLiveRoom:
             await asyncio.sleep(0.01)
         raise TimeoutError("no client entered the room")
 
-    async def play(self, show: Iterable[tuple[float, ev.Event | str]], speed: float = 1.0) -> None:
+    async def play(self, show: Iterable[playback.Step], speed: float = 1.0) -> None:
         """Run a show: (seconds to wait, event or action) steps. Actions: go_live,
-        go_offline, end_stream, drop, stall, resume."""
-        for delay, step in show:
-            if delay > 0:
-                await asyncio.sleep(delay / speed)
-            if isinstance(step, str):
-                await self._action(step)
-            elif isinstance(step, ev.StreamEndedEvent):
-                self.go_offline()
-                await self.send(step)
-            else:
-                await self.send(step)
-
-    async def _action(self, name: str) -> None:
-        if name == "go_live":
-            self.go_live()
-        elif name == "go_offline":
-            self.go_offline()
-        elif name == "end_stream":
-            await self.end_stream()
-        elif name == "drop":
-            await self.drop()
-        elif name == "vanish":
-            await self.vanish()
-        elif name == "fail_check_alive":
-            self.fail_check_alive(503)
-        elif name == "heal_check_alive":
-            self.fail_check_alive(None)
-        elif name == "stall":
-            self.stall(True)
-        elif name == "resume":
-            self.stall(False)
-        else:
-            raise ValueError(f"unknown show action {name!r}")
-
-    # -- HTTP -------------------------------------------------------------------------------
-
-    async def _http_client(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        try:
-            while (request := await read_request(reader)) is not None:
-                writer.write(self.route(request))
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
-            pass
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
-
-    def route(self, req: Request) -> bytes:
-        """The answer to one HTTP request (also called by ``router.RoomRouter``)."""
-        self.http_requests.append(req)
-        path = req.path
-        if path == f"/@{self.unique_id}/live":
-            return self._live_page()
-        if path.startswith("/@") and path.endswith("/live"):
-            page = '<html><script id="SIGI_STATE" type="application/json">{}</script></html>'
-            return response(200, page.encode(), {"content-type": "text/html"})
-        if path == "/api-live/user/room/":
-            if req.query.get("uniqueId") != self.unique_id:
-                return _json({"statusCode": 19881007, "message": "user_not_found"})
-            return _json(
-                {
-                    "statusCode": 0,
-                    "data": {
-                        "user": {"roomId": self._shown_room_id()},
-                        "liveRoom": {"status": self._status()},
-                    },
-                }
-            )
-        if path == "/webcast/room/check_alive/":
-            self.live_checks += 1
-            if self.check_alive_failure is not None:
-                return response(self.check_alive_failure, b"upstream error")
-            ids = req.query.get("room_ids", "").split(",")
-            return _json(
-                {
-                    "data": [
-                        {
-                            "room_id": int(i) if i.isdigit() else i,
-                            "alive": self.live and i == str(self.room_id),
-                        }
-                        for i in ids
-                    ],
-                    "status_code": 0,
-                }
-            )
-        if path == "/webcast/room/info/":
-            return _json(
-                {
-                    "data": {
-                        "status": 2
-                        if self.live and req.query.get("room_id") == str(self.room_id)
-                        else 4,
-                        "title": self.title,
-                        "user_count": self.viewers,
-                        "id_str": str(self.room_id),
-                        "owner": {"display_id": self.unique_id},
-                    },
-                    "status_code": 0,
-                }
-            )
-        if path == "/webcast/gift/list/":
-            return _json({"data": {"gifts": GIFTS}, "status_code": 0})
-        if path == "/webcast/fetch":
-            return self._sign(req)
-        if path == "/webcast/im/fetch/":
-            return self._poll(req)
-        if path == "/webcast/chat" and req.method == "POST":
-            body = json.loads(req.body or b"{}")
-            if not body.get("session_id"):
-                return _json({"code": 401, "message": "no session"}, 401)
-            self.chat_messages.append(str(body.get("content", "")))
-            return _json({"code": 200})
-        return response(404, b"not found")
-
-    def _status(self) -> int:
-        return 2 if self.live else 4
-
-    def _shown_room_id(self) -> str:
-        return "" if not self.live and self.offline_room_id == "empty" else str(self.room_id)
-
-    def _live_page(self) -> bytes:
-        state = {
-            "LiveRoom": {
-                "liveRoomUserInfo": {
-                    "user": {
-                        "roomId": self._shown_room_id(),
-                        "uniqueId": self.unique_id,
-                        "status": self._status(),
-                    },
-                    "liveRoom": {"status": self._status(), "title": self.title},
-                }
-            }
-        }
-        page = (
-            "<!doctype html><html><head><title>LIVE</title></head><body>"
-            f'<script id="SIGI_STATE" type="application/json">{json.dumps(state)}</script>'
-            f"<h1>{html.escape(self.title)}</h1></body></html>"
-        )
-        return response(200, page.encode(), {"content-type": "text/html; charset=utf-8"})
-
-    def _sign(self, req: Request) -> bytes:
-        self.sign_requests.append((time.monotonic(), req.query))
-        if self._sign_failures:
-            status, retry_after = self._sign_failures.pop(0)
-            headers = {"content-type": "application/json"}
-            if retry_after is not None:
-                headers["Retry-After"] = f"{retry_after:g}"
-            body = json.dumps(
-                {"message": "Too many connections", "limit_label": "rate_limit_minute"}
-            )
-            return response(status, body.encode(), headers)
-        if self.sign_api_key is not None and req.headers.get("x-api-key") != self.sign_api_key:
-            return _json({"message": "The provided API Key is invalid."}, 401)
-        q = req.query
-        if not q.get("room_id") or not q.get("user_agent"):
-            return _json({"message": "room_id and user_agent are required"}, 400)
-        if q["room_id"] != str(self.room_id) or not self.live:
-            return _json({"message": f"room {q['room_id']} is not live"}, 400)
-        token = secrets.token_hex(8)
-        self._tokens[token] = q["user_agent"]
-        self.signed_rooms.append(self.room_id)
-        history = [
-            self._encode(replace(self._stamp(e), is_history=self.history_flag))
-            for e in self.history
-        ]
-        history += [replace(m, is_history=self.history_flag) for m in self._recent]
-        result = wire.fetch_result(
-            history,
-            cursor=f"p-{len(self._poll_log)}",
-            internal_ext=f"internal_src:fake|first_req_ms:{int(time.time() * 1000)}",
-            push_server=self.push_url,
-            route_params={"room_tag": "", "wrss": token},
-            is_first=True,
-            now_ms=int(time.time() * 1000),
-        )
-        cookie = f"ttwid={token}; tt_chain_token={secrets.token_hex(6)}"
-        return response(
-            200,
-            result.SerializeToString(),
-            {
-                "content-type": "application/protobuf",
-                "X-Set-TT-Cookie": cookie,
-                "X-Request-Id": secrets.token_hex(4),
-            },
-        )
-
-    def _poll(self, req: Request) -> bytes:
-        """The polling path: events after the cursor, for clients without a websocket."""
-        self.polls += 1
-        cookies = SimpleCookie()
-        cookies.load(req.headers.get("cookie", ""))
-        if "ttwid" not in cookies or cookies["ttwid"].value not in self._tokens:
-            return response(403, b"")
-        if req.query.get("room_id") != str(self.room_id):
-            return response(400, b"")
-        cursor = req.query.get("cursor", "")
-        start = (
-            int(cursor[2:])
-            if cursor.startswith("p-") and cursor[2:].isdigit()
-            else len(self._poll_log)
-        )
-        events = [] if self.stalled else self._poll_log[start:]
-        result = wire.fetch_result(
-            (wire.encode_event(e) for e in events),
-            cursor=f"p-{start + len(events)}",
-            internal_ext=f"internal_src:fake|poll:{start}",
-        )
-        result.fetch_interval = 200
-        return response(200, result.SerializeToString(), {"content-type": "application/protobuf"})
-
-    # -- websocket --------------------------------------------------------------------------
-
-    def _check_handshake(
-        self, connection: ServerConnection, request: WsRequest
-    ) -> WsResponse | None:
-        problem = self._handshake_problem(request)
-        if problem is None:
-            return None
-        self.handshake_refusals += 1
-        # TikTok refuses with a plain 200 and says why in headers
-        resp = connection.respond(200, "")
-        resp.headers["Handshake-Status"] = problem.split(" ", 1)[0]
-        resp.headers["Handshake-Msg"] = problem.split(" ", 1)[1]
-        return resp
-
-    def _advertise(
-        self, connection: ServerConnection, request: WsRequest, resp: WsResponse
-    ) -> None:
-        if resp.status_code == 101:
-            resp.headers["Handshake-Options"] = f"ping-interval={self.ping_interval:g}"
-
-    def _handshake_problem(self, request: WsRequest) -> str | None:
-        self.handshakes.append({k.lower(): v for k, v in request.headers.raw_items()})
-        if self.blocked_handshake:
-            return self.blocked_handshake
-        from urllib.parse import parse_qsl, urlsplit  # noqa: PLC0415
-
-        parts = urlsplit(request.path)
-        if parts.path != WS_PATH:
-            return "404 unknown path"
-        params = dict(parse_qsl(parts.query, keep_blank_values=True))
-        missing = [p for p in REQUIRED_WS_PARAMS if p not in params]
-        if missing:
-            return f"417 missing params {','.join(missing)}"
-        if params["room_id"] != str(self.room_id):
-            return "417 illegal room_id"
-        if not self.live:
-            return "417 room is not live"
-        cookies = SimpleCookie()
-        cookies.load(request.headers.get("Cookie", ""))
-        token = cookies["ttwid"].value if "ttwid" in cookies else ""
-        if token not in self._tokens:
-            return "417 illegal secret key"
-        if request.headers.get("User-Agent") != self._tokens[token]:
-            return "415 DEVICE_BLOCKED"
-        return None
-
-    async def _ws_handler(self, ws: ServerConnection) -> None:
-        from urllib.parse import parse_qsl, urlsplit  # noqa: PLC0415
-
-        params = dict(parse_qsl(urlsplit(ws.request.path).query) if ws.request else [])
-        client = Client(ws, compress=params.get("compress") == "gzip")
-        cursor = params.get("cursor", "")
-        if cursor.startswith("p-") and cursor[2:].isdigit():
-            client.cursor = int(cursor[2:])
-        self.clients.append(client)
-        self.connections += 1
-        try:
-            async for data in ws:
-                if isinstance(data, str):
-                    client.errors.append("text frame")
-                    continue
-                await self._inbound(client, data)
-        except ConnectionClosed:
-            pass
-        finally:
-            self.clients.remove(client)
-            self.closed_clients.append(client)
-
-    async def _inbound(self, client: Client, data: bytes) -> None:
-        frame = pb.WebcastPushFrame()
-        try:
-            frame.ParseFromString(data)
-        except Exception:
-            client.errors.append("unparseable frame")
-            return
-        kind = frame.payload_type
-        if kind == "im_enter_room":
-            enter = pb.WebcastImEnterRoomMessage()
-            enter.ParseFromString(frame.payload)
-            if enter.room_id != self.room_id:
-                client.errors.append(f"entered room {enter.room_id}")
-                return
-            client.entered.set()
-            if self.resume_from_cursor and client.cursor is not None:
-                await self._push(client, self._poll_log[client.cursor :])
-            if self._pending:
-                pending, self._pending = self._pending, []
-                self._remember(pending)
-                await self._push(client, pending)
-        elif kind == "hb":
-            hb = pb.HeartBeatMessage()
-            hb.ParseFromString(frame.payload)
-            if not client.entered.is_set():
-                client.errors.append("heartbeat before enter-room")
-            expected = (client.heartbeats[-1] + 1) if client.heartbeats else 1
-            if hb.send_packet_seq_id != expected or hb.room_id != self.room_id:
-                client.errors.append(f"heartbeat seq {hb.send_packet_seq_id}, expected {expected}")
-            client.heartbeats.append(hb.send_packet_seq_id)
-            client.heartbeat_times.append(time.monotonic())
-            if self.heartbeat_replies and not self.stalled:
-                reply = pb.WebcastPushFrame(payload_type="hb", payload_encoding="pb", log_id=0)
-                with contextlib.suppress(ConnectionClosed):
-                    await client.ws.send(reply.SerializeToString())
-        elif kind == "ack":
-            want = client.pending_acks.pop(frame.log_id, None)
-            got = frame.payload.decode("utf-8", "replace")
-            if want is None:
-                client.errors.append(f"ack for unknown log id {frame.log_id}")
-            elif got != want:
-                client.errors.append(f"ack payload {got!r}, expected {want!r}")
-            client.acks.append((frame.log_id, got))
-        else:
-            client.errors.append(f"unexpected payload type {kind!r}")
-
-    async def _push(self, client: Client, events: list[ev.Event]) -> None:
-        if self.stalled or not events:
-            return
-        self._log_ids += 1
-        self._seq += 1
-        ext = f"internal_src:fake|seq:{self._seq}"
-        result = wire.fetch_result(
-            (self._encode(e) for e in events),
-            internal_ext=ext,
-            need_ack=True,
-            cursor=f"c-{self._seq}",
-        )
-        data = wire.push_frame(result, log_id=self._log_ids, compress=client.compress)
-        client.pending_acks[self._log_ids] = ext
-        with contextlib.suppress(ConnectionClosed):
-            await client.ws.send(data)
-
-
-def _json(body: Any, status: int = 200) -> bytes:
-    return response(status, json.dumps(body).encode(), {"content-type": "application/json"})
-
-
-def decode_pushed(data: bytes) -> pb.ProtoMessageFetchResult:
-    """For tests: the fetch result inside a frame this server pushed."""
-    frame = pb.WebcastPushFrame()
-    frame.ParseFromString(data)
-    payload = frame.payload
-    if payload[:2] == b"\x1f\x8b":
-        payload = inflate(payload)
-    result = pb.ProtoMessageFetchResult()
-    result.ParseFromString(payload)
-    return result
-
-
-__all__ = ["FakeLiveRoom", "Headers"]
+        go_offline, end_stream, drop, stall, resume (``playback.ACTIONS`` has them all)."""
+        await playback.play(self, show, speed)

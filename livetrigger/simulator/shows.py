@@ -32,21 +32,10 @@ import yaml
 
 from livetrigger import events as ev
 from livetrigger.errors import ConfigError, ConfigFileError
-from livetrigger.simulator.server import GIFTS
+from livetrigger.simulator.endpoints import GIFTS
+from livetrigger.simulator.playback import ACTIONS, Step
 
-ACTIONS = (
-    "go_live",
-    "go_offline",
-    "end_stream",
-    "vanish",
-    "drop",
-    "stall",
-    "resume",
-    "fail_check_alive",
-    "heal_check_alive",
-)
 KINDS = ("chat", "gift", "like", "follow", "share", "join", "viewers", "subscribe", "question")
-Step = tuple[float, "ev.Event | str"]
 
 
 def _user(name: str, spec: dict[str, Any], n: int) -> ev.User:
@@ -83,6 +72,7 @@ def load_show(path: str | Path, room_id: int = 0) -> list[Step]:
 
 
 def parse_show(data: Any, name: str = "<show>", room_id: int = 0) -> list[Step]:
+    """Steps from a show already read (a mapping); ConfigError lists every problem."""
     if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
         raise ConfigError(f"{name}: a show needs `steps:` (a list)")
     users = {

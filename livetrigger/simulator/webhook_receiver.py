@@ -18,6 +18,8 @@ from livetrigger.simulator.httpd import read_request, response
 
 @dataclass(frozen=True, slots=True)
 class ReceivedCall:
+    """One request the receiver took."""
+
     method: str
     path: str
     headers: dict[str, str]
@@ -45,6 +47,7 @@ class WebhookReceiver:
 
     @property
     def url(self) -> str:
+        """The base URL to send webhooks to."""
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     async def __aenter__(self) -> WebhookReceiver:
@@ -56,6 +59,7 @@ class WebhookReceiver:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Stop listening."""
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

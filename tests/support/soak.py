@@ -332,7 +332,7 @@ class Soak:
     async def send(self, event: ev.Event, trigger: Trigger | None) -> None:
         await self.room.send(event)
         if trigger is not None and trigger.expect == "once":
-            self.sent_events.append((self.room._poll_log[-1], trigger))
+            self.sent_events.append((self.room.log.sent[-1], trigger))
 
     # -- what the fake room sends -------------------------------------------------------------
 
