@@ -27,6 +27,7 @@ from livetrigger import events as ev
 from livetrigger.actions import ActionRequest, LogMessage
 from livetrigger.actions.describe import describe
 from livetrigger.commands.check import print_problems
+from livetrigger.commands.interrupt import run_until_signalled
 from livetrigger.config import Config, load_config
 from livetrigger.daemon import Daemon, Hooks
 from livetrigger.daemon.dispatch import Outcome
@@ -295,7 +296,4 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("livetrigger.actions").setLevel(logging.WARNING)
     console = Console(sys.stdout, colour)
     console.line("livetrigger demo: the example config against a fake live room (Ctrl-C to stop)")
-    try:
-        return asyncio.run(_demo(args, config, console))
-    except KeyboardInterrupt:
-        return 130
+    return run_until_signalled(_demo(args, config, console))

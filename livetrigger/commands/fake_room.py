@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from livetrigger.commands.check import print_problems
+from livetrigger.commands.interrupt import run_until_signalled
 from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.simulator.demo_show import demo_show
 from livetrigger.simulator.server import FakeLiveRoom
@@ -16,6 +17,7 @@ from livetrigger.simulator.shows import load_show
 
 
 def register(sub: Any) -> None:
+    """Add ``fake-room`` to the command line."""
     p = sub.add_parser("fake-room", help="serve a fake live room on 127.0.0.1 (for trying rules)")
     p.add_argument("--show", help="a show file (YAML); default: the demo's show")
     p.add_argument("--http-port", type=int, default=0, help="port of the web/sign endpoints")
@@ -60,10 +62,11 @@ async def _serve(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Serve the room until the show ends (``--loop``: until SIGINT or SIGTERM)."""
     try:
         if args.show:
             load_show(args.show)  # report a broken show before serving
-        return asyncio.run(_serve(args))
+        return run_until_signalled(_serve(args))
     except ConfigError as exc:
         print_problems(exc)
         return 2 if isinstance(exc, ConfigFileError) else 1

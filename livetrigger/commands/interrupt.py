@@ -1,0 +1,85 @@
+"""Running a command's coroutine so that SIGINT and SIGTERM stop it at once.
+
+The coroutine runs on an event loop in a worker thread and the main thread keeps the signal
+handlers, so a daemon started inside it (the demo's) cannot take them over: asyncio lets only
+the main thread's loop handle signals, and the daemon is then stopped the way an embedding
+app stops it, by the cancellation reaching the coroutine's ``finally``. The first signal
+cancels the coroutine, its cleanup runs, and the command exits 128 + the signal's number
+(130 for Ctrl-C, 143 for SIGTERM); a second one ends the process at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Coroutine
+from types import FrameType
+from typing import Any
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _Stop:
+    """The signal that arrived, and the task it cancels."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._target: tuple[asyncio.AbstractEventLoop, asyncio.Task[int]] | None = None
+
+    def attach(self, task: asyncio.Task[int]) -> None:
+        """Cancel ``task`` on the next signal (called in the loop's thread)."""
+        self._target = (task.get_loop(), task)
+
+    def on_signal(self, signum: int, frame: FrameType | None) -> None:
+        """A signal handler: runs in the main thread."""
+        if self.signum is not None:  # a second one: no more cleanup
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        self.signum = signum
+        if self._target is not None:
+            loop, task = self._target
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to cancel
+                loop.call_soon_threadsafe(task.cancel)
+
+
+def run_until_signalled(main: Coroutine[Any, Any, int]) -> int:
+    """Run ``main`` to its exit code, or until SIGINT/SIGTERM: then 130 or 143."""
+    stop = _Stop()
+    outcome: list[int] = []
+    failure: list[BaseException] = []
+
+    async def guarded() -> int:
+        task = asyncio.current_task()
+        assert task is not None
+        stop.attach(task)
+        if stop.signum is not None:  # it came before there was a task to cancel
+            main.close()
+            return 128 + stop.signum
+        try:
+            return await main
+        except asyncio.CancelledError:
+            if stop.signum is None:
+                raise
+            return 128 + stop.signum
+
+    def work() -> None:
+        try:
+            outcome.append(asyncio.run(guarded()))
+        except BaseException as exc:  # handed to the main thread, raised there
+            failure.append(exc)
+
+    previous = {sig: signal.signal(sig, stop.on_signal) for sig in STOP_SIGNALS}
+    try:
+        worker = threading.Thread(target=work, name="livetrigger-main")
+        worker.start()
+        worker.join()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if failure:
+        raise failure[0]
+    return outcome[0]
