@@ -33,7 +33,7 @@ from livetrigger.daemon import Daemon, Hooks
 from livetrigger.daemon.dispatch import Outcome
 from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.rules.engine import Firing
-from livetrigger.settings import MqttSettings
+from livetrigger.settings import MqttSettings, SignBudget
 from livetrigger.simulator.demo_show import demo_show
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.webhook_receiver import ReceivedCall, WebhookReceiver
@@ -219,7 +219,11 @@ async def _demo(args: argparse.Namespace, config: Config, console: Console) -> i
                 dataclasses.replace(w, url=receiver.url + "/hook") for w in config.webhooks
             )
             tiktok = room.tiktok_settings(
-                live_check_interval=0.5, stall_timeout=10.0, heartbeat_interval=5.0
+                live_check_interval=0.5,
+                stall_timeout=10.0,
+                heartbeat_interval=5.0,
+                # the fake room signs without limit: every --loop pass is a new session
+                sign_budget=SignBudget(per_minute=10_000, per_hour=10_000, per_day=10_000),
             )
             demo_config = dataclasses.replace(
                 config,
@@ -256,10 +260,8 @@ async def _demo(args: argparse.Namespace, config: Config, console: Console) -> i
             run = asyncio.create_task(daemon.run())
             try:
                 while True:
-                    await room.wait_for_client(30)
-                    await room.play(
-                        demo_show(start_msg_id=room.next_msg_id() + 1), speed=args.speed
-                    )
+                    await room.wait_for_client(30, room_id=room.room_id)
+                    await room.play(demo_show(), speed=args.speed, fresh=True)
                     if not args.loop:
                         break
                     await asyncio.sleep(2 / args.speed)

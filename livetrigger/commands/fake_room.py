@@ -46,15 +46,13 @@ async def _serve(args: argparse.Namespace) -> int:
             f"(tiktok: web_url, webcast_url and sign_url), push server {room.push_url}",
             flush=True,
         )
+        steps = load_show(args.show) if args.show else list(demo_show())
         while True:
-            steps = (
-                load_show(args.show, room.room_id)
-                if args.show
-                else list(demo_show(room.next_msg_id() + 1))
-            )
-            client = await room.wait_for_client(timeout=10**9)
+            # after a pass that ended the stream: a client of the new session
+            client = await room.wait_for_client(timeout=10**9, room_id=room.room_id)
             print(f"client connected ({client.ws.remote_address}); playing the show", flush=True)
-            await room.play(steps, speed=args.speed)
+            # new message ids on every pass: a client drops messages it has seen
+            await room.play(steps, speed=args.speed, fresh=True)
             if not args.loop:
                 await asyncio.sleep(1)
                 return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from livetrigger import events as ev
@@ -28,11 +29,15 @@ ACTIONS: dict[str, Callable[[FakeLiveRoom], Awaitable[None] | None]] = {
 }
 
 
-async def play(room: FakeLiveRoom, show: Iterable[Step], speed: float = 1.0) -> None:
-    """Run a show in ``room``; ``speed`` divides the waits."""
-    for delay, step in show:
+async def play(
+    room: FakeLiveRoom, show: Iterable[Step], speed: float = 1.0, *, fresh: bool = False
+) -> None:
+    """Run a show in ``room``; ``speed`` divides the waits. ``fresh``: see ``renew``."""
+    streaks: dict[int, int] = {}
+    for delay, given in show:
         if delay > 0:
             await asyncio.sleep(delay / speed)
+        step = renew(room, given, streaks) if fresh and not isinstance(given, str) else given
         if isinstance(step, str):
             action = ACTIONS.get(step)
             if action is None:
@@ -45,3 +50,14 @@ async def play(room: FakeLiveRoom, show: Iterable[Step], speed: float = 1.0) -> 
             await room.send(step)
         else:
             await room.send(step)
+
+
+def renew(room: FakeLiveRoom, event: ev.Event, streaks: dict[int, int]) -> ev.Event:
+    """The event as a new message of the room's current session: a new message id, this
+    session's room id and, for a gift, a new streak id (shared by the steps of one streak,
+    ``streaks`` maps them). Played again unchanged, a show would be deduplicated away."""
+    renewed = replace(event, msg_id=room.next_msg_id(), room_id=room.room_id)
+    if isinstance(renewed, ev.GiftEvent) and renewed.streak_id:
+        streak_id = streaks.setdefault(renewed.streak_id, room.next_msg_id())
+        renewed = replace(renewed, streak_id=streak_id)
+    return renewed

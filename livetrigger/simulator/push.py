@@ -44,6 +44,7 @@ class Client:
     pending_acks: dict[int, str] = field(default_factory=dict)  # log id → expected payload
     errors: list[str] = field(default_factory=list)
     cursor: int | None = None  # where in the room's log its fetch left off ("p-N")
+    room_id: int = 0  # the session's room it entered
 
 
 class PushServer:
@@ -240,6 +241,7 @@ class PushServer:
         if enter.room_id != self.state.room_id:
             client.errors.append(f"entered room {enter.room_id}")
             return
+        client.room_id = enter.room_id
         client.entered.set()
         if self.resume_from_cursor and client.cursor is not None:
             await self.push(client, self.log.sent[client.cursor :])

@@ -268,17 +268,22 @@ class FakeLiveRoom:
         """Cut every socket without a close frame, as a dying Wi-Fi would."""
         self.push.drop()
 
-    async def wait_for_client(self, timeout: float = 30.0) -> Client:
-        """The first client to have entered the room; TimeoutError after ``timeout`` s."""
+    async def wait_for_client(self, timeout: float = 30.0, *, room_id: int | None = None) -> Client:
+        """The first client to have entered the room (with ``room_id``: that session's room);
+        TimeoutError after ``timeout`` s."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for client in self.clients:
-                if client.entered.is_set():
+                if client.entered.is_set() and room_id in (None, client.room_id):
                     return client
             await asyncio.sleep(0.01)
         raise TimeoutError("no client entered the room")
 
-    async def play(self, show: Iterable[playback.Step], speed: float = 1.0) -> None:
+    async def play(
+        self, show: Iterable[playback.Step], speed: float = 1.0, *, fresh: bool = False
+    ) -> None:
         """Run a show: (seconds to wait, event or action) steps. Actions: go_live,
-        go_offline, end_stream, drop, stall, resume (``playback.ACTIONS`` has them all)."""
-        await playback.play(self, show, speed)
+        go_offline, end_stream, drop, stall, resume (``playback.ACTIONS`` has them all).
+        ``fresh``: every event goes out as a new message (new ids), so a show can be played
+        again."""
+        await playback.play(self, show, speed, fresh=fresh)

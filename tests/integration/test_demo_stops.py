@@ -1,8 +1,11 @@
 """``livetrigger demo`` and ``livetrigger fake-room`` as a user runs them (issue 26): Ctrl-C or
-SIGTERM stops them at once with 130 / 143 and no traceback. Timeouts here only catch a hang."""
+SIGTERM stops them at once with 130 / 143 and no traceback, and ``--loop`` plays the show
+again on every pass. Timeouts here only catch a hang."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 import signal
 import subprocess
 import sys
@@ -11,7 +14,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
+import yaml
+
+from livetrigger import events as ev
+from livetrigger.settings import RoomSettings, TikTokSettings
+from livetrigger.webcast.scheduler import RoomScheduler
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 HANG = 120.0
@@ -89,3 +99,62 @@ def test_fake_room_stops_at_once_when_signalled(sig: signal.Signals, code: int) 
         proc.send_signal(sig)
         assert proc.wait(HANG) == code
         assert "Traceback" not in (err := stderr_of(proc)), err
+
+
+def test_demo_loop_fires_the_rules_again_on_the_second_pass() -> None:
+    with livetrigger("demo", "--no-color", "--loop", "--speed", "10") as (proc, out):
+        out.wait_for(
+            lambda: (
+                out.count("rule big_gift fired") >= 2 and out.count("rule rose_streak fired") >= 2
+            ),
+            "the second pass's gifts to fire their rules",
+        )
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(HANG) == 130
+        assert "Traceback" not in (err := stderr_of(proc)), err
+    assert out.count("gpio lamp pulse 3s") >= 2  # and their actions ran
+
+
+async def test_fake_room_loop_plays_the_show_again_to_a_client(tmp_path: Path) -> None:
+    show = tmp_path / "show.yaml"
+    steps = [
+        {"wait": 0.1, "chat": {"user": "a", "text": "one"}},
+        {"wait": 0.1, "chat": {"user": "a", "text": "two"}},
+        {"wait": 0.1, "do": "end_stream"},
+    ]
+    show.write_text(yaml.safe_dump({"users": {"a": {"nickname": "A"}}, "steps": steps}))
+    with livetrigger("fake-room", "--loop", "--show", str(show)) as (proc, out):
+        out.wait_for(lambda: out.count("base URL") > 0, "the room to listen")
+        found = re.search(r"base URL (\S+)", out.lines[0])
+        assert found, out.lines
+        url = found.group(1)
+        settings = TikTokSettings(
+            web_url=url,
+            webcast_url=url,
+            sign_url=url,
+            live_check_interval=0.2,
+            reconnect_initial=0.1,
+            reconnect_max=0.5,
+        )
+        chats: list[str] = []
+
+        def heard(event: ev.Event) -> None:
+            if isinstance(event, ev.ChatEvent):
+                chats.append(event.text)
+
+        async with httpx.AsyncClient() as http:
+            scheduler = RoomScheduler(
+                RoomSettings(name="demo", unique_id="demo_streamer"),
+                settings,
+                http=http,
+                on_event=heard,
+            )
+            task = asyncio.create_task(scheduler.run())
+            try:
+                await wait_until(lambda: len(chats) >= 6, "three passes of the show", HANG)
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        assert chats[:6] == ["one", "two"] * 3
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(HANG) == 130
