@@ -22,6 +22,18 @@ DOCUMENTED = [
     "daemon/features/base.py",
     "sources/__init__.py",
     "sources/base.py",
+    # the fake live room, split (issue 24): its facade and every part
+    "commands/interrupt.py",
+    "simulator/encode.py",
+    "simulator/endpoints.py",
+    "simulator/faults.py",
+    "simulator/httpd.py",
+    "simulator/playback.py",
+    "simulator/push.py",
+    "simulator/room_state.py",
+    "simulator/router.py",
+    "simulator/server.py",
+    "simulator/wire.py",
 ]
 
 
