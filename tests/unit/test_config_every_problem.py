@@ -92,7 +92,7 @@ rules:
         load_config_text(text, "c.yaml")
     found = "\n".join(info.value.problems)
     assert "c.yaml:5:" in found and "rule id `a` is used twice" in found, found
-    assert "c.yaml:7:" in found and "`B` and `b` differ only in case" in found, found
+    assert "c.yaml:7:" in found and "rule ids `B` (line 6) and `b` are one in Home" in found, found
 
 
 def test_check_prints_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
