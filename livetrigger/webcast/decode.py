@@ -106,6 +106,7 @@ class Decoder:
 
     @streak_timeout.setter
     def streak_timeout(self, seconds: float) -> None:
+        """Change the timeout; open streaks are judged by the new one from now on."""
         self.streaks.timeout = seconds
 
     @property
@@ -115,6 +116,7 @@ class Decoder:
 
     @hold_streaks.setter
     def hold_streaks(self, hold: bool) -> None:
+        """Hold (True) or release (False) the timeouts of the open streaks."""
         self.streaks.hold = hold
 
     # -- entry points ---------------------------------------------------------------------

@@ -34,6 +34,15 @@ DOCUMENTED = [
     "simulator/router.py",
     "simulator/server.py",
     "simulator/wire.py",
+    # the WebCast decoder and its message modules (issue 24)
+    "webcast/decode.py",
+    "webcast/messages/__init__.py",
+    "webcast/messages/battles.py",
+    "webcast/messages/common.py",
+    "webcast/messages/gifts.py",
+    "webcast/messages/registry.py",
+    "webcast/messages/room.py",
+    "webcast/messages/social.py",
 ]
 
 
