@@ -54,7 +54,7 @@ class OutletContext:
     mqtt: Any = None  # the MQTT connection (actions/sinks/mqtt.py's MqttClient), if any
     journal: Any = None  # the outbox (a Journal that outlives the process), if any
     pin_factory: Any = None  # gpiozero's, for tests and embedders; None: the board's
-    on_test_button: Callable[[str], None] = lambda rule: None
+    on_test_button: Callable[[str], object] = lambda rule: None  # the daemon logs what it did
     on_pin_change: Callable[[str, float], None] | None = None
     on_log_line: Callable[[ActionRequest, str], None] | None = None
     send_chat: Callable[[str, str], Awaitable[None]] | None = None

@@ -108,6 +108,9 @@ class Console:
         label = f" at {f.milestone}" if f.milestone is not None else ""
         self.line(self._c("33", f"   ⚡ rule {f.rule_id} fired{label}"))
 
+    def tested(self, room: str, f: Firing) -> None:
+        self.line(self._c("33", f"   🧪 test of rule {f.rule_id} (not counted as a firing)"))
+
     def action_done(self, request: ActionRequest, outcome: Outcome, seconds: float) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
         if isinstance(request, LogMessage):
@@ -245,6 +248,7 @@ async def _demo(args: argparse.Namespace, config: Config, console: Console) -> i
             hooks = Hooks(
                 event=console.event,
                 firing=console.firing,
+                tested=console.tested,
                 action_done=console.action_done,
                 pin_change=console.pin,
                 log_line=console.log_line,

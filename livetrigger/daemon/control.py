@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from livetrigger import __version__
 from livetrigger import events as ev
 from livetrigger.config import load_config
+from livetrigger.daemon.press import PressOutcome, PressResult
 from livetrigger.errors import ConfigError
 from livetrigger.rules.explain import explain
 from livetrigger.text.topics import topic_safe
@@ -73,30 +74,49 @@ class Control:
             return {"error": "the dashboard is not running (web.enabled: true starts it)"}
         return {"url": server.link()}
 
-    def test_fire(self, rule_id: str, room: str | None = None) -> None:
-        """Run a rule's actions once with a sample event (docs/homeassistant.md): it does not
-        fire the rule's device trigger, does not count as a firing, and is refused while
-        triggers are paused — a pause means nothing fires — and for a disabled rule: a rule
-        switched off is not run by a button either."""
+    def test_fire(self, rule_id: str, room: str | None = None) -> PressResult:
+        """Run a rule's actions once with a sample event (docs/homeassistant.md), in ``room``
+        or in every room that has the rule: it does not fire the rule's device trigger, does
+        not count as a firing, and is refused while triggers are paused — a pause means
+        nothing fires — and for a disabled rule: a rule switched off is not run by a button
+        either. The result says which, for the dashboard's answer and the log."""
+        result = self._test_fire(rule_id, room)
+        if result.fired:
+            log.info("%s", result.message)
+        else:
+            log.warning("%s", result.message)
+        return result
+
+    def _test_fire(self, rule_id: str, room: str | None) -> PressResult:
         d = self.daemon
+        if room is not None and room not in d.rooms:
+            return PressResult(rule_id, "no_room", (room,))
+        if d.stopping:
+            return PressResult(rule_id, "stopping")
+        fired: list[str] = []
+        refused: dict[PressOutcome, list[str]] = {}
         for name, runtime in d.rooms.items():
             if room is not None and name != room:
                 continue
-            if runtime.engine.paused:
-                log.warning("room %s: test of rule %s refused: triggers are paused", name, rule_id)
-                continue
             rule = next((r for r in runtime.engine.rules if r.id == rule_id), None)
-            if rule is not None and not rule.enabled:
-                log.warning(
-                    "room %s: test of rule %s refused: the rule is disabled (enabled: false)",
-                    name,
-                    rule_id,
-                )
+            if rule is None:
+                continue
+            if runtime.engine.paused:
+                refused.setdefault("paused", []).append(name)
+                continue
+            if not rule.enabled:
+                refused.setdefault("disabled", []).append(name)
                 continue
             firing = runtime.engine.test_fire(rule_id, time.time())
             if firing is not None:
-                log.info("room %s: test-firing rule %s", name, rule_id)
                 d.event_path.submit(name, [firing], test=True)
+                fired.append(name)
+        if fired:
+            return PressResult(rule_id, "fired", tuple(fired))
+        if refused:  # the first reason met (paused rooms before disabled rules)
+            why, rooms = next(iter(refused.items()))
+            return PressResult(rule_id, why, tuple(rooms))
+        return PressResult(rule_id, "no_rule", () if room is None else (room,))
 
     async def reload(self) -> bool:
         """Load the config file again; swap rules and actions if it is valid."""

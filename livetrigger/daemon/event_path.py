@@ -31,6 +31,7 @@ class Hooks:
 
     event: Callable[[str, Event], None] | None = None
     firing: Callable[[str, Firing], None] | None = None
+    tested: Callable[[str, Firing], None] | None = None  # a test press ran a rule's actions
     action_done: Callable[[ActionRequest, Outcome, float], None] | None = None
     pin_change: Callable[[str, float], None] | None = None
     log_line: Callable[[ActionRequest, str], None] | None = None
@@ -100,8 +101,9 @@ class EventPath:
                     for request in feature.on_firing(room, firing):
                         d.outputs.submit(request)
             self.firing_log.fired(room, firing, test=test)
-            if d.hooks.firing is not None:
-                d.hooks.firing(room, firing)
+            hook = d.hooks.tested if test else d.hooks.firing
+            if hook is not None:
+                hook(room, firing)
             for request in firing.requests:
                 d.outputs.submit(request)
 

@@ -102,7 +102,7 @@ class HomeAssistantBridge:
         daemon: DaemonEntities,
         rooms: Sequence[RoomEntities],
         on_pause: Callable[[str, bool], None],
-        on_test_fire: Callable[[str, str], None],
+        on_test_fire: Callable[[str, str], object],  # the daemon logs what it did
         on_reconnect: Callable[[str], None],
         on_reload: Callable[[], None] = lambda: None,
         paused: Mapping[str, bool] | None = None,

@@ -320,7 +320,8 @@ class Engine:
                 while len(state.fire_times) > rule.max_fires[0]:
                     state.fire_times.popleft()
         stats = self.stats[rule.id]
-        stats.fired += 1
+        if count:  # a test press is not a firing (the dashboard's "fired" count)
+            stats.fired += 1
         requests: list[act.ActionRequest] = []
         for i, action in enumerate(rule.actions):
             try:

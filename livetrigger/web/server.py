@@ -37,7 +37,7 @@ from collections import deque
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from livetrigger import events as ev
@@ -53,6 +53,9 @@ from livetrigger.web.http import (
     response,
 )
 from livetrigger.web.peer import socket_owner
+
+if TYPE_CHECKING:
+    from livetrigger.daemon.press import PressResult
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +83,7 @@ class DaemonPort(Protocol):
 
     def reconnect_room(self, room: str) -> None: ...
 
-    def test_fire(self, rule_id: str, room: str | None = None) -> None: ...
+    def test_fire(self, rule_id: str, room: str | None = None) -> PressResult: ...
 
     def reload(self) -> Awaitable[bool]: ...
 
@@ -359,7 +362,9 @@ class Dashboard:
         why = self.limiter.allow(key, interval)
         if why is not None:
             self.limiter.refuse(f"{path} from {peer}", why)
-            raise HttpError(429, f"not now: {why}")
+            return json_response(
+                429, {"ok": False, "outcome": "rate_limited", "error": f"not now: {why}"}
+            )
         # what was asked, never the rest of the body (any size or depth a client sends)
         log.info("dashboard (from %s): %s %s", peer, path, json.dumps(asked)[:200])
         if path == "/api/pause":
@@ -370,7 +375,10 @@ class Dashboard:
         elif path == "/api/reconnect":
             self.daemon.reconnect_room(str(room))
         elif path == "/api/test":
-            self.daemon.test_fire(str(rule), room)
+            # the page says what happened: a refused test is not {"ok": true}
+            result = self.daemon.test_fire(str(rule), room)
+            status = 200 if result.fired else 404 if result.outcome.startswith("no_") else 409
+            return json_response(status, result.as_dict())
         else:
             ok = await self.daemon.reload()
             return json_response(200 if ok else 409, await self.daemon.config_verdict())

@@ -226,6 +226,7 @@ def test_test_fire_ignores_conditions() -> None:
     e = engine("- id: r\n  on: gift\n  when: {diamonds: {gte: 1000000}}\n  " + LOG)
     f = e.test_fire("r", 0.0)
     assert f is not None and len(f.requests) == 1
+    assert e.stats["r"].fired == 0  # a test is not a firing (the dashboard's count)
     assert e.test_fire("nope", 0.0) is None
 
 

@@ -193,3 +193,68 @@ async def test_the_status_sockets_link_opens_the_dashboard(tmp_path: Path) -> No
             await b.wait_for("document.body.dataset.live === '1'")
             assert await b.eval("location.href") == f"http://127.0.0.1:{port}/"
             assert await b.eval("document.querySelector('#login').hidden") is True
+
+
+async def test_the_test_button_says_what_happened(tmp_path: Path) -> None:
+    """Issue 26: a Test press answers fired or refused (and why), the page shows it, and a
+    test is never counted as a firing."""
+    async with daemon_with_dashboard(tmp_path) as (daemon, _room, _path):
+        dashboard = daemon.dashboard
+        assert dashboard is not None
+        frozen = dashboard.limiter.last  # a second press of one rule comes "at once"
+        dashboard.limiter.clock = lambda: frozen
+        engine = daemon.rooms["demo_streamer"].engine
+        url = f"http://127.0.0.1:{dashboard.port}/"
+        beep, gift = "#rules .rule[data-rule=follow_beep]", "#rules .rule[data-rule=big_gift]"
+
+        def said(rule: str) -> str:
+            return f"document.querySelector('{rule} .test-result')"
+
+        async with Browser(tmp_path / "profile") as b:
+            await b.goto(url)
+            await b.wait_for(f"document.querySelector('{beep} button')")
+            await b.click(f"{beep} button")
+            await b.wait_for(f"{said(beep)}?.dataset.outcome === 'fired'")
+            assert "not counted as a firing" in await b.eval(f"{said(beep)}.textContent")
+            count = f"document.querySelector('{beep} .fired-count').textContent"
+            assert (await b.eval(count)).startswith("fired 0 · last never")
+            assert daemon.event_path.test_fires == 1 and engine.stats["follow_beep"].fired == 0
+
+            await b.click(f"{beep} button")  # again at once: the rate limit says no
+            await b.wait_for(f"{said(beep)}?.dataset.outcome === 'rate_limited'")
+            assert "not now" in await b.eval(f"{said(beep)}.textContent")
+
+            await b.click("#rooms .room[data-room=demo_streamer] button")  # Pause
+            await b.wait_for(
+                "document.querySelector('#rooms .room button').textContent === 'Resume'"
+            )
+            await b.click(f"{gift} button")
+            await b.wait_for(f"{said(gift)}?.dataset.outcome === 'paused'")
+            text = await b.eval(f"{said(gift)}.textContent")
+            assert "refused" in text and "triggers are paused" in text, text
+            assert await b.eval("document.querySelector('#error').hidden") is True
+            assert daemon.event_path.test_fires == 1
+
+        async with httpx.AsyncClient() as http:
+            headers = {"X-Livetrigger-Token": dashboard.token}
+            answers = {}
+            for body in (
+                {"room": "demo_streamer", "rule": "follow_beep"},  # pressed a moment ago
+                {"room": "demo_streamer", "rule": "no_such_rule"},
+                {"room": "elsewhere", "rule": "big_gift"},
+                {"rule": "big_gift"},  # every room with the rule: the one is paused
+            ):
+                answer = await http.post(f"{url}api/test", json=body, headers=headers)
+                answers[body["rule"] + "@" + body.get("room", "*")] = (
+                    answer.status_code,
+                    answer.json()["ok"],
+                    answer.json()["outcome"],
+                )
+            assert answers == {
+                "follow_beep@demo_streamer": (429, False, "rate_limited"),
+                "no_such_rule@demo_streamer": (404, False, "no_rule"),
+                "big_gift@elsewhere": (404, False, "no_room"),
+                "big_gift@*": (409, False, "paused"),
+            }
+            assert daemon.event_path.test_fires == 1
+    assert dict(daemon.event_path.rule_fires) == {}

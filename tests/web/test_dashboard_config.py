@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from livetrigger.config import load_config_text
+from livetrigger.daemon.press import PressResult
 from livetrigger.errors import ConfigError
 from livetrigger.settings import WebSettings
 from livetrigger.web.server import Dashboard
@@ -43,8 +44,9 @@ class _Recorder:
     def set_room_paused(self, room: str, paused: bool) -> None:
         self.asked.append(("pause " + room, paused))
 
-    def test_fire(self, rule_id: str, room: str | None = None) -> None:
+    def test_fire(self, rule_id: str, room: str | None = None) -> PressResult:
         self.asked.append(("test", rule_id))
+        return PressResult(rule_id, "fired", (room or "demo",))
 
 
 async def test_pause_and_test_from_the_dashboard_are_logged_with_the_sender(

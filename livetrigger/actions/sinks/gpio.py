@@ -206,7 +206,7 @@ class GpioSink:
         *,
         pin_factory: Factory | None = None,
         clock: Callable[[], float] = time.monotonic,
-        on_test_button: Callable[[str], None] | None = None,
+        on_test_button: Callable[[str], object] | None = None,
         on_change: Callable[[str, float], None] | None = None,
     ) -> None:
         self.factory = pin_factory or open_pin_factory(settings.pin_factory)

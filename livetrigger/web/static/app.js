@@ -13,6 +13,7 @@
   let token = document.querySelector('meta[name="livetrigger-token"]').content
     || sessionStorage.getItem("livetrigger-token") || "";
   let selected = null;
+  const tests = new Map();  // "room/rule" → the last Test press's answer, kept across renders
 
   function el(tag, text, cls) {
     const e = document.createElement(tag);
@@ -21,7 +22,8 @@
     return e;
   }
 
-  async function api(path, body) {
+  // `answered`: every JSON answer is the caller's to show (a refused test), not an error
+  async function api(path, body, answered = false) {
     const init = { headers: { "X-Livetrigger-Token": token } };
     if (body !== undefined) {
       init.method = "POST";
@@ -31,8 +33,13 @@
     const r = await fetch(path, init);
     if (r.status === 401) { showLogin(); throw new Error("the dashboard token is needed"); }
     const data = await r.json();
-    if (!r.ok && r.status !== 409) throw new Error(data.error || r.statusText);
+    if (!r.ok && r.status !== 409 && !answered) throw new Error(data.error || r.statusText);
     return data;
+  }
+
+  async function test(room, rule) {
+    const answer = await api("/api/test", { room, rule }, true);
+    tests.set(`${room}/${rule}`, answer);
   }
 
   function showError(e) { const p = $("error"); p.hidden = !e; p.textContent = e ? String(e.message || e) : ""; }
@@ -83,7 +90,13 @@
         if (rule.description) info.append(el("div", rule.description, "muted"));
         const cd = rule.cooldown_left > 0 ? ` · cooldown ${rule.cooldown_left.toFixed(0)} s` : "";
         info.append(el("div", `fired ${rule.fired} · last ${ago(rule.last_fired)}${cd}` + (rule.enabled ? "" : " · disabled"), "muted fired-count"));
-        line.append(info, button("Test", () => api("/api/test", { room: name, rule: rule.id })));
+        const tested = tests.get(`${name}/${rule.id}`);
+        if (tested) {
+          const said = el("div", tested.ok ? `✓ ${tested.message}` : `✗ ${tested.error}`, "test-result " + (tested.ok ? "ok" : "bad"));
+          said.dataset.outcome = tested.outcome || "";
+          info.append(said);
+        }
+        line.append(info, button("Test", () => test(name, rule.id)));
         rules.append(line);
       }
     }
