@@ -52,6 +52,12 @@ def register(sub: Any) -> None:
         "--speed", type=float, default=1.0, help="play the show faster (2 = twice as fast)"
     )
     p.add_argument("--loop", action="store_true", help="replay the show until interrupted")
+    p.add_argument(
+        "--no-dashboard",
+        action="store_true",
+        help="do not serve the dashboard (by default on a free loopback port; the address is "
+        "printed)",
+    )
     p.add_argument("--no-color", action="store_true")
     p.set_defaults(handler=run)
 
@@ -234,6 +240,10 @@ async def _demo(args: argparse.Namespace, config: Config, console: Console) -> i
                 mqtt=mqtt if isinstance(mqtt, MqttSettings) else None,
                 gpio=dataclasses.replace(config.gpio, pin_factory="mock", inputs=()),
                 webhooks=webhooks,
+                # the page on this machine only, on a port no other program holds
+                web=dataclasses.replace(
+                    config.web, enabled=not args.no_dashboard, host="127.0.0.1", port=0
+                ),
                 rooms=tuple(
                     dataclasses.replace(
                         r, settings=dataclasses.replace(r.settings, room_id=room.room_id)
@@ -263,13 +273,16 @@ async def _demo(args: argparse.Namespace, config: Config, console: Console) -> i
             )
             run = asyncio.create_task(daemon.run())
             try:
+                await room.wait_for_client(30, room_id=room.room_id)
+                # the features start before the rooms connect: the page listens by now
+                _offer_dashboard(console, daemon, args.loop)
                 while True:
-                    await room.wait_for_client(30, room_id=room.room_id)
                     await room.play(demo_show(), speed=args.speed, fresh=True)
                     if not args.loop:
                         break
                     await asyncio.sleep(2 / args.speed)
                     room.go_live()
+                    await room.wait_for_client(30, room_id=room.room_id)
                 await asyncio.wait_for(asyncio.shield(run), 15)
             finally:
                 daemon.request_stop()
@@ -286,6 +299,18 @@ async def _demo(args: argparse.Namespace, config: Config, console: Console) -> i
     finally:
         if broker is not None:
             broker.stop()
+
+
+def _offer_dashboard(console: Console, daemon: Daemon, loop: bool) -> None:
+    """Print the dashboard's address, its token in the fragment as `livetrigger status
+    --dashboard` gives it: the page keeps it in the tab, and with it a press acts."""
+    server = daemon.dashboard
+    if server is None:
+        if daemon.config.web.enabled:
+            console.line("📊 dashboard: could not start (the log above says why)")
+        return
+    until = "" if loop else "; it closes with the show, --loop keeps it open"
+    console.line(f"📊 dashboard: {server.link()}  (open it in a browser{until})")
 
 
 def run(args: argparse.Namespace) -> int:

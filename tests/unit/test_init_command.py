@@ -90,4 +90,5 @@ def test_every_commented_section_is_valid_when_uncommented(
     assert config.mqtt is not None
     assert [o.name for o in config.gpio.outputs] == ["lamp"]
     assert config.webhooks
+    assert config.web.enabled  # the dashboard, offered commented out (issue 26)
     assert [a.kind for a in config.rooms[0].rules[0].actions] == ["log", "gpio", "mqtt"]
