@@ -3,7 +3,9 @@
 Starts the fake room with a scripted show, a local webhook receiver, and (when the config's
 broker is not reachable) a private Mosquitto if one is installed; runs the example config
 against them with mock GPIO pins, and prints what happens: events, fired rules, actions with
-their outcome and latency, and a live line of pin states.
+their outcome and latency, and a live line of pin states. Serves the dashboard on a free
+loopback port and prints its address; a reload (the dashboard's, or SIGHUP) reads the config
+again and keeps the demo's fake room, receiver, broker and pins (``FakeWorld``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from livetrigger.daemon import Daemon, Hooks
 from livetrigger.daemon.dispatch import Outcome
 from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.rules.engine import Firing
-from livetrigger.settings import MqttSettings, SignBudget
+from livetrigger.settings import MqttSettings, SignBudget, TikTokSettings
 from livetrigger.simulator.demo_show import demo_show
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.webhook_receiver import ReceivedCall, WebhookReceiver
@@ -199,7 +201,56 @@ class PrivateBroker:
         self.dir.cleanup()
 
 
-async def _demo(args: argparse.Namespace, config: Config, console: Console) -> int:
+@dataclasses.dataclass(frozen=True, slots=True)
+class FakeWorld:
+    """What the demo puts in place of the config's outside world: the fake room for TikTok,
+    the broker it found or started, its webhook receiver, mock pins, the dashboard on a free
+    loopback port. Applied to the config at start and to each reload of it: a reload changes
+    rules and actions, never where the demo's events come from or its actions go."""
+
+    tiktok: TikTokSettings
+    room_id: int
+    mqtt: MqttSettings | None
+    webhook_url: str
+    dashboard: bool
+
+    def apply(self, config: Config) -> Config:
+        """``config`` with the demo's world in place (its first room only)."""
+        return dataclasses.replace(
+            config,
+            tiktok=self.tiktok,
+            mqtt=self.mqtt,
+            gpio=dataclasses.replace(config.gpio, pin_factory="mock", inputs=()),
+            webhooks=tuple(dataclasses.replace(w, url=self.webhook_url) for w in config.webhooks),
+            # the page on this machine only, on a port no other program holds
+            web=dataclasses.replace(config.web, enabled=self.dashboard, host="127.0.0.1", port=0),
+            rooms=tuple(
+                dataclasses.replace(
+                    r, settings=dataclasses.replace(r.settings, room_id=self.room_id)
+                )
+                for r in config.rooms[:1]
+            ),
+        )
+
+
+class Hangup:
+    """SIGHUP reloads the demo's config, as it does the daemon's (`run`). The demo's daemon
+    runs in a worker thread, so the main thread takes the signal and calls this in the loop."""
+
+    def __init__(self) -> None:
+        self.daemon: Daemon | None = None
+
+    def __call__(self) -> None:
+        if self.daemon is not None:
+            self.daemon.control.reload_soon()
+
+
+def demo_env() -> dict[str, str]:
+    """The environment the demo reads its config with: the example's webhook is signed."""
+    return {**os.environ, "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET", "demo-secret")}
+
+
+async def _demo(args: argparse.Namespace, config: Config, console: Console, hangup: Hangup) -> int:
     broker: PrivateBroker | None = None
     mqtt = config.mqtt
     if mqtt is not None:
@@ -224,33 +275,20 @@ async def _demo(args: argparse.Namespace, config: Config, console: Console) -> i
     try:
         async with FakeLiveRoom() as room, WebhookReceiver(on_call=console.webhook) as receiver:
             receiver.secret = next((w.secret for w in config.webhooks if w.secret), None)
-            webhooks = tuple(
-                dataclasses.replace(w, url=receiver.url + "/hook") for w in config.webhooks
-            )
-            tiktok = room.tiktok_settings(
-                live_check_interval=0.5,
-                stall_timeout=10.0,
-                heartbeat_interval=5.0,
-                # the fake room signs without limit: every --loop pass is a new session
-                sign_budget=SignBudget(per_minute=10_000, per_hour=10_000, per_day=10_000),
-            )
-            demo_config = dataclasses.replace(
-                config,
-                tiktok=tiktok,
-                mqtt=mqtt if isinstance(mqtt, MqttSettings) else None,
-                gpio=dataclasses.replace(config.gpio, pin_factory="mock", inputs=()),
-                webhooks=webhooks,
-                # the page on this machine only, on a port no other program holds
-                web=dataclasses.replace(
-                    config.web, enabled=not args.no_dashboard, host="127.0.0.1", port=0
+            world = FakeWorld(
+                tiktok=room.tiktok_settings(
+                    live_check_interval=0.5,
+                    stall_timeout=10.0,
+                    heartbeat_interval=5.0,
+                    # the fake room signs without limit: every --loop pass is a new session
+                    sign_budget=SignBudget(per_minute=10_000, per_hour=10_000, per_day=10_000),
                 ),
-                rooms=tuple(
-                    dataclasses.replace(
-                        r, settings=dataclasses.replace(r.settings, room_id=room.room_id)
-                    )
-                    for r in config.rooms[:1]
-                ),
+                room_id=room.room_id,
+                mqtt=mqtt,
+                webhook_url=receiver.url + "/hook",
+                dashboard=not args.no_dashboard,
             )
+            demo_config = world.apply(config)
             console.line(
                 f"🎬 fake live room @{room.unique_id} on {room.base_url}; "
                 f"webhook receiver on {receiver.url}"
@@ -270,7 +308,9 @@ async def _demo(args: argparse.Namespace, config: Config, console: Console) -> i
                 status_path=status,
                 stop_when_ended=not args.loop,
                 persist=False,
+                load=lambda path: world.apply(load_config(path, env=demo_env())),
             )
+            hangup.daemon = daemon
             run = asyncio.create_task(daemon.run())
             try:
                 await room.wait_for_client(30, room_id=room.room_id)
@@ -315,16 +355,15 @@ def _offer_dashboard(console: Console, daemon: Daemon, loop: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config = load_config(
-            args.config,
-            env={**os.environ, "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET", "demo-secret")},
-        )
+        config = load_config(args.config, env=demo_env())
     except ConfigError as exc:
         print_problems(exc)
         return 2 if isinstance(exc, ConfigFileError) else 1
     colour = sys.stdout.isatty() and not args.no_color and not os.environ.get("NO_COLOR")
     setup_logging("warning", "text", secrets=config.secrets)
     logging.getLogger("livetrigger.actions").setLevel(logging.WARNING)
+    logging.getLogger("livetrigger.daemon.reload").setLevel(logging.INFO)  # what it changed
     console = Console(sys.stdout, colour)
     console.line("livetrigger demo: the example config against a fake live room (Ctrl-C to stop)")
-    return run_until_signalled(_demo(args, config, console))
+    hangup = Hangup()
+    return run_until_signalled(_demo(args, config, console, hangup), on_hangup=hangup)

@@ -5,7 +5,9 @@ handlers, so a daemon started inside it (the demo's) cannot take them over: asyn
 the main thread's loop handle signals, and the daemon is then stopped the way an embedding
 app stops it, by the cancellation reaching the coroutine's ``finally``. The first signal
 cancels the coroutine, its cleanup runs, and the command exits 128 + the signal's number
-(130 for Ctrl-C, 143 for SIGTERM); a second one ends the process at once.
+(130 for Ctrl-C, 143 for SIGTERM); a second one ends the process at once. Given
+``on_hangup``, SIGHUP calls it on the loop's thread (the demo's daemon reloads) instead of
+ending the process.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from types import FrameType
 from typing import Any
 
@@ -45,9 +47,23 @@ class _Stop:
             with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to cancel
                 loop.call_soon_threadsafe(task.cancel)
 
+    def forward(self, action: Callable[[], None]) -> Callable[[int, FrameType | None], None]:
+        """A signal handler that runs ``action`` on the loop's thread (once there is a loop,
+        and never once stopping)."""
 
-def run_until_signalled(main: Coroutine[Any, Any, int]) -> int:
-    """Run ``main`` to its exit code, or until SIGINT/SIGTERM: then 130 or 143."""
+        def handler(signum: int, frame: FrameType | None) -> None:
+            if self._target is not None and self.signum is None:
+                with contextlib.suppress(RuntimeError):  # the loop has closed
+                    self._target[0].call_soon_threadsafe(action)
+
+        return handler
+
+
+def run_until_signalled(
+    main: Coroutine[Any, Any, int], *, on_hangup: Callable[[], None] | None = None
+) -> int:
+    """Run ``main`` to its exit code, or until SIGINT/SIGTERM: then 130 or 143. SIGHUP
+    calls ``on_hangup`` in the loop, when given."""
     stop = _Stop()
     outcome: list[int] = []
     failure: list[BaseException] = []
@@ -73,6 +89,8 @@ def run_until_signalled(main: Coroutine[Any, Any, int]) -> int:
             failure.append(exc)
 
     previous = {sig: signal.signal(sig, stop.on_signal) for sig in STOP_SIGNALS}
+    if on_hangup is not None:
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, stop.forward(on_hangup))
     try:
         worker = threading.Thread(target=work, name="livetrigger-main")
         worker.start()

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from livetrigger import __version__
 from livetrigger import events as ev
-from livetrigger.config import load_config
 from livetrigger.daemon.press import PressOutcome, PressResult
 from livetrigger.errors import ConfigError
 from livetrigger.rules.explain import explain
@@ -249,7 +248,7 @@ class Control:
         if path is None:
             return {"path": None, "ok": True, "problems": [], "note": "not started from a file"}
         try:
-            await asyncio.to_thread(load_config, path)
+            await asyncio.to_thread(self.daemon.load, path)
         except ConfigError as exc:
             return {
                 "path": str(path),

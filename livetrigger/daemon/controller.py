@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from livetrigger import __version__
 from livetrigger.actions.outlet import OutletContext
-from livetrigger.config import Config, RoomConfig
+from livetrigger.config import Config, RoomConfig, load_config
 from livetrigger.daemon.control import Control
 from livetrigger.daemon.event_path import EventPath, Hooks
 from livetrigger.daemon.features import Feature, build_features
@@ -59,8 +59,12 @@ class Daemon:
         persist: bool = True,
         wall_clock: Callable[[], float] = time.time,
         platform: Platform | None = None,
+        load: Callable[[Path], Config] = load_config,
     ) -> None:
         self.config: Config = config
+        # how a reload (and the dashboard's check) reads the config file: the demo's adapts
+        # it to its fake room, as the config it started with was
+        self.load = load
         self.hooks = hooks or Hooks()
         self.notifier = notifier or Notifier()
         self.status_path = status_path or (

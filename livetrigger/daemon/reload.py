@@ -9,7 +9,7 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
-from livetrigger.config import Config, load_config
+from livetrigger.config import Config
 from livetrigger.errors import ConfigError, LivetriggerError
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class Reloader:
             log.info("reload: not now, stopping")
             return False
         try:
-            new = await asyncio.to_thread(load_config, path)
+            new = await asyncio.to_thread(d.load, path)
         except ConfigError as exc:
             self._config_refused(exc)
             return False
