@@ -95,19 +95,28 @@ class HandshakeBlockedError(RoomError):
 
 
 class SignError(LivetriggerError):
-    """The sign server could not give us a signed connection."""
+    """The sign server could not give us a signed connection. ``answered``: it said so (the
+    request reached it), rather than no answer coming back (network error, timeout): the
+    sign budget counts an unanswered request as possibly heard later."""
+
+    def __init__(self, message: str, *, answered: bool = False) -> None:
+        super().__init__(message)
+        self.answered = answered
 
 
 class SignRateLimitError(SignError):
     """The sign server said 429; ``retry_after`` is seconds to wait (None if unknown)."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, answered=True)
         self.retry_after = retry_after
 
 
 class SignAuthError(SignError):
     """The sign server refused the key or the feature (401/402/403): fix the config."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, answered=True)
 
 
 class SinkError(LivetriggerError):

@@ -28,7 +28,11 @@ class TikTokPlatform:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.quota = SignQuota(config.tiktok.sign_budget)  # one budget per daemon
+        # one budget per daemon; an unanswered request may reach the server until the
+        # client's timeout
+        self.quota = SignQuota(
+            config.tiktok.sign_budget, in_flight_bound=config.tiktok.http_timeout
+        )
         self.http = httpx.AsyncClient(
             proxy=config.tiktok.proxy, timeout=config.tiktok.http_timeout, verify=http_context()
         )
@@ -57,6 +61,7 @@ class TikTokPlatform:
             ", ".join(s.room.name for s in sources if isinstance(s, RoomScheduler)) or "none",
         )
         self.quota.budget = new.tiktok.sign_budget
+        self.quota.in_flight_bound = new.tiktok.http_timeout
         for source in sources:
             if isinstance(source, RoomScheduler):
                 source.apply_settings(new.tiktok)

@@ -155,7 +155,7 @@ class DaemonState:
             "sign",
             VERSION,
             lambda: quota.snapshot(clock(), self.wall()),
-            probe=lambda: quota.used,
+            probe=lambda: quota.changes,  # an answer moves a request's time: saved within 1 s
         )
 
     def load_paused(self, snapshot: Callable[[], dict[str, bool]]) -> dict[str, bool]:
@@ -228,9 +228,9 @@ class DaemonState:
             self.writer.unregister(entry.doc)
 
     async def sign_recorded(self) -> None:
-        """A sign request was counted and is about to be made: it is written (with anything
-        else that changed) before it is spent, so a SIGKILL cannot hand it back to the next
-        process's budget."""
+        """A sign request was counted (in flight) and is about to be made: it is written
+        (with anything else that changed) before it is spent, so a SIGKILL cannot hand it
+        back to the next process's budget, which counts it as unanswered."""
         if self.enabled:
             self.writer.mark("sign")
             await self.save_now()

@@ -95,7 +95,7 @@ class RoomScheduler:
         self.decoder.streak_timeout = settings.streak_timeout
         self.rooms = RoomClient(http, settings)
         self.sign = sign_provider or EulerSignProvider(http, settings)
-        self.quota = quota or SignQuota(settings.sign_budget)
+        self.quota = quota or SignQuota(settings.sign_budget, in_flight_bound=settings.http_timeout)
         self.process_initial_data = (
             settings.process_initial_data if process_initial_data is None else process_initial_data
         )
@@ -400,12 +400,22 @@ class RoomScheduler:
     async def _connect_once(self, room_id: int) -> str:
         self._set_state("connecting")
         await self._respect_quota()
-        self.quota.record(self.clock())
-        if self.before_sign is not None:
-            # on disk before it is spent: a SIGKILL right after must not give it back
-            await self.before_sign()
-        self._counters["sign_requests"] += 1
-        signed = await self.sign.fetch(room_id, self.user_agent)
+        ticket = self.quota.begin(self.clock())
+        answered = False
+        try:
+            if self.before_sign is not None:
+                # on disk before it is spent: a SIGKILL right after must not give it back
+                await self.before_sign()
+            self._counters["sign_requests"] += 1
+            signed = await self.sign.fetch(room_id, self.user_agent)
+            answered = True
+        except SignError as exc:
+            answered = exc.answered
+            raise
+        finally:
+            # unanswered (network error, timeout, cancelled): it may still reach the server
+            settle = self.quota.answered if answered else self.quota.unanswered
+            settle(ticket, self.clock())
         if signed.room_id and signed.room_id != room_id:
             # the sign server knows better (x-room-id): the session is that room
             room_id = self.room_id = self._session_room = signed.room_id

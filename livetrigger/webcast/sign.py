@@ -78,15 +78,20 @@ class EulerSignProvider:
         response = await self._request("GET", "/webcast/fetch", params=params)
         if not response.content:
             raise SignError(
-                "the sign server returned nothing: TikTok may be detecting it; retry later"
+                "the sign server returned nothing: TikTok may be detecting it; retry later",
+                answered=True,
             )
         try:
             result = frames.parse_fetch_result(response.content)
         except ValueError as exc:
-            raise SignError(f"the sign server's answer is not a fetch result: {exc}") from None
+            raise SignError(
+                f"the sign server's answer is not a fetch result: {exc}", answered=True
+            ) from None
         raw_cookie = response.headers.get("X-Set-TT-Cookie", "")
         if not raw_cookie:
-            raise SignError("the sign server sent no TikTok cookies (X-Set-TT-Cookie)")
+            raise SignError(
+                "the sign server sent no TikTok cookies (X-Set-TT-Cookie)", answered=True
+            )
         jar = SimpleCookie()
         jar.load(raw_cookie)
         cookies = {k: m.value for k, m in jar.items()}
@@ -144,5 +149,5 @@ class EulerSignProvider:
             }[status]
             raise SignAuthError(f"sign server HTTP {status}: {what}; check tiktok.sign_api_key")
         if status >= 400:
-            raise SignError(f"sign server HTTP {status}")
+            raise SignError(f"sign server HTTP {status}", answered=True)
         return response
