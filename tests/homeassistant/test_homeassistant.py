@@ -286,7 +286,7 @@ async def test_test_button_fires_exactly_that_rule_and_bad_commands_are_ignored(
     listener.close()
 
 
-async def test_reload_that_removes_a_rule_clears_its_entities(
+async def test_reload_that_removes_a_rule_clears_its_entities_and_keeps_the_others(
     tmp_path: Path, mosquitto: MosquittoBroker
 ) -> None:
     listener = Listener(mosquitto.port, f"{PREFIX}/#")
@@ -295,6 +295,7 @@ async def test_reload_that_removes_a_rule_clears_its_entities(
         async with running(config, tmp_path) as daemon:
             await room.wait_for_client()
             await settle(listener, lambda: len(configs(listener)) >= 16)
+            before = set(configs(listener))
             smaller = config_for(
                 room,
                 mosquitto.port,
@@ -302,13 +303,39 @@ async def test_reload_that_removes_a_rule_clears_its_entities(
                 rules=RULES.split("      - id: hello-chat", maxsplit=1)[0],
             )
             daemon.reloader.apply(smaller)
+            # a barrier: the daemon's own publish after the reload's, on the same connection
+            mqtt = daemon.outputs.mqtt
+            assert mqtt is not None
+            assert mqtt.publish(f"{PREFIX}/zz-after-reload", b"1", qos=1)
+            await settle(
+                listener,
+                lambda: any(m.topic == f"{PREFIX}/zz-after-reload" for m in listener.messages),
+            )
             gone = {
                 f"{PREFIX}/device_automation/livetrigger_demo_streamer/rule_hello-chat/config",
                 f"{PREFIX}/button/livetrigger_demo_streamer/test_hello-chat/config",
             }
-            await settle(
-                listener, lambda: gone <= {m.topic for m in listener.messages if m.payload == b""}
-            )
+            kept = before - gone
+            kept_rule = {
+                f"{PREFIX}/device_automation/livetrigger_demo_streamer/rule_big_gift/config",
+                f"{PREFIX}/button/livetrigger_demo_streamer/test_big_gift/config",
+            }
+            assert gone | kept_rule <= before
+            cleared = {m.topic for m in listener.messages if m.payload == b""}
+            assert gone <= cleared
+            assert not cleared & kept, f"kept entities deleted: {sorted(cleared & kept)}"
+            # what Home Assistant finds on the broker now: every kept entity, none removed
+            late = Listener(mosquitto.port, f"{PREFIX}/#")
+            try:
+                late.wait_until(lambda msgs: kept <= {m.topic for m in msgs})
+                retained = {m.topic: m for m in late.messages if m.retain}
+                assert all(retained[t].payload for t in kept)
+                assert not gone & set(retained)
+            finally:
+                late.close()
+            # the kept rule's test button still presses it
+            listener.client.publish("livetrigger/demo_streamer/cmd/test/big_gift", "PRESS")
+            await settle(listener, lambda: daemon.event_path.test_fires == 1)
     listener.close()
 
 

@@ -46,6 +46,8 @@ class Listener:
             self._cond.notify_all()
 
     def wait_for(self, n: int, timeout: float = 30.0, topic: str | None = None) -> list[Received]:
+        """Wait for ``n`` messages (on ``topic``, or any); all of them so far. Raises on the
+        timeout, naming what did arrive: callers use it as a barrier."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
@@ -54,16 +56,25 @@ class Listener:
                     return got
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    return got
+                    raise AssertionError(
+                        f"timed out after {timeout:g}s waiting for {n} message(s)"
+                        f"{f' on {topic}' if topic else ''}; got {len(got)}: "
+                        f"{[(m.topic, m.payload[:60]) for m in got][-10:]}"
+                    )
                 self._cond.wait(left)
 
     def wait_until(
         self, done: Callable[[list[Received]], bool], timeout: float = 30.0
     ) -> list[Received]:
-        """Wait until ``done(messages)``; what arrived by then (the timeout catches a hang)."""
+        """Wait until ``done(messages)``; what arrived by then. Raises on the timeout."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while not done(self.messages) and (left := deadline - time.monotonic()) > 0:
+            while not done(self.messages):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"timed out after {timeout:g}s; {len(self.messages)} message(s) came"
+                    )
                 self._cond.wait(left)
             return list(self.messages)
 
