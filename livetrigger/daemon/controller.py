@@ -300,6 +300,7 @@ class Daemon:
         await self._rooms.stop_all()
         for feature in reversed(self.features):
             await feature.stop()  # the state directory writes where the rooms stopped
+        await self.event_path.drain_held()  # a session's triggers whose write was under way
         await self.outputs.aclose(self.config.daemon.shutdown_timeout)
         if self.outbox is not None:
             await asyncio.sleep(0)  # acknowledgements paho handed over while closing

@@ -47,6 +47,7 @@ class EventPath:
         self.test_fires = 0
         self.latency = LatencyStats()
         self.firing_log = FiringLog()
+        self._held: set[asyncio.Task[None]] = set()  # firings waiting for a feature's hold
 
     def on_event(self, room: str, event: Event) -> None:
         """An event from a room's source (called by the source, on the event loop)."""
@@ -65,7 +66,9 @@ class EventPath:
         firings = runtime.engine.firings(event, time.time())
         holds = [h for f in d.features if (h := f.hold(room, event, firings)) is not None]
         if holds:
-            d.background(self._submit_after(holds, room, firings))
+            job = asyncio.get_running_loop().create_task(self._submit_after(holds, room, firings))
+            self._held.add(job)  # a reference until done, and what a stop waits for
+            job.add_done_callback(self._held_done)
         else:
             self.submit(room, firings)
         for feature in d.features:
@@ -80,12 +83,27 @@ class EventPath:
         for hold in holds:
             await hold
         if self.daemon.outputs.dispatcher is not None:
-            self.submit(room, firings)
+            # decided before any stop, and what they waited for (a session's start or end on
+            # disk) means no later process sends them: a stop meanwhile must not drop them
+            # (their GPIO actions meet the stopped outputs)
+            self.submit(room, firings, decided=True)
 
-    def submit(self, room: str, firings: Sequence[Firing], *, test: bool = False) -> None:
-        """Queue the firings' requests (and what features add to a real firing)."""
+    def _held_done(self, task: asyncio.Task[None]) -> None:
+        self._held.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("held firings failed: %s", exc, exc_info=exc)
+
+    async def drain_held(self) -> None:
+        """Wait for firings still held (at a stop, before the queues close)."""
+        await asyncio.gather(*self._held, return_exceptions=True)
+
+    def submit(
+        self, room: str, firings: Sequence[Firing], *, test: bool = False, decided: bool = False
+    ) -> None:
+        """Queue the firings' requests (and what features add to a real firing). After the
+        stop only ``decided`` ones (decided before it) go, and only to the queues."""
         d = self.daemon
-        if d.stopping:
+        if d.stopping and not decided:
             for firing in firings:  # queued releases, test buttons: nothing acts after all-off
                 log.info("room %s: rule %s not run: stopping", room, firing.rule_id)
             return
