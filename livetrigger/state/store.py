@@ -300,9 +300,12 @@ class StateWriter:
 
     async def write_changed(self) -> int:
         """Write every dirty (or probed-changed) document now; returns how many."""
-        if self._inflight is not None and not self._inflight.done():
-            await asyncio.wait([self._inflight])
         async with self._lock:
+            # a writer cancelled mid-write (a room's task, the writer task at shutdown) left
+            # its write running: it ends before this one starts, or the older snapshot could
+            # land last. Waited for under the lock, so no two writes ever run together.
+            if self._inflight is not None and not self._inflight.done():
+                await asyncio.wait([self._inflight])
             batch: list[tuple[str, int, bytes]] = []
             for name, entry in self._docs.items():
                 if entry.probe is not None:
@@ -318,7 +321,6 @@ class StateWriter:
                     batch.append((name, entry.version, data))
             if not batch:
                 return 0
-            # a cancelled writer task must not leave a write running beside the next one
             fut = self._inflight = asyncio.ensure_future(asyncio.to_thread(self._write_all, batch))
             ok = await asyncio.shield(fut)
             for name, data in ok:
