@@ -6,17 +6,21 @@ believes it is days earlier leaves a journal that is days old."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-import time
-from pathlib import Path
+from livetrigger.system import early_signals
 
-from gpiozero.pins.mock import MockFactory, MockPWMPin
+early_signals.catch()  # as `livetrigger run` does: a stop during the imports below is clean
 
-from livetrigger.config import load_config
-from livetrigger.daemon import Daemon, Hooks
-from livetrigger.system.logs import setup_logging
+import asyncio  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from gpiozero.pins.mock import MockFactory, MockPWMPin  # noqa: E402
+
+from livetrigger.config import load_config  # noqa: E402
+from livetrigger.daemon import Daemon, Hooks  # noqa: E402
+from livetrigger.system.logs import setup_logging  # noqa: E402
 
 
 def main() -> int:
