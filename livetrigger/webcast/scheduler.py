@@ -34,12 +34,11 @@ from livetrigger.errors import (
     UserNotFoundError,
 )
 from livetrigger.settings import RoomSettings, TikTokSettings
-from livetrigger.webcast import frames, http_defaults
-from livetrigger.webcast.connection import open_socket, pump, ws_url
+from livetrigger.webcast import http_defaults
 from livetrigger.webcast.decode import Decoder
+from livetrigger.webcast.link import Link
 from livetrigger.webcast.retry import Backoff, SignQuota, jittered
 from livetrigger.webcast.room import RoomClient
-from livetrigger.webcast.session import Session
 from livetrigger.webcast.sign import EulerSignProvider, SignProvider
 
 log = logging.getLogger(__name__)
@@ -116,8 +115,8 @@ class RoomScheduler:
         self._ended_rooms: set[int] = set()  # sessions over: their ids never come back
         self._resume_check = False
         self._live_check_failures = 0
-        self._catalogue_at: float | None = None
         self._counters = {"reconnects": 0, "sign_requests": 0, "stall_detections": 0}
+        self.link = Link(self)  # one connection at a time: signing, the socket, polling
 
     # -- observation ------------------------------------------------------------------------
 
@@ -237,7 +236,7 @@ class RoomScheduler:
                 if self._session_room is None:
                     await self._wait_for_live()
                 assert self._session_room is not None
-                reason = await self._connect_once(self._session_room)
+                reason = await self.link.connect(self._session_room)
             except asyncio.CancelledError:
                 raise
             except (SignAuthError, UserNotFoundError) as exc:
@@ -396,194 +395,6 @@ class RoomScheduler:
                     len(ended),
                 )
                 self._emit_all(ended)
-
-    async def _connect_once(self, room_id: int) -> str:
-        self._set_state("connecting")
-        await self._respect_quota()
-        ticket = self.quota.begin(self.clock())
-        answered = False
-        try:
-            if self.before_sign is not None:
-                # on disk before it is spent: a SIGKILL right after must not give it back
-                await self.before_sign()
-            self._counters["sign_requests"] += 1
-            signed = await self.sign.fetch(room_id, self.user_agent)
-            answered = True
-        except SignError as exc:
-            answered = exc.answered
-            raise
-        finally:
-            # unanswered (network error, timeout, cancelled): it may still reach the server
-            settle = self.quota.answered if answered else self.quota.unanswered
-            settle(ticket, self.clock())
-        if signed.room_id and signed.room_id != room_id:
-            # the sign server knows better (x-room-id): the session is that room
-            room_id = self.room_id = self._session_room = signed.room_id
-        session = Session(
-            room_id,
-            self.decoder,
-            heartbeat_interval=self.settings.heartbeat_interval,
-            max_frame_size=self.settings.max_frame_size,
-        )
-        now = time.time()
-        if self.on_raw is not None:
-            self.on_raw(signed.result.SerializeToString(), "fetch", now)
-        initial = session.initial(signed.result, now)
-        if session.gap_messages:
-            log.info(
-                "room %s: %d message(s) sent while we were away, from the initial fetch",
-                self.room.name,
-                session.gap_messages,
-            )
-        if initial and self.process_initial_data:
-            self._emit_all(initial)
-        if session.ended:
-            self._end_session(ev.StreamEndReason.HOST)
-            return "ended"
-        await self._refresh_catalogue(room_id)
-        url = ws_url(
-            signed.result,
-            room_id,
-            self.user_agent,
-            compress=self.settings.compress,
-            rng=self.rng,
-            push_server=self.settings.push_server,
-        )
-        cookies = {"tt-target-idc": self.settings.tt_target_idc, **signed.cookies}
-        try:
-            ws = await open_socket(
-                url,
-                cookies=cookies,
-                user_agent=self.user_agent,
-                timeout=self.settings.connect_timeout,
-                max_size=self.settings.max_frame_size,
-                headers=dict(self.settings.websocket_headers),
-                proxy=self.settings.proxy,
-            )
-        except HandshakeBlockedError as exc:
-            if not self.settings.polling_fallback:
-                raise
-            log.warning("room %s: %s; falling back to polling", self.room.name, exc)
-            return await self._poll(room_id, session, cookies)
-        self.backoff.reset()
-        self._set_state("connected", f"room {room_id}")
-        self._emit(await self._connected_event(room_id))
-        reason = "closed"
-        self._ws, self._reconnect_asked = ws, False
-        try:
-            tap = self.on_raw
-            reason = await pump(
-                ws,
-                session,
-                self._emit_all,
-                stall_timeout=self.settings.stall_timeout,
-                clock=self.clock,
-                on_raw=(lambda data, at: tap(data, "ws", at)) if tap is not None else None,
-            )
-        finally:
-            self._ws = None
-            if self._reconnect_asked and reason != "ended":
-                reason = "asked"
-            if reason != "ended":
-                ws.transport.abort()
-            self._emit(
-                ev.DisconnectedEvent(
-                    room_id=room_id, reason=reason, will_reconnect=reason != "ended"
-                )
-            )
-        if reason == "stall":
-            log.warning(
-                "room %s: no frame for %.0fs: connection stalled, reconnecting",
-                self.room.name,
-                self.settings.stall_timeout,
-            )
-        return reason
-
-    async def _connected_event(self, room_id: int) -> ev.ConnectedEvent:
-        title, viewers = "", 0
-        if self.settings.fetch_room_info:
-            try:
-                info = await self.rooms.room_info(room_id)
-                title, viewers = str(info.get("title", "")), int(info.get("user_count", 0) or 0)
-            except (LivetriggerError, ValueError, TypeError) as exc:
-                log.info("room %s: room info unavailable (%s)", self.room.name, exc)
-        return ev.ConnectedEvent(
-            room_id=room_id, unique_id=self.room.unique_id, title=title, viewers=viewers
-        )
-
-    async def _poll(self, room_id: int, session: Session, cookies: dict[str, str]) -> str:
-        """The polling fallback (the seed's requestPollingIntervalMs): fetch with the cursor at
-        an interval. Slower than the websocket and needs the same signed cookies; off by
-        default (tiktok.polling_fallback)."""
-        url = f"{self.settings.webcast_url.rstrip('/')}/webcast/im/fetch/"
-        self.backoff.reset()
-        self._set_state("connected", f"room {room_id} (polling)")
-        self._emit(ev.ConnectedEvent(room_id=room_id, unique_id=self.room.unique_id))
-        failures = 0
-        cookie_header = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        while True:
-            params = http_defaults.client_params(self.user_agent)
-            params.update(
-                room_id=str(room_id),
-                cursor=session.cursor,
-                internal_ext=session.internal_ext,
-                resp_content_type="protobuf",
-            )
-            try:
-                response = await self.rooms.http.get(
-                    url,
-                    params=params,
-                    headers={**http_defaults.headers(self.user_agent), "Cookie": cookie_header},
-                    timeout=self.settings.http_timeout,
-                )
-                response.raise_for_status()
-                result = frames.parse_fetch_result(response.content)
-            except (httpx.HTTPError, ValueError) as exc:
-                failures += 1
-                log.info("room %s: poll failed (%s)", self.room.name, exc)
-                if failures >= 3:
-                    self._emit(ev.DisconnectedEvent(room_id=room_id, reason="poll failed"))
-                    return "closed"
-                await self.sleep(self.settings.polling_interval)
-                continue
-            failures = 0
-            events = session.initial(result, time.time())
-            if events:
-                self._emit_all(events)
-            if session.ended:
-                self._emit(
-                    ev.DisconnectedEvent(room_id=room_id, reason="ended", will_reconnect=False)
-                )
-                return "ended"
-            wait = result.fetch_interval / 1000 if result.fetch_interval else 0
-            await self.sleep(max(self.settings.polling_interval, wait))
-
-    async def _refresh_catalogue(self, room_id: int) -> None:
-        now = self.clock()
-        if (
-            self._catalogue_at is not None
-            and now - self._catalogue_at < self.settings.gift_catalogue_refresh
-        ):
-            return
-        try:
-            self.decoder.gift_catalogue.update(await self.rooms.gift_catalogue(room_id))
-            self._catalogue_at = now
-        except LivetriggerError as exc:
-            log.info(
-                "room %s: gift list unavailable (%s); gifts keep their own names",
-                self.room.name,
-                exc,
-            )
-            self._catalogue_at = now
-
-    async def _respect_quota(self) -> None:
-        while True:
-            now = self.clock()
-            at = self.quota.next_allowed(now)
-            if at <= now:
-                return
-            self._set_state("rate_limited", f"sign budget: next request in {at - now:.0f}s")
-            await self.sleep(at - now)
 
     async def _blocked(self, why: str) -> None:
         self.last_error = why
