@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from livetrigger import events as ev
 from livetrigger.webcast._pb import webcast_pb2 as pb
-from livetrigger.webcast.messages.common import DecodeContext, base
+from livetrigger.webcast.messages.common import DecodeContext, common_fields
 
 _BATTLE_ACTIONS = {
     1: "invite",
@@ -37,14 +37,9 @@ def battle(
     history: bool,
 ) -> None:
     """Fill a battle step (invite, started, finished, ...) with its hosts."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
     ev.BattleEvent.__init__(
         e,
-        room_id=room,
-        msg_id=mid,
-        create_time=created,
-        received_at=at,
-        is_history=hist,
+        **common_fields(m.common, msg_id, at, history),
         battle_id=m.battle_id or m.battle_settings.battle_id,
         action=_BATTLE_ACTIONS.get(m.action, f"action_{m.action}"),
         duration=m.battle_settings.duration,
@@ -69,14 +64,9 @@ def armies(
     history: bool,
 ) -> None:
     """Fill a battle's scores, one per host, in host id order."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
     ev.BattlePointsEvent.__init__(
         e,
-        room_id=room,
-        msg_id=mid,
-        create_time=created,
-        received_at=at,
-        is_history=hist,
+        **common_fields(m.common, msg_id, at, history),
         battle_id=m.battle_id,
         reason=_ARMIES_REASONS.get(m.trigger_reason, f"reason_{m.trigger_reason}"),
         scores=tuple(

@@ -86,6 +86,20 @@ def eager(
 Base = tuple[int, int, int, float, bool]  # room_id, msg_id, create_time, received_at, history
 
 
+def common_fields(
+    common: pb.CommonMessageData | pb.CommonView, msg_id: int, received_at: float, history: bool
+) -> dict[str, Any]:
+    """The fields every event has, by name, for an event's ``__init__``."""
+    room_id, mid, created, at, hist = base(common, msg_id, received_at, history)
+    return {
+        "room_id": room_id,
+        "msg_id": mid,
+        "create_time": created,
+        "received_at": at,
+        "is_history": hist,
+    }
+
+
 def base(
     common: pb.CommonMessageData | pb.CommonView, msg_id: int, received_at: float, history: bool
 ) -> Base:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from livetrigger import events as ev
 from livetrigger.events import ANONYMOUS, Event
 from livetrigger.webcast._pb import webcast_pb2 as pb
-from livetrigger.webcast.messages.common import DecodeContext, base
+from livetrigger.webcast.messages.common import DecodeContext, base, common_fields
 from livetrigger.webcast.users import convert_user, number, pick_picture
 
 _SUPER_FAN_BOX_BUSINESS_TYPE = 19
@@ -21,14 +21,9 @@ def viewers(
     history: bool,
 ) -> None:
     """Fill the viewer count, the total since the start and the top gifters."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
     ev.ViewerCountEvent.__init__(
         e,
-        room_id=room,
-        msg_id=mid,
-        create_time=created,
-        received_at=at,
-        is_history=hist,
+        **common_fields(m.common, msg_id, at, history),
         viewers=m.total,
         total_viewers=m.total_user,
         top_viewers=tuple(
@@ -72,14 +67,9 @@ def intro(
     history: bool,
 ) -> None:
     """Fill the host's introduction of the LIVE."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
     ev.LiveIntroEvent.__init__(
         e,
-        room_id=room,
-        msg_id=mid,
-        create_time=created,
-        received_at=at,
-        is_history=hist,
+        **common_fields(m.common, msg_id, at, history),
         user=convert_user(m.user),
         text=m.content,
     )
@@ -94,14 +84,9 @@ def room_message(
     history: bool,
 ) -> None:
     """Fill a system notice shown in the room."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
     ev.RoomMessageEvent.__init__(
         e,
-        room_id=room,
-        msg_id=mid,
-        create_time=created,
-        received_at=at,
-        is_history=hist,
+        **common_fields(m.common, msg_id, at, history),
         text=m.content,
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from livetrigger import events as ev
 from livetrigger.events import Event
 from livetrigger.webcast._pb import webcast_pb2 as pb
-from livetrigger.webcast.messages.common import DecodeContext, base
+from livetrigger.webcast.messages.common import DecodeContext, base, common_fields
 from livetrigger.webcast.users import convert_user, pick_picture
 
 
@@ -70,14 +70,9 @@ def like(
     ctx: DecodeContext, e: ev.LikeEvent, m: pb.LikeView, msg_id: int, at: float, history: bool
 ) -> None:
     """Fill a batch of likes: this viewer's count and the room's total."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
     ev.LikeEvent.__init__(
         e,
-        room_id=room,
-        msg_id=mid,
-        create_time=created,
-        received_at=at,
-        is_history=hist,
+        **common_fields(m.common, msg_id, at, history),
         user=ctx.users.get(m.user),
         count=m.count,
         total=m.total,
@@ -180,14 +175,9 @@ def subscribe(
     history: bool,
 ) -> None:
     """Fill a subscription, with how many months the viewer has subscribed."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
     ev.SubscribeEvent.__init__(
         e,
-        room_id=room,
-        msg_id=mid,
-        create_time=created,
-        received_at=at,
-        is_history=hist,
+        **common_fields(m.common, msg_id, at, history),
         user=convert_user(m.user),
         sub_month=m.sub_month,
     )
@@ -202,14 +192,9 @@ def question(
     history: bool,
 ) -> None:
     """Fill a question a viewer asked through the Q&A panel."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
     ev.QuestionEvent.__init__(
         e,
-        room_id=room,
-        msg_id=mid,
-        create_time=created,
-        received_at=at,
-        is_history=hist,
+        **common_fields(m.common, msg_id, at, history),
         user=convert_user(m.data.user),
         question_id=m.data.question_id,
         text=m.data.content,
