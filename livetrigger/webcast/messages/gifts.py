@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from livetrigger import events as ev
 from livetrigger.events import Event, StreakState
 from livetrigger.webcast._pb import webcast_pb2 as pb
-from livetrigger.webcast.messages.common import DecodeContext, base
+from livetrigger.webcast.messages.common import DecodeContext, common_fields
 from livetrigger.webcast.users import pick_picture
 
 STREAKABLE_GIFT_TYPE = 1
@@ -247,14 +247,10 @@ def gift_event(
     if (not name or not diamonds) and gift_id in ctx.gift_catalogue:
         known = ctx.gift_catalogue[gift_id]
         name, diamonds = name or known.name, diamonds or known.diamonds
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
+    head = common_fields(m.common, msg_id, at, history)
     users = ctx.users
     return ev.GiftEvent(
-        room_id=room,
-        msg_id=mid,
-        create_time=created,
-        received_at=at,
-        is_history=hist,
+        **head,
         user=users.get(m.user, m.user_identity),
         gift_id=gift_id,
         gift_name=name,

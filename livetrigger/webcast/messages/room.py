@@ -100,15 +100,11 @@ def barrage(
     history: bool,
 ) -> None:
     """Fill a banner, telling the super-fan ones apart by their display key."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
+    head = common_fields(m.common, msg_id, at, history)
     key = m.content.key or m.common.display_text.key
     ev.BarrageEvent.__init__(
         e,
-        room_id=room,
-        msg_id=mid,
-        create_time=created,
-        received_at=at,
-        is_history=hist,
+        **head,
         user=convert_user(m.user),
         display_key=key,
         text=m.content.default_pattern,
@@ -126,7 +122,7 @@ def envelope(
     history: bool,
 ) -> None:
     """Fill a treasure chest: its sender from the display text, else from the chest itself."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
+    head = common_fields(m.common, msg_id, at, history)
     info = m.envelope_info
     user = ANONYMOUS
     for piece in m.common.display_text.pieces:
@@ -141,11 +137,7 @@ def envelope(
         )
     ev.EnvelopeEvent.__init__(
         e,
-        room_id=room,
-        msg_id=mid,
-        create_time=created,
-        received_at=at,
-        is_history=hist,
+        **head,
         user=user,
         envelope_id=info.envelope_id,
         diamonds=info.diamond_count,

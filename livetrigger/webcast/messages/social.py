@@ -6,7 +6,7 @@ from __future__ import annotations
 from livetrigger import events as ev
 from livetrigger.events import Event
 from livetrigger.webcast._pb import webcast_pb2 as pb
-from livetrigger.webcast.messages.common import DecodeContext, base, common_fields
+from livetrigger.webcast.messages.common import DecodeContext, common_fields
 from livetrigger.webcast.users import convert_user, pick_picture
 
 
@@ -14,15 +14,11 @@ def chat(
     ctx: DecodeContext, e: ev.ChatEvent, m: pb.ChatView, msg_id: int, at: float, history: bool
 ) -> None:
     """Fill a chat comment: text, mentions and inline emotes."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
+    head = common_fields(m.common, msg_id, at, history)
     users = ctx.users
     ev.ChatEvent.__init__(
         e,
-        room_id=room,
-        msg_id=mid,
-        create_time=created,
-        received_at=at,
-        is_history=hist,
+        **head,
         user=users.get(m.user, m.user_identity),
         text=m.content,
         mentions=tuple(users.get(u) for u in m.mention_users) if m.mention_users else (),
@@ -49,15 +45,11 @@ def emote(
     history: bool,
 ) -> None:
     """Fill an emote sent on its own (a subscriber emote, not inside a comment)."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
+    head = common_fields(m.common, msg_id, at, history)
     identity = m.user_identity if m.HasField("user_identity") else None
     ev.EmoteEvent.__init__(
         e,
-        room_id=room,
-        msg_id=mid,
-        create_time=created,
-        received_at=at,
-        is_history=hist,
+        **head,
         user=convert_user(m.user, identity),
         emotes=tuple(
             ev.Emote(emote_id=e.emote_id, image_url=pick_picture(e.image.url_list))
@@ -88,27 +80,19 @@ def member(
     ctx: DecodeContext, e: Event, m: pb.MemberView, msg_id: int, at: float, history: bool
 ) -> None:
     """Fill the join or social event ``member_kind`` chose from the same message."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
+    head = common_fields(m.common, msg_id, at, history)
     user = ctx.users.get(m.user)
     if isinstance(e, ev.JoinEvent):
         ev.JoinEvent.__init__(
             e,
-            room_id=room,
-            msg_id=mid,
-            create_time=created,
-            received_at=at,
-            is_history=hist,
+            **head,
             user=user,
             viewers=m.member_count,
         )
     elif isinstance(e, ev.SocialEvent):
         ev.SocialEvent.__init__(
             e,
-            room_id=room,
-            msg_id=mid,
-            create_time=created,
-            received_at=at,
-            is_history=hist,
+            **head,
             user=user,
             display_key=m.common.display_text.key or f"member_action_{m.action}",
         )
@@ -128,27 +112,19 @@ def social(
     ctx: DecodeContext, e: Event, m: pb.SocialView, msg_id: int, at: float, history: bool
 ) -> None:
     """Fill the follow, share or social event ``social_kind`` chose from the same message."""
-    room, mid, created, at, hist = base(m.common, msg_id, at, history)
+    head = common_fields(m.common, msg_id, at, history)
     user = ctx.users.get(m.user)
     if isinstance(e, ev.FollowEvent):
         ev.FollowEvent.__init__(
             e,
-            room_id=room,
-            msg_id=mid,
-            create_time=created,
-            received_at=at,
-            is_history=hist,
+            **head,
             user=user,
             follow_count=m.follow_count,
         )
     elif isinstance(e, ev.ShareEvent):
         ev.ShareEvent.__init__(
             e,
-            room_id=room,
-            msg_id=mid,
-            create_time=created,
-            received_at=at,
-            is_history=hist,
+            **head,
             user=user,
             share_target=m.share_target,
             share_count=m.share_count,
@@ -156,11 +132,7 @@ def social(
     elif isinstance(e, ev.SocialEvent):
         ev.SocialEvent.__init__(
             e,
-            room_id=room,
-            msg_id=mid,
-            create_time=created,
-            received_at=at,
-            is_history=hist,
+            **head,
             user=user,
             display_key=m.common.display_text.key,
         )
