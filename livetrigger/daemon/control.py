@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from livetrigger import __version__
 from livetrigger import events as ev
-from livetrigger.daemon.press import PressOutcome, PressResult
 from livetrigger.errors import ConfigError
 from livetrigger.rules.explain import explain
+from livetrigger.system.press import PressOutcome, PressResult
 from livetrigger.text.topics import topic_safe
 
 if TYPE_CHECKING:

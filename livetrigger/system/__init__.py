@@ -1,2 +1,3 @@
 """The daemon's life on the machine: logging, systemd notifications, the service installer,
-the TLS trust stores, early signals, and the rate limits on commands from outside."""
+the TLS trust stores, early signals, and the rate limits and results of commands from
+outside."""

@@ -55,7 +55,7 @@ from livetrigger.web.http import (
 from livetrigger.web.peer import socket_owner
 
 if TYPE_CHECKING:
-    from livetrigger.daemon.press import PressResult
+    from livetrigger.system.press import PressResult
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from livetrigger.config import load_config_text
-from livetrigger.daemon.press import PressResult
 from livetrigger.errors import ConfigError
 from livetrigger.settings import WebSettings
+from livetrigger.system.press import PressResult
 from livetrigger.web.server import Dashboard
 
 BASE = """\
