@@ -114,6 +114,7 @@ class Daemon:
         if self.persist:
             self.state = DaemonState(state_directory(c.daemon.state_dir))
             self.state.begin()
+            # a platform with a request budget (TikTok's sign quota) keeps it across restarts
             quota = getattr(self.platform, "quota", None)
             if quota is not None:
                 self.state.attach_quota(quota, time.monotonic)
