@@ -128,11 +128,13 @@ class Engine:
     # -- across restarts --------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
-        """Counters and rate-limit clocks per rule (JSON-able; times are wall clock, as the
-        ``now`` the daemon passes in). Queued firings are not kept."""
+        """Counters, rate-limit clocks and fired counts per rule (JSON-able; times are wall
+        clock, as the ``now`` the daemon passes in). Queued firings are not kept."""
         return {
             "version": STATE_VERSION,
             "rules": {rid: state_to_dict(st) for rid, st in self._state.items()},
+            # kept with the last firing's time, so the dashboard's "fired N · last ..." agree
+            "fired": {rid: st.fired for rid, st in self.stats.items() if st.fired},
         }
 
     def restore(self, data: dict[str, Any]) -> None:
@@ -147,6 +149,12 @@ class Engine:
         for rid, state in restored.items():
             state.queue = self._state[rid].queue
             self._state[rid] = state
+        fired = data.get("fired", {})  # absent in a snapshot saved before it was kept
+        if not isinstance(fired, dict):
+            raise ValueError("rule state's fired counts are damaged")
+        for rid, count in fired.items():
+            if rid in self.stats and isinstance(count, int) and count >= 0:
+                self.stats[rid].fired = count
         self._counters_view = _Counters(self._state)
 
     # -- matching ---------------------------------------------------------------------------

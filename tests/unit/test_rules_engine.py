@@ -237,6 +237,22 @@ def test_reload_keeps_state_of_kept_rules() -> None:
     assert fired(e, ev.LikeEvent(total=120)) == ["r"]
 
 
+def test_a_restart_keeps_the_fired_count_with_the_last_firing() -> None:
+    # the dashboard shows "fired N · last 4 min ago": both come back from the saved state
+    e = engine("- id: r\n  on: like\n  " + LOG)
+    for now in (10.0, 20.0, 30.0):
+        e.firings(ev.LikeEvent(total=1), now)
+    after = engine("- id: r\n  on: like\n  " + LOG)
+    after.restore(json.loads(json.dumps(e.snapshot())))
+    assert after.stats["r"].fired == 3
+    assert after._state["r"].last_fire == 30.0
+    old = e.snapshot()
+    del old["fired"]  # a snapshot saved before the count was kept still restores
+    older = engine("- id: r\n  on: like\n  " + LOG)
+    older.restore(old)
+    assert older.stats["r"].fired == 0 and older._state["r"].last_fire == 30.0
+
+
 HOSTILE = engine(
     """\
 - id: r
