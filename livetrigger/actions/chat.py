@@ -15,7 +15,7 @@ from livetrigger.actions.kind import (
     Context,
 )
 from livetrigger.actions.outlet import Outlet, OutletContext, SimpleOutlet
-from livetrigger.actions.shared import short
+from livetrigger.actions.shared import short, template_hint
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,7 +52,7 @@ class Chat:
             assert chat_text is not None
             return ChatSend(rule_id=rule, room=room, event=event, text=chat_text.render(ctx)[:150])
 
-        return CompiledAction("chat", f"chat {entry.text[:40]}", build_chat)
+        return CompiledAction("chat", f"chat {template_hint(entry.text)}", build_chat)
 
     def describe(self, request: ChatSend) -> str:
         return f"chat {short(request.text)}"

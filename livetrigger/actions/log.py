@@ -15,7 +15,7 @@ from livetrigger.actions.kind import (
     Context,
 )
 from livetrigger.actions.outlet import Outlet, OutletContext, SimpleOutlet
-from livetrigger.actions.shared import short
+from livetrigger.actions.shared import short, template_hint
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,7 +57,7 @@ class Log:
                 rule_id=rule, room=room, event=event, message=msg.render(ctx), level=level
             )
 
-        return CompiledAction("log", f"log {entry.message[:40]}", build_log)
+        return CompiledAction("log", f"log {template_hint(entry.message)}", build_log)
 
     def describe(self, request: LogMessage) -> str:
         return f"log {short(request.message, 200)}"

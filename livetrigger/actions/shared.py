@@ -1,5 +1,6 @@
 """What more than one action kind uses: the default JSON body, template text with its markup
-blanked out, shortened payloads for describe lines, and the journal's value readers."""
+blanked out, shortened payloads for describe lines and `check` hints, and the journal's value
+readers."""
 
 from __future__ import annotations
 
@@ -37,6 +38,36 @@ def short(data: bytes | str, limit: int = 120) -> str:
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     text = escape_controls(text)  # viewer text: one line, no terminal escapes
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def template_hint(source: str, limit: int = 40) -> str:
+    """A template as `check`'s summary shows it: one line of about ``limit`` characters, cut
+    at a token boundary (a space, or either side of a whole ``{{ }}`` hole, never inside
+    one: a cut hole reads as a broken template) and marked with ``…``."""
+    text = escape_controls(source)  # escapes hold no braces: the holes stay as they were
+    if len(text) <= limit:
+        return text
+    room = limit - 1  # the … takes one
+    holes = [m.span() for m in MARKUP.finditer(text)]
+    cut = 0
+    for start, end in holes:
+        if start > room:
+            break
+        if end <= room:
+            cut = max(cut, end)
+        cut = max(cut, start)
+    hole_at = dict(holes)
+    i = 0
+    while i <= room and i < len(text):  # spaces outside the holes, up to the limit
+        if i in hole_at:
+            i = hole_at[i]
+            continue
+        if text[i].isspace():
+            cut = max(cut, i)
+        i += 1
+    if cut == 0:  # no boundary fits: a first hole is shown whole, a first word is cut
+        cut = holes[0][1] if holes and holes[0][0] == 0 else room
+    return text[:cut].rstrip() + "…"
 
 
 # -- journal values -------------------------------------------------------------------------
