@@ -258,3 +258,38 @@ async def test_the_test_button_says_what_happened(tmp_path: Path) -> None:
             }
             assert daemon.event_path.test_fires == 1
     assert dict(daemon.event_path.rule_fires) == {}
+
+
+async def test_the_dashboard_fits_a_phone_screen(tmp_path: Path) -> None:
+    """Issue 26: at 360 px the page scrolled sideways by 7 px. Every section filled (a fired
+    rule, an action, an event in the feed), nothing is wider than the screen."""
+    async with daemon_with_dashboard(tmp_path) as (daemon, room, _path):
+        assert daemon.dashboard is not None
+        async with Browser(tmp_path / "profile") as b:
+            await b.send(
+                "Emulation.setDeviceMetricsOverride",
+                width=360,
+                height=800,
+                deviceScaleFactor=1,
+                mobile=True,
+            )
+            await b.goto(f"http://127.0.0.1:{daemon.dashboard.port}/")
+            await b.wait_for("document.querySelectorAll('#rooms .room').length === 1")
+            await b.wait_for("document.body.dataset.live === '1'")
+            await room.send(galaxy(room))
+            await b.wait_for(
+                "document.querySelector('#rules .rule[data-rule=big_gift]').textContent"
+                ".includes('fired 1')"
+            )
+            await b.wait_for("document.querySelector('#config-verdict').textContent.includes('OK')")
+            # a phone widens its layout viewport to what overflows: measure against the screen;
+            # the message names what is too wide (right edge, scrollWidth/clientWidth)
+            wide = await b.eval(
+                "[...document.querySelectorAll('body *')]"
+                ".filter(e => e.getBoundingClientRect().right > 360.5"
+                " || e.scrollWidth > e.clientWidth)"
+                ".map(e => `${e.id || e.className || e.tagName}"
+                " ${Math.round(e.getBoundingClientRect().right)} ${e.scrollWidth}/${e.clientWidth}`)"
+            )
+            assert await b.eval("document.documentElement.scrollWidth") <= 360, wide
+            assert await b.eval("window.innerWidth") == 360, wide
