@@ -98,23 +98,36 @@ class Engine:
             for kind in rule.kinds:
                 by_kind.setdefault(kind, []).append(candidate)
         self._by_kind = {k: tuple(v) for k, v in by_kind.items()}
+        self._order = {r.id: i for i, r in enumerate(enabled)}
+        # gift rules are indexed by the gifts they name (names lowered, ids as numbers): a
+        # gift-per-rule config then runs the few rules of the gift sent, not all of them
+        gift_any: list[_Candidate] = []
+        gift_by: dict[str | int, list[_Candidate]] = {}
+        for c in self._by_kind.get("gift", ()):
+            if c[0].gifts is None:
+                gift_any.append(c)
+            for key in c[0].gifts or ():
+                gift_by.setdefault(key, []).append(c)
+        self._gift_any = tuple(gift_any)
+        self._gift_by = {k: tuple(v) for k, v in gift_by.items()}
         # chat commands are indexed by their command word: a busy room's comments then skip
-        # every command rule whose word they do not start with
+        # every command rule whose word they do not start with; each list also comes without
+        # its keyword-gated rules, for the comments the gate keeps out
         chat = self._by_kind.get("chat", ())
-        self._chat_plain = tuple(
-            c for c in chat if c[0].command is None or c[0].command.first_word is None
-        )
+        plain = tuple(c for c in chat if c[0].command is None or c[0].command.first_word is None)
+        self._chat_plain = (plain, _ungated(plain))
         words = {
             c[0].command.first_word
             for c in chat
             if c[0].command is not None and c[0].command.first_word is not None
         }
-        self._chat_commands = {
-            word: tuple(
+        self._chat_commands = {}
+        for word in words:
+            some = tuple(
                 c for c in chat if c[0].command is None or c[0].command.first_word in (None, word)
             )
-            for word in words
-        }
+            self._chat_commands[word] = (some, _ungated(some))
+        self._chat_gated = any(c[3] for c in chat)
         ids = {r.id for r in self._rules}
         self._state = {k: v for k, v in self._state.items() if k in ids}
         self._counters_view = _Counters(self._state)
@@ -167,15 +180,19 @@ class Engine:
         resuming does not release a burst of stale milestones)."""
         if event.kind == "live":
             self._new_stream()
-        if event.kind == "chat" and self._chat_commands:
-            candidates = self._chat_candidates(event)
+        gate_open: bool | None = None
+        if event.kind == "chat":
+            if self._chat_gated:
+                gate_open = self._gate.admits(getattr(event, "text", None))
+            candidates = self._chat_candidates(event)[0 if gate_open in (None, True) else 1]
+        elif type(event) is ev.GiftEvent and self._gift_by:
+            candidates = self._gift_candidates(event)
         else:
             candidates = self._by_kind.get(event.kind, ())
         if not candidates:
             return []
         out: list[Firing] = []
         states, paused = self._state, self.paused
-        gate_open: bool | None = None
         for rule, match, count, gated in candidates:
             if gated:
                 if gate_open is None:
@@ -207,10 +224,25 @@ class Engine:
                     log.debug("rule %s: rate limited", rule.id)
         return out
 
-    def _chat_candidates(self, event: ev.Event) -> tuple[_Candidate, ...]:
+    def _chat_candidates(
+        self, event: ev.Event
+    ) -> tuple[tuple[_Candidate, ...], tuple[_Candidate, ...]]:
+        if not self._chat_commands:
+            return self._chat_plain
         text = getattr(event, "text", "")
         word = text.split(None, 1)[0].lower() if text[:1] and not text[:1].isspace() else ""
         return self._chat_commands.get(word, self._chat_plain)
+
+    def _gift_candidates(self, event: ev.GiftEvent) -> tuple[_Candidate, ...]:
+        """The rules for any gift and those naming this one (by id or name), in file order."""
+        by_id = self._gift_by.get(event.gift_id, ())
+        by_name = self._gift_by.get(event.gift_name.lower(), ())
+        if not by_id and not by_name:
+            return self._gift_any
+        if not self._gift_any and not (by_id and by_name):
+            return by_id or by_name
+        some = {c[0].id: c for c in (*self._gift_any, *by_id, *by_name)}
+        return tuple(sorted(some.values(), key=lambda c: self._order[c[0].id]))
 
     def due(self, now: float) -> list[Firing]:
         """Queued firings whose rate limit has passed (call at ``next_due()``)."""
@@ -372,6 +404,10 @@ class Engine:
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _ungated(candidates: tuple[_Candidate, ...]) -> tuple[_Candidate, ...]:
+    return tuple(c for c in candidates if not c[3])
 
 
 class _Counters(Mapping[str, float]):

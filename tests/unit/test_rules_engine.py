@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import livetrigger.rules.engine as engine_module
 from livetrigger import actions as act
 from livetrigger import events as ev
 from livetrigger.config import load_config_text
@@ -324,3 +325,65 @@ def test_fast_templates_render_exactly_like_jinja(nickname: str | None, text: st
         tpl = t.TextTemplate(source)
         env = j.JSON_ENV if tpl.is_json else j.TEXT_ENV
         assert tpl.render(ctx) == env.from_string(source).render(ctx), source
+
+
+def _counting_engine(rules_yaml: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Engine, list[str]]:
+    """An engine whose rule matchers note each rule they run for (issue 25: rules that cannot
+    match an event must cost it nothing)."""
+    ran: list[str] = []
+    build = engine_module.build_matcher
+
+    def counting(rule):  # type: ignore[no-untyped-def]
+        match = build(rule)
+
+        def run(event):  # type: ignore[no-untyped-def]
+            ran.append(rule.id)
+            return match(event)
+
+        return run
+
+    monkeypatch.setattr(engine_module, "build_matcher", counting)
+    return engine(rules_yaml), ran
+
+
+def test_a_gift_runs_only_the_rules_for_that_gift(monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = "\n".join(
+        f"- {{id: g{i}, on: gift, gift: ['Gift {i}', {10_000 + i}], {LOG}}}" for i in range(500)
+    )
+    e, ran = _counting_engine(rules, monkeypatch)
+    assert fired(e, gift(gift_name="Gift 7", gift_id=1)) == ["g7"]
+    assert fired(e, gift(gift_name="Unknown", gift_id=10_009)) == ["g9"]
+    assert fired(e, gift(gift_name="Unknown", gift_id=1)) == []
+    assert ran == ["g7", "g9"]
+    ran.clear()
+    e.firings(ev.ChatEvent(user=user(), text="hello"), 0.0)
+    assert ran == []
+
+
+def test_indexed_gift_rules_fire_in_file_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    e, _ = _counting_engine(
+        f"""\
+- {{id: by_id, on: gift, gift: [5655], {LOG}}}
+- {{id: any, on: gift, {LOG}}}
+- {{id: other, on: gift, gift: [Lion], {LOG}}}
+- {{id: by_name, on: gift, gift: [rose], {LOG}}}
+- {{id: both, on: [gift, chat], gift: [Rose, 5655], {LOG}}}
+""",
+        monkeypatch,
+    )
+    assert fired(e, gift()) == ["by_id", "any", "by_name", "both"]
+    assert fired(e, gift(gift_id=1)) == ["any", "by_name", "both"]
+    assert fired(e, gift(gift_name="Lion", gift_id=2)) == ["any", "other"]
+
+
+def test_a_comment_without_keywords_runs_no_keyword_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = "\n".join(
+        f"- {{id: w{i}, on: chat, when: {{text: {{contains: word{i}x}}}}, {LOG}}}"
+        for i in range(200)
+    )
+    rules += f"\n- {{id: cmd, command: '!go {{what}}', {LOG}}}"
+    e, ran = _counting_engine(rules, monkeypatch)
+    assert fired(e, ev.ChatEvent(user=user(), text="hello there")) == []
+    assert fired(e, ev.ChatEvent(user=user(), text="!go now")) == ["cmd"]
+    assert ran == ["cmd"]
+    assert fired(e, ev.ChatEvent(user=user(), text="say word7x")) == ["w7"]
