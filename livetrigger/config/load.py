@@ -9,6 +9,7 @@ import ipaddress
 import os
 import re
 import stat
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -367,9 +368,9 @@ def _rule_ids(data: dict[str, Any], problems: _Problems) -> frozenset[str]:
         seen.add(rule_id)
     _one_in_home_assistant(shared, problems)
     for _, own in rooms:
-        ids = [i for _, i in shared] + [i for _, i in own]
+        ids = Counter(i for _, i in (*shared, *own))  # not list.count: 5,000 rules, 25M steps
         for where, rule_id in own:
-            if ids.count(rule_id) > 1:
+            if ids[rule_id] > 1:
                 problems.add(where, f"rule id `{rule_id}` is used twice in this room")
         # the room's device in Home Assistant holds its own and the top-level rules
         _one_in_home_assistant([*shared, *own], problems, report_from=len(shared))

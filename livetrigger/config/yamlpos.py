@@ -41,11 +41,8 @@ class Position:
     column: int  # 1-based
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML 1.2 booleans: only true/false. YAML 1.1 also reads on/off/yes/no as booleans,
-    which turns `!light on` arguments and `on: gift` keys into True.
-
-    PyYAML composes nested collections recursively: the depth is checked on the way down so
+class _Composer(yaml.composer.Composer):
+    """PyYAML composes nested collections recursively: the depth is checked on the way down so
     a file of ten thousand `[` is a message, not a RecursionError."""
 
     _depth = 0
@@ -54,10 +51,15 @@ class _Loader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise ConfigLimitError(_too_deep(), self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+                raise ConfigLimitError(_too_deep(), self.peek_event().start_mark)  # type: ignore[attr-defined]
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+class _Loader(_Composer, yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. YAML 1.1 also reads on/off/yes/no as booleans,
+    which turns `!light on` arguments and `on: gift` keys into True."""
 
 
 # YAML 1.2 reads no dates: `2026-12-02` in a description or a condition is text (YAML 1.1 made
@@ -72,6 +74,32 @@ _Loader.add_implicit_resolver(
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
+
+
+_CLoader: type | None = None
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+    class _CLoaderImpl(_Composer, CParser, yaml.resolver.Resolver):
+        """libyaml scans and parses (a 5,000-rule file: seconds less than PyYAML's scanner);
+        the nodes are composed in Python, with the depth check and YAML 1.2 resolvers."""
+
+        yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _Composer.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    _CLoader = _CLoaderImpl
+
+
+def _compose(loader: Any, filename: str) -> Any:
+    loader.name = filename
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,12 +143,13 @@ def load_located(text: str, filename: str = "<config>") -> Located:
             "is this the right file?",
             None,
         )
-    loader = _Loader(text)
-    loader.name = filename
     try:
-        node = loader.get_single_node()
-    finally:
-        loader.dispose()
+        node = _compose(_CLoader(text) if _CLoader is not None else _Loader(text), filename)
+    except yaml.YAMLError:
+        if _CLoader is None:
+            raise
+        # libyaml's marks carry no snippet: the pure-Python parser says the same, with one
+        node = _compose(_Loader(text), filename)
     if node is None:
         return Located(None, {})
     constructor = yaml.SafeLoader(text)  # only its scalar construction is used
