@@ -4,10 +4,11 @@
 counters, queued firings) lives here, keyed by rule id, so a reload that keeps a rule keeps
 its counters. One engine per room.
 
-Order of the checks for one rule, cheapest first: kind and chat command word (indexes), the
-chat keyword gate (rules/textgate.py), then the rule's own generated matcher (history, gift
-streak mode, gift filter, user filter, chat command, ``when``; rules/matcher.py), ``if``; then
-its counter decides how many times it fires (``every`` can fire several times for one event;
+Order of the checks for one rule, cheapest first: kind, gift id or name and chat command word
+(indexes: a rule that cannot match an event is never looked at), the chat keyword gate
+(rules/textgate.py), then the rule's own generated matcher (history, gift streak mode, gift
+filter, user filter, chat command, ``when``; rules/matcher.py), ``if``; then its counter
+decides how many times it fires (``every`` can fire several times for one event;
 rules/counting.py), then rate controls let each firing through, queue it, or drop it (counted).
 """
 
