@@ -35,11 +35,6 @@ class RoomRuntime:
         """The room's name in topics, logs and the state directory."""
         return self.config.settings.name
 
-    @property
-    def scheduler(self) -> Source:
-        """The room's source (the name the TikTok scheduler had here before)."""
-        return self.source
-
     def cancel(self) -> None:
         """Stop its task and its queued-release timer."""
         if self.timer is not None:

@@ -27,7 +27,6 @@ from livetrigger.text.suggest import suggest
 CONTEXT_NAMES = frozenset(
     {"event", "kind", "rule", "room", "args", "counter", "counters", "milestone", "now", "base"}
 )
-TRIGGER_KINDS = frozenset(k for k in KINDS if k != "unknown") | {"unknown"}
 
 
 def _check_names(

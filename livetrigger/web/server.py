@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import ipaddress
 import json
 import logging
 import os
@@ -92,15 +91,6 @@ class DaemonPort(Protocol):
     def explain_event(
         self, room: str, event: ev.Event, fired: tuple[str, ...]
     ) -> list[dict[str, Any]]: ...
-
-
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class Dashboard:

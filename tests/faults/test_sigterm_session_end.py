@@ -70,7 +70,7 @@ async def test_a_stop_during_the_session_ends_write_still_sends_its_triggers(
         try:
             await wait_until(
                 lambda: again.rooms
-                and next(iter(again.rooms.values())).scheduler.state == "waiting",
+                and next(iter(again.rooms.values())).source.state == "waiting",
                 "the next process waiting for the next stream",
             )
         finally:
