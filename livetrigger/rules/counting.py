@@ -44,6 +44,28 @@ class RuleState:
     user_reached: set[int] = field(default_factory=set)
     queue: deque[tuple[dict[str, Any], ev.Event, int | None]] = field(default_factory=deque)
 
+    def trial(self, user_id: int, *, new_stream: bool = False) -> RuleState:
+        """A copy a counter may run on for one event of one viewer, leaving this state as it
+        was (``explain``; ``new_stream``: as a stream's start leaves it). Counters change only
+        the stream's figures and that viewer's entry, so those are copied; the rest is shared
+        and only read. O(1), unlike a deep copy of up to PER_USER_STATE viewers."""
+        if new_stream:
+            return RuleState(self.last_fire, self.user_last_fire, self.fire_times, queue=self.queue)
+        users: OrderedDict[int, float] = OrderedDict()
+        if user_id in self.user_values:
+            users[user_id] = self.user_values[user_id]
+        return RuleState(
+            last_fire=self.last_fire,
+            user_last_fire=self.user_last_fire,
+            fire_times=self.fire_times,
+            value=self.value,
+            seen=self.seen,
+            user_values=users,
+            reached=self.reached,
+            user_reached=self.user_reached,
+            queue=self.queue,
+        )
+
     def new_stream(self) -> None:
         self.value = 0.0
         self.seen = False

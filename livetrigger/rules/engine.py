@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 # a rule that may react to a kind: its matcher, its counter when it has one, and whether the
 # chat keyword gate must be open for it to match
-_Candidate = tuple[CompiledRule, Matcher, Counter | None, bool]
+Candidate = tuple[CompiledRule, Matcher, Counter | None, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ class Engine:
         self.stats: dict[str, RuleStats] = {}
         self._state: dict[str, RuleState] = {}
         self._rules: tuple[CompiledRule, ...] = ()
-        self._by_kind: dict[str, tuple[_Candidate, ...]] = {}
+        self._by_kind: dict[str, tuple[Candidate, ...]] = {}
         self.replace_rules(rules)
 
     # -- configuration ----------------------------------------------------------------------
@@ -92,7 +92,7 @@ class Engine:
         self._rules = tuple(rules)
         enabled = [r for r in self._rules if r.enabled]
         self._gate = TextGate(enabled)
-        by_kind: dict[str, list[_Candidate]] = {}
+        by_kind: dict[str, list[Candidate]] = {}
         for rule in enabled:
             gated = rule.id in self._gate.gated
             candidate = (rule, build_matcher(rule), build_counter(rule), gated)
@@ -102,8 +102,8 @@ class Engine:
         self._order = {r.id: i for i, r in enumerate(enabled)}
         # gift rules are indexed by the gifts they name (names lowered, ids as numbers): a
         # gift-per-rule config then runs the few rules of the gift sent, not all of them
-        gift_any: list[_Candidate] = []
-        gift_by: dict[str | int, list[_Candidate]] = {}
+        gift_any: list[Candidate] = []
+        gift_by: dict[str | int, list[Candidate]] = {}
         for c in self._by_kind.get("gift", ()):
             if c[0].gifts is None:
                 gift_any.append(c)
@@ -225,16 +225,26 @@ class Engine:
                     log.debug("rule %s: rate limited", rule.id)
         return out
 
+    def candidates(self, event: ev.Event) -> tuple[Candidate, ...]:
+        """The rules ``firings`` looks at for ``event`` (its indexes: kind, gift, command
+        word; not the keyword gate, which only ever agrees with a rule's matcher), with their
+        matchers and counters: what ``explain`` reuses instead of building its own."""
+        if event.kind == "chat":
+            return self._chat_candidates(event)[0]
+        if type(event) is ev.GiftEvent and self._gift_by:
+            return self._gift_candidates(event)
+        return self._by_kind.get(event.kind, ())
+
     def _chat_candidates(
         self, event: ev.Event
-    ) -> tuple[tuple[_Candidate, ...], tuple[_Candidate, ...]]:
+    ) -> tuple[tuple[Candidate, ...], tuple[Candidate, ...]]:
         if not self._chat_commands:
             return self._chat_plain
         text = getattr(event, "text", "")
         word = text.split(None, 1)[0].lower() if text[:1] and not text[:1].isspace() else ""
         return self._chat_commands.get(word, self._chat_plain)
 
-    def _gift_candidates(self, event: ev.GiftEvent) -> tuple[_Candidate, ...]:
+    def _gift_candidates(self, event: ev.GiftEvent) -> tuple[Candidate, ...]:
         """The rules for any gift and those naming this one (by id or name), in file order."""
         by_id = self._gift_by.get(event.gift_id, ())
         by_name = self._gift_by.get(event.gift_name.lower(), ())
@@ -407,7 +417,7 @@ class Engine:
 _NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _ungated(candidates: tuple[_Candidate, ...]) -> tuple[_Candidate, ...]:
+def _ungated(candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
     return tuple(c for c in candidates if not c[3])
 
 

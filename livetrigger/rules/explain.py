@@ -1,23 +1,29 @@
 """Why a rule did or did not fire for an event: the condition that decided, in words.
 
 ``explain(engine, event, now)`` walks every rule of a room in the engine's own order (enabled,
-kind, history, streak mode, gift, user, command, ``when``, ``if``, pause, counter, rate limit)
-and stops at the first condition that says no. It reads the engine's state and never changes
-it: counters run on a copy. The rule's generated matcher stays the judge of whether the
-filters pass, so a verdict can never disagree with what the engine does; the walk only finds
-the words for it. Used by ``simulate --explain`` / ``--why`` and the dashboard.
+kind, history, streak mode, gift, user, command, ``when``, ``if``, pause, counter, cooldown,
+rate limit) and stops at the first condition that says no. It reads the engine's state and
+never changes it: counters run on a trial copy. The rule's matcher stays the judge of whether
+the filters pass, so a verdict can never disagree with what the engine does; the walk only
+finds the words for it.
+
+Only the rules whose filters pass need the engine's state (counters, cooldowns, the pause) for
+their verdict; every other verdict depends on the rule and the event alone. ``arrival`` keeps
+exactly that: the rules as they were and the verdicts that read the state, taken when the event
+arrived, so a verdict asked for later is the one of that moment (the dashboard). Used by
+``simulate --explain`` / ``--why`` and the dashboard.
 """
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from livetrigger import events as ev
-from livetrigger.rules.counting import build_counter
+from livetrigger.rules.counting import ONCE, Counter, RuleState
 from livetrigger.rules.engine import Engine
-from livetrigger.rules.matcher import Scope, build_matcher
+from livetrigger.rules.matcher import Scope
 from livetrigger.rules.model import CompiledRule
 
 _OPS = {
@@ -43,33 +49,84 @@ class Verdict:
     rule_id: str
     fires: bool
     decided_by: str  # enabled, kind, history, streak, gift, user, command, when, if, paused,
-    # counter, rate_limit, or "fires"
+    # counter, cooldown, rate_limit, or "fires"
     reason: str
 
     def line(self) -> str:
         mark = "✓ fires" if self.fires else f"✗ {self.decided_by}"
         return f"{self.rule_id}: {mark}: {self.reason}"
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule_id,
+            "fires": self.fires,
+            "decided_by": self.decided_by,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """Every rule's verdict on one event as it stood when the event arrived: the rules of that
+    moment (a tuple the engine had; kept by reference, not copied) and the verdicts that read
+    the engine's state. The others are worded when asked: they depend on nothing that
+    changes."""
+
+    at: float
+    rules: tuple[CompiledRule, ...]
+    decided: Mapping[str, Verdict]
+
+    def verdicts(self, event: ev.Event) -> list[Verdict]:
+        """A verdict for every rule, in config order."""
+        return [self.decided.get(r.id) or _filtered(r, event) for r in self.rules]
+
+
+def arrival(engine: Engine, event: ev.Event, now: float) -> Arrival:
+    """Take the verdicts on ``event`` that read the engine's state, before the engine runs it.
+    Costs what the engine's own look at the event costs: the same candidate rules (its
+    indexes) and matchers."""
+    decided: dict[str, Verdict] = {}
+    for rule, match, counter, _gated in engine.candidates(event):
+        args = match(event)
+        if args is not None:
+            decided[rule.id] = _stateful(engine, rule, counter, event, args, now)
+    return Arrival(now, engine.rules, decided)
+
 
 def explain(engine: Engine, event: ev.Event, now: float) -> list[Verdict]:
     """A verdict for every rule of the engine, in config order."""
-    return [_one(engine, rule, event, now) for rule in engine.rules]
+    return arrival(engine, event, now).verdicts(event)
 
 
-def _one(engine: Engine, rule: CompiledRule, event: ev.Event, now: float) -> Verdict:
+def _filtered(rule: CompiledRule, event: ev.Event) -> Verdict:
+    """The verdict of a rule whose filters did not pass (the matcher said so)."""
+    if not rule.enabled:
+        return Verdict(rule.id, False, "enabled", "the rule is disabled (enabled: false)")
+    if event.kind not in rule.kinds:
+        kinds = ", ".join(sorted(rule.kinds))
+        return Verdict(
+            rule.id, False, "kind", f"it listens to {kinds}, and this is a {event.kind} event"
+        )
+    return _why_filtered(rule, event)
+
+
+def _stateful(
+    engine: Engine,
+    rule: CompiledRule,
+    counter: Counter | None,
+    event: ev.Event,
+    args: dict[str, str],
+    now: float,
+) -> Verdict:
+    """The verdict of a rule whose filters pass: ``if``, the pause, its counter and rate
+    controls decide, read from the engine's state as it is now."""
+
     def no(decided_by: str, reason: str) -> Verdict:
         return Verdict(rule.id, False, decided_by, reason)
 
-    if not rule.enabled:
-        return no("enabled", "the rule is disabled (enabled: false)")
-    if event.kind not in rule.kinds:
-        kinds = ", ".join(sorted(rule.kinds))
-        return no("kind", f"it listens to {kinds}, and this is a {event.kind} event")
-    args = build_matcher(rule)(event)
-    if args is None:
-        return _why_filtered(rule, event)
     if rule.expression is not None:
-        ctx = engine._context(rule, event, args, now, None)
+        # the engine's own context for `if` (its `now` is the event's arrival)
+        ctx = engine._context(rule, event, args, event.received_at, None)
         try:
             holds = bool(rule.expression(ctx))
         except Exception as exc:  # a user's expression failing is a no-match, as in the engine
@@ -78,17 +135,69 @@ def _one(engine: Engine, rule: CompiledRule, event: ev.Event, now: float) -> Ver
             return no("if", "`if` is false for this event")
     if engine.paused:
         return no("paused", "triggers are paused (the pause switch or the kill switch)")
-    state = copy.deepcopy(engine._state[rule.id])
-    counter = build_counter(rule)
-    if counter is not None and not counter(state, event):
-        return no("counter", _counter_words(rule, state))
-    free_at = engine._free_at(rule, state, event)
-    if free_at > now:
-        left = free_at - now
-        what = "queued until then" if rule.overflow == "queue" else "dropped"
-        return no("rate_limit", f"rate limit (cooldown or max_fires): {left:.1f}s left; {what}")
-    args_text = f" with args {args}" if args else ""
-    return Verdict(rule.id, True, "fires", f"every condition holds{args_text}")
+    state = engine._state[rule.id].trial(event.user.id, new_stream=event.kind == "live")
+    milestones = ONCE if counter is None else counter(state, event)
+    if not milestones:
+        return no("counter", _counter_words(rule, state, event))
+    held = _held_back(rule, state, event, now)
+    if held is not None:
+        return no(*held)
+    words = ["every condition holds" + (f" with args {args}" if args else "")]
+    if counter is not None:
+        shown = ", ".join(str(m) for m in milestones)
+        words.append(f"{_counter_name(rule)} reached {shown}")
+    if rule.max_fires is not None:
+        count, window = rule.max_fires
+        n = sum(1 for t in state.fire_times if t > now - window) + 1
+        words.append(f"firing {n} of max {count} in {window:g}s")
+    return Verdict(rule.id, True, "fires", "; ".join(words))
+
+
+def _held_back(
+    rule: CompiledRule, state: RuleState, event: ev.Event, now: float
+) -> tuple[str, str] | None:
+    """What of cooldown, cooldown_per_user and max_fires holds the firing back (the one that
+    frees it last, as the engine waits for all), or None."""
+    found: list[tuple[float, str, str]] = []
+    if rule.cooldown is not None and state.last_fire + rule.cooldown > now:
+        ago = now - state.last_fire
+        free = state.last_fire + rule.cooldown
+        found.append(
+            (free, "cooldown", f"on cooldown ({rule.cooldown:g}s): it fired {ago:.1f}s ago")
+        )
+    if rule.cooldown_per_user is not None:
+        last = state.user_last_fire.get(event.user.id)
+        if last is not None and last + rule.cooldown_per_user > now:
+            found.append(
+                (
+                    last + rule.cooldown_per_user,
+                    "cooldown",
+                    f"@{event.user.unique_id} is on cooldown_per_user "
+                    f"({rule.cooldown_per_user:g}s): it fired for them {now - last:.1f}s ago",
+                )
+            )
+    if rule.max_fires is not None:
+        count, window = rule.max_fires
+        times = state.fire_times
+        if len(times) >= count and times[-count] + window > now:
+            n = sum(1 for t in times if t > now - window)
+            found.append(
+                (
+                    times[-count] + window,
+                    "rate_limit",
+                    f"rate limit: {n} of max {count} in {window:g}s",
+                )
+            )
+    if not found:
+        return None
+    free, decided_by, words = max(found, key=lambda f: f[0])
+    if rule.overflow != "queue":
+        then = "dropped"
+    elif len(state.queue) < rule.queue_size:
+        then = f"queued ({len(state.queue) + 1} waiting)"
+    else:
+        then = "the queue is full: dropped"
+    return decided_by, f"{words}, {free - now:.1f}s left; {then}"
 
 
 def _why_filtered(rule: CompiledRule, event: ev.Event) -> Verdict:
@@ -182,19 +291,40 @@ def _when_words(path: str, value: Any, op: str | None, arg: Any, event: ev.Event
     return text
 
 
-def _counter_words(rule: CompiledRule, state: Any) -> str:
+def _counter_name(rule: CompiledRule) -> str:
+    per = " per viewer" if (rule.every or rule.threshold) and _per_user(rule) else ""
     if rule.every is not None:
-        source = rule.every.field or rule.every.sum
-        next_at = (int(state.value // rule.every.step) + 1) * rule.every.step
-        return (
-            f"every {rule.every.step} of {source}: the count is at {state.value:g}, "
-            f"the next firing at {next_at}"
-        )
+        return f"every {rule.every.step} of {rule.every.field or rule.every.sum}{per}"
     if rule.threshold is not None:
-        if state.reached:
-            return f"threshold {rule.threshold.at} already reached this {rule.threshold.per}"
-        return f"threshold: {rule.threshold.sum} adds up to {state.value:g} of {rule.threshold.at}"
-    return "the counter did not reach a milestone"
+        return f"threshold {rule.threshold.at} of {rule.threshold.sum}{per}"
+    return "the counter"
+
+
+def _per_user(rule: CompiledRule) -> bool:
+    shape = rule.every or rule.threshold
+    return shape is not None and shape.per == "user"
+
+
+def _counter_words(rule: CompiledRule, state: RuleState, event: ev.Event) -> str:
+    """Where a counter stands after counting the event (a trial state), and what it waits for."""
+    name = _counter_name(rule)
+    if isinstance(event, ev.GiftEvent) and not event.is_final:
+        return f"{name}: a gift streak counts once, when it ends"
+    if _per_user(rule):
+        value = state.user_values.get(event.user.id, 0.0)
+        where = f"@{event.user.unique_id} is at {value:g}"
+    else:
+        value = state.value
+        where = f"the count is at {value:g}"
+    if rule.every is not None:
+        next_at = (int(value // rule.every.step) + 1) * rule.every.step
+        return f"{name}: {where}, the next firing at {next_at}"
+    if rule.threshold is not None:
+        if value >= rule.threshold.at:
+            who = f"@{event.user.unique_id}" if _per_user(rule) else "it"
+            return f"{name}: {who} reached it already this stream"
+        return f"{name}: {where}, it fires at {rule.threshold.at}"
+    return f"{name} did not reach a milestone"
 
 
 def traps(rule: CompiledRule) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from livetrigger import events as ev
-from livetrigger.rules.explain import explain, traps
+from livetrigger.rules.explain import Verdict, explain, traps
 from tests.unit.test_rules_engine import LOG, engine, gift, user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,8 +83,111 @@ def test_rate_limit_reads_the_engine_state_without_changing_it() -> None:
     follow = ev.FollowEvent(user=user())
     assert [f.rule_id for f in e.firings(follow, 100.0)] == ["calm"]
     (calm,) = [v for v in explain(e, follow, 130.0) if v.rule_id == "calm"]
-    assert calm.decided_by == "rate_limit" and "30.0s left" in calm.reason
+    assert calm == Verdict(
+        "calm", False, "cooldown", "on cooldown (60s): it fired 30.0s ago, 30.0s left; dropped"
+    )
     assert [f.rule_id for f in e.firings(follow, 161.0)] == ["calm"]  # explain spent nothing
+
+
+LIMITS = f"""\
+- id: burst
+  on: follow
+  max_fires: {{count: 2, per: 60s}}
+  overflow: queue
+  queue_size: 1
+  {LOG}
+- id: per_viewer
+  on: follow
+  cooldown_per_user: 10s
+  {LOG}
+- id: fifty
+  on: like
+  every: {{sum: count, step: 50, per: user}}
+  {LOG}
+- id: hundred
+  on: like
+  threshold: {{sum: count, at: 100}}
+  {LOG}
+"""
+
+
+def test_rate_limits_and_counters_say_where_they_stand() -> None:
+    e = engine(LIMITS)
+    bob, amy = ev.FollowEvent(user=user("bob")), ev.FollowEvent(user=user("amy"))
+
+    def why(event: ev.Event, now: float) -> dict[str, str]:
+        return {v.rule_id: v.line() for v in explain(e, event, now) if v.decided_by != "kind"}
+
+    assert why(bob, 0.0) == {
+        "burst": "burst: ✓ fires: every condition holds; firing 1 of max 2 in 60s",
+        "per_viewer": "per_viewer: ✓ fires: every condition holds",
+    }
+    e.firings(bob, 0.0)
+    e.firings(amy, 1.0)
+    assert why(bob, 5.0) == {
+        "burst": "burst: ✗ rate_limit: rate limit: 2 of max 2 in 60s, 55.0s left; queued (1 "
+        "waiting)",
+        "per_viewer": "per_viewer: ✗ cooldown: @bob is on cooldown_per_user (10s): it fired for "
+        "them 5.0s ago, 5.0s left; dropped",
+    }
+    e.firings(bob, 5.0)  # queued
+    assert why(amy, 6.0)["burst"].endswith("54.0s left; the queue is full: dropped")
+    likes = ev.LikeEvent(count=40, total=40, user=user("bob"))
+    assert why(likes, 7.0) == {
+        "fifty": "fifty: ✗ counter: every 50 of count per viewer: @bob is at 40, the next "
+        "firing at 50",
+        "hundred": "hundred: ✗ counter: threshold 100 of count: the count is at 40, it fires "
+        "at 100",
+    }
+    e.firings(likes, 7.0)
+    e.firings(likes, 8.0)
+    assert why(likes, 9.0) == {
+        "fifty": "fifty: ✓ fires: every condition holds; every 50 of count per viewer reached 100",
+        "hundred": "hundred: ✓ fires: every condition holds; threshold 100 of count reached 100",
+    }
+    e.firings(likes, 9.0)
+    assert why(likes, 10.0)["hundred"] == (
+        "hundred: ✗ counter: threshold 100 of count: it reached it already this stream"
+    )
+    assert e.counters()["hundred"] == 120  # explaining counted nothing
+    # a stream's start is judged on counters cleared as it clears them, on a copy
+    state = e._state["fifty"]
+    trial = state.trial(likes.user.id, new_stream=True)
+    assert trial.value == 0 and not trial.user_values and state.user_values[likes.user.id] == 120
+
+
+SEQUENCE_RULES = (
+    LIMITS
+    + f"""\
+- id: calm
+  on: [follow, like]
+  cooldown: 3s
+  {LOG}
+- id: every_hundred
+  on: like
+  every: {{field: total, step: 100}}
+  {LOG}
+"""
+)
+
+
+def test_verdicts_agree_with_the_engine_along_a_sequence() -> None:
+    """At every step of a sequence (counters, cooldowns, a queue), explain's "fires" is the
+    engine's firing, and explaining spends nothing."""
+    e = engine(SEQUENCE_RULES)
+    people = [user(h) for h in ("bob", "amy", "cy")]
+    total = 0
+    for step in range(120):
+        now = step * 0.7
+        who = people[step % 3]
+        if step % 4 == 0:
+            event: ev.Event = ev.FollowEvent(user=who)
+        else:
+            total += 7 * (step % 5)
+            event = ev.LikeEvent(count=7 * (step % 5), total=total, user=who)
+        e.due(now)  # the queue's releases first, as the daemon's timer and simulate do
+        says = {v.rule_id for v in explain(e, event, now) if v.fires}
+        assert says == {f.rule_id for f in e.firings(event, now)}, step
 
 
 @pytest.mark.parametrize(
