@@ -1,18 +1,32 @@
 """``livetrigger simulate -c CONFIG KIND [options]``: run the real engine on one synthetic
-event and print which rules fired and what they would do. No hardware, no network."""
+event and print which rules fired and what they would do. No hardware, no network.
+
+``--event``/``--events`` play a sequence instead, with times (``simulate_input.py`` says the
+format), on a simulated clock: nothing sleeps, and ``--explain`` shows each rule's verdict as
+it stood at each event (cooldowns, rate limits, counters). ``--state`` starts from a daemon's
+state directory or a written state."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from livetrigger import events as ev
 from livetrigger.actions.describe import describe
 from livetrigger.commands.check import DEFAULT_CONFIG, load_or_report
+from livetrigger.commands.simulate_input import (
+    InputError,
+    load_state,
+    read_sequence,
+    timed_events,
+    user_id,
+)
+from livetrigger.commands.watch import summary
 from livetrigger.rules.engine import Engine, Firing
-from livetrigger.rules.explain import explain
+from livetrigger.rules.explain import Verdict, explain
 from livetrigger.rules.fields import KINDS
 
 # diamonds per unit of a few well-known gifts, so `--gift Rose` needs no --diamonds
@@ -24,14 +38,58 @@ KNOWN_GIFTS = {
 }
 
 
+SEQUENCE_HELP = """\
+a sequence: --event '{at: 0s, gift: Rose, count: 5}' --event '{at: 10s, follow: bob}' ...,
+or --events FILE (- reads stdin), a YAML list of the same:
+  - {at: 0s, gift: Rose, count: 5}
+  - {at: 10s, follow: bob}
+  - {at: 12s, chat: "!light on", user: mia, moderator: true}
+  - {at: 1m, like: 15}
+`at` is the time from the start (0s, 1.5s, 2m); the kind is a key (gift: NAME, chat: TEXT,
+like: COUNT, viewers: N, follow: HANDLE, ...) or kind: NAME; the other keys are the options
+below without dashes (user, count, diamonds, moderator, ...). Time is simulated: nothing waits.
+Likes add up to the room's total unless `total` is given.
+
+--state starts from a state: a daemon's state directory (daemon.state_dir: its counters and
+cooldowns as they are now), or per rule id, times before the first event:
+  --state '{calm: {last_fired: 20s ago}, likes_1000: {counter: 950},
+            burst: {fired: [50s ago, 5s ago]}, greet: {viewers: {bob: {last_fired: 1m ago}}}}'
+"""
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "simulate",
-        help="run the rules on one made-up event and print what would happen",
-        description="Example: livetrigger simulate -c config.yaml gift --gift Rose --count 30",
+        help="run the rules on made-up events and print what would happen",
+        description="Examples:\n"
+        "  livetrigger simulate -c config.yaml gift --gift Rose --count 30\n"
+        "  livetrigger simulate -c config.yaml --explain \\\n"
+        "      --event '{at: 0s, follow: bob}' --event '{at: 5s, follow: amy}'\n\n" + SEQUENCE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("-c", "--config", default=DEFAULT_CONFIG)
-    p.add_argument("kind", choices=sorted(k for k in KINDS if k != "unknown"))
+    p.add_argument(
+        "kind",
+        nargs="?",
+        choices=sorted(k for k in KINDS if k != "unknown"),
+        help="the kind of one event (or give a sequence with --event / --events)",
+    )
+    p.add_argument(
+        "--event",
+        action="append",
+        default=[],
+        metavar="YAML",
+        help="one event of a sequence, e.g. '{at: 10s, follow: bob}' (repeat it)",
+    )
+    p.add_argument(
+        "--events", metavar="FILE", help="a sequence: a YAML list of events (- reads stdin)"
+    )
+    p.add_argument(
+        "--state",
+        metavar="DIR|FILE|YAML",
+        help="start from a daemon's state directory, or a state such as "
+        "'{calm: {last_fired: 20s ago}}'",
+    )
     p.add_argument("--room", help="room name (default: the first room)")
     p.add_argument("--user", default="viewer", help="the @handle of who did it")
     p.add_argument("--nickname")
@@ -54,7 +112,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--explain",
         action="store_true",
-        help="say for every rule why it fires or which condition stops it",
+        help="say for every rule why it fires or which condition stops it (at each event)",
     )
     p.set_defaults(handler=run)
 
@@ -66,7 +124,7 @@ def build_event(args: argparse.Namespace, now: float) -> ev.Event:
         else (ev.FollowRole.FOLLOWER if args.follower else ev.FollowRole.NONE)
     )
     user = ev.User(
-        id=abs(hash(args.user)) % 10**12,
+        id=user_id(args.user),
         unique_id=args.user.lstrip("@"),
         nickname=args.nickname or args.user.lstrip("@"),
         follow_role=role,
@@ -117,6 +175,13 @@ def print_firings(firings: list[Firing], out: Any, prefix: str = "") -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    sequence = bool(args.event or args.events)
+    if sequence == (args.kind is not None):
+        print(
+            "error: give the kind of one event, or a sequence with --event / --events (not both)",
+            file=sys.stderr,
+        )
+        return 2
     config = load_or_report(args.config)
     if isinstance(config, int):
         return config
@@ -130,25 +195,75 @@ def run(args: argparse.Namespace) -> int:
         room = found[0]
     base = config.mqtt.base_topic if config.mqtt else "livetrigger"
     engine = Engine(room.rules, room=room.settings.name, base_topic=base)
-    now = time.time()
-    event = build_event(args, now)
+    start = time.time()
+    try:
+        plan = _plan(args) if sequence else [(0.0, args)]
+        if args.state:
+            print(load_state(args.state, room.settings.name, engine, start), file=sys.stdout)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not sequence:
+        _judge(engine, build_event(args, start), start, args.explain, "")
+        return 0
+    like_total = 0
+    for at, event_args in plan:
+        now = start + at
+        _release(engine, start, until=now)
+        if event_args.kind == "like" and event_args.total is None:
+            like_total += event_args.count
+            event_args.total = like_total
+        event = build_event(event_args, now)
+        print(f"at {at:g}s: {event.kind}: {summary(event)}", file=sys.stdout)
+        _judge(engine, event, now, args.explain, "  ")
+    _release(engine, start, until=None)
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> list[tuple[float, argparse.Namespace]]:
+    sources: list[tuple[str, str]] = []
+    if args.events:
+        name = "stdin" if args.events == "-" else args.events
+        try:
+            text = sys.stdin.read() if args.events == "-" else Path(args.events).read_text()
+        except OSError as exc:
+            raise InputError(f"{name}: {exc.strerror or exc}") from None
+        sources.append((name, text))
+    sources.extend((f"--event {i}", text) for i, text in enumerate(args.event, 1))
+    return timed_events(read_sequence(sources), args)
+
+
+def _judge(engine: Engine, event: ev.Event, now: float, explaining: bool, indent: str) -> None:
+    """Run one event: what fired, and why (every rule with ``explaining``, else the rules
+    that listen to the event when none fired)."""
+    out = sys.stdout
     verdicts = explain(engine, event, now)  # before firing: it reads the counters as they were
     firings = engine.firings(event, now)
     if firings:
-        print_firings(firings, sys.stdout)
+        print_firings(firings, out, prefix=indent)
     else:
-        print(f"no rule fired for this {event.kind} event", file=sys.stdout)
-    if args.explain:
-        print("\nwhy:", file=sys.stdout)
-        for v in verdicts:
-            print(f"  {v.line()}", file=sys.stdout)
+        print(f"{indent}no rule fired for this {event.kind} event", file=out)
+    if explaining:
+        _why(verdicts, indent, out, blank=not indent)
     elif not firings:
         # the --why note: the rules that listen to this kind, and what stopped each
         relevant = [v for v in verdicts if v.decided_by != "kind"]
         if relevant:
-            print("why:", file=sys.stdout)
-            for v in relevant:
-                print(f"  {v.line()}", file=sys.stdout)
+            _why(relevant, indent, out)
         else:
-            print(f"why: no rule listens to {event.kind} events", file=sys.stdout)
-    return 0
+            print(f"{indent}why: no rule listens to {event.kind} events", file=out)
+
+
+def _why(verdicts: list[Verdict], indent: str, out: Any, blank: bool = False) -> None:
+    print(f"{chr(10) if blank else ''}{indent}why:", file=out)
+    for v in verdicts:
+        print(f"{indent}  {v.line()}", file=out)
+
+
+def _release(engine: Engine, start: float, until: float | None) -> None:
+    """Fire what rate limits queued, at the simulated times they become free (up to
+    ``until``; None: all that is left)."""
+    while (due := engine.next_due()) is not None and (until is None or due <= until):
+        at = max(due, start)
+        print(f"at {at - start:g}s: the queue releases", file=sys.stdout)
+        print_firings(engine.due(at), sys.stdout, prefix="  ")

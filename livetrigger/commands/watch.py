@@ -110,6 +110,14 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def line(event: ev.Event, colour: bool) -> str:
+    kind = f"{event.kind:<13}"
+    if colour and event.kind in COLOURS:
+        kind = f"\x1b[{COLOURS[event.kind]}m{kind}\x1b[0m"
+    return f"{kind} {summary(event)}".rstrip()  # one event, one line, no escapes
+
+
+def summary(event: ev.Event) -> str:
+    """The event in a few words, on one line, without its kind."""
     u = event.user
     who = f"{u.nickname} (@{u.unique_id})" if u.unique_id else u.nickname
     if isinstance(event, ev.GiftEvent):
@@ -127,10 +135,7 @@ def line(event: ev.Event, colour: bool) -> str:
         text = f"disconnected ({event.reason})"
     else:
         text = who
-    kind = f"{event.kind:<13}"
-    if colour and event.kind in COLOURS:
-        kind = f"\x1b[{COLOURS[event.kind]}m{kind}\x1b[0m"
-    return f"{kind} {escape_controls(text)}".rstrip()  # one event, one line, no escapes
+    return escape_controls(text)
 
 
 def _target(args: argparse.Namespace) -> tuple[RoomSettings, TikTokSettings]:

@@ -145,7 +145,7 @@ def _stateful(
     words = ["every condition holds" + (f" with args {args}" if args else "")]
     if counter is not None:
         shown = ", ".join(str(m) for m in milestones)
-        words.append(f"{_counter_name(rule)} reached {shown}")
+        words.append(f"{_counter_name(rule)}: {_where(rule, state, event)[1]}, milestone {shown}")
     if rule.max_fires is not None:
         count, window = rule.max_fires
         n = sum(1 for t in state.fire_times if t > now - window) + 1
@@ -305,17 +305,20 @@ def _per_user(rule: CompiledRule) -> bool:
     return shape is not None and shape.per == "user"
 
 
+def _where(rule: CompiledRule, state: RuleState, event: ev.Event) -> tuple[float, str]:
+    """The counter's value for this event (the viewer's own with ``per: user``), in words."""
+    if _per_user(rule):
+        value = state.user_values.get(event.user.id, 0.0)
+        return value, f"@{event.user.unique_id} is at {value:g}"
+    return state.value, f"the count is at {state.value:g}"
+
+
 def _counter_words(rule: CompiledRule, state: RuleState, event: ev.Event) -> str:
     """Where a counter stands after counting the event (a trial state), and what it waits for."""
     name = _counter_name(rule)
     if isinstance(event, ev.GiftEvent) and not event.is_final:
         return f"{name}: a gift streak counts once, when it ends"
-    if _per_user(rule):
-        value = state.user_values.get(event.user.id, 0.0)
-        where = f"@{event.user.unique_id} is at {value:g}"
-    else:
-        value = state.value
-        where = f"the count is at {value:g}"
+    value, where = _where(rule, state, event)
     if rule.every is not None:
         next_at = (int(value // rule.every.step) + 1) * rule.every.step
         return f"{name}: {where}, the next firing at {next_at}"

@@ -142,8 +142,10 @@ def test_rate_limits_and_counters_say_where_they_stand() -> None:
     e.firings(likes, 7.0)
     e.firings(likes, 8.0)
     assert why(likes, 9.0) == {
-        "fifty": "fifty: ✓ fires: every condition holds; every 50 of count per viewer reached 100",
-        "hundred": "hundred: ✓ fires: every condition holds; threshold 100 of count reached 100",
+        "fifty": "fifty: ✓ fires: every condition holds; every 50 of count per viewer: @bob is "
+        "at 120, milestone 100",
+        "hundred": "hundred: ✓ fires: every condition holds; threshold 100 of count: the count "
+        "is at 120, milestone 100",
     }
     e.firings(likes, 9.0)
     assert why(likes, 10.0)["hundred"] == (
