@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from livetrigger import __version__
 from livetrigger import events as ev
 from livetrigger.errors import ConfigError
-from livetrigger.rules.explain import explain
 from livetrigger.system.press import PressOutcome, PressResult
 from livetrigger.text.topics import topic_safe
 
@@ -262,36 +261,3 @@ class Control:
             "problems": [],
             "reloads": self.daemon.reloader.reloads,
         }
-
-    def explain_event(
-        self, room: str, event: ev.Event, fired: tuple[str, ...]
-    ) -> list[dict[str, Any]]:
-        """Each rule's verdict on a past event: the rules it fired say so; for the others,
-        the deciding condition against the rules as they are now."""
-        runtime = self.daemon.rooms.get(room)
-        if runtime is None:
-            return []
-        out = []
-        for v in explain(runtime.engine, event, time.time()):
-            if v.rule_id in fired:
-                out.append(
-                    {
-                        "rule": v.rule_id,
-                        "fires": True,
-                        "decided_by": "fires",
-                        "reason": "it fired for this event",
-                    }
-                )
-            else:
-                fires = v.fires  # would fire now but did not then: say why it did not
-                out.append(
-                    {
-                        "rule": v.rule_id,
-                        "fires": False,
-                        "decided_by": "then" if fires else v.decided_by,
-                        "reason": "it did not fire then (paused or rate-limited at the time)"
-                        if fires
-                        else v.reason,
-                    }
-                )
-        return out

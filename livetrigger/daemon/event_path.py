@@ -63,7 +63,10 @@ class EventPath:
             # reach the event stream or Home Assistant's event entity after the all-off
             log.debug("room %s: %s while stopping: not acted on", room, event.kind)
             return
-        firings = runtime.engine.firings(event, time.time())
+        now = time.time()
+        for feature in d.features:
+            feature.before_rules(room, event, now)
+        firings = runtime.engine.firings(event, now)
         holds = [h for f in d.features if (h := f.hold(room, event, firings)) is not None]
         if holds:
             job = asyncio.get_running_loop().create_task(self._submit_after(holds, room, firings))

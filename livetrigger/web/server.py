@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from livetrigger import events as ev
+from livetrigger.rules.explain import Arrival, Verdict
 from livetrigger.settings import WebSettings
 from livetrigger.system.limits import RECONNECT_INTERVAL, TEST_INTERVAL, CommandLimiter
 from livetrigger.web.hosts import HostCheck, address
@@ -88,10 +89,6 @@ class DaemonPort(Protocol):
 
     def config_verdict(self) -> Awaitable[dict[str, Any]]: ...
 
-    def explain_event(
-        self, room: str, event: ev.Event, fired: tuple[str, ...]
-    ) -> list[dict[str, Any]]: ...
-
 
 class Dashboard:
     """``async with Dashboard(settings, daemon):`` serves until closed."""
@@ -106,7 +103,7 @@ class Dashboard:
         self.hosts = HostCheck(settings.host, settings.allowed_hosts)
         self.limiter = CommandLimiter(time.monotonic, "dashboard")
         self._server: asyncio.Server | None = None
-        self._feed: deque[tuple[int, str, ev.Event, tuple[str, ...]]] = deque(maxlen=FEED_SIZE)
+        self._feed: deque[_Entry] = deque(maxlen=FEED_SIZE)
         self._seq = 0
         self._streams: set[asyncio.Queue[bytes | None]] = set()
         self._pending: dict[asyncio.Task[Any], None] = {}  # still sending a head, oldest first
@@ -146,9 +143,15 @@ class Dashboard:
 
     # -- the feed -----------------------------------------------------------------------------
 
-    def on_event(self, room: str, event: ev.Event, fired: tuple[str, ...] = ()) -> None:
-        """Every event of every room with the rules it fired (cheap: serialised only when a
-        page listens)."""
+    def on_event(
+        self,
+        room: str,
+        event: ev.Event,
+        fired: tuple[str, ...] = (),
+        verdicts: Arrival | None = None,
+    ) -> None:
+        """Every event of every room with the rules it fired and each rule's verdict as it
+        stood when the event arrived (cheap: serialised only when a page listens or asks)."""
         if event.kind in QUIET_KINDS and not fired:
             now = time.monotonic()
             key = f"{room}/{event.kind}"
@@ -156,7 +159,7 @@ class Dashboard:
                 return  # viewer counts and like batches: at most one a second per room
             self._last_quiet[key] = now
         self._seq += 1
-        self._feed.append((self._seq, room, event, fired))
+        self._feed.append(_Entry(self._seq, room, event, fired, verdicts))
         if self._streams:
             data = _sse(self._item(self._seq, room, event, fired))
             for q in list(self._streams):
@@ -308,17 +311,17 @@ class Dashboard:
         if path == "/api/state":
             return json_response(200, self.daemon.dashboard_state())
         if path == "/api/feed":
-            return json_response(200, [self._item(*entry) for entry in self._feed])
+            return json_response(
+                200, [self._item(e.seq, e.room, e.event, e.fired) for e in self._feed]
+            )
         if path == "/api/config":
             return json_response(200, await self.daemon.config_verdict())
         if path.startswith("/api/explain/"):
             wanted = path.removeprefix("/api/explain/")
-            entry = next((e for e in self._feed if str(e[0]) == wanted), None)
+            entry = next((e for e in self._feed if str(e.seq) == wanted), None)
             if entry is None:
                 raise HttpError(404, "that event is no longer in the feed")
-            seq, room, event, fired = entry
-            verdicts = self.daemon.explain_event(room, event, fired)
-            return json_response(200, {"id": seq, "room": room, "verdicts": verdicts})
+            return json_response(200, entry.explained())
         raise HttpError(404, "no such endpoint")
 
     async def _post(self, path: str, body: dict[str, Any], peer: str = "?") -> bytes:
@@ -397,6 +400,34 @@ class Dashboard:
             return
         finally:
             self._streams.discard(queue)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One event of the feed, with what was decided when it arrived."""
+
+    seq: int
+    room: str
+    event: ev.Event
+    fired: tuple[str, ...]
+    verdicts: Arrival | None  # None: the event came without (never from the daemon)
+
+    def explained(self) -> dict[str, Any]:
+        """Each rule's verdict as it stood when the event arrived (``at``): the rules and
+        their state of that moment, whenever it is asked."""
+        said = self.verdicts.verdicts(self.event) if self.verdicts is not None else []
+        out = [_engine_wins(v, v.rule_id in self.fired).as_dict() for v in said]
+        at = self.verdicts.at if self.verdicts is not None else self.event.received_at
+        return {"id": self.seq, "room": self.room, "at": at, "verdicts": out}
+
+
+def _engine_wins(verdict: Verdict, fired: bool) -> Verdict:
+    """explain agrees with the engine (its tests hold it to that); should it ever not, the
+    page says what the engine did."""
+    if verdict.fires == fired:
+        return verdict
+    said = "it fired for this event" if fired else "the engine did not fire it"
+    return Verdict(verdict.rule_id, fired, "fires" if fired else "engine", said)
 
 
 def _sse(item: dict[str, Any]) -> bytes:

@@ -5,11 +5,12 @@ features. The daemon keeps a list of the enabled ones (``livetrigger.daemon.feat
 decides which) and calls each at the points below, in list order; a feature overrides only
 the hooks it needs. Every hook runs on the event loop and must not block it.
 
-Order on the hot path, per event: ``hold`` (all features), then the firings are submitted
-(``on_firing`` per firing), then ``on_event``. A feature that must have something done before
-an event's triggers leave (the state directory saves a stream's start or end first, so a kill
-in between cannot start the session twice) returns an awaitable from ``hold``: the firings are
-submitted when every such awaitable is done.
+Order on the hot path, per event: ``before_rules`` (all features), the rules, ``hold`` (all
+features), then the firings are submitted (``on_firing`` per firing), then ``on_event``. A
+feature that must have something done before an event's triggers leave (the state directory
+saves a stream's start or end first, so a kill in between cannot start the session twice)
+returns an awaitable from ``hold``: the firings are submitted when every such awaitable is
+done.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ class Feature(Protocol):
 
     async def start(self) -> None:
         """Begin: after the sinks and rooms exist, before the daemon says it is ready."""
+        return
+
+    def before_rules(self, room: str, event: Event, now: float) -> None:
+        """The rules are about to run ``event`` at ``now`` (wall clock, the engine's own): the
+        last moment to read their state as the event found it. Keep it cheap."""
         return
 
     def hold(self, room: str, event: Event, firings: Sequence[Firing]) -> Awaitable[None] | None:

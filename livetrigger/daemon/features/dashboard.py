@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from livetrigger.daemon.features.base import Feature
+from livetrigger.rules.explain import Arrival, arrival
 
 if TYPE_CHECKING:
     from livetrigger.daemon.controller import Daemon
@@ -25,6 +26,8 @@ class Dashboard(Feature):
     def __init__(self, daemon: Daemon) -> None:
         self.daemon = daemon
         self.server: Server | None = None
+        # the verdicts of the event the rules are running, until on_event files them with it
+        self._arrival: tuple[Event, Arrival] | None = None
 
     async def start(self) -> None:
         """Listen on web.host:web.port."""
@@ -41,10 +44,19 @@ class Dashboard(Feature):
                 exc.strerror or exc,
             )
 
+    def before_rules(self, room: str, event: Event, now: float) -> None:
+        """Each rule's verdict as the event finds the rules (cooldowns, counters, the pause):
+        kept with the event, so the page shows the verdict of that moment when tapped later."""
+        runtime = self.daemon.rooms.get(room)
+        if self.server is not None and runtime is not None:
+            self._arrival = (event, arrival(runtime.engine, event, now))
+
     def on_event(self, room: str, event: Event, firings: Sequence[Firing]) -> None:
         """The live feed."""
+        taken, self._arrival = self._arrival, None
         if self.server is not None:
-            self.server.on_event(room, event, tuple(f.rule_id for f in firings))
+            verdicts = taken[1] if taken is not None and taken[0] is event else None
+            self.server.on_event(room, event, tuple(f.rule_id for f in firings), verdicts)
 
     async def stop(self) -> None:
         """Close the page's connections."""

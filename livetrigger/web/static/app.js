@@ -167,11 +167,14 @@
     const data = await api(`/api/explain/${item.id}`).catch((e) => { showError(e); return null; });
     if (!data || selected !== item.id) return;
     $("explain").hidden = false;
-    $("explain-title").textContent = `Why, for: ${describe(item)}`;
+    // the verdicts as they stood when the event arrived (kept by the daemon), not as now
+    const then = data.at ? ` (as it stood at ${new Date(data.at * 1000).toLocaleTimeString()})` : "";
+    $("explain-title").textContent = `Why, for: ${describe(item)}${then}`;
     const list = $("verdicts"); list.replaceChildren();
     for (const v of data.verdicts) {
       const li2 = el("li", null, v.fires ? "ok" : "");
       li2.dataset.rule = v.rule;
+      li2.dataset.decidedBy = v.decided_by;
       li2.append(el("strong", v.rule), " ", el("span", v.fires ? "✓ " : "✗ "), el("span", v.reason));
       list.append(li2);
     }
