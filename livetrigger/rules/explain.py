@@ -149,7 +149,7 @@ def _stateful(
     if rule.max_fires is not None:
         count, window = rule.max_fires
         n = sum(1 for t in state.fire_times if t > now - window) + 1
-        words.append(f"firing {n} of max {count} in {window:g}s")
+        words.append(f"firing {n} of max {count} in {_span(window)}")
     return Verdict(rule.id, True, "fires", "; ".join(words))
 
 
@@ -163,7 +163,7 @@ def _held_back(
         ago = now - state.last_fire
         free = state.last_fire + rule.cooldown
         found.append(
-            (free, "cooldown", f"on cooldown ({rule.cooldown:g}s): it fired {ago:.1f}s ago")
+            (free, "cooldown", f"on cooldown ({_span(rule.cooldown)}): it fired {ago:.1f}s ago")
         )
     if rule.cooldown_per_user is not None:
         last = state.user_last_fire.get(event.user.id)
@@ -173,7 +173,7 @@ def _held_back(
                     last + rule.cooldown_per_user,
                     "cooldown",
                     f"@{event.user.unique_id} is on cooldown_per_user "
-                    f"({rule.cooldown_per_user:g}s): it fired for them {now - last:.1f}s ago",
+                    f"({_span(rule.cooldown_per_user)}): it fired for them {now - last:.1f}s ago",
                 )
             )
     if rule.max_fires is not None:
@@ -185,7 +185,7 @@ def _held_back(
                 (
                     times[-count] + window,
                     "rate_limit",
-                    f"rate limit: {n} of max {count} in {window:g}s",
+                    f"rate limit: {n} of max {count} in {_span(window)}",
                 )
             )
     if not found:
@@ -289,6 +289,14 @@ def _when_words(path: str, value: Any, op: str | None, arg: Any, event: ev.Event
             f"{event.total_diamonds}: write total_diamonds)"
         )
     return text
+
+
+def _span(seconds: float) -> str:
+    """A configured duration as it is written: 30s, 2m, 1h."""
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
 
 
 def _counter_name(rule: CompiledRule) -> str:

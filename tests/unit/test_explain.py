@@ -84,7 +84,7 @@ def test_rate_limit_reads_the_engine_state_without_changing_it() -> None:
     assert [f.rule_id for f in e.firings(follow, 100.0)] == ["calm"]
     (calm,) = [v for v in explain(e, follow, 130.0) if v.rule_id == "calm"]
     assert calm == Verdict(
-        "calm", False, "cooldown", "on cooldown (60s): it fired 30.0s ago, 30.0s left; dropped"
+        "calm", False, "cooldown", "on cooldown (1m): it fired 30.0s ago, 30.0s left; dropped"
     )
     assert [f.rule_id for f in e.firings(follow, 161.0)] == ["calm"]  # explain spent nothing
 
@@ -119,13 +119,13 @@ def test_rate_limits_and_counters_say_where_they_stand() -> None:
         return {v.rule_id: v.line() for v in explain(e, event, now) if v.decided_by != "kind"}
 
     assert why(bob, 0.0) == {
-        "burst": "burst: ✓ fires: every condition holds; firing 1 of max 2 in 60s",
+        "burst": "burst: ✓ fires: every condition holds; firing 1 of max 2 in 1m",
         "per_viewer": "per_viewer: ✓ fires: every condition holds",
     }
     e.firings(bob, 0.0)
     e.firings(amy, 1.0)
     assert why(bob, 5.0) == {
-        "burst": "burst: ✗ rate_limit: rate limit: 2 of max 2 in 60s, 55.0s left; queued (1 "
+        "burst": "burst: ✗ rate_limit: rate limit: 2 of max 2 in 1m, 55.0s left; queued (1 "
         "waiting)",
         "per_viewer": "per_viewer: ✗ cooldown: @bob is on cooldown_per_user (10s): it fired for "
         "them 5.0s ago, 5.0s left; dropped",

@@ -101,10 +101,10 @@ def test_a_sequence_shows_a_cooldown_a_rate_limit_and_a_counter(
         "→ log thanks cy",
         "calm: ✓ fires: every condition holds",
         "→ log shared",
-        "burst: ✓ fires: every condition holds; firing 1 of max 2 in 60s",
+        "burst: ✓ fires: every condition holds; firing 1 of max 2 in 1m",
         "→ log shared",
-        "burst: ✓ fires: every condition holds; firing 2 of max 2 in 60s",
-        "burst: ✗ rate_limit: rate limit: 2 of max 2 in 60s, 58.0s left; dropped",
+        "burst: ✓ fires: every condition holds; firing 2 of max 2 in 1m",
+        "burst: ✗ rate_limit: rate limit: 2 of max 2 in 1m, 58.0s left; dropped",
         "roses: ✗ counter: every 10 of repeat_count: the count is at 4, the next firing at 10",
         "→ log 10 roses",
         "roses: ✓ fires: every condition holds; every 10 of repeat_count: the count is at 11, "
@@ -153,7 +153,7 @@ def test_events_on_the_command_line_start_from_a_written_state(
         "at 6s: share: cy (@cy)",
         "  no rule fired for this share event",
         "  why:",
-        "    burst: ✗ rate_limit: rate limit: 2 of max 2 in 60s, 4.0s left; dropped",
+        "    burst: ✗ rate_limit: rate limit: 2 of max 2 in 1m, 4.0s left; dropped",
         "at 11s: share: cy (@cy)",
         "  rule burst fired",
         "    → log shared",
@@ -242,3 +242,4 @@ def test_a_mistake_in_a_sequence_or_state_says_where(
 ) -> None:
     code, _, err = simulate(tmp_path, capsys, *args)
     assert code == 2 and message in err and "Traceback" not in err, err
+

@@ -133,7 +133,7 @@ async def test_a_verdict_asked_later_is_the_one_at_arrival(tmp_path: Path) -> No
         assert cooldown["decided_by"] == "cooldown", cooldown
         # the time left is that of the follow's arrival: it fired at the first's arrival
         found = re.fullmatch(
-            r"on cooldown \(3600s\): it fired ([\d.]+)s ago, ([\d.]+)s left; dropped",
+            r"on cooldown \(1h\): it fired ([\d.]+)s ago, ([\d.]+)s left; dropped",
             cooldown["reason"],
         )
         assert found, cooldown
