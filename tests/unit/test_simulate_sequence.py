@@ -243,3 +243,28 @@ def test_a_mistake_in_a_sequence_or_state_says_where(
     code, _, err = simulate(tmp_path, capsys, *args)
     assert code == 2 and message in err and "Traceback" not in err, err
 
+
+def test_the_documented_sequence_prints_what_the_docs_show(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """docs/config.md's example: its sequence, run on the example config, prints its lines."""
+    root = Path(__file__).resolve().parents[2]
+    page = (root / "docs" / "config.md").read_text()
+    section = page.split("### Trying rules: `simulate`")[1]
+    sequence = re.search(r"<<'END'\n(.*?)\nEND\n", section, re.S)
+    shown = re.search(r"```text\n(.*?)```", section, re.S)
+    assert sequence and shown
+    code = main(
+        [
+            "simulate",
+            "-c",
+            str(root / "config.example.yaml"),
+            *(arg for line in sequence[1].splitlines() for arg in ("--event", line[2:])),
+            "--explain",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    lines = out.splitlines()
+    for line in shown[1].splitlines():
+        assert line in lines, line
