@@ -56,6 +56,8 @@ class Targets:
     published: tuple[tuple[str, str], ...] = ()  # topics it publishes to, and what each holds
     # each endpoint's URL path (no host, userinfo or query: `check` prints it)
     webhook_paths: Mapping[str, str] = field(default_factory=dict)
+    # each device of `devices:` by name, and its kind (`sacn`, `osc`, ...)
+    devices: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

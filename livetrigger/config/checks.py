@@ -5,8 +5,10 @@ on the header or are used twice. Each returns
 
 from __future__ import annotations
 
+import importlib.util
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from livetrigger import settings as s
@@ -112,4 +114,23 @@ def gpio_pins(
                 where,
                 f"{pins.describe(found.gpio)} is already used by {owner}: "
                 "each output and input needs a pin of its own",
+            )
+
+
+def device_libraries(devices: Iterable[Any]) -> Iterator[tuple[KeyPath, str]]:
+    """Each device whose kind's library is not installed, with the pip command that installs
+    it: found without importing it (``find_spec``), so ``check`` stays light."""
+    for device in devices:
+        kind = device.device_kind
+        if kind.module is None:
+            continue
+        try:
+            found = importlib.util.find_spec(kind.module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            yield (
+                ("devices", device.name, kind.key),
+                f"a {kind.key} device needs the `{kind.module}` library: "
+                f"pip install 'livetrigger[{kind.extra}]'",
             )

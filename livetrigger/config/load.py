@@ -272,6 +272,7 @@ def _check_valid_rules(data: dict[str, Any], broken: list[KeyPath], problems: _P
     base_topic = str(mqtt.get("base_topic") or "livetrigger")
     discovery = ha.get("discovery", True) is not False
     prefix = str(ha.get("prefix") or "homeassistant")
+    devices = data.get("devices")
     targets = Targets(
         gpio_outputs=frozenset(outputs) if isinstance(outputs, dict) else frozenset(),
         webhooks=frozenset(hooks) if isinstance(hooks, dict) else frozenset(),
@@ -283,6 +284,11 @@ def _check_valid_rules(data: dict[str, Any], broken: list[KeyPath], problems: _P
             str(name): _url_path(hook.get("url"))
             for name, hook in (hooks.items() if isinstance(hooks, dict) else ())
             if isinstance(hook, dict)
+        },
+        devices={
+            str(name): str(next(iter(kinds)))
+            for name, kinds in (devices.items() if isinstance(devices, dict) else ())
+            if isinstance(kinds, dict) and len(kinds) == 1
         },
     )
     places: list[tuple[KeyPath, Any]] = [(("rules",), data.get("rules"))]
@@ -438,7 +444,10 @@ def _build(
         command_filters=command_filters(base, ha.prefix if ha.discovery else None),
         published=published_filters(base, ha.prefix if ha.discovery else None),
         webhook_paths={w.name: _url_path(w.url) for w in webhooks},
+        devices={d.name: d.kind for d in model.devices},
     )
+    for where, message in checks.device_libraries(model.devices):
+        problems.add(where, message)
     for inp in gpio.inputs:
         if inp.role == "test_button" and not inp.rule:
             problems.add(("gpio", "inputs", inp.name), "a test_button needs `rule:`")
@@ -487,6 +496,7 @@ def _build(
         gpio=gpio,
         webhooks=webhooks,
         daemon=model.daemon,
+        devices=model.devices,
     )
 
 

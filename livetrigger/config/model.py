@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from livetrigger import settings as s
-from livetrigger.config.schema import Daemon
+from livetrigger.config.schema import Daemon, Device
 from livetrigger.rules.model import CompiledRule
 
 
@@ -28,6 +28,7 @@ class Config:
     webhooks: tuple[s.WebhookSettings, ...]
     daemon: Daemon
     web: s.WebSettings = field(default_factory=s.WebSettings)
+    devices: tuple[Device, ...] = ()
     # every secret value, so the log redactor can scrub them wherever they turn up
     secrets: frozenset[str] = field(default_factory=frozenset, repr=False)
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 from livetrigger import settings as s
 from livetrigger.actions import registry
 from livetrigger.actions.kind import ActionKind
+from livetrigger.devices import registry as device_registry
+from livetrigger.devices.base import DeviceKind
 from livetrigger.rules.model import Every, MaxFires, Threshold, UserFilter
 from livetrigger.settings import key
 
@@ -84,6 +86,69 @@ if TYPE_CHECKING:
     Action = ActionEntry
 else:
     Action = action_entry(registry.KINDS)
+
+
+# -- devices --------------------------------------------------------------------------------
+
+
+class DeviceEntry:
+    """What the code knows of one device of ``devices:``; ``device_entry`` makes the class the
+    file is checked against: its name (the key) and one optional field per device kind."""
+
+    __slots__ = ()
+    KINDS: ClassVar[tuple[DeviceKind[Any], ...]] = ()
+    name: str
+
+    def mistake(self) -> str | None:
+        given = [k.key for k in self.KINDS if getattr(self, k.key) is not None]
+        if len(given) == 1:
+            return None
+        kinds = ", ".join(k.key for k in self.KINDS) or "none: no device kind is installed"
+        return f"each device needs exactly one kind: {kinds}" + (
+            f" (got {', '.join(given)})" if given else ""
+        )
+
+    @property
+    def device_kind(self) -> DeviceKind[Any]:
+        """The kind this device is of (after the check: exactly one is given)."""
+        return next(k for k in self.KINDS if getattr(self, k.key) is not None)
+
+    @property
+    def kind(self) -> str:
+        return self.device_kind.key
+
+    @property
+    def settings(self) -> Any:
+        """The kind's own settings: an ``SacnSettings``, ..."""
+        return getattr(self, self.kind)
+
+
+def device_entry(kinds: tuple[DeviceKind[Any], ...]) -> type[DeviceEntry]:
+    """The ``Device`` dataclass for ``kinds``: ``name`` (the mapping key) and a field per
+    kind, in their order, holding its settings."""
+    fields: list[Any] = [("name", str)]
+    fields += [(k.key, k.settings | None, key(None)) for k in kinds]
+    namespace = {
+        "__doc__": "One device of ``devices``: exactly one of the device kinds.",
+        "__module__": __name__,
+        "KINDS": kinds,
+    }
+    made = dataclasses.make_dataclass(
+        "Device",
+        fields,
+        bases=(DeviceEntry,),
+        namespace=namespace,
+        frozen=True,
+        slots=True,
+        kw_only=True,
+    )
+    return cast(type[DeviceEntry], made)
+
+
+if TYPE_CHECKING:
+    Device = DeviceEntry
+else:
+    Device = device_entry(device_registry.DEVICE_KINDS)
 
 
 # -- rules ----------------------------------------------------------------------------------
@@ -170,6 +235,7 @@ class ConfigFile:
     homeassistant: s.HomeAssistantSettings = key(s.HomeAssistantSettings())
     gpio: s.GpioSettings | None = None
     webhooks: tuple[s.WebhookSettings, ...] = ()
+    devices: tuple[Device, ...] = key((), doc="lights, DMX, OSC, ... by name (docs/devices.md)")
     web: s.WebSettings = key(s.WebSettings())
     daemon: Daemon = key(Daemon())
 

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "livetrigger"
 # bottom to top; a package imports only from its own layer and the ones below. The root
 # package itself (``livetrigger``: its version) and the root modules count as packages.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"livetrigger", "errors", "settings", "text", "system", "events"}),
+    frozenset({"livetrigger", "errors", "settings", "text", "system", "events", "devices"}),
     frozenset({"actions"}),
     frozenset({"rules"}),
     frozenset({"config"}),
