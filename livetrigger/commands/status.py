@@ -81,6 +81,27 @@ def render(snap: Snapshot) -> str:
                 [target, *(str(a.get(k, 0)) for k in ("ok", "failed", "dropped", "queued"))]
             )
         lines += ["", _table(rows)]
+    devices = {
+        name: d
+        for part in snap.values()
+        if isinstance(part, dict) and isinstance(part.get("devices"), dict)
+        for name, d in part["devices"].items()
+    }
+    if devices:
+        rows = [["device", "kind", "state", "sent", "retries", "failures", "limited"]]
+        for name, dev in sorted(devices.items()):
+            rows.append(
+                [
+                    name,
+                    str(dev.get("kind", "?")),
+                    str(dev.get("state", "?")),
+                    *(str(dev.get(k, 0)) for k in ("sent", "retries", "failures", "limited")),
+                ]
+            )
+        lines += ["", _table(rows)]
+        for name, dev in sorted(devices.items()):
+            if dev.get("state") == "away" and dev.get("reason"):
+                lines.append(f"{name}: away: {dev['reason']}")
     lat: dict[str, Any] = snap.get("latency_ms", {})
     if lat.get("count"):
         lines += [

@@ -1,0 +1,352 @@
+"""A new device kind is its own module plus one line in devices/registry.py (issue 28): a toy
+``lamp`` device kind and a toy ``glow`` action that drives it, defined here, are checked by
+``check`` at file:line, are in the JSON Schema, and run through a whole daemon into the
+generic device outlet: one alert at a time, restored after ``duration``, a rate limit,
+retries when the device is away (another device and another action go on), ``status``, and
+the safe state at the stop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import jsonschema
+import pytest
+
+from livetrigger import events as ev
+from livetrigger.actions import registry
+from livetrigger.actions.device import DeviceRequest, check_device, open_devices
+from livetrigger.actions.kind import ActionKind, CompileContext, CompiledAction, Context
+from livetrigger.actions.outlet import Outlet, OutletContext
+from livetrigger.commands.status import render
+from livetrigger.config import load_config_text
+from livetrigger.config import schema as cs
+from livetrigger.config.shape import section
+from livetrigger.daemon import Daemon
+from livetrigger.devices import registry as devices
+from livetrigger.devices.base import DeviceAway, DeviceKind, DeviceLimits
+from livetrigger.errors import ConfigError
+from livetrigger.settings import key
+from tests.support.toy_platform import ToyPlatform
+
+# -- the toy device kind: what its module in livetrigger/devices/ would hold ----------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LampSettings(DeviceLimits):
+    host: str
+    away: bool = False  # the toy's way to be unreachable
+    library: str | None = None  # the toy's way to need a library
+
+
+class Lamp:
+    """A lamp with one level: remembers what it was told, in order."""
+
+    opened: ClassVar[dict[str, Lamp]] = {}
+    can_snapshot = True
+
+    def __init__(self, name: str, settings: LampSettings) -> None:
+        self.settings = settings
+        self.level = 10
+        self.log: list[str] = []
+        self.changed = asyncio.Event()
+        Lamp.opened[name] = self
+
+    def _note(self, what: str) -> None:
+        self.log.append(what)
+        self.changed.set()
+
+    async def send(self, command: Any) -> None:
+        if self.settings.away:
+            raise DeviceAway("connection refused")
+        self.level = int(command)
+        self._note(f"send {command}")
+
+    async def snapshot(self) -> Any:
+        if self.settings.away:
+            raise DeviceAway("connection refused")
+        return self.level
+
+    async def restore(self, snapshot: Any) -> None:
+        self.level = int(snapshot)
+        self._note(f"restore {snapshot}")
+
+    def safe(self, before: Any | None) -> None:
+        self.level = before if before is not None else self.level
+        self._note(f"safe {before}")
+
+    async def aclose(self) -> None:
+        self._note("aclose")
+
+
+class LampKind:
+    key = "lamp"
+    settings = LampSettings
+    extra = "lamps"
+
+    @property
+    def module(self) -> str | None:
+        return None
+
+    def open(self, name: str, settings: LampSettings) -> Lamp:
+        return Lamp(name, settings)
+
+
+class NeedsLibrary(LampKind):
+    key = "fancy"
+    module = "no_such_library_for_livetrigger"  # type: ignore[assignment]
+
+
+LAMP: DeviceKind[LampSettings] = LampKind()
+FANCY: DeviceKind[LampSettings] = NeedsLibrary()
+
+
+# -- the toy action kind that drives it -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Glow(DeviceRequest):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GlowAction:
+    device: str
+    level: int = key(100, low=0, high=255)
+    duration: float | None = None
+
+
+class GlowKind:
+    name = "glow"
+    schema = GlowAction
+    shorthand = None
+    request = Glow
+    outbox = None
+    device_kinds = ("lamp", "fancy")
+
+    def compile(self, entry: GlowAction, ctx: CompileContext) -> CompiledAction | None:
+        if check_device(ctx, entry.device, "glow", self.device_kinds) is None:
+            return None
+
+        def build(c: Context, rule: str, room: str, event: ev.Event) -> Glow:
+            return Glow(
+                rule_id=rule,
+                room=room,
+                event=event,
+                device=entry.device,
+                command=entry.level,
+                duration=entry.duration,
+            )
+
+        return CompiledAction("glow", f"glow {entry.device} {entry.level}", build)
+
+    def describe(self, request: Glow) -> str:
+        return f"glow {request.device} {request.command}"
+
+    def open(self, config: Any, ctx: OutletContext) -> Outlet | None:
+        return open_devices(config, self.device_kinds)
+
+
+GLOW: ActionKind[GlowAction, Glow] = GlowKind()
+
+
+@pytest.fixture
+def lamps() -> Iterator[None]:
+    kinds, action = registry.KINDS, cs.Action
+    device_kinds, device = devices.DEVICE_KINDS, cs.Device
+    devices.DEVICE_KINDS = (*device_kinds, LAMP, FANCY)  # the one line in devices/registry.py
+    registry.KINDS = (*kinds, GLOW)
+    cs.Action = cs.action_entry(registry.KINDS)  # type: ignore[misc]
+    cs.Device = cs.device_entry(devices.DEVICE_KINDS)  # type: ignore[misc]
+    section.cache_clear()
+    Lamp.opened = {}
+    try:
+        yield
+    finally:
+        registry.KINDS, cs.Action = kinds, action  # type: ignore[misc]
+        devices.DEVICE_KINDS, cs.Device = device_kinds, device  # type: ignore[misc]
+        section.cache_clear()
+
+
+HEAD = "devices:\n  desk: {lamp: {host: 10.0.0.1}}\n  wall: {lamp: {host: 10.0.0.2}}\n"
+ROOM = 'rooms:\n  - username: "@toy"\n    rules:\n'
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(text)
+    return list(caught.value.problems)
+
+
+# -- check and the schema -------------------------------------------------------------------
+
+
+def test_check_places_device_mistakes_at_their_line(lamps: None) -> None:
+    assert problems(
+        "devices:\n"
+        "  desk: {lmap: {host: x}}\n"
+        "  both: {lamp: {host: x}, fancy: {host: y}}\n"
+        "  none: {}\n"
+        "  slow: {lamp: {host: x, retries: 99}}\n" + ROOM + "      - {id: a, on: gift, do: []}\n"
+    )[:4] == [
+        "<config>:2:10: devices.desk.lmap: unknown key `lmap` — did you mean `lamp`?",
+        "<config>:3:3: devices.both: each device needs exactly one kind: lamp, fancy"
+        " (got lamp, fancy)",
+        "<config>:4:3: devices.none: each device needs exactly one kind: lamp, fancy",
+        "<config>:5:26: devices.slow.lamp.retries: must be from 0 to 10 (got 99)",
+    ]
+
+
+def test_an_action_names_a_device_it_can_drive(lamps: None) -> None:
+    found = problems(
+        HEAD
+        + ROOM
+        + "      - id: a\n        on: gift\n        do:\n"
+        + "          - glow: {device: dsek}\n"
+        + "          - glow: {device: '{{ user.nickname }}'}\n"
+        + "          - mqtt: {topic: x, payload: y}\n"
+    )
+    assert found[:2] == [
+        "<config>:10:20: rooms[0].rules[0].do[0].glow.device: unknown device `dsek`"
+        " — did you mean `desk`? (devices: desk, wall)",
+        "<config>:11:20: rooms[0].rules[0].do[1].glow.device: `device` is not a template:"
+        " a viewer never picks the device",
+    ]
+
+
+def test_a_device_whose_library_is_missing_names_the_pip_command(lamps: None) -> None:
+    assert problems(
+        "devices:\n  stage: {fancy: {host: x}}\n"
+        + ROOM
+        + "      - {id: a, on: gift, do: [log: x]}\n"
+    ) == [
+        "<config>:2:11: devices.stage.fancy: a fancy device needs the"
+        " `no_such_library_for_livetrigger` library: pip install 'livetrigger[lamps]'"
+    ]
+
+
+def test_devices_are_in_the_editors_schema(lamps: None) -> None:
+    schema = cs.json_schema()
+    document: dict[str, Any] = {
+        "devices": {"desk": {"lamp": {"host": "x", "max_per_minute": 6}}},
+        "rooms": [{"username": "@me", "rules": [{"id": "r", "do": [{"glow": {"device": "d"}}]}]}],
+    }
+    jsonschema.validate(document, schema)
+    document["devices"]["desk"]["lamp"]["retries"] = 11
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
+
+
+# -- through a running daemon ---------------------------------------------------------------
+
+
+def gift(n: int = 1) -> ev.GiftEvent:
+    user = ev.User(id=1, unique_id="alice", nickname="Alice")
+    return ev.GiftEvent(user=user, gift_id=5655, gift_name="Rose", diamonds=n, repeat_count=1)
+
+
+async def until(lamp: Lamp, done: Callable[[], bool]) -> None:
+    while not done():
+        lamp.changed.clear()
+        await asyncio.wait_for(lamp.changed.wait(), 60)
+
+
+async def started(text: str, tmp_path: Path) -> tuple[Daemon, ToyPlatform, asyncio.Task[int]]:
+    config = load_config_text(text)
+    platform = ToyPlatform()
+    daemon = Daemon(config, persist=False, status_path=tmp_path / "s.sock", platform=platform)
+    run = asyncio.create_task(daemon.run())
+    while "toy" not in platform.sources:
+        await asyncio.sleep(0.01)
+    await asyncio.wait_for(platform.sources["toy"].connected.wait(), 60)
+    return daemon, platform, run
+
+
+async def test_alerts_play_one_at_a_time_and_restore_after_duration(
+    lamps: None, tmp_path: Path
+) -> None:
+    daemon, platform, run = await started(
+        HEAD
+        + ROOM
+        + "      - id: a\n        on: gift\n        do:\n"
+        + "          - glow: {device: desk, level: 200, duration: 50ms}\n",
+        tmp_path,
+    )
+    desk = Lamp.opened["desk"]
+    platform.emit("toy", gift())
+    platform.emit("toy", gift())  # arrives while the first plays: it waits for the restore
+    await until(desk, lambda: desk.log.count("restore 10") == 2)
+    assert desk.log == ["send 200", "restore 10", "send 200", "restore 10"]
+    shown = daemon.control.snapshot()["glow"]["devices"]["desk"]
+    assert shown["state"] == "ok" and shown["sent"] == 2 and shown["restores"] == 2
+    assert daemon.control.snapshot()["actions"]["device:desk"]["ok"] == 2
+    daemon.request_stop()
+    assert await asyncio.wait_for(run, 60) == 0
+    assert desk.log[-2:] == ["safe None", "aclose"]
+
+
+async def test_the_stop_puts_a_playing_alert_back_to_the_state_before(
+    lamps: None, tmp_path: Path
+) -> None:
+    daemon, platform, run = await started(
+        HEAD
+        + ROOM
+        + "      - id: a\n        on: gift\n        do:\n"
+        + "          - glow: {device: desk, level: 200, duration: 10m}\n",
+        tmp_path,
+    )
+    desk = Lamp.opened["desk"]
+    platform.emit("toy", gift())
+    await until(desk, lambda: "send 200" in desk.log)
+    assert daemon.control.snapshot()["glow"]["devices"]["desk"]["playing"] is True
+    daemon.request_stop()
+    assert await asyncio.wait_for(run, 60) == 0
+    assert desk.log == ["send 200", "safe 10", "aclose"]  # no restore after the safe state
+    assert desk.level == 10
+
+
+async def test_a_device_that_is_away_costs_nothing_else(lamps: None, tmp_path: Path) -> None:
+    daemon, platform, run = await started(
+        "devices:\n  desk: {lamp: {host: a, away: true, retries: 2, retry_wait: 10ms}}\n"
+        "  wall: {lamp: {host: b}}\n"
+        + ROOM
+        + "      - id: a\n        on: gift\n        do:\n"
+        + "          - glow: {device: desk, duration: 1s}\n"
+        + "          - glow: {device: wall}\n"
+        + "          - log: fired\n",
+        tmp_path,
+    )
+    wall = Lamp.opened["wall"]
+    platform.emit("toy", gift())
+    await until(wall, lambda: wall.log == ["send 100"])
+    while daemon.control.snapshot()["actions"].get("device:desk", {}).get("failed") != 1:
+        await asyncio.sleep(0.01)
+    snap = daemon.control.snapshot()
+    desk = snap["glow"]["devices"]["desk"]
+    assert desk["state"] == "away" and desk["reason"] == "connection refused"
+    assert (desk["retries"], desk["failures"], desk["sent"]) == (2, 1, 0)
+    assert snap["actions"]["log"]["ok"] == 1 and snap["actions"]["device:wall"]["ok"] == 1
+    assert "desk: away: connection refused" in render(snap)
+    daemon.request_stop()
+    assert await asyncio.wait_for(run, 60) == 0
+
+
+async def test_max_per_minute_refuses_and_counts(lamps: None, tmp_path: Path) -> None:
+    daemon, platform, run = await started(
+        "devices:\n  desk: {lamp: {host: a, max_per_minute: 2}}\n"
+        + ROOM
+        + "      - id: a\n        on: gift\n        do: [glow: {device: desk}]\n",
+        tmp_path,
+    )
+    for _ in range(3):
+        platform.emit("toy", gift())
+    while sum(daemon.control.snapshot()["actions"]["device:desk"][k] for k in ("ok", "failed")) < 3:
+        await asyncio.sleep(0.01)
+    snap = daemon.control.snapshot()
+    assert snap["actions"]["device:desk"]["failed"] == 1
+    assert snap["glow"]["devices"]["desk"]["limited"] == 1
+    daemon.request_stop()
+    assert await asyncio.wait_for(run, 60) == 0
