@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from livetrigger.actions import chat, gpio, log, mqtt, webhook
+from livetrigger.actions import chat, dmx, gpio, log, mqtt, osc, webhook
 from livetrigger.actions.kind import ActionKind, ActionRequest, OutboxCodec
 
 KINDS: tuple[ActionKind[Any, Any], ...] = (
@@ -15,6 +15,8 @@ KINDS: tuple[ActionKind[Any, Any], ...] = (
     webhook.KIND,
     log.KIND,
     chat.KIND,
+    dmx.KIND,
+    osc.KIND,
 )
 
 # the lookups below read KINDS when called (a handful of isinstance checks, as the if-chains

@@ -75,6 +75,15 @@ def run(args: argparse.Namespace) -> int:
         targets.append(f"gpio {o.name}: pin {o.pin} {o.kind}" + (f" ({limits})" if limits else ""))
     for w in config.webhooks:
         targets.append(f"webhook {w.name}: {w.method}" + (" signed" if w.secret else ""))
+    for d in config.devices:
+        s = d.settings
+        where = " ".join(
+            f"{k} {getattr(s, k)}"
+            for k in ("host", "destination", "port", "universe")
+            if getattr(s, k, None) is not None
+        )
+        rate = f" ({s.max_per_minute}/min)" if s.max_per_minute else ""
+        targets.append(f"device {d.name}: {d.kind} {where or 'default'}{rate}".rstrip())
     print("\ntargets:", file=out)
     for t in targets or ["(none)"]:
         print(f"  {t}", file=out)

@@ -99,7 +99,10 @@ def _one(tp: Any, meta: Mapping[str, Any], defs: dict[str, Any]) -> dict[str, An
     origin, args = get_origin(tp), get_args(tp)
     if origin is dict:
         values = _type(args[1], {}, defs) if args[1] is not Any else True
-        return {"type": "object", "additionalProperties": values}
+        mapping: dict[str, Any] = {"type": "object", "additionalProperties": values}
+        if args[0] is int:  # JSON's keys are text: digits here
+            mapping["propertyNames"] = {"pattern": "^[0-9]+$"}
+        return mapping
     if origin in (list, tuple):
         node: dict[str, Any] = {"type": "array", "items": _type(args[0], {}, defs)}
         if "min_items" in meta:

@@ -264,6 +264,15 @@ def _collection(tp: Any, meta: Mapping[str, Any], value: Any, loc: Loc, out: lis
         failed = False
         for k, v in value.items():
             here = (*loc, str(k))
+            if origin is dict and args[0] is int:  # `channels: {1: 255}`
+                number = _int(k)
+                if number is _INVALID:
+                    out.append(Problem(here, "a key here is a whole number, like 1", k))
+                    failed = True
+                    continue
+                entries.append((number, _value(args[1], {}, v, here, out)))
+                failed |= entries[-1][1] is _INVALID
+                continue
             if not isinstance(k, str):
                 out.append(Problem(here, f"a key here is text: quote it, like '{k}'"))
                 failed = True

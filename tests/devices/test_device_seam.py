@@ -193,9 +193,9 @@ def test_check_places_device_mistakes_at_their_line(lamps: None) -> None:
         "  slow: {lamp: {host: x, retries: 99}}\n" + ROOM + "      - {id: a, on: gift, do: []}\n"
     )[:4] == [
         "<config>:2:10: devices.desk.lmap: unknown key `lmap` — did you mean `lamp`?",
-        "<config>:3:3: devices.both: each device needs exactly one kind: lamp, fancy"
+        "<config>:3:3: devices.both: each device needs exactly one kind: sacn, artnet, osc, lamp, fancy"
         " (got lamp, fancy)",
-        "<config>:4:3: devices.none: each device needs exactly one kind: lamp, fancy",
+        "<config>:4:3: devices.none: each device needs exactly one kind: sacn, artnet, osc, lamp, fancy",
         "<config>:5:26: devices.slow.lamp.retries: must be from 0 to 10 (got 99)",
     ]
 

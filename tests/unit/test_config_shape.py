@@ -173,7 +173,7 @@ def test_shorthands_and_whole_section_checks_run_on_the_real_rule_classes() -> N
         ),
         (
             ("do", 0),
-            "each action needs exactly one of mqtt, gpio, webhook, log, chat (got log, chat)",
+            "each action needs exactly one of mqtt, gpio, webhook, log, chat, dmx, osc (got log, chat)",
         ),
     ]
 

@@ -26,8 +26,14 @@ CONTEXT: dict[str, Any] = {
     "rooms": [{"username": "@docs_example"}],
     "mqtt": {"host": "localhost"},
     "gpio": {"pin_factory": "mock", "outputs": {"lamp": {"pin": 17}, "buzzer": {"pin": 18}}},
+    # docs/devices.md's rules name these
+    "devices": {
+        "stage": {"sacn": {"universe": 1}},
+        "bar": {"artnet": {"host": "192.168.1.61"}},
+        "qlc": {"osc": {"host": "127.0.0.1", "port": 7700}},
+    },
 }
-ACTION_KEYS = {"mqtt", "gpio", "webhook", "log", "chat"}
+ACTION_KEYS = {"mqtt", "gpio", "webhook", "log", "chat", "dmx", "osc"}
 NOT_CONFIG = {"automation"}  # Home Assistant's own YAML, in docs/homeassistant.md
 
 

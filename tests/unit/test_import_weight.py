@@ -12,6 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("pydantic", "jinja2", "httpx", "websockets", "paho", "gpiozero", "prometheus_client")
+DEVICE_LIBRARIES = ("sacn", "pythonosc")  # the device kinds' extras (issue 28)
 
 PROBE = """
 import contextlib, io, json, sys
@@ -67,3 +68,23 @@ def test_jinja_loads_at_the_first_template_that_needs_it(tmp_path: Path) -> None
         assert subprocess.run(argv, cwd=ROOT, check=False).returncode == 0
     assert "jinja2" not in loaded("check", "-q", str(plain))
     assert "jinja2" in loaded("check", "-q", str(needs))
+
+
+def test_device_libraries_load_only_for_a_daemon_with_such_devices(tmp_path: Path) -> None:
+    """`check` of a config with devices finds their libraries without importing them; a
+    daemon without devices imports none; a daemon with them opens them."""
+    config = tmp_path / "devices.yaml"
+    config.write_text(
+        "devices:\n  stage: {sacn: {universe: 1}}\n  qlc: {osc: {host: 127.0.0.1, port: 9}}\n"
+        'rooms:\n  - username: "@demo"\n    rules:\n      - id: big\n        on: gift\n'
+        "        do: [{dmx: {device: stage, channels: {1: 255}}}]\n"
+    )
+    assert not loaded("check", "-q", str(config)) & set(DEVICE_LIBRARIES)
+    assert not loaded("--version", extra="import livetrigger.daemon") & set(DEVICE_LIBRARIES)
+    opened = (
+        "from livetrigger.config import load_config\n"
+        "from livetrigger.actions.registry import KINDS\n"
+        f"c = load_config({str(config)!r})\n"
+        "[k.open(c, None) for k in KINDS if k.name in ('dmx', 'osc')]"
+    )
+    assert {"sacn"} <= loaded("--version", extra=opened)

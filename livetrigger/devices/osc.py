@@ -1,0 +1,104 @@
+"""The ``osc`` device kind: OSC 1.0 messages over UDP to ``host``:``port`` (QLC+, a sound
+desk, TouchDesigner, ...) through python-osc's client (extra ``osc``).
+
+OSC has no answer and no state to read back: a message is sent and forgotten, so an ``osc``
+alert has no ``duration`` and the safe state is to send nothing more. A host that is not an
+IP address is looked up once, off the event loop, at the first message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from livetrigger.devices.base import DeviceAway, DeviceKind, DeviceLimits
+from livetrigger.settings import key
+
+
+@dataclass(frozen=True, slots=True)
+class OscCommand:
+    """One message: its address and its arguments (each one OSC argument)."""
+
+    address: str
+    args: tuple[str | int | float | bool, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OscSettings(DeviceLimits):
+    """Where the messages go."""
+
+    host: str = key(doc="the receiver's address or name")
+    port: int = key(low=1, high=65535, why="a UDP port")
+
+
+class OscDevice:
+    """python-osc's UDP client, made at the first message."""
+
+    can_snapshot = False
+
+    def __init__(self, settings: OscSettings) -> None:
+        self.settings = settings
+        self.client: Any = None
+        self.final = False
+
+    async def _client(self) -> Any:
+        if self.client is None:
+            from pythonosc.udp_client import UDPClient  # noqa: PLC0415 - the extra
+
+            s = self.settings
+            try:  # the look-up may block: off the loop, once
+                infos = await asyncio.to_thread(
+                    socket.getaddrinfo, s.host, s.port, type=socket.SOCK_DGRAM
+                )
+            except OSError as exc:
+                raise DeviceAway(f"cannot find host {s.host!r}: {exc.strerror or exc}") from None
+            address = infos[0][4][0]
+            self.client = UDPClient(str(address), s.port)
+        return self.client
+
+    async def send(self, command: Any) -> None:
+        assert isinstance(command, OscCommand)
+        if self.final:
+            raise DeviceAway("made safe: sends nothing more")
+        from pythonosc.osc_message_builder import OscMessageBuilder  # noqa: PLC0415
+
+        builder = OscMessageBuilder(address=command.address)
+        for arg in command.args:
+            builder.add_arg(arg)  # each one argument: a viewer's text stays one string
+        message = builder.build()
+        client = await self._client()
+        try:
+            client.send(message)
+        except OSError as exc:
+            raise DeviceAway(str(exc.strerror or exc)) from None
+
+    async def snapshot(self) -> Any:
+        raise DeviceAway("OSC cannot read a state back")
+
+    async def restore(self, snapshot: Any) -> None:
+        return
+
+    def safe(self, before: Any | None) -> None:
+        """Nothing to undo: no further message leaves."""
+        self.final = True
+
+    async def aclose(self) -> None:
+        if self.client is not None:
+            with contextlib.suppress(OSError):
+                self.client._sock.close()
+
+
+class Osc:
+    key = "osc"
+    settings = OscSettings
+    extra = "osc"
+    module = "pythonosc"
+
+    def open(self, name: str, settings: OscSettings) -> OscDevice:
+        return OscDevice(settings)
+
+
+KIND: DeviceKind[OscSettings] = Osc()  # mypy checks it against the seam

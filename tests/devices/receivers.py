@@ -1,0 +1,166 @@
+"""The real receivers the device tests listen with, on loopback: the ``sacn`` library's own
+receiver, a plain UDP socket that parses ArtDmx, and python-osc's own server; and a daemon
+started from a config text against the toy platform."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import sacn
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_server import AsyncIOOSCUDPServer
+
+from livetrigger import events as ev
+from livetrigger.config import load_config_text
+from livetrigger.daemon import Daemon
+from tests.support.toy_platform import ToyPlatform
+
+WAIT = 60  # seconds a test waits for an event at most (a stuck test fails, a slow one passes)
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def gift(nickname: str = "Alice", diamonds: int = 1) -> ev.GiftEvent:
+    user = ev.User(id=1, unique_id="alice", nickname=nickname)
+    return ev.GiftEvent(
+        user=user, gift_id=5655, gift_name="Rose", diamonds=diamonds, repeat_count=1
+    )
+
+
+class Heard:
+    """What a receiver got, in order, and a way to wait for one that matches."""
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self._changed = asyncio.Event()
+
+    def add(self, item: Any) -> None:
+        self.items.append(item)
+        self._changed.set()
+
+    async def first(self, match: Callable[[Any], bool], after: int = 0) -> int:
+        """The index of the first item from ``after`` on that matches, once it arrived."""
+        while True:
+            for i in range(after, len(self.items)):
+                if match(self.items[i]):
+                    return i
+            self._changed.clear()
+            await asyncio.wait_for(self._changed.wait(), WAIT)
+
+
+@asynccontextmanager
+async def sacn_receiver(port: int, universe: int = 1) -> AsyncIterator[Heard]:
+    """The sacn library's receiver on 127.0.0.1:port: each frame of ``universe`` (its 512
+    values as bytes; the library reports changes only), and "terminated" when the stream
+    ends."""
+    loop = asyncio.get_running_loop()
+    heard = Heard()
+    receiver = sacn.sACNreceiver(bind_address="127.0.0.1", bind_port=port)
+
+    def frame(packet: Any) -> None:
+        loop.call_soon_threadsafe(heard.add, bytes(packet.dmxData))
+
+    def availability(universe: int, changed: str) -> None:
+        if changed == "timeout":
+            loop.call_soon_threadsafe(heard.add, "terminated")
+
+    receiver.register_listener("universe", frame, universe=universe)
+    receiver.register_listener("availability", availability)
+    receiver.start()
+    try:
+        yield heard
+    finally:
+        await asyncio.to_thread(receiver.stop)
+
+
+class _ArtnetProtocol(asyncio.DatagramProtocol):
+    def __init__(self, heard: Heard) -> None:
+        self.heard = heard
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        assert data[:8] == b"Art-Net\x00", data[:8]
+        (opcode,) = struct.unpack("<H", data[8:10])
+        version, sequence, physical, sub_uni, net, length = struct.unpack(">HBBBBH", data[10:18])
+        assert (opcode, version, physical) == (0x5000, 14, 0)
+        assert 1 <= sequence <= 255 and length == len(data) - 18
+        self.heard.add(((net << 8) | sub_uni, bytes(data[18:])))
+
+
+@asynccontextmanager
+async def artnet_receiver(port: int) -> AsyncIterator[Heard]:
+    """A UDP socket on 127.0.0.1:port: each ArtDmx packet as (port-address, data)."""
+    heard = Heard()
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: _ArtnetProtocol(heard), local_addr=("127.0.0.1", port)
+    )
+    try:
+        yield heard
+    finally:
+        transport.close()
+
+
+@asynccontextmanager
+async def osc_server(port: int) -> AsyncIterator[Heard]:
+    """python-osc's asyncio server on 127.0.0.1:port: each message as (address, args)."""
+    heard = Heard()
+    dispatcher = Dispatcher()
+    dispatcher.set_default_handler(lambda address, *args: heard.add((address, list(args))))
+    server = AsyncIOOSCUDPServer(("127.0.0.1", port), dispatcher, asyncio.get_running_loop())
+    transport, _ = await server.create_serve_endpoint()
+    try:
+        yield heard
+    finally:
+        transport.close()
+
+
+class Running:
+    def __init__(self, daemon: Daemon, platform: ToyPlatform, task: asyncio.Task[int]) -> None:
+        self.daemon = daemon
+        self.platform = platform
+        self.task = task
+
+    def emit(self, event: ev.Event) -> None:
+        self.platform.emit("toy", event)
+
+    def snapshot(self) -> dict[str, Any]:
+        return dict(self.daemon.control.snapshot())
+
+    async def outcome(self, target: str, n: int = 1) -> dict[str, int]:
+        """The target's counts once ``n`` of its requests ended (ok or failed)."""
+        while True:
+            counts: dict[str, int] = self.snapshot()["actions"].get(target, {})
+            if counts.get("ok", 0) + counts.get("failed", 0) >= n:
+                return counts
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        self.daemon.request_stop()
+        assert await asyncio.wait_for(self.task, WAIT) == 0
+
+
+@asynccontextmanager
+async def daemon(text: str, tmp_path: Path) -> AsyncIterator[Running]:
+    """A daemon on ``text`` (its room is @toy), connected; stopped at the end if still up."""
+    config = load_config_text(text)
+    platform = ToyPlatform()
+    d = Daemon(config, persist=False, status_path=tmp_path / "s.sock", platform=platform)
+    task = asyncio.create_task(d.run())
+    while "toy" not in platform.sources:
+        await asyncio.sleep(0.01)
+    await asyncio.wait_for(platform.sources["toy"].connected.wait(), WAIT)
+    running = Running(d, platform, task)
+    try:
+        yield running
+    finally:
+        if not task.done():
+            await running.stop()

@@ -1,0 +1,173 @@
+"""The ``dmx`` action through a whole daemon into real receivers on loopback: the ``sacn``
+library's receiver (unicast to 127.0.0.1 on a free port) and a UDP socket parsing ArtDmx.
+Each fires from a rule, fades, restores after ``duration``, goes safe at the stop, and a
+device that is away (nothing listens, the host refuses) costs the other actions nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from livetrigger.config import load_config_text
+from livetrigger.config.schema import json_schema
+from livetrigger.devices.artnet import art_dmx
+from livetrigger.errors import ConfigError
+from tests.devices.receivers import (
+    artnet_receiver,
+    daemon,
+    free_udp_port,
+    gift,
+    sacn_receiver,
+)
+
+ROOM = 'rooms:\n  - username: "@toy"\n    rules:\n      - id: cue\n        on: gift\n'
+
+
+def lit(channel: int, value: int) -> object:
+    return lambda frame: isinstance(frame, bytes) and frame[channel - 1] == value
+
+
+async def test_sacn_fires_fades_and_restores_after_duration(tmp_path: Path) -> None:
+    port = free_udp_port()
+    config = (
+        f"devices:\n  stage: {{sacn: {{universe: 3, destination: 127.0.0.1, port: {port}}}}}\n"
+        + ROOM
+        + "        do:\n"
+        + "          - dmx: {device: stage, channels: {1: 255, 512: 7}, fade: 100ms,"
+        " duration: 100ms}\n" + "          - dmx: {device: stage, channels: {1: 40}}\n"
+    )
+    async with sacn_receiver(port, universe=3) as heard, daemon(config, tmp_path) as d:
+        d.emit(gift())
+        full = await heard.first(lambda f: isinstance(f, bytes) and f[0] == 255 and f[511] == 7)
+        steps = [f[0] for f in heard.items[:full] if isinstance(f, bytes)]
+        assert any(0 < v < 255 for v in steps), steps  # faded, not one jump
+        assert steps == sorted(steps)
+        # then back to the values before (0) after duration, then the second action: 40
+        back = await heard.first(lit(1, 0), after=full)
+        await heard.first(lit(1, 40), after=back)
+        shown = d.snapshot()["dmx"]["devices"]["stage"]
+        assert shown["kind"] == "sacn" and shown["state"] == "ok" and shown["restores"] == 1
+        await d.stop()
+        # E1.31's end of stream: three packets with the stream-terminated bit
+        await heard.first(lambda f: f == "terminated")
+
+
+async def test_sacn_goes_back_to_the_values_before_at_the_stop(tmp_path: Path) -> None:
+    port = free_udp_port()
+    config = (
+        f"devices:\n  stage: {{sacn: {{universe: 1, destination: 127.0.0.1, port: {port}}}}}\n"
+        + ROOM
+        + "        do: [{dmx: {device: stage, channels: {2: 99}, duration: 10m}}]\n"
+    )
+    async with sacn_receiver(port) as heard, daemon(config, tmp_path) as d:
+        d.emit(gift())
+        on = await heard.first(lit(2, 99))
+        assert d.snapshot()["dmx"]["devices"]["stage"]["playing"] is True
+        await d.stop()  # well before the 10 minutes
+        await heard.first(lit(2, 0), after=on)
+
+
+async def test_artnet_fires_and_restores_and_blacks_out_at_the_stop(tmp_path: Path) -> None:
+    port = free_udp_port()
+    config = (
+        f"devices:\n  bar: {{artnet: {{host: 127.0.0.1, port: {port}, universe: 300,"
+        " safe: blackout}}\n"
+        + ROOM
+        + "        do:\n"
+        + "          - dmx: {device: bar, channels: {1: 10}}\n"
+        + "          - dmx: {device: bar, channels: {3: 200}, duration: 50ms}\n"
+    )
+    async with artnet_receiver(port) as heard, daemon(config, tmp_path) as d:
+        d.emit(gift())
+        on = await heard.first(lambda p: p[1][2] == 200)
+        universe, data = heard.items[on]
+        assert universe == 300 and len(data) == 512 and data[0] == 10
+        back = await heard.first(lambda p: p[1][2] == 0 and p[1][0] == 10, after=on)
+        await d.stop()
+        await heard.first(lambda p: p[1] == bytes(512), after=back)  # safe: blackout
+
+
+def test_the_artdmx_packet_is_laid_out_as_the_spec_says() -> None:
+    packet = art_dmx(0x1234 & 0x7FFF, 7, bytes([1, 2]))
+    assert packet == b"Art-Net\x00" + bytes([0x00, 0x50, 0, 14, 7, 0, 0x34, 0x12, 0, 2, 1, 2])
+
+
+async def test_a_dmx_device_that_is_away_costs_nothing_else(tmp_path: Path) -> None:
+    closed = free_udp_port()  # nothing listens: the host refuses (ICMP port unreachable)
+    port = free_udp_port()
+    config = (
+        "devices:\n"
+        f"  gone: {{artnet: {{host: 127.0.0.1, port: {closed}, retries: 1, retry_wait: 10ms}}}}\n"
+        f"  nobody: {{sacn: {{destination: 127.0.0.1, port: {closed}}}}}\n"
+        f"  stage: {{sacn: {{destination: 127.0.0.1, port: {port}}}}}\n"
+        + ROOM
+        + "        do:\n"
+        + "          - dmx: {device: gone, channels: {1: 255}, fade: 100ms}\n"
+        + "          - dmx: {device: nobody, channels: {1: 255}}\n"
+        + "          - dmx: {device: stage, channels: {1: 255}}\n"
+        + "          - log: still fires\n"
+    )
+    async with sacn_receiver(port) as heard, daemon(config, tmp_path) as d:
+        for n in range(1, 4):
+            d.emit(gift())
+            await d.outcome("device:gone", n)
+        await heard.first(lit(1, 255))
+        snap = d.snapshot()
+        assert snap["actions"]["log"]["ok"] == 3 and snap["actions"]["device:stage"]["ok"] == 3
+        gone = snap["dmx"]["devices"]["gone"]
+        # the fade's second frame meets the refusal of the first: away, with the reason
+        assert gone["failures"] >= 1 and gone["retries"] >= 1, gone
+        assert gone["reason"] == "refused: nothing listens there", gone
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(text)
+    return list(caught.value.problems)
+
+
+DEVICES = (
+    "devices:\n"
+    "  stage: {sacn: {universe: 2, destination: stage.local}}\n"
+    "  bar: {artnet: {host: 10.0.0.2, port: 6454}}\n"
+    "  qlc: {osc: {host: 127.0.0.1, port: 7700}}\n"
+)
+
+
+def test_check_places_dmx_mistakes_at_their_line() -> None:
+    assert problems(
+        DEVICES.replace("universe: 2", "universe: 0")
+        + ROOM
+        + "        do:\n"
+        + "          - dmx: {device: bar, channels: {x: 1}}\n"
+        + "          - dmx: {device: bar, channels: {1: 1}, fade: -1s}\n"
+    ) == [
+        "<config>:2:18: devices.stage.sacn.universe: must be from 1 to 63999 (got 0)",
+        "<config>:11:43: rooms[0].rules[0].do[0].dmx.channels.x: a key here is a whole number,"
+        " like 1 (got 'x')",
+        "<config>:12:50: rooms[0].rules[0].do[1].dmx.fade: expected a duration like 500ms, 3s,"
+        " 2m or 1h, got '-1s'",
+    ]
+    assert problems(
+        DEVICES
+        + ROOM
+        + "        do:\n"
+        + "          - dmx: {device: qlc, channels: {1: 255}}\n"
+        + "          - dmx: {device: bar, channels: {0: 1, 2: 256}}\n"
+    ) == [
+        "<config>:2:11: devices.stage.sacn: `destination` is an IP address, like 192.168.1.60"
+        " (got 'stage.local')",
+        "<config>:11:19: rooms[0].rules[0].do[0].dmx.device: `dmx` needs an sacn or artnet"
+        " device; `qlc` is osc",
+        "<config>:12:43: rooms[0].rules[0].do[1].dmx.channels.0: channel 0: a DMX channel is"
+        " 1 to 512",
+        "<config>:12:49: rooms[0].rules[0].do[1].dmx.channels.2: a DMX value is 0 to 255 (got 256)",
+    ]
+
+
+def test_dmx_is_in_the_schema() -> None:
+    schema = json_schema()
+    assert set(schema["$defs"]["Device"]["properties"]) >= {"sacn", "artnet", "osc"}
+    channels = schema["$defs"]["DmxAction"]["properties"]["channels"]
+    assert channels["propertyNames"] == {"pattern": "^[0-9]+$"}

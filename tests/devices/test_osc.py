@@ -1,0 +1,83 @@
+"""The ``osc`` action through a whole daemon into python-osc's own server on loopback: the
+address as written, each argument one OSC argument (a viewer's nickname with a newline and
+quotes stays one string), nothing sent after the stop, and a device that is away (nothing
+listens, a name that does not resolve) costs the other actions nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from livetrigger.config import load_config_text
+from livetrigger.errors import ConfigError
+from tests.devices.receivers import daemon, free_udp_port, gift, osc_server
+
+ROOM = 'rooms:\n  - username: "@toy"\n    rules:\n      - id: cue\n        on: gift\n'
+
+
+async def test_osc_sends_each_argument_as_one_value(tmp_path: Path) -> None:
+    port = free_udp_port()
+    config = (
+        f"devices:\n  qlc: {{osc: {{host: 127.0.0.1, port: {port}}}}}\n"
+        + ROOM
+        + '        do: [{osc: {device: qlc, address: /cue/go, args: [3, "{{ user.nickname }}",'
+        + ' 0.5, true, "{{ diamonds }}"]}}]\n'
+    )
+    async with osc_server(port) as heard, daemon(config, tmp_path) as d:
+        hostile = 'Bob\n/cue/stop, "x" 1'
+        d.emit(gift(hostile, diamonds=5))
+        await heard.first(lambda m: m[0] == "/cue/go")
+        assert heard.items[0] == ("/cue/go", [3, hostile, 0.5, True, "5"])
+        shown = d.snapshot()["osc"]["devices"]["qlc"]
+        assert shown["kind"] == "osc" and shown["state"] == "ok" and shown["sent"] == 1
+        await d.stop()
+        d.emit(gift())  # after the stop: nothing leaves (the room is gone; the device safe)
+        assert len(heard.items) == 1
+
+
+async def test_an_osc_device_that_is_away_costs_nothing_else(tmp_path: Path) -> None:
+    port, closed = free_udp_port(), free_udp_port()
+    config = (
+        "devices:\n"
+        "  nowhere: {osc: {host: no-such-host.invalid, port: 9000, retries: 1,"
+        " retry_wait: 10ms}}\n"
+        f"  silent: {{osc: {{host: 127.0.0.1, port: {closed}}}}}\n"
+        f"  qlc: {{osc: {{host: 127.0.0.1, port: {port}}}}}\n"
+        + ROOM
+        + "        do:\n"
+        + "          - osc: {device: nowhere, address: /a}\n"
+        + "          - osc: {device: silent, address: /b}\n"
+        + "          - osc: {device: qlc, address: /c}\n"
+        + "          - log: still fires\n"
+    )
+    async with osc_server(port) as heard, daemon(config, tmp_path) as d:
+        d.emit(gift())
+        await heard.first(lambda m: m[0] == "/c")
+        counts = await d.outcome("device:nowhere")
+        assert counts["failed"] == 1
+        snap = d.snapshot()
+        nowhere = snap["osc"]["devices"]["nowhere"]
+        assert nowhere["state"] == "away" and "no-such-host.invalid" in nowhere["reason"]
+        assert (nowhere["retries"], nowhere["failures"]) == (1, 1)
+        assert snap["actions"]["log"]["ok"] == 1
+
+
+def test_the_address_and_device_are_never_templates() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config_text(
+            "devices:\n  qlc: {osc: {host: 127.0.0.1, port: 7700}}\n"
+            + ROOM
+            + "        do:\n"
+            + '          - osc: {device: qlc, address: "/cue/{{ user.nickname }}"}\n'
+            + "          - osc: {device: qlc, address: cue go}\n"
+            + '          - osc: {device: qlc, address: /x, args: ["{{ user.nick }}"]}\n'
+        )
+    assert list(caught.value.problems) == [
+        "<config>:9:32: rooms[0].rules[0].do[0].osc.address: `address` is not a template:"
+        " a viewer never picks the address",
+        "<config>:10:32: rooms[0].rules[0].do[1].osc.address: an OSC address starts with /"
+        " and has no spaces, # or commas, like /cue/go",
+        "<config>:11:45: rooms[0].rules[0].do[2].osc.args: unknown user field `nick`"
+        " — did you mean `nickname`? in '{{ user.nick }}'",
+    ]
