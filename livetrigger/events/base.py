@@ -136,6 +136,21 @@ class BattleScore:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RankEntry:
+    """One ranking the room is on (or just missed): its type and the room's place."""
+
+    rank_type: str  # hourly, weekly, daily, rookie, ... (rank_<n> when new)
+    rank: int  # 0: not on it
+    score: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollOption:
+    text: str
+    votes: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Event(_Deferred):
     """Fields every event has. ``kind`` is the name rules use in ``on:``."""
 
