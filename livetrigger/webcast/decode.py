@@ -29,6 +29,7 @@ from livetrigger.events import Event
 from livetrigger.events.base import SET_SOURCE
 from livetrigger.webcast import frames
 from livetrigger.webcast._pb import webcast_pb2 as pb
+from livetrigger.webcast.messages.battles import Battles
 from livetrigger.webcast.messages.common import DecodeContext, DecoderStats
 from livetrigger.webcast.messages.gifts import (
     DEFAULT_STREAK_TIMEOUT,
@@ -84,6 +85,7 @@ class Decoder:
         self.gift_catalogue: dict[int, CatalogueGift] = {}
         self.users = UserCache()
         self.streaks = GiftStreaks(streak_window, streak_timeout)
+        self.battles = Battles()
         # newest create_time (server ms) seen live in room ``watermark_room``: what the initial
         # fetch of a reconnect may hold beyond it was sent while we were away
         self.watermark = 0
@@ -153,7 +155,7 @@ class Decoder:
             method = msg.method
             spec = handlers.get(method)
             if spec is None:
-                stats.unknown += 1
+                stats.count_unknown(method)
                 append(
                     ev.UnknownEvent(
                         msg_id=msg_id, received_at=received_at, method=method, payload=msg.payload
@@ -168,6 +170,9 @@ class Decoder:
                 if kind is None:
                     event = decode(self, view, msg_id, received_at, msg.is_history)
                     if event is None:
+                        continue
+                    if type(event) is tuple:  # one message, several events (rare)
+                        out.extend(event)
                         continue
                 else:
                     cls = kind if isinstance(kind, type) else kind(view)

@@ -11,6 +11,7 @@ from livetrigger.simulator import wire
 from livetrigger.webcast import frames
 from livetrigger.webcast._pb import webcast_pb2 as pb
 from livetrigger.webcast.decode import CatalogueGift, Decoder
+from livetrigger.webcast.messages.common import UNKNOWN_METHODS_KEPT, UNKNOWN_OTHERS
 
 ROOM = 7140000000000000001
 T0 = 1_732_406_400_000
@@ -296,11 +297,23 @@ def test_undecodable_message_does_not_drop_the_frame() -> None:
 
 
 def test_unknown_method_becomes_unknown_event() -> None:
-    result = wire.fetch_result([wire.WireMessage("WebcastHourlyRankMessage", b"\x08\x01", 5)])
+    result = wire.fetch_result([wire.WireMessage("WebcastBrandNewMessage", b"\x08\x01", 5)])
     decoder = Decoder()
     (got,) = decoder.decode_result(result, 0.0)
-    assert isinstance(got, ev.UnknownEvent) and got.method == "WebcastHourlyRankMessage"
+    assert isinstance(got, ev.UnknownEvent) and got.method == "WebcastBrandNewMessage"
     assert got.payload == b"\x08\x01" and decoder.stats.unknown == 1
+
+
+def test_unknowns_are_counted_by_method_within_bounds() -> None:
+    names = ["WebcastNewA", "WebcastNewB", "WebcastNewA", "x" * 500]
+    names += [f"Webcast{i}" for i in range(UNKNOWN_METHODS_KEPT)]
+    result = wire.fetch_result([wire.WireMessage(n, b"", 0) for n in names])
+    decoder = Decoder()
+    decoder.decode_result(result, 0.0)
+    by = decoder.stats.unknown_by_method
+    assert (by["WebcastNewA"], by["WebcastNewB"], by["x" * 80]) == (2, 1, 1)
+    assert len(by) == UNKNOWN_METHODS_KEPT + 1 and by[UNKNOWN_OTHERS] == 3
+    assert sum(by.values()) == decoder.stats.unknown == len(names)
 
 
 def test_corrupt_user_blob_keeps_the_event() -> None:

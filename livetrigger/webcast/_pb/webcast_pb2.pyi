@@ -156,14 +156,16 @@ class Text(_message.Message):
     def __init__(self, key: _Optional[str] = ..., default_pattern: _Optional[str] = ..., pieces: _Optional[_Iterable[_Union[TextPiece, _Mapping]]] = ...) -> None: ...
 
 class TextPiece(_message.Message):
-    __slots__ = ("type", "string_value", "user_value")
+    __slots__ = ("type", "string_value", "user_value", "gift_value")
     TYPE_FIELD_NUMBER: _ClassVar[int]
     STRING_VALUE_FIELD_NUMBER: _ClassVar[int]
     USER_VALUE_FIELD_NUMBER: _ClassVar[int]
+    GIFT_VALUE_FIELD_NUMBER: _ClassVar[int]
     type: int
     string_value: str
     user_value: TextPieceUser
-    def __init__(self, type: _Optional[int] = ..., string_value: _Optional[str] = ..., user_value: _Optional[_Union[TextPieceUser, _Mapping]] = ...) -> None: ...
+    gift_value: TextPieceGift
+    def __init__(self, type: _Optional[int] = ..., string_value: _Optional[str] = ..., user_value: _Optional[_Union[TextPieceUser, _Mapping]] = ..., gift_value: _Optional[_Union[TextPieceGift, _Mapping]] = ...) -> None: ...
 
 class TextPieceUser(_message.Message):
     __slots__ = ("user", "with_colon")
@@ -172,6 +174,22 @@ class TextPieceUser(_message.Message):
     user: User
     with_colon: bool
     def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., with_colon: _Optional[bool] = ...) -> None: ...
+
+class PatternRef(_message.Message):
+    __slots__ = ("key", "default_pattern")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_PATTERN_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    default_pattern: str
+    def __init__(self, key: _Optional[str] = ..., default_pattern: _Optional[str] = ...) -> None: ...
+
+class TextPieceGift(_message.Message):
+    __slots__ = ("gift_id", "name_ref")
+    GIFT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_REF_FIELD_NUMBER: _ClassVar[int]
+    gift_id: int
+    name_ref: PatternRef
+    def __init__(self, gift_id: _Optional[int] = ..., name_ref: _Optional[_Union[PatternRef, _Mapping]] = ...) -> None: ...
 
 class ImageModel(_message.Message):
     __slots__ = ("url_list", "uri", "height", "width", "avg_color", "image_type", "is_animated")
@@ -936,6 +954,862 @@ class WebcastBarrageMessage(_message.Message):
     common_barrage_content: Text
     user: User
     def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., content: _Optional[_Union[Text, _Mapping]] = ..., common_barrage_content: _Optional[_Union[Text, _Mapping]] = ..., user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class WebcastLinkMicBattlePunishFinish(_message.Message):
+    __slots__ = ("common", "channel_id", "op_uid", "reason", "battle_id")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    OP_UID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    BATTLE_ID_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    channel_id: int
+    op_uid: int
+    reason: int
+    battle_id: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., channel_id: _Optional[int] = ..., op_uid: _Optional[int] = ..., reason: _Optional[int] = ..., battle_id: _Optional[int] = ...) -> None: ...
+
+class BattleTaskUpdate(_message.Message):
+    __slots__ = ("progress", "from_user_id", "prompt_key")
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    FROM_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_KEY_FIELD_NUMBER: _ClassVar[int]
+    progress: int
+    from_user_id: int
+    prompt_key: str
+    def __init__(self, progress: _Optional[int] = ..., from_user_id: _Optional[int] = ..., prompt_key: _Optional[str] = ...) -> None: ...
+
+class BattleTaskSettle(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: int
+    def __init__(self, result: _Optional[int] = ...) -> None: ...
+
+class WebcastLinkmicBattleTaskMessage(_message.Message):
+    __slots__ = ("common", "task_message_type", "task_update", "task_settle", "battle_id")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    TASK_MESSAGE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TASK_UPDATE_FIELD_NUMBER: _ClassVar[int]
+    TASK_SETTLE_FIELD_NUMBER: _ClassVar[int]
+    BATTLE_ID_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    task_message_type: int
+    task_update: BattleTaskUpdate
+    task_settle: BattleTaskSettle
+    battle_id: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., task_message_type: _Optional[int] = ..., task_update: _Optional[_Union[BattleTaskUpdate, _Mapping]] = ..., task_settle: _Optional[_Union[BattleTaskSettle, _Mapping]] = ..., battle_id: _Optional[int] = ...) -> None: ...
+
+class BattleNoticeGuide(_message.Message):
+    __slots__ = ("content", "button", "url")
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    BUTTON_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    content: Text
+    button: Text
+    url: str
+    def __init__(self, content: _Optional[_Union[Text, _Mapping]] = ..., button: _Optional[_Union[Text, _Mapping]] = ..., url: _Optional[str] = ...) -> None: ...
+
+class WebcastLinkmicBattleNoticeMessage(_message.Message):
+    __slots__ = ("common", "notice_type", "rule_guide")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    RULE_GUIDE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    notice_type: int
+    rule_guide: BattleNoticeGuide
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., notice_type: _Optional[int] = ..., rule_guide: _Optional[_Union[BattleNoticeGuide, _Mapping]] = ...) -> None: ...
+
+class WebcastLinkMicBattleItemCard(_message.Message):
+    __slots__ = ("common", "battle_id", "msg_type")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    BATTLE_ID_FIELD_NUMBER: _ClassVar[int]
+    MSG_TYPE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    battle_id: int
+    msg_type: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., battle_id: _Optional[int] = ..., msg_type: _Optional[int] = ...) -> None: ...
+
+class RankUpdate(_message.Message):
+    __slots__ = ("rank_type", "own_rank", "default_content", "prompt", "countdown", "owneronrank", "current_score")
+    RANK_TYPE_FIELD_NUMBER: _ClassVar[int]
+    OWN_RANK_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_FIELD_NUMBER: _ClassVar[int]
+    COUNTDOWN_FIELD_NUMBER: _ClassVar[int]
+    OWNERONRANK_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_SCORE_FIELD_NUMBER: _ClassVar[int]
+    rank_type: int
+    own_rank: int
+    default_content: Text
+    prompt: bytes
+    countdown: int
+    owneronrank: bool
+    current_score: int
+    def __init__(self, rank_type: _Optional[int] = ..., own_rank: _Optional[int] = ..., default_content: _Optional[_Union[Text, _Mapping]] = ..., prompt: _Optional[bytes] = ..., countdown: _Optional[int] = ..., owneronrank: _Optional[bool] = ..., current_score: _Optional[int] = ...) -> None: ...
+
+class WebcastRankUpdateMessage(_message.Message):
+    __slots__ = ("common", "updates", "group_type")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    UPDATES_FIELD_NUMBER: _ClassVar[int]
+    GROUP_TYPE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    updates: _containers.RepeatedCompositeFieldContainer[RankUpdate]
+    group_type: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., updates: _Optional[_Iterable[_Union[RankUpdate, _Mapping]]] = ..., group_type: _Optional[int] = ...) -> None: ...
+
+class HourlyRankData(_message.Message):
+    __slots__ = ("rank_type", "content", "own_rank")
+    RANK_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    OWN_RANK_FIELD_NUMBER: _ClassVar[int]
+    rank_type: int
+    content: Text
+    own_rank: int
+    def __init__(self, rank_type: _Optional[int] = ..., content: _Optional[_Union[Text, _Mapping]] = ..., own_rank: _Optional[int] = ...) -> None: ...
+
+class WebcastHourlyRankMessage(_message.Message):
+    __slots__ = ("common", "data")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    data: HourlyRankData
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., data: _Optional[_Union[HourlyRankData, _Mapping]] = ...) -> None: ...
+
+class WebcastRankTextMessage(_message.Message):
+    __slots__ = ("common", "scene", "self_get_badge_msg", "other_get_badge_msg", "content", "rank_type")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    SCENE_FIELD_NUMBER: _ClassVar[int]
+    SELF_GET_BADGE_MSG_FIELD_NUMBER: _ClassVar[int]
+    OTHER_GET_BADGE_MSG_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    RANK_TYPE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    scene: int
+    self_get_badge_msg: Text
+    other_get_badge_msg: Text
+    content: Text
+    rank_type: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., scene: _Optional[int] = ..., self_get_badge_msg: _Optional[_Union[Text, _Mapping]] = ..., other_get_badge_msg: _Optional[_Union[Text, _Mapping]] = ..., content: _Optional[_Union[Text, _Mapping]] = ..., rank_type: _Optional[int] = ...) -> None: ...
+
+class WebcastRoomNotifyMessage(_message.Message):
+    __slots__ = ("common", "schema", "notify_type", "content", "user", "source", "from_user_id", "to_anchor_id")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    NOTIFY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    FROM_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_ANCHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    schema: str
+    notify_type: int
+    content: str
+    user: User
+    source: str
+    from_user_id: int
+    to_anchor_id: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., schema: _Optional[str] = ..., notify_type: _Optional[int] = ..., content: _Optional[str] = ..., user: _Optional[_Union[User, _Mapping]] = ..., source: _Optional[str] = ..., from_user_id: _Optional[int] = ..., to_anchor_id: _Optional[int] = ...) -> None: ...
+
+class HourlyRankRewardInfo(_message.Message):
+    __slots__ = ("user_id", "asset_id", "notify")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSET_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTIFY_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    asset_id: int
+    notify: WebcastRoomNotifyMessage
+    def __init__(self, user_id: _Optional[int] = ..., asset_id: _Optional[int] = ..., notify: _Optional[_Union[WebcastRoomNotifyMessage, _Mapping]] = ...) -> None: ...
+
+class WebcastHourlyRankRewardMessage(_message.Message):
+    __slots__ = ("common", "winners")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    WINNERS_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    winners: _containers.RepeatedCompositeFieldContainer[HourlyRankRewardInfo]
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., winners: _Optional[_Iterable[_Union[HourlyRankRewardInfo, _Mapping]]] = ...) -> None: ...
+
+class WebcastGameRankNotifyMessage(_message.Message):
+    __slots__ = ("common", "msg_type", "notify_text")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    MSG_TYPE_FIELD_NUMBER: _ClassVar[int]
+    NOTIFY_TEXT_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    msg_type: int
+    notify_text: Text
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., msg_type: _Optional[int] = ..., notify_text: _Optional[_Union[Text, _Mapping]] = ...) -> None: ...
+
+class LiveStreamSubGoalGift(_message.Message):
+    __slots__ = ("name", "icon", "diamond_count", "type")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ICON_FIELD_NUMBER: _ClassVar[int]
+    DIAMOND_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    icon: ImageModel
+    diamond_count: int
+    type: int
+    def __init__(self, name: _Optional[str] = ..., icon: _Optional[_Union[ImageModel, _Mapping]] = ..., diamond_count: _Optional[int] = ..., type: _Optional[int] = ...) -> None: ...
+
+class LiveStreamSubGoal(_message.Message):
+    __slots__ = ("type", "id", "progress", "target", "gift", "id_str")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    GIFT_FIELD_NUMBER: _ClassVar[int]
+    ID_STR_FIELD_NUMBER: _ClassVar[int]
+    type: int
+    id: int
+    progress: int
+    target: int
+    gift: LiveStreamSubGoalGift
+    id_str: str
+    def __init__(self, type: _Optional[int] = ..., id: _Optional[int] = ..., progress: _Optional[int] = ..., target: _Optional[int] = ..., gift: _Optional[_Union[LiveStreamSubGoalGift, _Mapping]] = ..., id_str: _Optional[str] = ...) -> None: ...
+
+class LiveStreamGoal(_message.Message):
+    __slots__ = ("id", "type", "status", "sub_goals", "description", "start_time", "expire_time", "id_str")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SUB_GOALS_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ID_STR_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    type: int
+    status: int
+    sub_goals: _containers.RepeatedCompositeFieldContainer[LiveStreamSubGoal]
+    description: str
+    start_time: int
+    expire_time: int
+    id_str: str
+    def __init__(self, id: _Optional[int] = ..., type: _Optional[int] = ..., status: _Optional[int] = ..., sub_goals: _Optional[_Iterable[_Union[LiveStreamSubGoal, _Mapping]]] = ..., description: _Optional[str] = ..., start_time: _Optional[int] = ..., expire_time: _Optional[int] = ..., id_str: _Optional[str] = ...) -> None: ...
+
+class LiveStreamGoalIndicator(_message.Message):
+    __slots__ = ("key",)
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    def __init__(self, key: _Optional[str] = ...) -> None: ...
+
+class WebcastGoalUpdateMessage(_message.Message):
+    __slots__ = ("common", "indicator", "goal", "contributor_id", "contributor_avatar", "contributor_display_id", "contribute_subgoal", "contribute_count", "contribute_score", "gift_repeat_count", "contributor_id_str", "update_source")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    INDICATOR_FIELD_NUMBER: _ClassVar[int]
+    GOAL_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTOR_AVATAR_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTOR_DISPLAY_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTE_SUBGOAL_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTE_SCORE_FIELD_NUMBER: _ClassVar[int]
+    GIFT_REPEAT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTOR_ID_STR_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    indicator: LiveStreamGoalIndicator
+    goal: LiveStreamGoal
+    contributor_id: int
+    contributor_avatar: ImageModel
+    contributor_display_id: str
+    contribute_subgoal: LiveStreamSubGoal
+    contribute_count: int
+    contribute_score: int
+    gift_repeat_count: int
+    contributor_id_str: str
+    update_source: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., indicator: _Optional[_Union[LiveStreamGoalIndicator, _Mapping]] = ..., goal: _Optional[_Union[LiveStreamGoal, _Mapping]] = ..., contributor_id: _Optional[int] = ..., contributor_avatar: _Optional[_Union[ImageModel, _Mapping]] = ..., contributor_display_id: _Optional[str] = ..., contribute_subgoal: _Optional[_Union[LiveStreamSubGoal, _Mapping]] = ..., contribute_count: _Optional[int] = ..., contribute_score: _Optional[int] = ..., gift_repeat_count: _Optional[int] = ..., contributor_id_str: _Optional[str] = ..., update_source: _Optional[int] = ...) -> None: ...
+
+class WebcastImDeleteMessage(_message.Message):
+    __slots__ = ("common", "delete_msg_ids", "delete_user_ids")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    DELETE_MSG_IDS_FIELD_NUMBER: _ClassVar[int]
+    DELETE_USER_IDS_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    delete_msg_ids: _containers.RepeatedScalarFieldContainer[int]
+    delete_user_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., delete_msg_ids: _Optional[_Iterable[int]] = ..., delete_user_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class WebcastRoomPinMessage(_message.Message):
+    __slots__ = ("common", "chat_message", "social_message", "gift_message", "member_message", "like_message", "method", "operator", "action")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    CHAT_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    SOCIAL_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    GIFT_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    LIKE_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    chat_message: WebcastChatMessage
+    social_message: WebcastSocialMessage
+    gift_message: WebcastGiftMessage
+    member_message: WebcastMemberMessage
+    like_message: WebcastLikeMessage
+    method: str
+    operator: User
+    action: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., chat_message: _Optional[_Union[WebcastChatMessage, _Mapping]] = ..., social_message: _Optional[_Union[WebcastSocialMessage, _Mapping]] = ..., gift_message: _Optional[_Union[WebcastGiftMessage, _Mapping]] = ..., member_message: _Optional[_Union[WebcastMemberMessage, _Mapping]] = ..., like_message: _Optional[_Union[WebcastLikeMessage, _Mapping]] = ..., method: _Optional[str] = ..., operator: _Optional[_Union[User, _Mapping]] = ..., action: _Optional[int] = ...) -> None: ...
+
+class VoteUser(_message.Message):
+    __slots__ = ("user_id", "nick_name", "vote_count")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    NICK_NAME_FIELD_NUMBER: _ClassVar[int]
+    VOTE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    nick_name: str
+    vote_count: int
+    def __init__(self, user_id: _Optional[int] = ..., nick_name: _Optional[str] = ..., vote_count: _Optional[int] = ...) -> None: ...
+
+class PollOptionInfo(_message.Message):
+    __slots__ = ("votes", "display_content", "option_idx", "vote_user_list")
+    VOTES_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    OPTION_IDX_FIELD_NUMBER: _ClassVar[int]
+    VOTE_USER_LIST_FIELD_NUMBER: _ClassVar[int]
+    votes: int
+    display_content: str
+    option_idx: int
+    vote_user_list: _containers.RepeatedCompositeFieldContainer[VoteUser]
+    def __init__(self, votes: _Optional[int] = ..., display_content: _Optional[str] = ..., option_idx: _Optional[int] = ..., vote_user_list: _Optional[_Iterable[_Union[VoteUser, _Mapping]]] = ...) -> None: ...
+
+class PollStartContent(_message.Message):
+    __slots__ = ("start_time", "end_time", "option_list", "title", "operator")
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    OPTION_LIST_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    start_time: int
+    end_time: int
+    option_list: _containers.RepeatedCompositeFieldContainer[PollOptionInfo]
+    title: str
+    operator: User
+    def __init__(self, start_time: _Optional[int] = ..., end_time: _Optional[int] = ..., option_list: _Optional[_Iterable[_Union[PollOptionInfo, _Mapping]]] = ..., title: _Optional[str] = ..., operator: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class PollEndContent(_message.Message):
+    __slots__ = ("end_type", "option_list", "operator")
+    END_TYPE_FIELD_NUMBER: _ClassVar[int]
+    OPTION_LIST_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    end_type: int
+    option_list: _containers.RepeatedCompositeFieldContainer[PollOptionInfo]
+    operator: User
+    def __init__(self, end_type: _Optional[int] = ..., option_list: _Optional[_Iterable[_Union[PollOptionInfo, _Mapping]]] = ..., operator: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class PollUpdateVotesContent(_message.Message):
+    __slots__ = ("option_list", "operator")
+    OPTION_LIST_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    option_list: _containers.RepeatedCompositeFieldContainer[PollOptionInfo]
+    operator: User
+    def __init__(self, option_list: _Optional[_Iterable[_Union[PollOptionInfo, _Mapping]]] = ..., operator: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class PollBasicInfo(_message.Message):
+    __slots__ = ("poll_sponsor", "gift_id", "title", "poll_id_str", "poll_duration", "time_remain")
+    POLL_SPONSOR_FIELD_NUMBER: _ClassVar[int]
+    GIFT_ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    POLL_ID_STR_FIELD_NUMBER: _ClassVar[int]
+    POLL_DURATION_FIELD_NUMBER: _ClassVar[int]
+    TIME_REMAIN_FIELD_NUMBER: _ClassVar[int]
+    poll_sponsor: str
+    gift_id: int
+    title: str
+    poll_id_str: str
+    poll_duration: int
+    time_remain: int
+    def __init__(self, poll_sponsor: _Optional[str] = ..., gift_id: _Optional[int] = ..., title: _Optional[str] = ..., poll_id_str: _Optional[str] = ..., poll_duration: _Optional[int] = ..., time_remain: _Optional[int] = ...) -> None: ...
+
+class WebcastPollMessage(_message.Message):
+    __slots__ = ("common", "start_content", "end_content", "update_votes_content", "poll_kind", "poll_basic_info")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    START_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    END_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_VOTES_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    POLL_KIND_FIELD_NUMBER: _ClassVar[int]
+    POLL_BASIC_INFO_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    start_content: PollStartContent
+    end_content: PollEndContent
+    update_votes_content: PollUpdateVotesContent
+    poll_kind: int
+    poll_basic_info: PollBasicInfo
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., start_content: _Optional[_Union[PollStartContent, _Mapping]] = ..., end_content: _Optional[_Union[PollEndContent, _Mapping]] = ..., update_votes_content: _Optional[_Union[PollUpdateVotesContent, _Mapping]] = ..., poll_kind: _Optional[int] = ..., poll_basic_info: _Optional[_Union[PollBasicInfo, _Mapping]] = ...) -> None: ...
+
+class WebcastGiftBroadcastMessage(_message.Message):
+    __slots__ = ("common", "left_icon", "notify")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    LEFT_ICON_FIELD_NUMBER: _ClassVar[int]
+    NOTIFY_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    left_icon: ImageModel
+    notify: WebcastRoomNotifyMessage
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., left_icon: _Optional[_Union[ImageModel, _Mapping]] = ..., notify: _Optional[_Union[WebcastRoomNotifyMessage, _Mapping]] = ...) -> None: ...
+
+class Hashtag(_message.Message):
+    __slots__ = ("id", "title", "image", "namespace")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    title: str
+    image: ImageModel
+    namespace: int
+    def __init__(self, id: _Optional[int] = ..., title: _Optional[str] = ..., image: _Optional[_Union[ImageModel, _Mapping]] = ..., namespace: _Optional[int] = ...) -> None: ...
+
+class WebcastHashtagMessage(_message.Message):
+    __slots__ = ("common", "hashtag")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    HASHTAG_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    hashtag: Hashtag
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., hashtag: _Optional[_Union[Hashtag, _Mapping]] = ...) -> None: ...
+
+class ListUser(_message.Message):
+    __slots__ = ("user", "linkmic_id", "linkmic_id_str", "linker_id")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    LINKMIC_ID_FIELD_NUMBER: _ClassVar[int]
+    LINKMIC_ID_STR_FIELD_NUMBER: _ClassVar[int]
+    LINKER_ID_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    linkmic_id: int
+    linkmic_id_str: str
+    linker_id: int
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., linkmic_id: _Optional[int] = ..., linkmic_id_str: _Optional[str] = ..., linker_id: _Optional[int] = ...) -> None: ...
+
+class LinkerEnterContent(_message.Message):
+    __slots__ = ("linked_users",)
+    LINKED_USERS_FIELD_NUMBER: _ClassVar[int]
+    linked_users: _containers.RepeatedCompositeFieldContainer[ListUser]
+    def __init__(self, linked_users: _Optional[_Iterable[_Union[ListUser, _Mapping]]] = ...) -> None: ...
+
+class LinkerLeaveContent(_message.Message):
+    __slots__ = ("user_id", "linkmic_id_str", "send_leave_uid", "leave_reason")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    LINKMIC_ID_STR_FIELD_NUMBER: _ClassVar[int]
+    SEND_LEAVE_UID_FIELD_NUMBER: _ClassVar[int]
+    LEAVE_REASON_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    linkmic_id_str: str
+    send_leave_uid: int
+    leave_reason: int
+    def __init__(self, user_id: _Optional[int] = ..., linkmic_id_str: _Optional[str] = ..., send_leave_uid: _Optional[int] = ..., leave_reason: _Optional[int] = ...) -> None: ...
+
+class WebcastLinkMessage(_message.Message):
+    __slots__ = ("common", "message_type", "linker_id", "scene", "enter_content", "leave_content")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LINKER_ID_FIELD_NUMBER: _ClassVar[int]
+    SCENE_FIELD_NUMBER: _ClassVar[int]
+    ENTER_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    LEAVE_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    message_type: int
+    linker_id: int
+    scene: int
+    enter_content: LinkerEnterContent
+    leave_content: LinkerLeaveContent
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., message_type: _Optional[int] = ..., linker_id: _Optional[int] = ..., scene: _Optional[int] = ..., enter_content: _Optional[_Union[LinkerEnterContent, _Mapping]] = ..., leave_content: _Optional[_Union[LinkerLeaveContent, _Mapping]] = ...) -> None: ...
+
+class WebcastLinkLayerMessage(_message.Message):
+    __slots__ = ("common", "message_type", "channel_id", "scene", "source")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    SCENE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    message_type: int
+    channel_id: int
+    scene: int
+    source: str
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., message_type: _Optional[int] = ..., channel_id: _Optional[int] = ..., scene: _Optional[int] = ..., source: _Optional[str] = ...) -> None: ...
+
+class WebcastLinkMicMethod(_message.Message):
+    __slots__ = ("common", "message_type", "user_id", "fan_ticket", "total_linkmic_fan_ticket", "channel_id", "layout", "vendor", "rival_anchor_id", "scene")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    FAN_TICKET_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_LINKMIC_FAN_TICKET_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    LAYOUT_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_FIELD_NUMBER: _ClassVar[int]
+    RIVAL_ANCHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    SCENE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    message_type: int
+    user_id: int
+    fan_ticket: int
+    total_linkmic_fan_ticket: int
+    channel_id: int
+    layout: int
+    vendor: int
+    rival_anchor_id: int
+    scene: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., message_type: _Optional[int] = ..., user_id: _Optional[int] = ..., fan_ticket: _Optional[int] = ..., total_linkmic_fan_ticket: _Optional[int] = ..., channel_id: _Optional[int] = ..., layout: _Optional[int] = ..., vendor: _Optional[int] = ..., rival_anchor_id: _Optional[int] = ..., scene: _Optional[int] = ...) -> None: ...
+
+class FanTicketRoomNoticeContent(_message.Message):
+    __slots__ = ("total_linkmic_fan_ticket", "match_id", "event_time")
+    TOTAL_LINKMIC_FAN_TICKET_FIELD_NUMBER: _ClassVar[int]
+    MATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    total_linkmic_fan_ticket: int
+    match_id: int
+    event_time: int
+    def __init__(self, total_linkmic_fan_ticket: _Optional[int] = ..., match_id: _Optional[int] = ..., event_time: _Optional[int] = ...) -> None: ...
+
+class WebcastLinkMicFanTicketMethod(_message.Message):
+    __slots__ = ("common", "fan_ticket_room_notice")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    FAN_TICKET_ROOM_NOTICE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    fan_ticket_room_notice: FanTicketRoomNoticeContent
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., fan_ticket_room_notice: _Optional[_Union[FanTicketRoomNoticeContent, _Mapping]] = ...) -> None: ...
+
+class WebcastLinkMicLayoutStateMessage(_message.Message):
+    __slots__ = ("common", "channel_id", "scene", "version")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    SCENE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    channel_id: int
+    scene: int
+    version: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., channel_id: _Optional[int] = ..., scene: _Optional[int] = ..., version: _Optional[int] = ...) -> None: ...
+
+class WebcastLinkStateMessage(_message.Message):
+    __slots__ = ("common", "channel_id", "scene", "version")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    SCENE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    channel_id: int
+    scene: int
+    version: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., channel_id: _Optional[int] = ..., scene: _Optional[int] = ..., version: _Optional[int] = ...) -> None: ...
+
+class WebcastUnauthorizedMemberMessage(_message.Message):
+    __slots__ = ("common", "action", "nick_name_prefix", "nick_name", "enter_text")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    NICK_NAME_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    NICK_NAME_FIELD_NUMBER: _ClassVar[int]
+    ENTER_TEXT_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    action: int
+    nick_name_prefix: Text
+    nick_name: str
+    enter_text: Text
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., action: _Optional[int] = ..., nick_name_prefix: _Optional[_Union[Text, _Mapping]] = ..., nick_name: _Optional[str] = ..., enter_text: _Optional[_Union[Text, _Mapping]] = ...) -> None: ...
+
+class CaptionContent(_message.Message):
+    __slots__ = ("lang", "content")
+    LANG_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    lang: str
+    content: str
+    def __init__(self, lang: _Optional[str] = ..., content: _Optional[str] = ...) -> None: ...
+
+class WebcastCaptionMessage(_message.Message):
+    __slots__ = ("common", "timestamp_ms", "duration_ms", "content", "sentence_id", "sequence_id", "definite")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MS_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    SENTENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    DEFINITE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    timestamp_ms: int
+    duration_ms: int
+    content: _containers.RepeatedCompositeFieldContainer[CaptionContent]
+    sentence_id: int
+    sequence_id: int
+    definite: bool
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., timestamp_ms: _Optional[int] = ..., duration_ms: _Optional[int] = ..., content: _Optional[_Iterable[_Union[CaptionContent, _Mapping]]] = ..., sentence_id: _Optional[int] = ..., sequence_id: _Optional[int] = ..., definite: _Optional[bool] = ...) -> None: ...
+
+class WebcastInRoomBannerMessage(_message.Message):
+    __slots__ = ("common", "json_data")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    JSON_DATA_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    json_data: str
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., json_data: _Optional[str] = ...) -> None: ...
+
+class PopProduct(_message.Message):
+    __slots__ = ("title", "price", "image_url", "product_id")
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_URL_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    title: str
+    price: str
+    image_url: str
+    product_id: int
+    def __init__(self, title: _Optional[str] = ..., price: _Optional[str] = ..., image_url: _Optional[str] = ..., product_id: _Optional[int] = ...) -> None: ...
+
+class WebcastOecLiveShoppingMessage(_message.Message):
+    __slots__ = ("common", "action_type", "live_product_number", "pop_product")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    ACTION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LIVE_PRODUCT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    POP_PRODUCT_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    action_type: int
+    live_product_number: int
+    pop_product: PopProduct
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., action_type: _Optional[int] = ..., live_product_number: _Optional[int] = ..., pop_product: _Optional[_Union[PopProduct, _Mapping]] = ...) -> None: ...
+
+class WebcastMsgDetectMessage(_message.Message):
+    __slots__ = ("common", "d_type", "trigger_by", "from_region")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    D_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TRIGGER_BY_FIELD_NUMBER: _ClassVar[int]
+    FROM_REGION_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    d_type: int
+    trigger_by: int
+    from_region: str
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., d_type: _Optional[int] = ..., trigger_by: _Optional[int] = ..., from_region: _Optional[str] = ...) -> None: ...
+
+class WebcastRoomVerifyMessage(_message.Message):
+    __slots__ = ("common", "action", "content", "notice_type", "close_room")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_ROOM_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    action: int
+    content: str
+    notice_type: int
+    close_room: bool
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., action: _Optional[int] = ..., content: _Optional[str] = ..., notice_type: _Optional[int] = ..., close_room: _Optional[bool] = ...) -> None: ...
+
+class WebcastSystemMessage(_message.Message):
+    __slots__ = ("common", "message")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    message: str
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., message: _Optional[str] = ...) -> None: ...
+
+class WebcastNoticeMessage(_message.Message):
+    __slots__ = ("common", "content", "notice_type", "style", "title", "scene")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STYLE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    SCENE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    content: str
+    notice_type: int
+    style: str
+    title: Text
+    scene: str
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., content: _Optional[str] = ..., notice_type: _Optional[int] = ..., style: _Optional[str] = ..., title: _Optional[_Union[Text, _Mapping]] = ..., scene: _Optional[str] = ...) -> None: ...
+
+class WebcastToastMessage(_message.Message):
+    __slots__ = ("common", "display_duration_millisecond", "scene")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_DURATION_MILLISECOND_FIELD_NUMBER: _ClassVar[int]
+    SCENE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    display_duration_millisecond: int
+    scene: str
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., display_duration_millisecond: _Optional[int] = ..., scene: _Optional[str] = ...) -> None: ...
+
+class WebcastGuideMessage(_message.Message):
+    __slots__ = ("common", "guide_type", "gift_id", "description", "duration", "scene")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    GUIDE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    GIFT_ID_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    SCENE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    guide_type: int
+    gift_id: int
+    description: str
+    duration: int
+    scene: str
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., guide_type: _Optional[int] = ..., gift_id: _Optional[int] = ..., description: _Optional[str] = ..., duration: _Optional[int] = ..., scene: _Optional[str] = ...) -> None: ...
+
+class WebcastBottomMessage(_message.Message):
+    __slots__ = ("common", "content", "duration", "violation_user_id")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    VIOLATION_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    content: str
+    duration: int
+    violation_user_id: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., content: _Optional[str] = ..., duration: _Optional[int] = ..., violation_user_id: _Optional[int] = ...) -> None: ...
+
+class WebcastCapsuleMessage(_message.Message):
+    __slots__ = ("common", "desc", "button_text", "schema", "scene")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    DESC_FIELD_NUMBER: _ClassVar[int]
+    BUTTON_TEXT_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    SCENE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    desc: Text
+    button_text: Text
+    schema: str
+    scene: str
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., desc: _Optional[_Union[Text, _Mapping]] = ..., button_text: _Optional[_Union[Text, _Mapping]] = ..., schema: _Optional[str] = ..., scene: _Optional[str] = ...) -> None: ...
+
+class WebcastBoostCardMessage(_message.Message):
+    __slots__ = ("common", "cards")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    CARDS_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    cards: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., cards: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class WebcastAccessControlMessage(_message.Message):
+    __slots__ = ("common",)
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ...) -> None: ...
+
+class WebcastAccessRecallMessage(_message.Message):
+    __slots__ = ("common", "status", "duration", "end_time", "scene", "notice", "content")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    SCENE_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    status: int
+    duration: int
+    end_time: int
+    scene: str
+    notice: Text
+    content: Text
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., status: _Optional[int] = ..., duration: _Optional[int] = ..., end_time: _Optional[int] = ..., scene: _Optional[str] = ..., notice: _Optional[_Union[Text, _Mapping]] = ..., content: _Optional[_Union[Text, _Mapping]] = ...) -> None: ...
+
+class WebcastGiftDynamicRestrictionMessage(_message.Message):
+    __slots__ = ("common",)
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ...) -> None: ...
+
+class WebcastGiftPanelUpdateMessage(_message.Message):
+    __slots__ = ("common", "room_id", "timestamp")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    ROOM_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    room_id: int
+    timestamp: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., room_id: _Optional[int] = ..., timestamp: _Optional[int] = ...) -> None: ...
+
+class WebcastGiftPromptMessage(_message.Message):
+    __slots__ = ("common", "title", "body")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    title: str
+    body: str
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., title: _Optional[str] = ..., body: _Optional[str] = ...) -> None: ...
+
+class WebcastLiveGameIntroMessage(_message.Message):
+    __slots__ = ("common", "content", "has_rank_info")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    HAS_RANK_INFO_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    content: Text
+    has_rank_info: bool
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., content: _Optional[_Union[Text, _Mapping]] = ..., has_rank_info: _Optional[bool] = ...) -> None: ...
+
+class WebcastMarqueeAnnouncementMessage(_message.Message):
+    __slots__ = ("common", "message_scene")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_SCENE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    message_scene: str
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., message_scene: _Optional[str] = ...) -> None: ...
+
+class WebcastPartnershipDropsUpdateMessage(_message.Message):
+    __slots__ = ("common", "change_mode", "drops_id", "task_id", "event_id", "anchor_uid")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_MODE_FIELD_NUMBER: _ClassVar[int]
+    DROPS_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ANCHOR_UID_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    change_mode: int
+    drops_id: str
+    task_id: str
+    event_id: str
+    anchor_uid: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., change_mode: _Optional[int] = ..., drops_id: _Optional[str] = ..., task_id: _Optional[str] = ..., event_id: _Optional[str] = ..., anchor_uid: _Optional[int] = ...) -> None: ...
+
+class WebcastPartnershipGameOfflineMessage(_message.Message):
+    __slots__ = ("common", "offline_game_list")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    OFFLINE_GAME_LIST_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    offline_game_list: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., offline_game_list: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class WebcastPartnershipPunishMessage(_message.Message):
+    __slots__ = ("common",)
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ...) -> None: ...
+
+class WebcastPerceptionMessage(_message.Message):
+    __slots__ = ("common", "end_time", "show_violation_warning", "toast")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    SHOW_VIOLATION_WARNING_FIELD_NUMBER: _ClassVar[int]
+    TOAST_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    end_time: int
+    show_violation_warning: bool
+    toast: Text
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., end_time: _Optional[int] = ..., show_violation_warning: _Optional[bool] = ..., toast: _Optional[_Union[Text, _Mapping]] = ...) -> None: ...
+
+class WebcastSpeakerMessage(_message.Message):
+    __slots__ = ("common",)
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ...) -> None: ...
+
+class WebcastSubPinEventMessage(_message.Message):
+    __slots__ = ("common", "action_type", "operator_user_id")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    ACTION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    action_type: int
+    operator_user_id: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., action_type: _Optional[int] = ..., operator_user_id: _Optional[int] = ...) -> None: ...
+
+class WebcastViewerPicksUpdateMessage(_message.Message):
+    __slots__ = ("common", "update_type")
+    COMMON_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    common: CommonMessageData
+    update_type: int
+    def __init__(self, common: _Optional[_Union[CommonMessageData, _Mapping]] = ..., update_type: _Optional[int] = ...) -> None: ...
 
 class TextKeyView(_message.Message):
     __slots__ = ("key", "default_pattern")

@@ -4,7 +4,7 @@ every event carries."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from google.protobuf.message import Message
@@ -14,6 +14,7 @@ from livetrigger.webcast._pb import webcast_pb2 as pb
 from livetrigger.webcast.users import UserCache
 
 if TYPE_CHECKING:
+    from livetrigger.webcast.messages.battles import Battles
     from livetrigger.webcast.messages.gifts import CatalogueGift, GiftStreaks
 
 
@@ -27,6 +28,23 @@ class DecoderStats:
     failed: int = 0
     streak_steps_dropped: int = 0
     streaks_timed_out: int = 0
+    # unknown messages by method, so the next new message TikTok adds is seen by name
+    unknown_by_method: dict[str, int] = field(default_factory=dict)
+
+    def count_unknown(self, method: str) -> None:
+        """One more message of a method no decoder knows (names bounded in length and number:
+        they come off the wire)."""
+        self.unknown += 1
+        by = self.unknown_by_method
+        name = method[:UNKNOWN_METHOD_CHARS]
+        if name not in by and len(by) >= UNKNOWN_METHODS_KEPT:
+            name = UNKNOWN_OTHERS
+        by[name] = by.get(name, 0) + 1
+
+
+UNKNOWN_METHODS_KEPT = 64
+UNKNOWN_METHOD_CHARS = 80
+UNKNOWN_OTHERS = "(others)"
 
 
 class DecodeContext(Protocol):
@@ -36,15 +54,18 @@ class DecodeContext(Protocol):
     stats: DecoderStats
     gift_catalogue: dict[int, CatalogueGift]
     streaks: GiftStreaks
+    battles: Battles
 
 
 V = TypeVar("V", bound=Message)
 E = TypeVar("E", bound=Event)
 
 # fill(ctx, event, view, msg_id, received_at, history) sets the fields of an event made
-# beforehand; build(ctx, view, msg_id, received_at, history) makes the event (or None: dropped)
+# beforehand; build(ctx, view, msg_id, received_at, history) makes the event (or None: dropped;
+# or a tuple: a message that is two events, like a battle's finish and its result)
+Built = Event | tuple[Event, ...] | None
 Fill = Callable[[DecodeContext, Any, Any, int, float, bool], None]
-Build = Callable[[DecodeContext, Any, int, float, bool], Event | None]
+Build = Callable[[DecodeContext, Any, int, float, bool], Built]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +97,11 @@ def deferred(
 
 def eager(
     view: type[V],
-    build: Callable[[DecodeContext, V, int, float, bool], Event | None],
+    build: Callable[[DecodeContext, V, int, float, bool], Built],
     *kinds: str,
 ) -> MessageDecoder:
-    """An entry whose event ``build`` makes at once (or drops, returning None)."""
+    """An entry whose event ``build`` makes at once (or drops, returning None; or makes
+    several, returning a tuple)."""
     return MessageDecoder(view, None, build, frozenset(kinds))
 
 
