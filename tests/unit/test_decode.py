@@ -119,6 +119,137 @@ EVERY_KIND: list[ev.Event] = [
     ev.StreamPausedEvent(**base()),
     ev.StreamResumedEvent(**base()),
     ev.StreamEndedEvent(**base(), reason=ev.StreamEndReason.MODERATOR),
+    # issue 27
+    ev.BattleEndedEvent(
+        **base(),
+        battle_id=555,
+        result="won",
+        points=300,
+        rival_points=120,
+        winner_id=11,
+        scores=(ev.BattleScore(host_id=11, points=300), ev.BattleScore(host_id=22, points=120)),
+    ),
+    ev.BattleTaskEvent(
+        **base(),
+        battle_id=555,
+        stage="update",
+        progress=40,
+        prompt_key="pm_mt_match_speedchallenge",
+    ),
+    ev.BattlePunishEndedEvent(
+        **base(), battle_id=555, reason="cut_short", channel_id=77, operator_id=11
+    ),
+    ev.BattleNoticeEvent(**base(), notice_type=4, text="Learn to play and win the match!"),
+    ev.BattleItemCardEvent(**base(), battle_id=555, card="extra_time"),
+    ev.RankEvent(
+        **base(),
+        rank_type="hourly",
+        rank=7,
+        score=12_000,
+        on_rank=True,
+        text="Hourly ranking",
+        ranks=(
+            ev.RankEntry(rank_type="hourly", rank=7, score=12_000),
+            ev.RankEntry(rank_type="weekly", rank=0),
+        ),
+    ),
+    ev.RankTextEvent(
+        **base(user=ALICE),
+        rank=3,
+        scene=1,
+        display_key="pm_mt_topviewer_comment",
+        text="{0:user} just became a top {1:string} viewer!",
+    ),
+    ev.RankRewardEvent(**base(), winner_ids=(11, 22), text="The hourly rewards are out"),
+    ev.GameRankEvent(**base(), text="Top 10 in Gaming"),
+    ev.GoalEvent(
+        **base(user=ev.User(id=ALICE.id, unique_id=ALICE.unique_id)),
+        goal_id=4242,
+        description="New microphone",
+        current=80,
+        target=100,
+        progress=80,
+        reached=False,
+        source="progress_update",
+        contribute_count=5,
+        contribute_score=5,
+    ),
+    ev.MessageDeletedEvent(
+        **base(),
+        deleted_msg_id=7_400_000_000_000_000_003,
+        deleted_user_id=BOB.id,
+        deleted_msg_ids=(7_400_000_000_000_000_003,),
+        deleted_user_ids=(BOB.id,),
+    ),
+    ev.PinnedEvent(
+        **base(user=ALICE),
+        action="pin",
+        method="WebcastChatMessage",
+        text="giveaway at 9!",
+        author=BOB,
+        pinned_msg_id=7_400_000_000_000_000_004,
+    ),
+    ev.PollEvent(
+        **base(user=ALICE),
+        stage="end",
+        poll_id=31,
+        title="Next recipe?",
+        options=(ev.PollOption(text="Pasta", votes=12), ev.PollOption(text="Curry", votes=7)),
+        total_votes=19,
+        winner="Pasta",
+        end_reason="owner",
+    ),
+    ev.GiftBroadcastEvent(
+        **base(user=BOB),
+        gift_id=6038,
+        gift_name="TikTok Universe",
+        to_user=ALICE,
+        display_key="pm_mt_live_gift_platform_announcement",
+        text="{0:user} sent {1:gift} to {2:user}",
+    ),
+    ev.HashtagEvent(
+        **base(), hashtag_id=8, title="Outdoors", image_url="https://cdn.example/8Outdoors.png"
+    ),
+    ev.GuestJoinedEvent(**base(user=BOB), channel_id=77, guests=(BOB,)),
+    ev.GuestLeftEvent(**base(user=ev.User(id=BOB.id)), channel_id=77, guest_id=BOB.id, reason=1),
+    ev.LinkEvent(**base(), action="close", channel_id=77, scene=2),
+    ev.LinkLayerEvent(**base(), action="list_change", channel_id=77, scene=4),
+    ev.LinkMicEvent(
+        **base(), message_type=8, guest_id=BOB.id, fan_tickets=5_561, total_fan_tickets=5_561
+    ),
+    ev.LinkMicFanTicketEvent(**base(), total_fan_tickets=900, match_id=5),
+    ev.LinkMicLayoutEvent(**base(), channel_id=77, scene=4),
+    ev.LinkStateEvent(**base(), channel_id=77, scene=4),
+    ev.UnauthorizedMemberEvent(**base(), action=1, nickname="123456", text="{0:user} joined"),
+    ev.CaptionEvent(**base(), text="welcome everyone", language="en", duration_ms=1_200),
+    ev.InRoomBannerEvent(**base(), data='{"banner": 1}'),
+    ev.ShoppingEvent(
+        **base(), action_type=1, product_id=99, product_title="Knife", price="$12", products=3
+    ),
+    ev.MessageDetectEvent(**base(), detect_type=1, trigger_by=2, from_region="US"),
+    ev.RoomVerifyEvent(**base(), action=1, text="Verify your account", notice_type=2),
+    ev.SystemEvent(**base(), text="Keep the LIVE friendly"),
+    ev.NoticeEvent(**base(), notice_type=3, title="Notice", text="Be kind", scene="live"),
+    ev.ToastEvent(**base(), text="You are on fire", scene="live", duration_ms=3_000),
+    ev.GuideEvent(**base(), guide_type=1, gift_id=5655, text="Send a Rose", scene="live"),
+    ev.BottomMessageEvent(**base(), text="Content under review", duration=10),
+    ev.CapsuleEvent(**base(), text="Join the team", button_text="Join", scene="live"),
+    ev.BoostCardEvent(**base(), cards=2),
+    ev.AccessControlEvent(**base()),
+    ev.AccessRecallEvent(**base(), status=1, text="Restricted", scene="live", end_time=60),
+    ev.GiftRestrictionEvent(**base()),
+    ev.GiftPanelUpdateEvent(**base(), timestamp=T0),
+    ev.GiftPromptEvent(**base(), title="Take a break", text="You sent many gifts"),
+    ev.LiveGameIntroEvent(**base(), text="Playing chess", has_rank_info=True),
+    ev.MarqueeEvent(**base(), scene="live", text="Big news"),
+    ev.PartnershipDropsEvent(**base(), change_mode=1, drops_id="d1", task_id="t1", event_id="e1"),
+    ev.PartnershipGameOfflineEvent(**base(), games=2),
+    ev.PartnershipPunishEvent(**base()),
+    ev.PerceptionEvent(**base(), text="Possible violation", end_time=30, violation_warning=True),
+    ev.RoomNotifyEvent(**base(user=BOB), notify_type=1, text="Bob is here", schema="sslocal://x"),
+    ev.SpeakerEvent(**base()),
+    ev.SubPinEvent(**base(), action="unpin", operator_id=11),
+    ev.ViewerPicksEvent(**base(), update_type=2),
 ]
 
 
@@ -133,7 +264,8 @@ def decode_all(
 
 @pytest.mark.parametrize("event", EVERY_KIND, ids=lambda e: e.kind)
 def test_every_kind_round_trips(event: ev.Event) -> None:
-    (got,) = decode_all([event])
+    # a battle's finish is also its battle_ended: each kind holds against its own event
+    (got,) = [e for e in decode_all([event]) if e.kind == event.kind]
     assert got == dataclasses.replace(event, received_at=1_732_406_401.5)
 
 
