@@ -7,7 +7,7 @@ import sys
 
 from livetrigger.errors import CaptureError, CaptureFileError, ProtocolError
 from livetrigger.events import Event, UnknownEvent, event_to_dict
-from livetrigger.text.printable import json_line
+from livetrigger.text.printable import escape_controls, json_line
 from livetrigger.webcast import frames
 from livetrigger.webcast.capture import open_input, read_input
 from livetrigger.webcast.decode import Decoder
@@ -66,6 +66,12 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"decode: {printed} events; {s.unknown} unknown, {s.failed} undecodable messages, "
             f"{bad} corrupt frames (use --raw to see unknown ones)",
+            file=sys.stderr,
+        )
+    if s.unknown_by_method:
+        top = sorted(s.unknown_by_method.items(), key=lambda kv: (-kv[1], kv[0]))
+        print(
+            "decode: unknown by method: " + ", ".join(f"{escape_controls(m)} {n}" for m, n in top),
             file=sys.stderr,
         )
     return 1 if bad else 0

@@ -10,6 +10,7 @@ from typing import Any
 
 from livetrigger.daemon.status_socket import Snapshot, default_socket_path, fetch
 from livetrigger.errors import ConfigError
+from livetrigger.text.printable import escape_controls
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,6 +32,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _table(rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+
+
+def by_method(room: dict[str, Any]) -> str:
+    """A room's unknown messages by method, most first (names are TikTok's: escaped)."""
+    counts: dict[str, int] = room.get("unknown_methods", {})
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{escape_controls(str(m))} {n}" for m, n in top)
 
 
 def render(snap: Snapshot) -> str:
@@ -70,6 +78,9 @@ def render(snap: Snapshot) -> str:
         for name, r in rooms.items():
             if r.get("state") != "connected" and r.get("reason"):
                 lines.append(f"{name}: {r['state']}: {r['reason']}")
+        for name, r in rooms.items():
+            if r.get("unknown_methods"):
+                lines.append(f"{name}: messages livetrigger does not decode: {by_method(r)}")
     rules: dict[str, int] = snap.get("rules", {})
     if rules:
         lines += ["", _table([["rule", "fired"], *([k, str(v)] for k, v in rules.items())])]

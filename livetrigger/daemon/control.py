@@ -145,6 +145,7 @@ class Control:
                 "reason": r.source.state_reason,
                 "room_id": r.source.room_id,
                 "events": dict(r.events),
+                "unknown_methods": dict(r.unknown_methods),
                 **r.source.stats(),
             }
         dispatcher = d.outputs.dispatcher

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from livetrigger.actions import ActionRequest, MqttPublish
 from livetrigger.daemon.firing_log import FiringLog
 from livetrigger.daemon.latency import LatencyStats
+from livetrigger.events import UnknownEvent
+from livetrigger.events.kinds import count_method
 
 if TYPE_CHECKING:
     from livetrigger.daemon.controller import Daemon
@@ -56,6 +58,8 @@ class EventPath:
         if runtime is None:
             return
         runtime.events[event.kind] += 1
+        if isinstance(event, UnknownEvent):
+            count_method(runtime.unknown_methods, event.method)
         if d.hooks.event is not None:
             d.hooks.event(room, event)
         if d.stopping:

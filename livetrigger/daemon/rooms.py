@@ -27,6 +27,7 @@ class RoomRuntime:
         self.engine = engine
         self.source = source
         self.events: Counter[str] = Counter()
+        self.unknown_methods: dict[str, int] = {}  # unknown messages by method (bounded)
         self.task: asyncio.Task[None] | None = None
         self.timer: asyncio.TimerHandle | None = None
 

@@ -193,6 +193,21 @@ class UnknownEvent(Event):
     error: str = ""  # why decoding failed, when it did
 
 
+UNKNOWN_METHODS_KEPT = 64
+UNKNOWN_METHOD_CHARS = 80
+UNKNOWN_OTHERS = "(others)"
+
+
+def count_method(by: dict[str, int], method: str) -> None:
+    """Count one unknown message under its method name, so the next message TikTok adds is
+    seen by name. Names come off the wire: at most 64 are kept (the rest count as
+    ``(others)``), each cut to 80 characters."""
+    name = method[:UNKNOWN_METHOD_CHARS]
+    if name not in by and len(by) >= UNKNOWN_METHODS_KEPT:
+        name = UNKNOWN_OTHERS
+    by[name] = by.get(name, 0) + 1
+
+
 # -- lifecycle events: produced by the connection scheduler, not by the decoder ------------
 
 

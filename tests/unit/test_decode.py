@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
+import base64
 import dataclasses
+from pathlib import Path
 
 import pytest
 
 from livetrigger import events as ev
+from livetrigger.commands import decode as decode_command
+from livetrigger.events.kinds import UNKNOWN_METHODS_KEPT, UNKNOWN_OTHERS
 from livetrigger.simulator import wire
 from livetrigger.webcast import frames
 from livetrigger.webcast._pb import webcast_pb2 as pb
 from livetrigger.webcast.decode import CatalogueGift, Decoder
-from livetrigger.webcast.messages.common import UNKNOWN_METHODS_KEPT, UNKNOWN_OTHERS
 
 ROOM = 7140000000000000001
 T0 = 1_732_406_400_000
@@ -462,3 +466,21 @@ def test_skipped_kinds_are_not_decoded() -> None:
     decoder = Decoder(skip_kinds={"chat", "like"})
     got = decode_all(EVERY_KIND[:4], decoder)
     assert [e.kind for e in got] == ["gift", "join"]
+
+
+def test_decode_command_counts_unknowns_by_method(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = wire.frame_of_events(
+        [
+            ev.UnknownEvent(msg_id=1, method="WebcastBrandNewMessage"),
+            ev.UnknownEvent(msg_id=2, method="WebcastBrandNewMessage"),
+            ev.UnknownEvent(msg_id=3, method="WebcastOtherMessage"),
+            EVERY_KIND[2],
+        ]
+    )
+    path = tmp_path / "frames.txt"
+    path.write_text(base64.b64encode(frame).decode() + "\n")
+    assert decode_command.run(argparse.Namespace(file=str(path), raw=True)) == 0
+    err = capsys.readouterr().err
+    assert "unknown by method: WebcastBrandNewMessage 2, WebcastOtherMessage 1" in err

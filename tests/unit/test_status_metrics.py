@@ -116,3 +116,19 @@ def test_status_says_what_the_outbox_replayed_and_held_back() -> None:
     daemon = {**SNAPSHOT["daemon"], "outbox_replayed": 12, "outbox_expired": 37}
     text = render({**SNAPSHOT, "daemon": daemon})
     assert "outbox at start: 12 replayed, 37 older than daemon.outbox_max_age not replayed" in text
+
+
+def test_status_names_unknown_messages_by_method_escaped() -> None:
+    snap = {
+        "daemon": {"version": "x", "uptime": 1},
+        "rooms": {
+            "r": {
+                "state": "connected",
+                "events": {"unknown": 3},
+                "unknown_methods": {"WebcastNew\x1b[2J": 1, "WebcastBrandNew": 2},
+            }
+        },
+    }
+    text = render(snap)  # type: ignore[arg-type]
+    line = next(ln for ln in text.splitlines() if "does not decode" in ln)
+    assert "WebcastBrandNew 2, WebcastNew" in line and "\x1b" not in line

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from google.protobuf.message import Message
 
 from livetrigger.events import Event
+from livetrigger.events.kinds import count_method
 from livetrigger.webcast._pb import webcast_pb2 as pb
 from livetrigger.webcast.users import UserCache
 
@@ -32,19 +33,9 @@ class DecoderStats:
     unknown_by_method: dict[str, int] = field(default_factory=dict)
 
     def count_unknown(self, method: str) -> None:
-        """One more message of a method no decoder knows (names bounded in length and number:
-        they come off the wire)."""
+        """One more message of a method no decoder knows."""
         self.unknown += 1
-        by = self.unknown_by_method
-        name = method[:UNKNOWN_METHOD_CHARS]
-        if name not in by and len(by) >= UNKNOWN_METHODS_KEPT:
-            name = UNKNOWN_OTHERS
-        by[name] = by.get(name, 0) + 1
-
-
-UNKNOWN_METHODS_KEPT = 64
-UNKNOWN_METHOD_CHARS = 80
-UNKNOWN_OTHERS = "(others)"
+        count_method(self.unknown_by_method, method)
 
 
 class DecodeContext(Protocol):
