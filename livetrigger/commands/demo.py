@@ -99,6 +99,14 @@ class Console:
             return f"❤️  {who} +{e.count} likes (total {e.total})"
         if isinstance(e, ev.BattleEvent):
             return f"⚔️  battle {e.action}"
+        if isinstance(e, ev.BattleEndedEvent):
+            return f"🏆 battle {e.result or 'over'} ({e.points} : {e.rival_points})"
+        if isinstance(e, ev.RankEvent):
+            return f"📈 {e.rank_type} rank #{e.rank}" if e.rank else None
+        if isinstance(e, ev.GoalEvent):
+            return f"🎯 goal {e.current}/{e.target}" + (" reached!" if e.reached else "")
+        if isinstance(e, ev.MessageDeletedEvent):
+            return "🧹 a moderator deleted a message"
         if isinstance(e, ev.ConnectedEvent):
             return f"🔌 connected to @{e.unique_id or room}"
         if isinstance(e, ev.LiveStartedEvent):

@@ -1,7 +1,8 @@
 """The scripted show of ``livetrigger demo``: about a minute of a small, lively LIVE.
 
 Joins and chat, a ``!light on`` from a moderator, likes crossing 1,000, a 30-rose streak, a
-500-diamond gift, a follow, a share, a battle, and the end of the stream. Each step is
+500-diamond gift, a follow, a share, a LIVE goal filling up, a comment a moderator deletes, a
+battle the room wins, a climb up the hourly ranking, and the end of the stream. Each step is
 ``(seconds after the previous step, event)``; ``speed`` divides the waits.
 """
 
@@ -113,6 +114,31 @@ def demo_show(start_msg_id: int = 7_400_000_000_000_000_000) -> Iterator[tuple[f
     yield 1.2, ev.FollowEvent(**common(), user=NEWBIE, follow_count=1_201)
     yield 1.0, ev.ShareEvent(**common(), user=ZOE, share_target="whatsapp")
     yield 1.0, ev.ChatEvent(**common(), user=SAM, text="that galaxy was for the lamp 😄")
+    for current, source in ((31, "progress_update"), (80, "progress_update"), (100, "commit")):
+        yield (
+            0.8,
+            ev.GoalEvent(
+                **common(),
+                user=replace(ev.ANONYMOUS, id=LEO.id, unique_id=LEO.unique_id),
+                goal_id=8_800,
+                description="New ring light",
+                current=current,
+                target=100,
+                progress=current,
+                reached=current >= 100,
+                source=source,
+                contribute_count=1,
+                contribute_score=current,
+            ),
+        )
+    rude = common()
+    yield 1.0, ev.ChatEvent(**rude, user=NEWBIE, text="buy followers at spam.example")
+    yield (
+        0.8,
+        ev.MessageDeletedEvent(
+            **common(), deleted_msg_id=rude["msg_id"], deleted_msg_ids=(rude["msg_id"],)
+        ),
+    )
     yield (
         1.5,
         ev.BattleEvent(
@@ -143,7 +169,32 @@ def demo_show(start_msg_id: int = 7_400_000_000_000_000_000) -> Iterator[tuple[f
                 ),
             ),
         )
-    yield 1.0, ev.BattleEvent(**common(), battle_id=31_337, action="finished")
+    # the finish with TikTok's verdict: the room sees `battle` (finished) and `battle_ended`
+    yield (
+        1.0,
+        ev.BattleEndedEvent(
+            **common(),
+            battle_id=31_337,
+            result="won",
+            points=120,
+            rival_points=90,
+            winner_id=11,
+            scores=(ev.BattleScore(host_id=11, points=120), ev.BattleScore(host_id=22, points=90)),
+        ),
+    )
+    for place, score in ((31, 900), (12, 4_200), (8, 6_100), (3, 9_800)):  # a rank climb
+        yield (
+            0.8,
+            ev.RankEvent(
+                **common(),
+                rank_type="hourly",
+                rank=place,
+                score=score,
+                on_rank=True,
+                text="Hourly ranking",
+                ranks=(ev.RankEntry(rank_type="hourly", rank=place, score=score),),
+            ),
+        )
     yield 1.0, ev.ViewerCountEvent(**common(), viewers=61, total_viewers=88)
     yield 1.5, ev.ChatEvent(**common(), user=MIA, text="!light off")
     yield 2.0, ev.StreamEndedEvent(**common(), reason=ev.StreamEndReason.HOST)

@@ -81,6 +81,12 @@ class MessageLog:
             changes["create_time"] = self._created_ms
         if not event.room_id:
             changes["room_id"] = room_id
+        if isinstance(event, ev.BattleEvent) and any(not p.room_id for p in event.participants):
+            # a show's battle leaves this room's host without a room id: it is this room's
+            here = changes.get("room_id", event.room_id)
+            changes["participants"] = tuple(
+                p if p.room_id else replace(p, room_id=here) for p in event.participants
+            )
         return replace(event, **changes) if changes else event
 
     def encode(self, event: ev.Event) -> wire.WireMessage:

@@ -14,6 +14,11 @@
       - share: {user: mia}
       - viewers: {count: 61}
       - gift: {user: leo, gift: Rose, count: 7, end: false}   # the end frame never comes
+      - battle: {rival: rival_host, points: [[10, 5], [120, 90]], result: won}
+                              # start, one score step per pair (ours, theirs), the result
+      - rank: {rank: 8, type: hourly, score: 6100}   # this room's place on a ranking
+      - goal: {current: 80, target: 100, user: leo}  # the LIVE goal (reached at target)
+      - delete: {user: leo}   # a moderator deletes leo's last comment in the show
       - do: end_stream        # or go_live, go_offline, vanish, drop, stall, resume,
                               # fail_check_alive, heal_check_alive (see FakeLiveRoom)
 
@@ -35,7 +40,22 @@ from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.simulator.endpoints import GIFTS
 from livetrigger.simulator.playback import ACTIONS, Step
 
-KINDS = ("chat", "gift", "like", "follow", "share", "join", "viewers", "subscribe", "question")
+KINDS = (
+    "chat",
+    "gift",
+    "like",
+    "follow",
+    "share",
+    "join",
+    "viewers",
+    "subscribe",
+    "question",
+    "battle",
+    "rank",
+    "goal",
+    "delete",
+)
+OUR_HOST, RIVAL_HOST = 7_100_000_000_000_000_001, 7_100_000_000_000_000_002
 
 
 def _user(name: str, spec: dict[str, Any], n: int) -> ev.User:
@@ -80,6 +100,7 @@ def parse_show(data: Any, name: str = "<show>", room_id: int = 0) -> list[Step]:
         for i, (k, v) in enumerate((data.get("users") or {}).items())
     }
     ids = itertools.count(7_500_000_000_000_000_000)
+    last_chat: dict[int, int] = {}  # user id -> msg id of their last comment (for delete)
     problems: list[str] = []
     steps: list[Step] = []
     for i, raw in enumerate(data["steps"]):
@@ -107,7 +128,13 @@ def parse_show(data: Any, name: str = "<show>", room_id: int = 0) -> list[Step]:
             problems.append(f"{where}: unknown user {who!r} (define it under users:)")
             continue
         try:
-            steps.extend(_events(kind, spec, user, wait, ids, room_id))
+            if kind in ("battle", "rank", "goal", "delete"):
+                steps.extend(_room_events(kind, spec, user, wait, ids, room_id, last_chat))
+            else:
+                made = _events(kind, spec, user, wait, ids, room_id)
+                if kind == "chat":
+                    last_chat[user.id] = made[0][1].msg_id  # type: ignore[union-attr]
+                steps.extend(made)
         except (KeyError, ValueError, TypeError) as exc:
             problems.append(f"{where}: {kind}: {exc}")
     if problems:
@@ -207,6 +234,138 @@ def _events(
                 repeat_count=count,
                 streak=ev.StreakState.END,
                 total_diamonds=diamonds * count,
+            ),
+        )
+    )
+    return out
+
+
+def _room_events(
+    kind: str,
+    spec: dict[str, Any],
+    user: ev.User,
+    wait: float,
+    ids: Iterator[int],
+    room_id: int,
+    last_chat: dict[int, int],
+) -> list[Step]:
+    """The steps of issue 27's kinds: a battle (start, scores, result), a rank, the goal,
+    a deleted comment."""
+    if kind == "rank":
+        place, score = int(spec["rank"]), int(spec.get("score", 0))
+        rank_type = str(spec.get("type", "hourly"))
+        return [
+            (
+                wait,
+                ev.RankEvent(
+                    room_id=room_id,
+                    msg_id=next(ids),
+                    rank_type=rank_type,
+                    rank=place,
+                    score=score,
+                    on_rank=place > 0,
+                    text=f"{rank_type.capitalize()} ranking",
+                    ranks=(ev.RankEntry(rank_type=rank_type, rank=place, score=score),),
+                ),
+            )
+        ]
+    if kind == "goal":
+        current, target = int(spec["current"]), int(spec.get("target", 100))
+        if target <= 0:
+            raise ValueError("target must be above 0")
+        contributor = ev.User(id=user.id, unique_id=user.unique_id) if user.id else ev.ANONYMOUS
+        return [
+            (
+                wait,
+                ev.GoalEvent(
+                    room_id=room_id,
+                    msg_id=next(ids),
+                    user=contributor,
+                    goal_id=int(spec.get("id", 1)),
+                    description=str(spec.get("description", "")),
+                    current=current,
+                    target=target,
+                    progress=current * 100 // target,
+                    reached=current >= target,
+                    source="progress_update",
+                ),
+            )
+        ]
+    if kind == "delete":
+        msg = last_chat.get(user.id, 0)
+        return [
+            (
+                wait,
+                ev.MessageDeletedEvent(
+                    room_id=room_id,
+                    msg_id=next(ids),
+                    deleted_msg_id=msg,
+                    deleted_msg_ids=(msg,) if msg else (),
+                ),
+            )
+        ]
+    # battle: the room's host has no room id here: the fake room gives it the room's own
+    pairs = [(int(a), int(b)) for a, b in spec.get("points", [])]
+    battle_id = next(ids)
+    out: list[Step] = [
+        (
+            wait,
+            ev.BattleEvent(
+                room_id=room_id,
+                msg_id=next(ids),
+                battle_id=battle_id,
+                action="started",
+                duration=int(spec.get("duration", 300)),
+                participants=(
+                    ev.BattleParticipant(user_id=OUR_HOST, unique_id="", nickname="", room_id=0),
+                    ev.BattleParticipant(
+                        user_id=RIVAL_HOST,
+                        unique_id=str(spec.get("rival", "rival_host")),
+                        nickname=str(spec.get("rival", "rival_host")),
+                        room_id=1,
+                    ),
+                ),
+            ),
+        )
+    ]
+    for ours, theirs in pairs:
+        out.append(
+            (
+                1.0,
+                ev.BattlePointsEvent(
+                    room_id=room_id,
+                    msg_id=next(ids),
+                    battle_id=battle_id,
+                    reason="score_update",
+                    scores=(
+                        ev.BattleScore(host_id=OUR_HOST, points=ours),
+                        ev.BattleScore(host_id=RIVAL_HOST, points=theirs),
+                    ),
+                ),
+            )
+        )
+    ours, theirs = pairs[-1] if pairs else (0, 0)
+    result = str(
+        spec.get("result", "won" if ours > theirs else "lost" if ours < theirs else "draw")
+    )
+    if result not in ("won", "lost", "draw"):
+        raise ValueError(f"result: won, lost or draw (got {result!r})")
+    winner = {"won": OUR_HOST, "lost": RIVAL_HOST}.get(result, 0)
+    out.append(
+        (
+            1.0,
+            ev.BattleEndedEvent(
+                room_id=room_id,
+                msg_id=next(ids),
+                battle_id=battle_id,
+                result=result,
+                points=ours,
+                rival_points=theirs,
+                winner_id=winner,
+                scores=(
+                    ev.BattleScore(host_id=OUR_HOST, points=ours),
+                    ev.BattleScore(host_id=RIVAL_HOST, points=theirs),
+                ),
             ),
         )
     )
