@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from livetrigger import events as ev
+from livetrigger.config import load_config_text
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text()
 COMMON = {f.name for f in dataclasses.fields(ev.Event)}
@@ -86,3 +87,26 @@ def test_generated_init_keeps_the_dataclass_signature(cls: type) -> None:
         cls(**values, not_a_field=1)
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.__setattr__(fields[0].name, "changed")
+
+
+def test_every_kind_has_an_example_rule_that_check_accepts() -> None:
+    # each section's "Example:" line is a whole rule: together they load as one config
+    examples = re.findall(r"^Example: `(.*)`$", DOC, re.M)
+    rules = "\n".join(f"      - {{id: ex{i}, {rule[1:]}" for i, rule in enumerate(examples))
+    config = f"""\
+mqtt: {{host: 127.0.0.1}}
+gpio:
+  pin_factory: mock
+  outputs:
+    lamp: {{pin: 17}}
+    siren: {{pin: 18}}
+webhooks:
+  phone: {{url: "https://example.com/hook"}}
+rooms:
+  - username: "@someone"
+    rules:
+{rules}
+"""
+    rooms = load_config_text(config).rooms
+    kinds = {k for rule in rooms[0].rules for k in rule.kinds}
+    assert kinds == set(ev.EVENT_KINDS)
