@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections import deque
 from typing import Any
 
@@ -24,6 +25,15 @@ class LatencyStats:
         self.max_ms = max(self.max_ms, ms)
         self._buckets[bisect.bisect_left(BUCKETS_MS, ms)] += 1
         self._recent.append(ms)
+
+    def since(self, count: int) -> list[float]:
+        """The values (ms) added after the ``count``-th, as far as the window still holds
+        them: what a reader that last looked at ``count`` has not seen (the dashboard's
+        latency over time)."""
+        new = min(self.count - count, len(self._recent))
+        if new <= 0:
+            return []
+        return list(itertools.islice(self._recent, len(self._recent) - new, None))
 
     def percentile(self, p: float) -> float:
         if not self._recent:
