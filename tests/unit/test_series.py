@@ -100,10 +100,19 @@ def test_a_new_session_starts_a_new_chart_and_an_ended_one_stays() -> None:
     assert s.as_dict() == {"session": 2, "start": T0 + 500, "ended": None, "buckets": []}
 
 
-def test_a_room_met_mid_session_is_adopted() -> None:
+def test_a_room_met_mid_session_begins_at_connected_and_a_stale_chart_goes() -> None:
     s = RoomSeries()
-    s.on_event(ev.ViewerCountEvent(room_id=ROOM_ID, viewers=3), T0)
-    assert s.session == ROOM_ID and s.as_dict()["buckets"][0]["viewers"] == 3
+    s.on_event(ev.ViewerCountEvent(room_id=ROOM_ID, viewers=3), T0)  # no session: not counted
+    s.on_event(ev.ConnectedEvent(room_id=ROOM_ID), T0 + 1)
+    s.on_event(ev.ViewerCountEvent(room_id=ROOM_ID, viewers=4), T0 + 2)
+    s.on_event(ev.ConnectedEvent(room_id=ROOM_ID), T0 + 30)  # a reconnect: the same session
+    assert s.session == ROOM_ID and [b["viewers"] for b in s.as_dict()["buckets"]] == [4]
+    # a battle's message may name the other room: it begins nothing
+    s.on_event(ev.BattlePointsEvent(room_id=ROOM_ID + 1), T0 + 31)
+    assert s.session == ROOM_ID
+    # restored from a session that ended while the daemon was down: the next one replaces it
+    s.on_event(ev.ConnectedEvent(room_id=ROOM_ID + 2), T0 + 900)
+    assert s.session == ROOM_ID + 2 and s.as_dict()["buckets"] == []
 
 
 def test_latency_p50_p99_per_bucket_from_the_daemons_stats() -> None:
@@ -185,14 +194,21 @@ def test_a_snapshot_restores_the_session_through_json() -> None:
         {"version": 2},
         {"step": 60.0},
         {"session": "x"},
-        {"buckets": {}},
-        {"buckets": [[T0, 1, 2]]},
-        {"buckets": [[T0, 1, 2, None, ["not", "a", "map"], 0, 0, None, None]]},
+        {"likes": {}},
+        {"likes": [1, 2]},  # a column shorter than the others
+        {"viewers": ["many"]},
+        {"fired": [[0, ["not", "a", "map"], 0]]},
+        {"fired": [[5, {"r": 1}, 0]]},
+        {"fired": [[-1, {"r": 1}, 0]]},
         {
-            "buckets": [
-                [T0 + 10, 0, 0, None, {}, 0, 0, None, None],
-                [T0, 0, 0, None, {}, 0, 0, None, None],
-            ]
+            "at": [T0 // STEP + 1, T0 // STEP],
+            "diamonds": [0, 0],
+            "likes": [0, 0],
+            "viewers": [None, None],
+            "actions": [0, 0],
+            "p50_us": [None, None],
+            "p99_us": [None, None],
+            "fired": [],
         },
     ],
 )
