@@ -56,6 +56,7 @@ from livetrigger.web.peer import socket_owner
 
 if TYPE_CHECKING:
     from livetrigger.system.press import PressResult
+    from livetrigger.web.series import Series
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +94,12 @@ class DaemonPort(Protocol):
 class Dashboard:
     """``async with Dashboard(settings, daemon):`` serves until closed."""
 
-    def __init__(self, settings: WebSettings, daemon: DaemonPort) -> None:
+    def __init__(
+        self, settings: WebSettings, daemon: DaemonPort, series: Series | None = None
+    ) -> None:
         self.settings = settings
         self.daemon = daemon
+        self.series = series  # the charts' stream over time (the dashboard feature keeps it)
         # a configured token is typed by the user; without one, the page carries its own
         self.token = settings.token or secrets.token_urlsafe(24)
         self.embed_token = settings.token is None
@@ -164,6 +168,17 @@ class Dashboard:
             data = _sse(self._item(self._seq, room, event, fired))
             for q in list(self._streams):
                 if q.qsize() < 500:  # a stalled tab loses events, never the daemon memory
+                    q.put_nowait(data)
+
+    def push(self, name: str, items: list[dict[str, Any]]) -> None:
+        """Named messages on the live feed (the charts' ``series``): the page's feed handler
+        never sees them, and a stalled tab loses them as it loses events."""
+        if not self._streams:
+            return
+        for item in items:
+            data = f"event: {name}\ndata: {json.dumps(item, ensure_ascii=False)}\n\n".encode()
+            for q in list(self._streams):
+                if q.qsize() < 500:
                     q.put_nowait(data)
 
     @staticmethod
@@ -316,6 +331,10 @@ class Dashboard:
             )
         if path == "/api/config":
             return json_response(200, await self.daemon.config_verdict())
+        if path == "/api/series":
+            if self.series is None:
+                return json_response(200, {"rooms": {}})
+            return json_response(200, self.series.as_dict(time.time()))
         if path.startswith("/api/explain/"):
             wanted = path.removeprefix("/api/explain/")
             entry = next((e for e in self._feed if str(e.seq) == wanted), None)

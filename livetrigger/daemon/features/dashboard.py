@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# the room's document is written up to once a second; its chart needs not be that fresh (a
+# SIGKILL loses at most this much of it), and a full one costs ~1-2 ms to encode
+SAVE_INTERVAL = 30.0
+
 
 class Dashboard(Feature):
     """Serves the dashboard while the daemon runs (a busy port is logged, not fatal)."""
@@ -35,6 +39,9 @@ class Dashboard(Feature):
         self._arrival: tuple[Event, Arrival] | None = None
         self.series = Series()
         self._latency_seen = daemon.event_path.latency.count
+        # per room: when its chart was last snapshotted, for which session, and the snapshot
+        self._saved: dict[str, tuple[float, tuple[int | None, float | None], Any]] = {}
+        self._stopping = False
 
     async def start(self) -> None:
         """Listen on web.host:web.port."""
@@ -89,17 +96,33 @@ class Dashboard(Feature):
     def on_room_removed(self, room: str) -> None:
         """A removed room's chart goes."""
         self.series.remove(room)
+        self._saved.pop(room, None)
 
     def room_snapshot(self, room: str) -> dict[str, Any] | None:
-        """The room's session so far: a restart inside the session keeps its chart."""
+        """The room's session so far: a restart inside the session keeps its chart. Taken
+        anew every SAVE_INTERVAL, for a new or ended session, and at the stop."""
         series = self.series.rooms.get(room)
-        return series.snapshot() if series is not None else None
+        if series is None:
+            return None
+        now, session = time.monotonic(), (series.session, series.ended)
+        saved = self._saved.get(room)
+        if (
+            self._stopping
+            or saved is None
+            or saved[1] != session
+            or now - saved[0] >= SAVE_INTERVAL
+        ):
+            saved = self._saved[room] = (now, session, series.snapshot())
+        snapshot: dict[str, Any] | None = saved[2]
+        return snapshot
 
     def restore_room(self, room: str, data: dict[str, Any]) -> None:
         """Take back the room's session (``ValueError``: the state directory says so)."""
         self.series.room(room).restore(data)
 
     async def stop(self) -> None:
-        """Close the page's connections."""
+        """Close the page's connections. The state directory stops after this feature: its
+        last write takes every chart as it is now."""
+        self._stopping = True
         if self.server is not None:
             await self.server.aclose()
