@@ -68,6 +68,7 @@ WRITE_DEADLINE = 10.0  # for an answer to be taken by the client
 STATIC = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/charts.js": ("charts.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
 }
 QUIET_KINDS = frozenset({"viewers", "like"})  # many a second: the feed shows them sampled

@@ -188,6 +188,9 @@
     const src = new EventSource(`/api/stream?token=${encodeURIComponent(token)}`);
     src.onopen = () => { document.body.dataset.live = "1"; };
     src.onmessage = (m) => addFeed(JSON.parse(m.data));
+    // the charts (charts.js): all of the series at each opening, then its pushed news
+    src.addEventListener("open", () => document.dispatchEvent(new CustomEvent("livetrigger:live", { detail: { api } })));
+    src.addEventListener("series", (m) => document.dispatchEvent(new CustomEvent("livetrigger:series", { detail: JSON.parse(m.data) })));
     src.onerror = () => { document.body.dataset.live = ""; src.close(); setTimeout(stream, 3000); };
   }
 
