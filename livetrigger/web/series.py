@@ -130,6 +130,8 @@ class RoomSeries:
             self.bucket(now).likes += max(0, event.count)
         elif isinstance(event, ev.ViewerCountEvent):
             self.bucket(now).viewers = event.viewers
+        elif isinstance(event, ev.JoinEvent) and event.viewers > 0:
+            self.bucket(now).viewers = event.viewers  # a join carries the count too, when known
 
     def fired(self, rule_id: str, now: float) -> None:
         """A rule fired (also just after its session ended: a rule on ``stream_ended``)."""

@@ -32,11 +32,13 @@ def test_events_are_counted_into_10_s_buckets() -> None:
     s.on_event(ev.LikeEvent(room_id=ROOM_ID, count=15, total=15), T0 + 3)
     s.on_event(ev.ViewerCountEvent(room_id=ROOM_ID, viewers=40), T0 + 4)
     s.on_event(ev.ViewerCountEvent(room_id=ROOM_ID, viewers=42), T0 + 8)
+    s.on_event(ev.JoinEvent(room_id=ROOM_ID), T0 + 9)  # a join without the count says nothing
+    s.on_event(ev.JoinEvent(room_id=ROOM_ID, viewers=43), T0 + 19)
     s.on_event(ev.LikeEvent(room_id=ROOM_ID, count=5, total=20), T0 + 10)
     s.on_event(ev.GiftEvent(room_id=ROOM_ID, total_diamonds=9, is_history=True), T0 + 11)
     s.on_event(ev.ChatEvent(room_id=ROOM_ID, text="hi"), T0 + 35)  # counts nothing
     rows = [(b["t"] - T0, b["diamonds"], b["likes"], b["viewers"]) for b in s.as_dict()["buckets"]]
-    assert rows == [(0, 150, 15, 42), (10, 0, 5, None)]
+    assert rows == [(0, 150, 15, 42), (10, 0, 5, 43)]
     assert s.as_dict()["session"] == ROOM_ID and s.as_dict()["start"] == T0
 
 
