@@ -21,13 +21,12 @@
     return e;
   }
 
-  function clock(t, seconds) {
-    const options = { hour: "2-digit", minute: "2-digit" };
-    if (seconds) options.second = "2-digit";
-    return new Date(t * 1000).toLocaleTimeString([], options);
-  }
-
-  const number = (n) => Math.round(n).toLocaleString();
+  // made once: a formatter per call (toLocaleString) costs more than drawing the bar
+  const minutes = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" });
+  const seconds = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const numbers = new Intl.NumberFormat();
+  const clock = (t, exact) => (exact ? seconds : minutes).format(new Date(t * 1000));
+  const number = (n) => numbers.format(Math.round(n));
   const ms = (n) => (n < 10 ? n.toFixed(1) : number(n)) + " ms";
 
   // -- the data: all of it when the feed (re)opens, then the pushed buckets ------------------
@@ -98,10 +97,19 @@
 
   // -- drawing ----------------------------------------------------------------------------
 
+  // at most once a frame, and after a slow drawing (hours of session on a slow phone) wait 20
+  // times as long: the charts never take more than a twentieth of the page's time
+  let cost = 0, drawn = 0;
   function redraw() {
     if (pending) return;
     pending = true;
-    requestAnimationFrame(() => { pending = false; draw(); });
+    setTimeout(() => requestAnimationFrame(() => {
+      pending = false;
+      const began = performance.now();
+      draw();
+      drawn = performance.now();
+      cost = drawn - began;
+    }), Math.max(0, drawn + 20 * cost - performance.now()));
   }
 
   function picker(names) {
@@ -188,20 +196,21 @@
     const max = top(Math.max(0, ...cols.flatMap((c) => keys.map((k) => c[k] ?? 0))));
     const y = (v) => plot - (v / max) * (plot - 12);
     svg.append(node("line", { x1: 0, x2: width, y1: plot, y2: plot, class: "base" }));
-    for (const c of firedAt) {  // where rules fired, across every stream chart
-      const at = x(c.t + c.size / 2);
-      svg.append(node("line", { x1: at, x2: at, y1: 0, y2: plot, class: "fire-line" }));
+    // one path for many shapes: a session of hours is hundreds of columns, redrawn each second
+    if (firedAt.length) {  // where rules fired, across every stream chart
+      const lines = firedAt.map((c) => `M${x(c.t + c.size / 2).toFixed(1)},0V${plot}`);
+      svg.append(node("path", { d: lines.join(""), class: "fire-line" }));
     }
     let points = 0;
     for (const key of how.bars || []) {
+      let bars = "";
       for (const c of cols) {
         if (!c[key]) continue;
         const left = x(c.t), w = Math.max(1, x(c.t + c.size) - left - 1);
-        const bar = node("rect", { x: left, y: y(c[key]), width: w, height: plot - y(c[key]), class: `bar ${key}` });
-        bar.append(node("title", {}, `${clock(c.t, true)}: ${number(c[key])}`));
-        svg.append(bar);
+        bars += `M${left.toFixed(1)},${plot}V${y(c[key]).toFixed(1)}h${w.toFixed(1)}V${plot}z`;
         points++;
       }
+      svg.append(node("path", { d: bars, class: `bar ${key}` }));
     }
     for (const key of how.lines || []) {
       let carried = null;
@@ -284,6 +293,7 @@
   });
   document.addEventListener("livetrigger:series", (e) => merge(e.detail));
   document.addEventListener("click", note);
+  document.addEventListener("mousemove", note);  // hover, where there is a mouse
   let width = 0;
   window.addEventListener("resize", () => {
     const now = $("charts").clientWidth;
