@@ -112,7 +112,10 @@
     }), Math.max(0, drawn + 20 * cost - performance.now()));
   }
 
-  function picker(names) {
+  let listed = null;
+  function picker(names) {  // rebuilt only when the rooms change: an open menu stays open
+    if (listed === names.join("\n")) return;
+    listed = names.join("\n");
     const holder = $("chart-rooms");
     holder.replaceChildren();
     holder.hidden = names.length < 2;
