@@ -1,6 +1,6 @@
 """A small, bounded HTTP/1.1 server core on asyncio streams for the dashboard.
 
-Why not a framework: the dashboard serves a handful of JSON endpoints, three static files and
+Why not a framework: the dashboard serves a handful of JSON endpoints, four static files and
 one server-sent-events stream from inside a daemon that should fit a Raspberry Pi Zero. A
 framework (aiohttp, starlette + an ASGI server) costs 40-90 ms of import and 8-15 MiB of
 memory (BENCHMARKS.md) for features this needs none of. What it does need is kept strict:
