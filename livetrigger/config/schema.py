@@ -242,5 +242,11 @@ class ConfigFile:
 
 def json_schema() -> dict[str, Any]:
     from livetrigger.config.json_schema import schema_of  # noqa: PLC0415 - `schema` and `init` only
+    from livetrigger.config.rule_schema import on_schema, when_by_kind  # noqa: PLC0415
 
-    return schema_of(ConfigFile, title="livetrigger config")
+    schema = schema_of(ConfigFile, title="livetrigger config")
+    rule = schema["$defs"]["Rule"]
+    rule["properties"]["on"] = on_schema()
+    rule["allOf"] = when_by_kind(schema["$defs"])
+    schema["$defs"] = dict(sorted(schema["$defs"].items()))
+    return schema

@@ -81,6 +81,11 @@ _USER = _fields(ev.User)
 _ARGUMENT = FieldType("text", nullable=True)  # a command argument: a word, or None if left out
 
 
+def field_types(kind: str) -> dict[str, FieldType]:
+    """The type of each field of ``kind`` whose type is known (the JSON Schema's ``when``)."""
+    return dict(_BY_KIND.get(kind, {}))
+
+
 def types_of(path: str, kinds: list[str]) -> list[FieldType]:
     """The distinct types ``path`` has across ``kinds`` (empty: unknown, so not checked)."""
     head, _, rest = path.partition(".")

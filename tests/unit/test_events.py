@@ -5,11 +5,16 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 
 from livetrigger import events as ev
 from livetrigger.config import load_config_text
+from livetrigger.config.schema import json_schema
+from livetrigger.config.yamlpos import load_located
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text()
 COMMON = {f.name for f in dataclasses.fields(ev.Event)}
@@ -110,3 +115,46 @@ rooms:
     rooms = load_config_text(config).rooms
     kinds = {k for rule in rooms[0].rules for k in rule.kinds}
     assert kinds == set(ev.EVENT_KINDS)
+    # and an editor with the JSON Schema takes them too
+    jsonschema.Draft202012Validator(json_schema()).validate(load_located(config).data)
+
+
+def _rule_problems(rule: dict[str, Any]) -> list[str]:
+    config = {
+        "rooms": [{"username": "@someone", "rules": [{"id": "r", "do": [{"log": "x"}], **rule}]}]
+    }
+    return [e.message for e in _VALIDATOR.iter_errors(config)]
+
+
+_VALIDATOR = jsonschema.Draft202012Validator(json_schema())
+
+
+@pytest.mark.parametrize(
+    ("rule", "right"),
+    [
+        ({"on": "battle_ended", "when": {"result": "won"}}, True),
+        ({"on": "battle_ended", "when": {"reslt": "won"}}, False),  # no such field
+        ({"on": "gift", "when": {"total_diamonds": {"gte": 100}}}, True),
+        ({"on": "gift", "when": {"total_diamonds": {"gte": "100"}}}, False),  # text, not a number
+        ({"on": "gift", "when": {"gift_name": {"gte": "Rose"}}}, False),  # text has no order
+        ({"on": "gift", "when": {"gift_name": ["Rose", "Lion"], "user.nickname": "x"}}, True),
+        ({"on": "rank", "when": {"rank": {"lte": 10}}}, True),
+        ({"on": "goal", "when": {"progress": {"gte": 100}, "reached": True}}, True),
+        ({"on": "goal", "when": {"reached": "yes"}}, False),
+        ({"on": "gfit"}, False),  # no such kind
+        ({"on": ["gift", "like"], "when": {"anything": 1}}, True),  # several kinds: check's job
+    ],
+)
+def test_the_json_schema_knows_each_kinds_fields(rule: dict[str, Any], right: bool) -> None:
+    """What `check` says of these, an editor with the schema says too."""
+    assert (_rule_problems(rule) == []) is right
+    if right and "anything" not in str(rule):
+        assert load_config_text(
+            yaml.safe_dump(
+                {
+                    "rooms": [
+                        {"username": "@x", "rules": [{"id": "r", "do": [{"log": "x"}], **rule}]}
+                    ]
+                }
+            )
+        )
