@@ -13,7 +13,7 @@ from typing import Any
 
 from livetrigger.rules.conditions import OPERATORS
 from livetrigger.rules.fields import KINDS, fields_of
-from livetrigger.rules.fieldtypes import ORDERED, FieldType, field_types
+from livetrigger.rules.fieldtypes import FieldType, field_types
 
 _TEXT_OPS = ("contains", "startswith", "endswith", "regex")
 # dotted paths: into a User record, or a command's arguments
@@ -60,7 +60,7 @@ def _condition(t: FieldType) -> dict[str, Any]:
     listed = {"type": "array", "items": value}
     ops["in"] = ops["not_in"] = listed
     if t.kind == "number":  # any number bounds a whole one: `lt: 1.5` holds for 0 and 1
-        ops.update({op: {"type": "number"} for op in ORDERED})
+        ops.update({op: {"type": "number"} for op in ("gt", "gte", "lt", "lte")})
     if t.kind in ("text", "choice"):
         ops.update({op: {"type": "string"} for op in _TEXT_OPS})
     assert set(ops) <= set(OPERATORS)
