@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from livetrigger.devices import artnet, osc, sacn
+from livetrigger.devices import artnet, osc, sacn, serial
 from livetrigger.devices.base import DeviceKind
 
 DEVICE_KINDS: tuple[DeviceKind[Any], ...] = (
     sacn.KIND,
     artnet.KIND,
     osc.KIND,
+    serial.KIND,
 )
 
 

@@ -192,8 +192,8 @@ def test_check_finds_a_bad_toy_entry_like_any_other(scene_kind: None) -> None:
         "<config>:7:34: rooms[0].rules[0].do[0].scene.brightnes: unknown key `brightnes`"
         " — did you mean `brightness`?",
         "<config>:8:34: rooms[0].rules[0].do[1].scene.brightness: must be from 0 to 1 (got 2)",
-        "<config>:9:13: rooms[0].rules[0].do[2]: each action needs exactly one of mqtt, gpio,"
-        " webhook, log, chat, dmx, osc, scene (got log, scene)",
+        "<config>:9:13: rooms[0].rules[0].do[2]: each action needs exactly one of"
+        f" {', '.join(k.name for k in registry.KINDS)} (got log, scene)",
         "<config>:10:13: rooms[0].rules[0].do[3].scene.scene: required key `scene` is missing",
     ]
     # then its compile: templates checked against the rule's names, the kind's own problems

@@ -22,7 +22,7 @@ from livetrigger.actions.device import DeviceRequest, check_device, open_devices
 from livetrigger.actions.kind import ActionKind, CompileContext, CompiledAction, Context
 from livetrigger.actions.outlet import Outlet, OutletContext
 from livetrigger.commands.status import render
-from livetrigger.config import load_config, load_config_text
+from livetrigger.config import load_config_text
 from livetrigger.config import schema as cs
 from livetrigger.config.shape import section
 from livetrigger.daemon import Daemon
@@ -185,6 +185,7 @@ def problems(text: str) -> list[str]:
 
 
 def test_check_places_device_mistakes_at_their_line(lamps: None) -> None:
+    kinds = ", ".join(k.key for k in devices.DEVICE_KINDS)  # the built-in ones, then the toys
     assert problems(
         "devices:\n"
         "  desk: {lmap: {host: x}}\n"
@@ -193,9 +194,9 @@ def test_check_places_device_mistakes_at_their_line(lamps: None) -> None:
         "  slow: {lamp: {host: x, retries: 99}}\n" + ROOM + "      - {id: a, on: gift, do: []}\n"
     )[:4] == [
         "<config>:2:10: devices.desk.lmap: unknown key `lmap` — did you mean `lamp`?",
-        "<config>:3:3: devices.both: each device needs exactly one kind: sacn, artnet, osc, lamp, fancy"
+        f"<config>:3:3: devices.both: each device needs exactly one kind: {kinds}"
         " (got lamp, fancy)",
-        "<config>:4:3: devices.none: each device needs exactly one kind: sacn, artnet, osc, lamp, fancy",
+        f"<config>:4:3: devices.none: each device needs exactly one kind: {kinds}",
         "<config>:5:26: devices.slow.lamp.retries: must be from 0 to 10 (got 99)",
     ]
 
@@ -348,31 +349,5 @@ async def test_max_per_minute_refuses_and_counts(lamps: None, tmp_path: Path) ->
     snap = daemon.control.snapshot()
     assert snap["actions"]["device:desk"]["failed"] == 1
     assert snap["glow"]["devices"]["desk"]["limited"] == 1
-    daemon.request_stop()
-    assert await asyncio.wait_for(run, 60) == 0
-
-
-async def test_a_reload_puts_a_changed_device_safe_and_opens_it_again(
-    lamps: None, tmp_path: Path
-) -> None:
-    path = tmp_path / "config.yaml"
-    rules = ROOM + "      - id: a\n        on: gift\n        do: [glow: {device: desk}]\n"
-    path.write_text(HEAD + rules)
-    platform = ToyPlatform()
-    daemon = Daemon(
-        load_config(path), persist=False, status_path=tmp_path / "s.sock", platform=platform
-    )
-    run = asyncio.create_task(daemon.run())
-    while "toy" not in platform.sources:
-        await asyncio.sleep(0.01)
-    await asyncio.wait_for(platform.sources["toy"].connected.wait(), 60)
-    desk, wall = Lamp.opened["desk"], Lamp.opened["wall"]
-    path.write_text(HEAD.replace("10.0.0.1", "10.0.0.9") + rules)  # desk changed, wall not
-    assert await daemon.control.reload()
-    await until(desk, lambda: desk.log == ["safe None", "aclose"])
-    assert Lamp.opened["desk"] is not desk and Lamp.opened["wall"] is wall and wall.log == []
-    platform.emit("toy", gift())
-    new = Lamp.opened["desk"]
-    await until(new, lambda: new.log == ["send 100"])
     daemon.request_stop()
     assert await asyncio.wait_for(run, 60) == 0

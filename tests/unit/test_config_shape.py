@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from livetrigger import settings as s
+from livetrigger.actions import registry
 from livetrigger.actions.log import LogAction
 from livetrigger.config import schema as cs
 from livetrigger.config.json_schema import schema_of
@@ -173,7 +174,8 @@ def test_shorthands_and_whole_section_checks_run_on_the_real_rule_classes() -> N
         ),
         (
             ("do", 0),
-            "each action needs exactly one of mqtt, gpio, webhook, log, chat, dmx, osc (got log, chat)",
+            f"each action needs exactly one of {', '.join(k.name for k in registry.KINDS)}"
+            " (got log, chat)",
         ),
     ]
 
