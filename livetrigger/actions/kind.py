@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from livetrigger.events import Event
@@ -58,6 +59,8 @@ class Targets:
     webhook_paths: Mapping[str, str] = field(default_factory=dict)
     # each device of `devices:` by name, and its kind (`sacn`, `osc`, ...)
     devices: Mapping[str, str] = field(default_factory=dict)
+    # the config file's directory: a file an action names (a sound) is found from there
+    base_dir: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

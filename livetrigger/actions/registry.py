@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from livetrigger.actions import chat, dmx, gpio, log, mqtt, osc, serial, webhook
+from livetrigger.actions import chat, dmx, gpio, log, mqtt, osc, serial, sound, webhook
 from livetrigger.actions.kind import ActionKind, ActionRequest, OutboxCodec
 
 KINDS: tuple[ActionKind[Any, Any], ...] = (
@@ -18,6 +18,7 @@ KINDS: tuple[ActionKind[Any, Any], ...] = (
     dmx.KIND,
     osc.KIND,
     serial.KIND,
+    sound.KIND,
 )
 
 # the lookups below read KINDS when called (a handful of isinstance checks, as the if-chains

@@ -152,11 +152,11 @@ def load_config_text(
             if problem.loc not in problems.paths:  # an unset ${VAR} there said it already
                 problems.add(problem.loc, problem.message, problem.value)
         broken = [p.loc for p in found]
-        _check_valid_rules(data, broken, problems)
+        _check_valid_rules(data, broken, problems, base_dir)
         _check_valid_sections(data, broken, problems, ids)
         problems.raise_if_any()
         raise AssertionError("the check failed without saying why")
-    config = _build(model, problems, path, ids)
+    config = _build(model, problems, path, ids, base_dir)
     problems.raise_if_any()
     assert config is not None
     return _with_secrets(config, secrets, model)
@@ -259,7 +259,9 @@ def _read_secret(name: str, base: Path, path: KeyPath, problems: _Problems) -> s
 # -- rules that passed, compiled even when the file has other problems ----------------------
 
 
-def _check_valid_rules(data: dict[str, Any], broken: list[KeyPath], problems: _Problems) -> None:
+def _check_valid_rules(
+    data: dict[str, Any], broken: list[KeyPath], problems: _Problems, base_dir: Path | None
+) -> None:
     """Compile the rules that passed the check, so their problems show up in the same run
     as the structural ones elsewhere in the file."""
     gpio = data.get("gpio") if isinstance(data.get("gpio"), dict) else {}
@@ -290,6 +292,7 @@ def _check_valid_rules(data: dict[str, Any], broken: list[KeyPath], problems: _P
             for name, kinds in (devices.items() if isinstance(devices, dict) else ())
             if isinstance(kinds, dict) and len(kinds) == 1
         },
+        base_dir=base_dir,
     )
     places: list[tuple[KeyPath, Any]] = [(("rules",), data.get("rules"))]
     rooms = data.get("rooms")
@@ -409,7 +412,11 @@ def _one_in_home_assistant(
 
 
 def _build(
-    model: cs.ConfigFile, problems: _Problems, path: Path | None, ids: frozenset[str]
+    model: cs.ConfigFile,
+    problems: _Problems,
+    path: Path | None,
+    ids: frozenset[str],
+    base_dir: Path | None = None,
 ) -> Config | None:
     gpio = model.gpio or s.GpioSettings()
     mqtt = model.mqtt
@@ -445,6 +452,7 @@ def _build(
         published=published_filters(base, ha.prefix if ha.discovery else None),
         webhook_paths={w.name: _url_path(w.url) for w in webhooks},
         devices={d.name: d.kind for d in model.devices},
+        base_dir=base_dir,
     )
     for where, message in checks.device_libraries(model.devices):
         problems.add(where, message)

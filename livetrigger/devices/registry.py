@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from livetrigger.devices import artnet, osc, sacn, serial
+from livetrigger.devices import artnet, osc, sacn, serial, sound
 from livetrigger.devices.base import DeviceKind
 
 DEVICE_KINDS: tuple[DeviceKind[Any], ...] = (
@@ -15,6 +15,7 @@ DEVICE_KINDS: tuple[DeviceKind[Any], ...] = (
     artnet.KIND,
     osc.KIND,
     serial.KIND,
+    sound.KIND,
 )
 
 
