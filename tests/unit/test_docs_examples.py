@@ -31,9 +31,12 @@ CONTEXT: dict[str, Any] = {
         "stage": {"sacn": {"universe": 1}},
         "bar": {"artnet": {"host": "192.168.1.61"}},
         "qlc": {"osc": {"host": "127.0.0.1", "port": 7700}},
+        "arduino": {"serial": {"port": "/dev/ttyACM0"}},
+        "speaker": {"sound": {}},
     },
 }
-ACTION_KEYS = {"mqtt", "gpio", "webhook", "log", "chat", "dmx", "osc"}
+ACTION_KEYS = {"mqtt", "gpio", "webhook", "log", "chat", "dmx", "osc", "serial", "sound"}
+SOUND = ROOT / "tests" / "data" / "tada.wav"  # the docs' sounds/*.wav are not in the repository
 NOT_CONFIG = {"automation"}  # Home Assistant's own YAML, in docs/homeassistant.md
 
 
@@ -60,7 +63,7 @@ def _as_config(snippet: Any, secret: Path) -> dict[str, Any] | None:
             "username": "@docs_example",
             "rules": [{"id": "example", "on": "gift", "do": snippet}],
         }
-        return {**CONTEXT, "rooms": [room]}
+        return _point_secret_files({**CONTEXT, "rooms": [room]}, secret)
     assert isinstance(snippet, dict), "a yaml block that is neither a config nor a do: list"
     if set(snippet) & NOT_CONFIG:
         return None
@@ -70,11 +73,14 @@ def _as_config(snippet: Any, secret: Path) -> dict[str, Any] | None:
 
 
 def _point_secret_files(value: Any, secret: Path) -> Any:
-    """`*_file: /etc/livetrigger/...` names a file this machine lacks: use a real one."""
+    """`*_file: /etc/livetrigger/...` names a file this machine lacks: use a real one (and a
+    sound's `file`: a real sound)."""
     if isinstance(value, dict):
         return {
             k: str(secret)
             if k.endswith("_file") and k != "ca_file"
+            else str(SOUND)
+            if k == "file"
             else _point_secret_files(v, secret)
             for k, v in value.items()
         }
