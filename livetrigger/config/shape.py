@@ -44,7 +44,7 @@ from livetrigger.text.suggest import suggest
 
 Loc = tuple[str | int, ...]
 T = TypeVar("T")
-SECRET_FIELDS = frozenset({"sign_api_key", "session_id", "password", "secret", "token"})
+SECRET_FIELDS = frozenset({"sign_api_key", "session_id", "password", "secret", "token", "app_key"})
 NOT_SHOWN: Any = ...  # Problem.value when the message already says what was written
 
 _INVALID: Any = object()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from livetrigger.devices import artnet, osc, sacn, serial, sound
+from livetrigger.devices import artnet, hue, osc, sacn, serial, sound, wled
 from livetrigger.devices.base import DeviceKind
 
 DEVICE_KINDS: tuple[DeviceKind[Any], ...] = (
@@ -16,6 +16,8 @@ DEVICE_KINDS: tuple[DeviceKind[Any], ...] = (
     osc.KIND,
     serial.KIND,
     sound.KIND,
+    wled.KIND,
+    hue.KIND,
 )
 
 
