@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("schema", "print the JSON Schema of the config file"),
     "decode": ("decode", "print the events in a capture file or base64 websocket frames"),
     "status": ("status", "show what the running daemon is doing"),
+    "hue-pair": ("hue_pair", "pair with a Hue bridge: press its button, run this, get a key file"),
     "install-service": ("install_service", "install livetrigger as a systemd service (as root)"),
 }
 
