@@ -79,7 +79,16 @@ def run(args: argparse.Namespace) -> int:
         s = d.settings
         where = " ".join(
             f"{k} {getattr(s, k)}"
-            for k in ("host", "destination", "port", "universe")
+            for k in (
+                "host",
+                "destination",
+                "bridge",
+                "port",
+                "universe",
+                "light",
+                "group",
+                "scene",
+            )
             if getattr(s, k, None) is not None
         )
         rate = f" ({s.max_per_minute}/min)" if s.max_per_minute else ""

@@ -11,6 +11,7 @@ import pytest
 
 from livetrigger.actions.describe import describe
 from livetrigger.actions.light import LightRequest
+from livetrigger.cli import main
 from livetrigger.config import load_config_text
 from livetrigger.config.schema import json_schema
 from livetrigger.devices.light import (
@@ -190,3 +191,16 @@ def test_hue_colours_are_cie_xy() -> None:
     assert rgb_to_xy((255, 0, 0)) == pytest.approx((0.64, 0.33), abs=1e-3)  # sRGB's red
     assert rgb_to_xy((255, 255, 255)) == (0.3127, 0.329)  # D65
     assert rgb_to_xy((0, 0, 0)) == (0.3127, 0.329)
+
+
+def test_check_lists_the_lights(
+    head: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(head + "          - light: {device: lamp, scene: Relax, duration: 1m}\n")
+    assert main(["check", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "device strip: wled host 192.168.1.50 port 80\n" in out
+    assert "device lamp: hue bridge 192.168.1.2 port 443 light Floor lamp\n" in out
+    assert "→ light lamp scene Relax for 60s" in out
+    assert "an-app-key" not in out
