@@ -33,9 +33,18 @@ CONTEXT: dict[str, Any] = {
         "qlc": {"osc": {"host": "127.0.0.1", "port": 7700}},
         "arduino": {"serial": {"port": "/dev/ttyACM0"}},
         "speaker": {"sound": {}},
+        "desk_strip": {"wled": {"host": "192.168.1.50"}},
+        **{
+            name: {"hue": {"bridge": "192.168.1.2", "app_key": "from-hue-pair", **target}}
+            for name, target in (
+                ("floor_lamp", {"light": "Floor lamp"}),
+                ("living", {"group": "Living room"}),
+                ("relax", {"scene": "Relax"}),
+            )
+        },
     },
 }
-ACTION_KEYS = {"mqtt", "gpio", "webhook", "log", "chat", "dmx", "osc", "serial", "sound"}
+ACTION_KEYS = {"mqtt", "gpio", "webhook", "log", "chat", "dmx", "osc", "serial", "sound", "light"}
 SOUND = ROOT / "tests" / "data" / "tada.wav"  # the docs' sounds/*.wav are not in the repository
 NOT_CONFIG = {"automation"}  # Home Assistant's own YAML, in docs/homeassistant.md
 
