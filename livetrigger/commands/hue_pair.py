@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from livetrigger.devices.light import HOST, HOST_HELP, cause
+from livetrigger.devices.network import HOST, HOST_HELP, cause
 
 SERVICE_USER = "livetrigger"  # the user install-service makes
 _NOT_PRESSED = 101  # Hue's error type "link button not pressed"

@@ -19,7 +19,8 @@ from typing import Any
 
 from livetrigger.devices.base import DeviceAway, DeviceKind, DeviceLimits
 from livetrigger.devices.going_back import GoingBack
-from livetrigger.devices.light import HOST, HOST_HELP, LightCommand, cause, rgb_to_xy
+from livetrigger.devices.light import LightCommand, rgb_to_xy
+from livetrigger.devices.network import HOST, HOST_HELP, Library, cause, installed
 from livetrigger.errors import SinkError
 from livetrigger.settings import key
 from livetrigger.text.suggest import suggest
@@ -67,6 +68,8 @@ class Hue:
         self.host = host if settings.port == 443 else f"{host}:{settings.port}"
         self._bridge: Any = None  # aiohue.HueBridgeV2, initialised
         self._back = GoingBack(name, settings.timeout, self.restore)
+        self._library = Library("aiohue")
+        self._library.start()
 
     # -- the Device seam --------------------------------------------------------------------
 
@@ -203,6 +206,7 @@ class Hue:
 
     async def _ready(self) -> Any:
         if self._bridge is None:
+            await self._library.module()  # off the loop: then the import below is a lookup
             from aiohue import HueBridgeV2  # type: ignore[import-untyped]  # noqa: PLC0415
 
             bridge = HueBridgeV2(self.host, self.settings.app_key)
@@ -289,8 +293,7 @@ class HueKind:
     module = "aiohue"
 
     def open(self, name: str, settings: HueSettings) -> Hue:
-        import aiohue  # noqa: F401, PLC0415 - missing: the device cannot open, said at once
-
+        installed(self.module)  # missing: the device cannot open, said at once
         return Hue(name, settings)
 
 

@@ -8,17 +8,12 @@ device. A colour is an sRGB triple; Hue's CIE xy comes from ``rgb_to_xy``.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 
 from livetrigger.text.suggest import suggest
 
 RGB = tuple[int, int, int]
-
-# a networked light's address: a host name or an IP address, nothing a URL could hide in
-HOST = r"[A-Za-z0-9][A-Za-z0-9.-]*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*"
-HOST_HELP = "a host name or IP address, like 192.168.1.50 (no http://, no port: see `port`)"
 
 # the CSS names people write for an alert's colour (CSS Color Module values)
 COLOR_NAMES: dict[str, RGB] = {
@@ -103,19 +98,6 @@ def rgb_to_xy(rgb: RGB) -> tuple[float, float]:
     if total == 0:
         return (0.3127, 0.329)
     return (round(x / total, 4), round(y / total, 4))
-
-
-def cause(exc: BaseException) -> str:
-    """The reason under a library's wrapping of a network error: "Connection refused"."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, OSError) and seen.errno:  # asyncio's text holds the address
-            return os.strerror(seen.errno)
-        if isinstance(seen, OSError) and seen.strerror:
-            return str(seen.strerror)
-        seen = seen.__cause__ or seen.__context__
-    inner = exc.__cause__ or exc
-    return str(inner) or type(inner).__name__
 
 
 def _linear(c: float) -> float:

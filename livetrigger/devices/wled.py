@@ -16,7 +16,8 @@ from typing import Any
 
 from livetrigger.devices.base import DeviceAway, DeviceKind, DeviceLimits
 from livetrigger.devices.going_back import GoingBack
-from livetrigger.devices.light import HOST, HOST_HELP, LightCommand, cause
+from livetrigger.devices.light import LightCommand
+from livetrigger.devices.network import HOST, HOST_HELP, Library, cause, installed
 from livetrigger.errors import SinkError
 from livetrigger.settings import key
 from livetrigger.text.suggest import suggest
@@ -51,6 +52,8 @@ class Wled:
         self._session: Any = None  # aiohttp.ClientSession
         self._device: Any = None  # wled.models.Device: its effects, presets, segments
         self._back = GoingBack(name, settings.timeout, self.restore)
+        self._library = Library("wled")
+        self._library.start()
 
     # -- the Device seam --------------------------------------------------------------------
 
@@ -151,7 +154,7 @@ class Wled:
 
     async def _catalogue(self) -> Any:
         if self._device is None:
-            client = self._connect()
+            client = await self._connect()
             try:
                 self._device = await client.update()
             except Exception as exc:
@@ -159,7 +162,7 @@ class Wled:
         return self._device
 
     async def _call(self, uri: str, data: dict[str, Any] | None = None) -> Any:
-        client = self._connect()
+        client = await self._connect()
         try:
             if data is None:
                 return await client.request(uri)
@@ -167,8 +170,9 @@ class Wled:
         except Exception as exc:
             raise self._away(exc) from None
 
-    def _connect(self) -> Any:
+    async def _connect(self) -> Any:
         if self._client is None:
+            await self._library.module()  # off the loop: then the imports below are lookups
             import aiohttp  # noqa: PLC0415 - the library's own dependency, loaded with it
             from wled import WLED  # noqa: PLC0415 - only a config with a WLED loads it
 
@@ -230,8 +234,7 @@ class WledKind:
     module = "wled"
 
     def open(self, name: str, settings: WledSettings) -> Wled:
-        import wled  # noqa: F401, PLC0415 - missing: the device cannot open, said at once
-
+        installed(self.module)  # missing: the device cannot open, said at once
         return Wled(name, settings)
 
 

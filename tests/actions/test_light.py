@@ -4,6 +4,7 @@ runs against the fake WLED and Hue bridge in tests/devices/test_wled.py and test
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import jsonschema
@@ -21,6 +22,7 @@ from livetrigger.devices.light import (
     parse_color,
     rgb_to_xy,
 )
+from livetrigger.devices.network import Library, installed
 from livetrigger.errors import ConfigError
 from tests.actions.rules import chat, fire, problems
 
@@ -204,3 +206,18 @@ def test_check_lists_the_lights(
     assert "device lamp: hue bridge 192.168.1.2 port 443 light Floor lamp\n" in out
     assert "→ light lamp scene Relax for 60s" in out
     assert "an-app-key" not in out
+
+
+async def test_a_device_library_is_imported_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "slow_device_library.py").write_text(
+        "import threading\nIMPORTED_IN = threading.current_thread().name\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    library = Library("slow_device_library")
+    library.start()  # as a device's open does
+    module = await library.module()
+    assert threading.current_thread().name != module.IMPORTED_IN
+    with pytest.raises(ImportError):
+        installed("no_such_device_library")
