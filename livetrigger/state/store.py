@@ -20,7 +20,7 @@ starts fresh.
 ``StateWriter`` decides when to write: the daemon marks a document dirty when it changes and
 the writer writes it at most once per ``interval`` (coalescing a busy room's hundreds of
 changes a second into one write), at once when marked urgent, and everything on ``flush()``
-(shutdown).
+(shutdown). A document's owner may be told which snapshot reached the disk (``written``).
 """
 
 from __future__ import annotations
@@ -244,6 +244,7 @@ class _Entry:
     version: int
     snapshot: Callable[[], dict[str, Any]]
     probe: Callable[[], object] | None = None
+    written: Callable[[dict[str, Any]], None] | None = None  # told each snapshot on disk
     dirty: bool = False
     last_probe: object = None
     last_written: bytes = field(default=b"", repr=False)
@@ -273,9 +274,10 @@ class StateWriter:
         snapshot: Callable[[], dict[str, Any]],
         *,
         probe: Callable[[], object] | None = None,
+        written: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.store.path(name)  # validates the name now, not at the first write
-        entry = _Entry(version, snapshot, probe)
+        entry = _Entry(version, snapshot, probe, written)
         if probe is not None:
             entry.last_probe = probe()
         self._docs[name] = entry
@@ -307,6 +309,7 @@ class StateWriter:
             if self._inflight is not None and not self._inflight.done():
                 await asyncio.wait([self._inflight])
             batch: list[tuple[str, int, bytes]] = []
+            snaps: dict[str, dict[str, Any]] = {}
             for name, entry in self._docs.items():
                 if entry.probe is not None:
                     token = entry.probe()
@@ -316,9 +319,15 @@ class StateWriter:
                 if not entry.dirty:
                     continue
                 entry.dirty = False
-                data = self._encode(name, entry)
-                if data is not None and data != entry.last_written:
+                encoded = self._encode(name, entry)
+                if encoded is None:
+                    continue
+                snap, data = encoded
+                if data != entry.last_written:
                     batch.append((name, entry.version, data))
+                    snaps[name] = snap
+                elif entry.written is not None:
+                    entry.written(snap)  # the same bytes are on disk already
             if not batch:
                 return 0
             fut = self._inflight = asyncio.ensure_future(asyncio.to_thread(self._write_all, batch))
@@ -327,6 +336,8 @@ class StateWriter:
                 written = self._docs.get(name)
                 if written is not None:
                     written.last_written = data  # unchanged data is not written again
+                    if written.written is not None:
+                        written.written(snaps[name])
             return len(ok)
 
     async def flush(self) -> int:
@@ -335,9 +346,10 @@ class StateWriter:
             entry.dirty = True
         return await self.write_changed()
 
-    def _encode(self, name: str, entry: _Entry) -> bytes | None:
+    def _encode(self, name: str, entry: _Entry) -> tuple[dict[str, Any], bytes] | None:
         try:
-            return encode_data(entry.snapshot())
+            snap = entry.snapshot()
+            return snap, encode_data(snap)
         except Exception:  # a snapshot bug must not stop the writer or the daemon
             log.exception("state: cannot take a snapshot of %s", name)
             return None

@@ -187,3 +187,23 @@ async def test_writer_probe_catches_unmarked_changes_and_flush_writes_everything
         assert await writer.flush() == 1  # paused; sign unchanged; the broken one logged
     assert "cannot take a snapshot of room.b" in caplog.text
     assert store.load("paused", 1) == {"rooms": {}}
+
+
+async def test_writer_tells_the_owner_each_snapshot_on_disk_and_never_a_failed_one(
+    tmp_path: Path,
+) -> None:
+    store = StateStore(tmp_path, max_bytes=200)
+    data = {"n": 1, "pad": ""}
+    told: list[dict[str, Any]] = []
+    writer = StateWriter(store, interval=3600)
+    writer.register("room.a", 1, lambda: dict(data), written=told.append)
+    writer.mark("room.a")
+    assert await writer.write_changed() == 1
+    assert told == [{"n": 1, "pad": ""}]
+    writer.mark("room.a")  # the same bytes: on disk already, so it holds
+    assert await writer.write_changed() == 0
+    assert told == [{"n": 1, "pad": ""}] * 2
+    data.update(n=2, pad="x" * 300)  # over the bound: refused, the old file stays
+    writer.mark("room.a")
+    assert await writer.write_changed() == 0
+    assert len(told) == 2 and store.load("room.a", 1) == {"n": 1, "pad": ""}
