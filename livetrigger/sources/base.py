@@ -24,6 +24,9 @@ class Source(Protocol):
 
     process_initial_data: bool
     before_sign: Callable[[], Awaitable[None]] | None
+    # saves the room's state; a source awaits it before acting on what a SIGKILL right after
+    # must not let the next process act on again (None: nothing is saved)
+    write_ahead: Callable[[], Awaitable[None]] | None
 
     @property
     def state(self) -> str:
@@ -62,6 +65,10 @@ class Source(Protocol):
 
     def snapshot(self) -> dict[str, Any]:
         """What must outlive a restart (dedupe window, open streaks, ...)."""
+        ...
+
+    def saved(self, data: dict[str, Any]) -> None:
+        """This ``snapshot`` is on disk now."""
         ...
 
     def restore(self, data: dict[str, Any], *, clean_shutdown: bool = True) -> None:

@@ -39,12 +39,14 @@ class TikTokPlatform:
 
     def open(self, room: RoomConfig, on_event: EventListener) -> Source:
         """A scheduler for the room, not yet running."""
+        decoder = Decoder()
+        decoder.gap_max_age = self.config.daemon.outbox_max_age
         return RoomScheduler(
             room.settings,
             self.config.tiktok,
             http=self.http,
             on_event=on_event,
-            decoder=Decoder(),
+            decoder=decoder,
             quota=self.quota,
             process_initial_data=room.process_initial_data,
         )
@@ -52,6 +54,9 @@ class TikTokPlatform:
     def reconfigure(self, old: Config, new: Config, sources: list[Source]) -> None:
         """New tiktok settings reach every room (they reconnect) and the shared budget."""
         self.config = new
+        for source in sources:
+            if isinstance(source, RoomScheduler):
+                source.decoder.gap_max_age = new.daemon.outbox_max_age
         changes = changed_fields(old.tiktok, new.tiktok)
         if not changes:
             return

@@ -12,11 +12,14 @@ Documents (``<state_dir>/<name>.json``, see state_store.py for the format):
   Home Assistant shows (live, totals).
 
 The cores take their state in (``restore``) before they run and give it back (``snapshot``)
-when the writer asks. A room's document is marked on every event and state change and written
-at most once a second; a counter milestone (a rule with ``every``/``threshold`` fired) is
-written at once; everything is written at shutdown. After a clean stop the next process
-continues exactly; after SIGKILL or a power cut it continues from the last write and trusts
-nothing of the initial fetch (may be lost, never doubled).
+when the writer asks, and hear which snapshot reached the disk (``written``). A room's
+document is marked on every event and state change and written at most every 0.5 s; a
+counter milestone (a rule with ``every``/``threshold`` fired) is written at once, and so is
+what a source asks for before it acts (``write_room``: messages beyond the saved horizon, a
+streak's timeout end); everything is written at shutdown. After a clean stop the next process
+continues exactly; after SIGKILL or a power cut it continues from the last write, and of the
+initial fetch takes as new only what the saved horizon says cannot have fired (at most the
+second after the newest message handled is lost, nothing doubled: webcast/decode.py).
 
 One process owns a directory (an advisory lock): a second daemon pointed at the same directory
 keeps no state rather than overwrite the first one's.
@@ -33,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from livetrigger.state.store import StateStore, StateWriter, document_name
+from livetrigger.state.store import WRITE_INTERVAL, StateStore, StateWriter, document_name
 from livetrigger.webcast.retry import SignQuota
 
 log = logging.getLogger(__name__)
@@ -56,15 +59,22 @@ class FnPart:
         self,
         snapshot: Callable[[], dict[str, Any] | None],
         restore: Callable[[dict[str, Any]], None],
+        written: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self._snapshot = snapshot
         self._restore = restore
+        self._written = written
 
     def snapshot(self) -> dict[str, Any]:
         return self._snapshot() or {}
 
     def restore(self, data: dict[str, Any]) -> None:
         self._restore(data)
+
+    def written(self, data: dict[str, Any]) -> None:
+        """This snapshot is on disk."""
+        if self._written is not None:
+            self._written(data)
 
 
 class _Room:
@@ -80,6 +90,12 @@ class _Room:
             "parts": {name: part.snapshot() for name, part in self.parts.items()},
         }
 
+    def written(self, snapshot: dict[str, Any]) -> None:
+        for name, data in snapshot["parts"].items():
+            part = self.parts.get(name)
+            if isinstance(part, FnPart):
+                part.written(data)
+
 
 class DaemonState:
     """The daemon's state directory. ``None``-safe to use: when the directory is unusable
@@ -89,7 +105,7 @@ class DaemonState:
         self,
         directory: Path,
         *,
-        interval: float = 1.0,
+        interval: float = WRITE_INTERVAL,
         wall: Callable[[], float] = time.time,
     ) -> None:
         self.directory = directory
@@ -201,7 +217,7 @@ class DaemonState:
             else:
                 self.store.set_aside(doc, "has no parts")
         entry = self._rooms[room] = _Room(doc, follows, saved)
-        self.writer.register(doc, VERSION, entry.snapshot)
+        self.writer.register(doc, VERSION, entry.snapshot, written=entry.written)
 
     def add_part(self, room: str, name: str, part: Part) -> None:
         """Give ``part`` its saved state (if any) and include it in the room's document."""
@@ -244,6 +260,13 @@ class DaemonState:
             await self.writer.write_changed()
         except Exception:  # the disk must not stop the daemon; the writer says what failed
             log.exception("state: cannot save the state")
+
+    async def write_room(self, room: str) -> None:
+        """Write the room's document (and whatever else changed) now: its source is about
+        to act on something a SIGKILL right after must not let the next process act on
+        again."""
+        self.room_changed(room)
+        await self.save_now()
 
     def room_changed(self, room: str, *, urgent: bool = False) -> None:
         entry = self._rooms.get(room)

@@ -44,7 +44,9 @@ log = logging.getLogger(__name__)
 FORMAT = "livetrigger-state"
 MAX_BYTES = 2 * 1024 * 1024  # per document; a room's snapshot is ~100-200 KB at its fullest
 KEEP_ASIDE = 3  # corrupt copies kept per document
-WRITE_INTERVAL = 1.0  # seconds between two writes of one document (the SIGKILL window)
+# seconds between two writes of one document while it changes: a room's messages stay inside
+# the horizon its last write vouched for (webcast/decode.py, HORIZON_MS)
+WRITE_INTERVAL = 0.5
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,100}$")
 _TMP_SUFFIX = ".tmp"
 

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode, urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -118,9 +118,13 @@ async def pump(
     stall_timeout: float,
     clock: Callable[[], float] = time.monotonic,
     on_raw: Callable[[bytes, float], None] | None = None,
+    write_ahead: Callable[[], Awaitable[None]] | None = None,
 ) -> str:
     """Run the socket until it ends; returns why: ``ended`` (the stream ended), ``closed``
     (the server closed it), ``stall`` (no frame for ``stall_timeout``).
+
+    ``write_ahead`` saves the room's state: awaited before a result that may fire messages
+    beyond the saved horizon is decoded (``Decoder.must_save_first``).
 
     The heartbeat interval is what the server advertised in ``Handshake-Options``; a stall is
     only called after at least two unanswered heartbeats, whatever ``stall_timeout`` says."""
@@ -145,9 +149,15 @@ async def pump(
             received_at = time.time()
             if on_raw is not None:
                 on_raw(data, received_at)
-            events = session.receive(data, now, received_at)
-            if events:
-                on_events(events)
+            result = session.take(data, now)
+            if result is not None:
+                if write_ahead is not None and session.decoder.must_save_first(
+                    session.room_id, result
+                ):
+                    await write_ahead()
+                events = session.events(result, received_at)
+                if events:
+                    on_events(events)
             if session.ended:
                 await ws.close()
                 return "ended"

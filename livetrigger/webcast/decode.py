@@ -10,6 +10,12 @@ owns the state the wire format forces on a client:
   → exactly one ``end``; a streak whose end frame never comes times out.
 * **The live watermark**: what the initial fetch of a reconnect holds that was sent while we
   were away is live, the rest history.
+* **The horizon**, for a restart after SIGKILL or a power cut: the saved state vouches that
+  nothing created after its horizon (server ms) has fired. Each save sets it ``HORIZON_MS``
+  past the newest message handled, and a message beyond the horizon on disk waits for a save
+  before it is decoded (``must_save_first``). So after an unclean stop, what the first fetch
+  holds beyond the saved horizon was sent while no process was there, and fires once; what is
+  at or before it may have fired and is history (the window at the kill).
 
 Failures of one inner message are counted and surface as ``UnknownEvent`` with ``error`` set;
 they never stop the rest of the frame.
@@ -18,6 +24,7 @@ they never stop the rest of the frame.
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -52,6 +59,10 @@ log = logging.getLogger(__name__)
 
 SNAPSHOT_VERSION = 1
 PERSISTED_IDS = 2_048  # dedupe ids kept across a restart (the initial fetch holds far fewer)
+# how far (server ms) past the newest message handled a save vouches nothing has fired: the
+# window at a kill. The state is written every 0.5 s while a room changes, so a busy room's
+# messages stay inside it; the first message after a quiet second waits for one write.
+HORIZON_MS = 1_000
 
 # what the hot loop reads per method: (view class, event class or chooser, decode); view None
 # means skipped, event None means decode builds the event at once (see MessageDecoder)
@@ -90,6 +101,17 @@ class Decoder:
         # fetch of a reconnect may hold beyond it was sent while we were away
         self.watermark = 0
         self.watermark_room = 0
+        # on disk for ``watermark_room``: nothing created after it has fired (server ms)
+        self.horizon = 0
+        self._wanted = 0  # the newest create_time a save on its way must cover
+        # after an unclean stop, until the first fetch: the saved watermark, which that fetch
+        # must reach back to for the restored streaks to be trusted (``settle_restored``)
+        self._doubt_since: int | None = None
+        self._complete = False
+        # daemon.outbox_max_age (s): a gap message older than this at the fetch is history,
+        # as a trigger that old is not sent (None: no limit)
+        self.gap_max_age: float | None = None
+        self.gap_too_old = 0  # of the last initial fetch
         self._seen_ids: set[int] = set()
         self._seen_order: deque[int] = deque(maxlen=dedup_window)
         # The cheapest decode is none: messages whose kinds nothing listens to are not parsed.
@@ -199,11 +221,11 @@ class Decoder:
     # -- streaks whose end frame never came ---------------------------------------------------
 
     def next_streak_deadline(self) -> float | None:
-        """Wall-clock time the oldest open streak times out (None: no streak open)."""
+        """Monotonic time the oldest open streak times out (None: no streak open)."""
         return self.streaks.next_deadline()
 
     def expire_streaks(self, now: float) -> list[Event]:
-        """End events for streaks with no step for ``streak_timeout`` (wall clock ``now``):
+        """End events for streaks with no step for ``streak_timeout`` (monotonic ``now``):
         the steps seen are gifts the viewer sent, so they fire once with the last count,
         marked ``streak_timed_out``; an end frame arriving later is dropped."""
         return self.streaks.expire(self, now)
@@ -213,55 +235,129 @@ class Decoder:
     def note_live(self, room_id: int, result: pb.ProtoMessageFetchResult) -> None:
         """Advance the watermark with a result received live (its newest message)."""
         if room_id != self.watermark_room:
-            self.watermark_room, self.watermark = room_id, 0
-        for msg in reversed(result.messages):
-            created = frames.create_time_of(msg.payload)
-            if created:
-                self.watermark = max(self.watermark, created)
-                return
+            self._enter(room_id)
+        created = _newest(result)
+        if created:
+            self.watermark = max(self.watermark, created)
+
+    def _enter(self, room_id: int) -> None:
+        self.watermark_room, self.watermark, self.horizon, self._wanted = room_id, 0, 0, 0
+
+    def must_save_first(
+        self, room_id: int, result: pb.ProtoMessageFetchResult, *, initial: bool = False
+    ) -> bool:
+        """True when this result (about to be decoded) may fire a message created beyond
+        the horizon on disk: the caller saves the state first (which moves the horizon past
+        it), so a SIGKILL after it fired cannot make the next process take it as new."""
+        created = _newest(result)
+        if not created:
+            return False
+        if initial:
+            # only what ``mark_initial`` keeps live fires: nothing in another room
+            if room_id != self.watermark_room or not self.watermark or created < self.watermark:
+                return False
+        elif room_id != self.watermark_room:
+            self._enter(room_id)
+        if created <= self.horizon:
+            return False
+        self._wanted = max(self._wanted, created)
+        return True
 
     def mark_initial(self, room_id: int, result: pb.ProtoMessageFetchResult) -> int:
         """Mark the initial fetch's messages as history (TikTok's own flag is unreliable),
         except those sent after the last message we saw live in this same room — the gap of
         a reconnect or a clean restart. Returns how many were kept live."""
         known = room_id == self.watermark_room and self.watermark > 0
-        kept = newest = 0
+        kept = newest = too_old = 0
+        oldest: int | None = None
+        # server time on both sides: the local clock may be anything after a boot
+        limit = result.now - int(self.gap_max_age * 1000) if self.gap_max_age else 0
         for msg in result.messages:
             created = frames.create_time_of(msg.payload)
             newest = max(newest, created)
+            if created and (oldest is None or created < oldest):
+                oldest = created
             if known and created >= self.watermark:
+                if created < limit:
+                    too_old += 1
+                    msg.is_history = True
+                    continue
                 msg.is_history = False  # not yet seen (dedupe drops what was) and not old
                 kept += 1
             else:
                 msg.is_history = True
+        self.gap_too_old = too_old
+        if self._doubt_since is not None:
+            # reaching back to the saved state, this fetch holds every message since: an
+            # end frame the previous process may have fired after its last write is here
+            self._complete = known and oldest is not None and oldest <= self._doubt_since
         # we are in the room from here on: a drop before anything comes live has a gap too
         # (the fetch's newest message, else the server's time, is where we were)
         if room_id != self.watermark_room:
-            self.watermark_room, self.watermark = room_id, 0
+            self._enter(room_id)
         self.watermark = max(self.watermark, newest or result.now)
         self.hold_streaks = False  # this fetch's steps and ends are decoded next
         return kept
 
-    def forget_watermark(self) -> None:
-        """After an unclean stop the state may be older than what already fired: nothing in
-        the next initial fetch is trusted as new, and a streak the state shows open may
-        have ended (end frame or timeout) and fired since: when it times out now it counts
-        as history (may be lost, never doubled). Its end frame, if it comes live, fires."""
-        self.watermark = 0
-        self.streaks.mark_history()
+    def settle_restored(self) -> None:
+        """The first fetch after an unclean stop is decoded: the streaks restored open are
+        owed their end if that fetch was complete (``GiftStreaks.settle``)."""
+        if self._doubt_since is not None:
+            self.streaks.settle(self._complete)
+            self._doubt_since, self._complete = None, False
+
+    def after_unclean_stop(self) -> None:
+        """After SIGKILL or a power cut the state may be older than what already fired, but
+        nothing created after its horizon has: the next initial fetch's messages beyond it
+        are new (sent while no process was there), those at or before it history (may be
+        lost, never doubled). A streak restored open cannot have timed out (a timeout end is
+        on disk before it fires), but its end frame may have come and fired: it counts as
+        history until the first fetch shows it could not have (``settle_restored``).
+        State from before the horizon existed trusts nothing of the fetch."""
+        if not self.horizon:
+            self.watermark = 0
+            self.streaks.mark_history()
+            return
+        self._doubt_since, self._complete = self.watermark, False
+        self.watermark = self.horizon + 1
+        self.streaks.doubt()
+
+    # -- streaks whose timeout end waits for a write ------------------------------------------
+
+    def close_due_streaks(self, now: float) -> bool:
+        """Streaks due at ``now`` count as ended in snapshots from here on (their timeout
+        end is on disk before it fires); True if any is due."""
+        return self.streaks.close_due(now)
+
+    def keep_due_streaks(self) -> None:
+        """The write was given up: the due streaks are open again."""
+        self.streaks.keep_due()
 
     # -- across restarts ----------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         """JSON-able state worth keeping across a restart (bounded: a few hundred KB)."""
         closed, streaks = self.streaks.snapshot(PERSISTED_IDS)
+        # once this is on disk (``saved``), messages up to the horizon may fire: a busy
+        # room's next ones are inside it before they come
+        horizon = self.horizon
+        for newest in (self.watermark, self._wanted):
+            if newest:
+                horizon = max(horizon, newest + HORIZON_MS)
         return {
             "version": SNAPSHOT_VERSION,
             "seen": list(self._seen_order)[-PERSISTED_IDS:],
             "closed": closed,
             "watermark": [self.watermark_room, self.watermark],
+            "horizon": horizon,
             "streaks": streaks,
         }
+
+    def saved(self, data: dict[str, Any]) -> None:
+        """A ``snapshot`` is on disk: its horizon holds from now on."""
+        room, _mark = data.get("watermark") or (0, 0)
+        if room == self.watermark_room:
+            self.horizon = max(self.horizon, int(data.get("horizon") or 0))
 
     def restore(self, data: dict[str, Any]) -> None:
         """Take back a ``snapshot``. Raises ``ValueError`` on anything foreign (the caller
@@ -272,6 +368,7 @@ class Decoder:
             seen = [int(i) for i in data["seen"]]
             closed = [int(k) for k in data["closed"]]
             room, mark = (int(x) for x in data["watermark"])
+            horizon = int(data.get("horizon") or 0)  # absent: written before it existed
             streaks = GiftStreaks.parse(data["streaks"])
         except (KeyError, TypeError, ValueError, DecodeError) as exc:
             raise ValueError(f"decoder state is damaged: {type(exc).__name__}: {exc}") from None
@@ -281,8 +378,17 @@ class Decoder:
                     self._seen_ids.discard(self._seen_order[0])
                 self._seen_order.append(msg_id)
                 self._seen_ids.add(msg_id)
-        self.watermark_room, self.watermark = room, mark
-        self.streaks.restore(closed, streaks)
+        self.watermark_room, self.watermark, self.horizon = room, mark, horizon
+        self.streaks.restore(closed, streaks, time.time())  # their age crossed on the wall
+
+
+def _newest(result: pb.ProtoMessageFetchResult) -> int:
+    """The create_time of a result's last message that has one (results come in order)."""
+    for msg in reversed(result.messages):
+        created = frames.create_time_of(msg.payload)
+        if created:
+            return created
+    return 0
 
 
 def _fill_from(

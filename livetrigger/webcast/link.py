@@ -14,6 +14,7 @@ import httpx
 from livetrigger import events as ev
 from livetrigger.errors import HandshakeBlockedError, LivetriggerError, SignError
 from livetrigger.webcast import frames, http_defaults
+from livetrigger.webcast._pb import webcast_pb2 as pb
 from livetrigger.webcast.connection import open_socket, pump, ws_url
 from livetrigger.webcast.session import Session
 
@@ -64,12 +65,20 @@ class Link:
         now = time.time()
         if s.on_raw is not None:
             s.on_raw(signed.result.SerializeToString(), "fetch", now)
+        await self._save_first(room_id, signed.result)
         initial = session.initial(signed.result, now)
         if session.gap_messages:
             log.info(
-                "room %s: %d message(self) sent while we were away, from the initial fetch",
+                "room %s: %d message(s) sent while we were away, from the initial fetch",
                 s.room.name,
                 session.gap_messages,
+            )
+        if s.decoder.gap_too_old:
+            log.info(
+                "room %s: %d message(s) sent while we were away are older than "
+                "daemon.outbox_max_age: not acted on",
+                s.room.name,
+                s.decoder.gap_too_old,
             )
         if initial and s.process_initial_data:
             s._emit_all(initial)
@@ -115,6 +124,7 @@ class Link:
                 stall_timeout=s.settings.stall_timeout,
                 clock=s.clock,
                 on_raw=(lambda data, at: tap(data, "ws", at)) if tap is not None else None,
+                write_ahead=s.write_ahead,
             )
         finally:
             s._ws = None
@@ -134,6 +144,12 @@ class Link:
                 s.settings.stall_timeout,
             )
         return reason
+
+    async def _save_first(self, room_id: int, result: pb.ProtoMessageFetchResult) -> None:
+        """The room's state on disk before a fetch fires messages beyond its horizon."""
+        s = self.scheduler
+        if s.write_ahead is not None and s.decoder.must_save_first(room_id, result, initial=True):
+            await s.write_ahead()
 
     async def _connected_event(self, room_id: int) -> ev.ConnectedEvent:
         s = self.scheduler
@@ -185,7 +201,9 @@ class Link:
                 await s.sleep(s.settings.polling_interval)
                 continue
             failures = 0
-            events = session.initial(result, time.time())
+            received_at = time.time()
+            await self._save_first(room_id, result)
+            events = session.initial(result, received_at)
             if events:
                 s._emit_all(events)
             if session.ended:

@@ -44,6 +44,7 @@ from livetrigger.webcast.sign import EulerSignProvider, SignProvider
 log = logging.getLogger(__name__)
 
 BLOCKED_RETRY = 600.0  # a problem the user must fix: look again every 10 minutes
+STREAK_WRITE_GAP = 0.5  # seconds between two writes made for streaks' timeout ends
 _WHY = {
     "waiting": "the streamer is not live",
     "connecting": "asking the sign server and opening the socket",
@@ -85,6 +86,9 @@ class RoomScheduler:
         self.on_raw = on_raw  # every raw frame (kind "ws" or "fetch"), for `record`
         # awaited after a sign request is counted and before it is made (the daemon saves it)
         self.before_sign: Callable[[], Awaitable[None]] | None = None
+        # awaited before messages beyond the saved horizon are decoded and before a streak's
+        # timeout end fires: the daemon writes the room's state (None: nothing is saved)
+        self.write_ahead: Callable[[], Awaitable[None]] | None = None
         # interactive commands (watch, record) end on what only the user can fix; the daemon
         # keeps looking slowly, so a fixed key or network recovers without a restart
         self.stop_when_blocked = stop_when_blocked
@@ -194,11 +198,16 @@ class RoomScheduler:
             "decoder": self.decoder.snapshot(),
         }
 
+    def saved(self, data: dict[str, Any]) -> None:
+        """This ``snapshot`` is on disk (the decoder's horizon holds from now on)."""
+        self.decoder.saved(data.get("decoder") or {})
+
     def restore(self, data: dict[str, Any], *, clean_shutdown: bool = True) -> None:
         """Continue where a previous process stopped: a live session it was in is checked
         first and continued (no second ``live`` event) when still live, ended (``lost``) when
-        not. After an unclean stop the initial fetch is not trusted as new (may be lost,
-        never doubled). Raises ``ValueError`` on a foreign snapshot."""
+        not. After an unclean stop only what the initial fetch holds beyond the saved
+        horizon is new (``Decoder.after_unclean_stop``). Raises ``ValueError`` on a foreign
+        snapshot."""
         if data.get("version") != 1:
             raise ValueError(f"room state version {data.get('version')!r} is not ours")
         try:
@@ -209,7 +218,7 @@ class RoomScheduler:
             raise ValueError(f"room state is damaged: {exc}") from None
         self.decoder.restore(data.get("decoder") or {})
         if not clean_shutdown:
-            self.decoder.forget_watermark()
+            self.decoder.after_unclean_stop()
         if self.room.room_id is None or room_id == self.room.room_id:
             self.room_id = room_id if room_id is not None else self.room_id
         self._ended_rooms.update(ended)
@@ -381,13 +390,26 @@ class RoomScheduler:
 
     async def _end_cut_streaks(self) -> None:
         """Streaks whose end frame never came end after ``streak_timeout`` — on the socket,
-        between sockets, and while waiting — so this runs beside the connection, on wall time
-        (the decoder's clock), whatever the scheduler's injected clock does."""
+        between sockets, and while waiting — so this runs beside the connection, on the
+        monotonic clock (the decoder's), whatever the scheduler's injected clock does.
+
+        A timeout end is a decision of this process, which no fetch shows the next one: the
+        state that says the streak ended is written before the end fires (at most one write
+        per ``STREAK_WRITE_GAP``, batching the streaks due meanwhile)."""
         while True:
             deadline = self.decoder.next_streak_deadline()
-            wait = 1.0 if deadline is None else min(1.0, max(0.01, deadline - time.time()))
+            wait = 1.0 if deadline is None else min(1.0, max(0.01, deadline - time.monotonic()))
             await asyncio.sleep(wait)
-            ended = self.decoder.expire_streaks(time.time())
+            now = time.monotonic()
+            write = self.write_ahead
+            wrote = write is not None and self.decoder.close_due_streaks(now)
+            if write is not None and wrote:
+                try:
+                    await write()
+                except BaseException:
+                    self.decoder.keep_due_streaks()  # a stop: the stop's write keeps them open
+                    raise
+            ended = self.decoder.expire_streaks(now)
             if ended:
                 log.info(
                     "room %s: %d gift streak(s) ended by timeout (no end frame)",
@@ -395,6 +417,8 @@ class RoomScheduler:
                     len(ended),
                 )
                 self._emit_all(ended)
+            if wrote:
+                await asyncio.sleep(STREAK_WRITE_GAP)
 
     async def _blocked(self, why: str) -> None:
         self.last_error = why

@@ -78,6 +78,12 @@ class Session:
     def receive(self, data: bytes, now: float, received_at: float) -> list[ev.Event]:
         """Events in one websocket binary message (``received_at`` is wall-clock time for
         the events; ``now`` the monotonic clock of the session)."""
+        result = self.take(data, now)
+        return [] if result is None else self.events(result, received_at)
+
+    def take(self, data: bytes, now: float) -> pb.ProtoMessageFetchResult | None:
+        """The fetch result in one websocket binary message, ACKed, not yet decoded (None:
+        nothing in it). ``events`` decodes it: the caller may save the state in between."""
         self.last_frame_at = now
         self.frames_received += 1
         try:
@@ -85,13 +91,17 @@ class Session:
         except ProtocolError as exc:
             self.corrupt_frames += 1
             log.warning("room %d: corrupt frame dropped: %s", self.room_id, exc)
-            return []
+            return None
         if inbound is None:
-            return []
+            return None
         result = inbound.result
         self._track(result)
         if result.need_ack:
             self._outbox.append(frames.build_ack(inbound.log_id, result.internal_ext or "-"))
+        return result
+
+    def events(self, result: pb.ProtoMessageFetchResult, received_at: float) -> list[ev.Event]:
+        """The events of a result ``take`` returned."""
         self.decoder.note_live(self.room_id, result)
         events = self.decoder.decode_result(result, received_at)
         if any(isinstance(e, ev.StreamEndedEvent) for e in events):
@@ -105,6 +115,7 @@ class Session:
         self._track(result)
         self.gap_messages = self.decoder.mark_initial(self.room_id, result)
         events = self.decoder.decode_result(result, received_at)
+        self.decoder.settle_restored()
         if any(isinstance(e, ev.StreamEndedEvent) for e in events):
             self.ended = True
         return events

@@ -19,6 +19,7 @@ class ToySource:
         self.emit = on_event
         self.process_initial_data = False
         self.before_sign: Callable[[], Awaitable[None]] | None = None
+        self.write_ahead: Callable[[], Awaitable[None]] | None = None
         self.state = "waiting"
         self.state_reason = ""
         self.room_id: int | None = None
@@ -52,6 +53,9 @@ class ToySource:
 
     def snapshot(self) -> dict[str, Any]:
         return {}
+
+    def saved(self, data: dict[str, Any]) -> None:
+        pass
 
     def restore(self, data: dict[str, Any], *, clean_shutdown: bool = True) -> None:
         pass

@@ -10,7 +10,7 @@ import pytest
 
 from livetrigger import events as ev
 from livetrigger.simulator import wire
-from livetrigger.webcast.decode import PERSISTED_IDS, Decoder
+from livetrigger.webcast.decode import HORIZON_MS, PERSISTED_IDS, Decoder
 
 ROOM = 7140000000000000001
 FIRST_ID = 7_400_000_000_000_000_000
@@ -114,3 +114,91 @@ def test_a_foreign_or_damaged_snapshot_restores_nothing(change: dict[str, Any], 
     with pytest.raises(ValueError, match=why):
         after.restore(data)
     assert decoded(after, taken) == taken  # all or nothing: no half-restored window
+
+
+# -- the horizon: what a SIGKILL's next process may take as new ---------------------------------
+
+T0 = 1_732_406_400_000  # server ms
+
+
+def at(times: list[int], start: int = 0) -> Any:
+    """A fetch result of likes created at ``T0 + t`` ms, with ids from ``start``."""
+    return wire.fetch_result(
+        [
+            wire.encode_event(
+                ev.LikeEvent(
+                    room_id=ROOM,
+                    msg_id=FIRST_ID + start + i,
+                    create_time=T0 + t,
+                    user=ev.User(id=1),
+                    count=1,
+                )
+            )
+            for i, t in enumerate(times)
+        ]
+    )
+
+
+def live(decoder: Decoder, result: Any) -> list[ev.Event]:
+    decoder.note_live(ROOM, result)
+    return decoder.decode_result(result, 1.0)
+
+
+def test_only_a_snapshot_on_disk_lets_messages_beyond_the_horizon_through() -> None:
+    d = Decoder()
+    assert d.must_save_first(ROOM, at([0]))  # nothing on disk vouches for anything yet
+    live(d, at([0]))
+    snap = saved(d)
+    assert snap["horizon"] == T0 + HORIZON_MS
+    assert d.must_save_first(ROOM, at([10], start=1))  # taken, but not yet written
+    d.saved(snap)
+    assert not d.must_save_first(ROOM, at([10, HORIZON_MS], start=1))
+    assert d.must_save_first(ROOM, at([HORIZON_MS + 1], start=1))
+    # what a save must cover goes into the next snapshot even before it is decoded
+    assert saved(d)["horizon"] == T0 + 2 * HORIZON_MS + 1
+    assert not d.must_save_first(ROOM + 1, at([0]), initial=True)  # another room: history
+
+
+def test_after_an_unclean_stop_only_what_is_beyond_the_saved_horizon_is_new() -> None:
+    before = Decoder()
+    live(before, at([0, 100]))
+    snap = saved(before)
+    before.saved(snap)
+    after = Decoder()
+    after.restore(json.loads(json.dumps(snap)))
+    after.after_unclean_stop()
+    # the next start's first fetch: what the first process fired (ids 0, 1), what it may
+    # have fired after its last write (inside the horizon) and what came after the kill
+    fetch = at([0, 100, 600, HORIZON_MS + 100, HORIZON_MS + 101, HORIZON_MS + 500])
+    assert after.mark_initial(ROOM, fetch) == 2
+    got = after.decode_result(fetch, 2.0)
+    assert [(e.msg_id - FIRST_ID, e.is_history) for e in got] == [
+        (2, True),
+        (3, True),
+        (4, False),
+        (5, False),
+    ]
+
+
+def test_a_state_from_before_the_horizon_trusts_nothing_after_an_unclean_stop() -> None:
+    before = Decoder()
+    live(before, at([0]))
+    snap = saved(before)
+    del snap["horizon"]
+    after = Decoder()
+    after.restore(snap)
+    after.after_unclean_stop()
+    fetch = at([0, 5_000, 10_000])
+    assert after.mark_initial(ROOM, fetch) == 0
+
+
+def test_a_gap_message_older_than_the_outbox_age_limit_is_history() -> None:
+    # as a trigger that old is not sent: last night's gift does not flash the lamp this morning
+    d = Decoder()
+    d.gap_max_age = 600.0
+    live(d, at([0]))
+    fetch = at([1, 2, 3_000_000], start=1)
+    fetch.now = T0 + 601_000  # server time of the fetch: the first two are over 600 s old
+    assert d.mark_initial(ROOM, fetch) == 1
+    assert d.gap_too_old == 2
+    assert [e.is_history for e in d.decode_result(fetch, 2.0)] == [True, True, False]

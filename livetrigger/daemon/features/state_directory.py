@@ -1,11 +1,13 @@
 """The state directory as a feature: each room's source, engine and the features' room state
 go into the room's document, written when they change and at once when a SIGKILL right after
-must not make something happen twice (a session's start or end, a counter's milestone)."""
+must not make something happen twice (a session's start or end, a counter's milestone, what
+the source asks for: messages beyond the saved horizon, a streak's timeout end)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -64,10 +66,16 @@ class StateDirectory(Feature):
         state.add_part(
             name,
             "scheduler",
-            FnPart(source.snapshot, lambda data: source.restore(data, clean_shutdown=clean)),
+            FnPart(
+                source.snapshot,
+                lambda data: source.restore(data, clean_shutdown=clean),
+                source.saved,
+            ),
         )
         state.add_part(name, "engine", runtime.engine)
         source.before_sign = state.sign_recorded
+        if state.enabled:
+            source.write_ahead = functools.partial(state.write_room, name)
         for feature in self.daemon.features:
             if type(feature).room_snapshot is not Feature.room_snapshot:
                 self._add_feature_part(feature, name)

@@ -14,8 +14,10 @@ resume, and ``GiftStreaks.expire`` ends one whose end frame never came.
 from __future__ import annotations
 
 import base64
+import time
 import zlib
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -42,10 +44,11 @@ class CatalogueGift(NamedTuple):
 @dataclass(slots=True)
 class _OpenStreak:
     count: int
-    last_at: float  # wall clock of the last step
+    last_at: float  # wall clock of the last step: the end event's time, and kept on disk
     view: pb.GiftView  # the last step, to build the end event from if the end never comes
     msg_id: int
     history: bool
+    mono: float = 0.0  # monotonic clock of the last step: the timeout runs on it
 
 
 class _BoundedIdSet:
@@ -76,8 +79,11 @@ class _BoundedIdSet:
 class GiftStreaks:
     """The open streaks of one room and the groups already ended (the decoder holds one)."""
 
-    def __init__(self, window: int, timeout: float) -> None:
+    def __init__(
+        self, window: int, timeout: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.timeout = timeout
+        self.clock = clock  # timeouts are ages inside the process: a wall-clock step moves none
         # streaks taken over from a previous process wait for the room's first fetch (it may
         # carry steps or the end sent while no process was connected) or the session's end
         self.hold = False
@@ -85,6 +91,11 @@ class GiftStreaks:
         self._window = window
         self._closed = _BoundedIdSet(window)
         self._pending_ends: list[Event] = []  # streaks pushed out of the window
+        # due streaks whose timeout end waits for a state write that shows them ended
+        self._closing: set[int] = set()
+        # after an unclean stop: each restored streak's own history flag, until the first
+        # fetch says whether its end could have come and fired unseen (``settle``)
+        self._doubted: dict[int, bool] = {}
 
     def step(
         self,
@@ -107,7 +118,7 @@ class GiftStreaks:
         last = active.get(key)
         if last is not None and count <= last.count:
             return None  # the same step delivered again under another message id
-        active[key] = _OpenStreak(count, at, m, msg_id, history)
+        active[key] = _OpenStreak(count, at, m, msg_id, history, self.clock())
         active.move_to_end(key)
         if last is not None:
             return StreakState.PROGRESS
@@ -126,19 +137,34 @@ class GiftStreaks:
         return True
 
     def next_deadline(self) -> float | None:
-        """Wall-clock time the oldest open streak times out (None: no streak open)."""
+        """Monotonic time the oldest open streak times out (None: no streak open)."""
         if not self._active or self.hold:
             return None
-        return min(s.last_at for s in self._active.values()) + self.timeout
+        return min(s.mono for s in self._active.values()) + self.timeout
+
+    def close_due(self, now: float) -> bool:
+        """Count the streaks due at ``now`` (monotonic) as ended in ``snapshot`` from here on,
+        before their end events exist: the write that shows them ended comes first, so a
+        SIGKILL after the end fired cannot fire it again. True if any is due."""
+        if self.hold:
+            return False
+        limit = now - self.timeout
+        self._closing = {k for k, s in self._active.items() if s.mono <= limit}
+        return bool(self._closing)
+
+    def keep_due(self) -> None:
+        """The write ``close_due`` waited for was given up (a stop): they are open again."""
+        self._closing.clear()
 
     def expire(self, ctx: DecodeContext, now: float) -> list[Event]:
-        """End events for streaks with no step for ``timeout`` (wall clock ``now``)."""
+        """End events for streaks with no step for ``timeout`` (monotonic ``now``)."""
         out: list[Event] = list(self._pending_ends)
         self._pending_ends.clear()
+        self._closing.clear()
         if self.hold:
             return out
         limit = now - self.timeout
-        for key in [k for k, s in self._active.items() if s.last_at <= limit]:
+        for key in [k for k, s in self._active.items() if s.mono <= limit]:
             streak = self._active.pop(key)
             self._closed.add(key)
             out.append(self._timeout_end(ctx, streak))
@@ -162,9 +188,30 @@ class GiftStreaks:
         for streak in self._active.values():
             streak.history = True
 
+    def doubt(self) -> None:
+        """After an unclean stop: every open streak counts as history until ``settle``."""
+        self._doubted = {key: s.history for key, s in self._active.items()}
+        self.mark_history()
+
+    def settle(self, complete: bool) -> None:
+        """The first fetch after an unclean stop has been decoded. ``complete``: it holds
+        every message since the saved state, so a restored streak still open has not ended
+        (no end frame came, and a timeout end is on disk before it fires): its end is owed
+        and it takes back its own flag. Otherwise it stays history (may be lost, never
+        doubled)."""
+        doubted, self._doubted = self._doubted, {}
+        if not complete:
+            return
+        for key, history in doubted.items():
+            streak = self._active.get(key)
+            if streak is not None:
+                streak.history = history
+
     def snapshot(self, ids: int) -> tuple[list[int], list[list[Any]]]:
-        """The last ``ids`` ended groups and every open streak, JSON-able."""
-        return self._closed.recent(ids), [
+        """The last ``ids`` ended groups and every open streak, JSON-able; a streak whose
+        timeout end waits for this write counts as ended."""
+        closing = self._closing
+        return self._closed.recent(ids) + sorted(closing), [
             [
                 key,
                 s.count,
@@ -174,6 +221,7 @@ class GiftStreaks:
                 base64.b64encode(s.view.SerializeToString()).decode("ascii"),
             ]
             for key, s in self._active.items()
+            if key not in closing
         ]
 
     @staticmethod
@@ -193,11 +241,17 @@ class GiftStreaks:
             for k, c, t, mid, h, v in streaks
         ]
 
-    def restore(self, closed: list[int], streaks: list[tuple[int, _OpenStreak]]) -> None:
-        """Take back ended groups and what ``parse`` read; open ones wait for the first fetch."""
+    def restore(
+        self, closed: list[int], streaks: list[tuple[int, _OpenStreak]], wall_now: float
+    ) -> None:
+        """Take back ended groups and what ``parse`` read; open ones wait for the first fetch.
+        Their last step's age crossed the restart on the wall clock (``wall_now``); from here
+        on it runs on this process's monotonic clock."""
         for key in closed:
             self._closed.add(key)
+        now = self.clock()
         for key, streak in streaks[-self._window :]:
+            streak.mono = now - max(0.0, wall_now - streak.last_at)
             self._active[key] = streak
         self.hold = bool(self._active)
 
