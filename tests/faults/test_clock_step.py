@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
+from livetrigger import events as ev
 from livetrigger.config import load_config_text
 from livetrigger.daemon import Daemon
+from tests.connection.test_lifecycle import realistic, rose, running
 from tests.support.listener import Listener
 from tests.support.outage import (
     RULE_FIRED_TOPIC,
@@ -101,3 +103,19 @@ async def test_a_forward_clock_step_keeps_every_waiting_trigger(
     assert len(steps) == 1, steps
     assert "forward by 15m" in steps[0]
     assert not [r for r in caplog.records if "older than daemon.outbox_max_age" in r.getMessage()]
+
+
+async def test_a_backward_clock_step_does_not_hold_a_streak_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a streak whose end frame never comes ends after streak_timeout on the process's own
+    # clock; on the wall clock a step back of an hour held it for that hour
+    real = time.time
+    async with realistic() as room, running(room, streak_timeout=0.3) as run:
+        await room.wait_for_client()
+        await room.send(rose(room, 1, 77), rose(room, 2, 77))
+        await run.wait(lambda: len(run.of(ev.GiftEvent)) == 2)
+        monkeypatch.setattr(time, "time", lambda: real() - 3600.0)
+        await run.wait(lambda: any(g.is_final for g in run.of(ev.GiftEvent)))
+    (end,) = [g for g in run.of(ev.GiftEvent) if g.is_final]
+    assert (end.repeat_count, end.streak_timed_out) == (2, True)
