@@ -11,11 +11,15 @@ it is sent by what the daemon could know of it:
   (a socket drop, a stall, a broker outage, a SIGTERM restart): it must fire exactly once;
 - ``never``: sent in a session before the daemon's first sign for it (the initial fetch's
   history): it must never fire;
-- ``may``: sent after a SIGKILL and before the next process's first fetch, or not yet fired
-  when the SIGKILL came (and not given up on before: that is missed): it may be lost, never
-  doubled. A lamp pulse refused at a SIGTERM (a firing between the signal and the rooms'
-  stop, in the firing log) is ``may`` too: outputs go off for good at the signal and GPIO
-  actions are not kept for the next process (docs/actions.md, "Across restarts");
+- ``once`` too: sent after a SIGKILL, more than ``KILL_WINDOW`` (1 s) after the process was
+  gone, and before the next process's first fetch: beyond the horizon the killed process's
+  state vouched for (docs/connection.md, "State across restarts");
+- ``may``: sent within that second after a SIGKILL (a streak: from its first step), or not
+  yet fired when the SIGKILL came (and not given up on before: that is missed): the window
+  at the kill, which may be lost, never doubled. A lamp pulse refused at a SIGTERM (a firing
+  between the signal and the rooms' stop, in the firing log) is ``may`` too: outputs go off
+  for good at the signal and GPIO actions are not kept for the next process
+  (docs/actions.md, "Across restarts");
 - ``≥1`` (MQTT only): not yet at the subscriber when the broker restarted (QoS 1 may resend);
   still not there when a SIGKILL comes, it is ``may``.
 
@@ -46,6 +50,7 @@ from pathlib import Path
 
 from livetrigger import events as ev
 from livetrigger.simulator.server import FakeLiveRoom
+from livetrigger.webcast.decode import HORIZON_MS
 from tests.support.listener import Listener
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.soak_witness import GPIO, WEBHOOK, FileTail, GpioWitness, WebhookWitness
@@ -55,6 +60,9 @@ STREAK_TIMEOUT = 1.0  # seconds; the daemon's tiktok.streak_timeout in the soak
 PER_MINUTE, PER_HOUR, PER_DAY = 60, 1000, 10000  # the soak's sign budget
 WEBHOOK_SECRET = "soak-secret"
 TARGETS = ("mqtt", WEBHOOK, GPIO)
+# after a SIGKILL, what was created up to this long after the process was gone may fall at or
+# before the saved horizon (1 s past the newest message it had handled, which came before)
+KILL_WINDOW = HORIZON_MS / 1000
 
 
 @dataclass
@@ -226,6 +234,7 @@ class Soak:
         self.viewers = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self.kill_signs: int | None = None  # signs served when the last SIGKILL came
+        self.killed_at: float | None = None  # wall clock once the killed process was gone
         self.gap_reason = "gap: reconnect"
         self.stalled = False
         self.broker_down = False
@@ -271,6 +280,7 @@ class Soak:
                     continue
                 t.expect, t.context = "may", f"{t.context}, SIGKILL before it fired"
             self.kill_signs = len(self.room.signed_rooms)
+            self.killed_at = None
             if self.room.live:
                 self.sessions[self.room.room_id] = "may"
             self.counts["sigkill"] += 1
@@ -280,6 +290,8 @@ class Soak:
         failed_before = len(self.gpio.failed[GPIO])
         proc.send_signal(sig)
         code = await asyncio.to_thread(proc.wait, 30)
+        if sig == signal.SIGKILL:
+            self.killed_at = time.time()  # the fake room stamps create_time on this clock
         if sig == signal.SIGTERM and code != 0:
             raise RuntimeError(f"daemon exited {code} on SIGTERM; see {self.dir}/daemon.log")
         # outputs go off for good at the signal, and a pulse is not kept for the next process
@@ -298,13 +310,18 @@ class Soak:
             c.entered.is_set() and not c.ws.transport.is_closing() for c in self.room.clients
         )
 
-    def context(self) -> tuple[str, str]:
+    def context(self, since: float | None = None) -> tuple[str, str]:
+        """Where a trigger stands, by what the daemon could know when its first message
+        was sent (``since``, wall clock; default now)."""
         room = self.room
         if room.room_id not in room.signed_rooms:
             return "before the first fetch (history)", "never"
         if self.kill_signs is not None:
             if len(room.signed_rooms) == self.kill_signs:
-                return "after a SIGKILL, before the next fetch", "may"
+                sent = time.time() if since is None else since
+                if self.killed_at is None or sent <= self.killed_at + KILL_WINDOW:
+                    return "within 1 s of a SIGKILL (the window)", "may"
+                return "after a SIGKILL, before the next fetch", "once"
             self.kill_signs = None
         if self.proc is None:
             return "daemon stopped (SIGTERM)", "once"
@@ -320,10 +337,11 @@ class Soak:
         self.viewers += 1
         return ev.User(id=100_000 + self.viewers, unique_id=f"u{self.viewers}")
 
-    def expect(self, kind: str, payload: str, topic: str) -> Trigger:
+    def expect(self, kind: str, payload: str, topic: str, since: float | None = None) -> Trigger:
         """The triggers a message about to be sent owes: over MQTT, and for a gift also the
-        webhook and the lamp. Returns the MQTT one."""
-        context, expect = self.context()
+        webhook and the lamp (``since``: when its first message was sent). Returns the MQTT
+        one."""
+        context, expect = self.context(since)
         self.seq += 1
         seq = None if kind == "streak, no end frame" else self.seq
         where = [topic, WEBHOOK, GPIO] if topic == "t/gift" else [topic]
@@ -372,9 +390,10 @@ class Soak:
     async def streak(self, end: bool = True) -> None:
         user = self.new_viewer()
         count = self.rng.randint(1, 9)
+        since = time.time()
         await self.streak_steps(user, user.id, count)
         kind = "streak" if end else "streak, no end frame"
-        self.expect(kind, f"{user.unique_id} {count}", "t/gift")
+        self.expect(kind, f"{user.unique_id} {count}", "t/gift", since)
         if end:
             await self.room.send(self.rose(user, count, user.id, end=True))
 
@@ -450,6 +469,10 @@ class Soak:
         await self.stop_daemon(sig)
         if self.room.live:
             await self.gap_sends()
+            if sig == signal.SIGKILL and self.killed_at is not None:
+                # and past the window at the kill: these must fire once at the next start
+                await asyncio.sleep(max(0.0, self.killed_at + KILL_WINDOW + 0.05 - time.time()))
+                await self.gap_sends()
         await asyncio.sleep(self.rng.uniform(0.0, 0.5))
         self.start_daemon()
         await self.wait_connected()
