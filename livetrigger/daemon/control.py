@@ -199,6 +199,24 @@ class Control:
             "reconnects": self.daemon.rooms[name].source.stats()["reconnects"],
         }
 
+    def devices(self) -> dict[str, dict[str, Any]]:
+        """Each device of ``devices:`` by name: its state as its outlet shows it (kind, state,
+        reason, since, sent, retries, failures, limited, ...) with its queue's ``dropped`` and
+        ``queued``, for the dashboard's and Home Assistant's device views."""
+        dispatcher = self.daemon.outputs.dispatcher
+        lanes = dispatcher.stats() if dispatcher else {}
+        out: dict[str, dict[str, Any]] = {}
+        for shown in self.daemon.outputs.status().values():
+            devices = shown.get("devices") if isinstance(shown, dict) else None
+            for name, device in (devices or {}).items():
+                lane = lanes.get(f"device:{name}", {})
+                out[name] = {
+                    **device,
+                    "dropped": lane.get("dropped", 0),
+                    "queued": lane.get("queued", 0),
+                }
+        return dict(sorted(out.items()))
+
     def dashboard_state(self) -> dict[str, Any]:
         """Everything the dashboard shows, in one document (no secret is in it)."""
         d = self.daemon
@@ -240,6 +258,7 @@ class Control:
                 "home_assistant": d.homeassistant is not None,
             },
             "config_path": str(d.config.path) if d.config.path else None,
+            "devices": self.devices(),
         }
 
     async def config_verdict(self) -> dict[str, Any]:

@@ -95,6 +95,8 @@ async def test_dashboard_in_a_real_browser(tmp_path: Path) -> None:
             await b.wait_for("document.querySelectorAll('#rooms .room').length === 1")
             await b.wait_for("document.querySelector('#config-verdict').textContent.includes('OK')")
             await b.wait_for("document.body.dataset.live === '1'")  # the feed stream is open
+            # a config without devices has no Devices panel
+            assert await b.eval("document.querySelector('#devices-section').hidden") is True
 
             # the live feed shows a gift (pushed, not polled), marked with the rule it fired
             await room.send(galaxy(room))

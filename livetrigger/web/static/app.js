@@ -181,7 +181,10 @@
   }
 
   async function refresh() {
-    render(await api("/api/state"));
+    const state = await api("/api/state");
+    render(state);
+    // the panels of their own files (devices.js) draw from the same status
+    document.dispatchEvent(new CustomEvent("livetrigger:state", { detail: state }));
   }
 
   function stream() {
