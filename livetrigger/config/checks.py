@@ -15,6 +15,7 @@ from livetrigger import settings as s
 from livetrigger.config import gpio_header as pins
 from livetrigger.config.durations import format_duration
 from livetrigger.config.yamlpos import Path as KeyPath
+from livetrigger.text.topics import entity_slug
 
 # the schemes each URL may use
 _SCHEMES = {
@@ -114,6 +115,24 @@ def gpio_pins(
                 where,
                 f"{pins.describe(found.gpio)} is already used by {owner}: "
                 "each output and input needs a pin of its own",
+            )
+
+
+def device_names(
+    devices: Iterable[Any], line_of: Callable[[KeyPath], int | None]
+) -> Iterator[tuple[KeyPath, str]]:
+    """A device whose name is another's to Home Assistant, whose ids ignore case and read any
+    run of other characters as one `_`: the two would share their entities there."""
+    first: dict[str, str] = {}
+    for device in devices:
+        other = first.setdefault(entity_slug(device.name), device.name)
+        if other != device.name:
+            line = line_of(("devices", other))
+            at = f" (line {line})" if line else ""
+            yield (
+                ("devices", device.name),
+                f"device names `{other}`{at} and `{device.name}` are one in Home Assistant "
+                "(its ids ignore case and read `-` as `_`): rename one",
             )
 
 

@@ -439,6 +439,7 @@ def _build(
         *checks.url_problems(tiktok, webhooks),
         *checks.backoff_order(tiktok, mqtt),
         *checks.gpio_pins(gpio, problems.line_of),
+        *checks.device_names(model.devices, problems.line_of),
     ):
         problems.add(where, message)
     base = mqtt.base_topic if mqtt else "livetrigger"

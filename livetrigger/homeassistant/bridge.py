@@ -38,6 +38,12 @@ from typing import Any, Protocol
 
 from livetrigger import events as ev
 from livetrigger.actions import MqttPublish
+from livetrigger.homeassistant.devices import (
+    DeviceEntity,
+    device_discovery,
+    device_states,
+    devices_topic,
+)
 from livetrigger.homeassistant.discovery import (
     DaemonEntities,
     RoomEntities,
@@ -124,6 +130,8 @@ class HomeAssistantBridge:
         self.states: dict[str, RoomState] = {}
         self.paused: dict[str, bool] = dict(paused or {})
         self._announced: list[str] = []
+        self.devices: list[DeviceEntity] = []  # of devices: (homeassistant/devices.py)
+        self.devices_state: dict[str, Any] = {}
         self.process = process or secrets.token_hex(8)  # names this process in its record
         self.claims: dict[str, frozenset[str]] = {}  # other daemon instance -> its record
         self._stale: dict[str, None] = {}  # announced before, not now: to clear once synced
@@ -175,6 +183,7 @@ class HomeAssistantBridge:
             topics.append(topic)
         if self.daemon_state:
             self.mqtt.publish(self.daemon.state, _json(self.daemon_state), qos=1, retain=True)
+        topics += self._announce_devices()
         for key, room in self.rooms.items():
             for topic, payload in discovery(
                 room,
@@ -192,6 +201,39 @@ class HomeAssistantBridge:
         self._announced = topics
         record = {"process": self.process, "topics": topics}
         self.mqtt.publish_state(self.daemon.record, _json(record))
+
+    # -- the devices of devices: ----------------------------------------------------------
+
+    def set_devices(self, devices: Sequence[DeviceEntity], *, announce: bool = True) -> None:
+        """(Re)define the devices shown on the daemon's device; at a reload, the entities of
+        removed devices are deleted as a removed room's are (``set_rooms``)."""
+        self.devices = list(devices)
+        self.devices_state = device_states(self.devices, {})
+        if announce:
+            old = list(self._announced)
+            self.announce()
+            self._forget(removals(old, self._announced))
+
+    def set_device_states(self, shown: Mapping[str, Mapping[str, Any]]) -> None:
+        """The devices' states from the daemon's view (retained; published when changed)."""
+        doc = device_states(self.devices, shown)
+        if self.devices and doc != self.devices_state:
+            self.devices_state = doc
+            self.mqtt.publish_state(devices_topic(self.daemon), _json(doc))
+
+    def _announce_devices(self) -> list[str]:
+        """The devices' discovery documents and their state; the topics announced."""
+        if not self.devices:
+            return []
+        topics = []
+        for topic, payload in device_discovery(
+            self.daemon, self.devices, prefix=self.settings.prefix
+        ):
+            self.mqtt.publish_state(topic, _json(payload))
+            topics.append(topic)
+        state = devices_topic(self.daemon)
+        self.mqtt.publish_state(state, _json(self.devices_state))
+        return [*topics, state]
 
     # -- what was announced before --------------------------------------------------------
 
@@ -247,6 +289,8 @@ class HomeAssistantBridge:
         levels = topic.split("/")
         if len(levels) >= 5 and levels[-1] == "config":
             return levels[-3].startswith("livetrigger_")
+        if topic == devices_topic(self.daemon):
+            return True
         base = self.base
         if topic.startswith(base + "/"):
             rest = topic[len(base) + 1 :].split("/")

@@ -115,6 +115,7 @@ def published_filters(
         (f"{base}/daemon/+/status", "a daemon's availability"),
         (f"{base}/daemon/+/state", "a daemon's state"),
         (f"{base}/daemon/+/discovery", "a daemon's record of what it announced"),
+        (f"{base}/daemon/+/devices", "a daemon's devices' states"),
     )
     if homeassistant_prefix is not None:
         filters += ((f"{homeassistant_prefix}/#", "Home Assistant's discovery"),)

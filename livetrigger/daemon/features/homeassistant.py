@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from livetrigger.daemon.features.base import Feature
 from livetrigger.homeassistant.bridge import HomeAssistantBridge
+from livetrigger.homeassistant.devices import DeviceEntity
 from livetrigger.homeassistant.discovery import DaemonEntities, RoomEntities, RuleEntity
 from livetrigger.text.topics import topic_safe
 
@@ -42,6 +43,11 @@ def room_entities(c: Config) -> list[RoomEntities]:
     ]
 
 
+def device_entities(c: Config) -> list[DeviceEntity]:
+    """Each device of ``devices:``: its entities on the daemon's device."""
+    return [DeviceEntity(d.name, d.kind) for d in c.devices]
+
+
 class HomeAssistant(Feature):
     """Publishes the rooms to Home Assistant and takes its commands."""
 
@@ -64,6 +70,7 @@ class HomeAssistant(Feature):
             on_reload=control.reload_soon,
             paused=daemon.room_paused,
         )
+        self.bridge.set_devices(device_entities(c), announce=False)
 
     async def start(self) -> None:
         """Announce the devices and listen for commands."""
@@ -86,7 +93,9 @@ class HomeAssistant(Feature):
             self.bridge.set_connection(room, state, left)
 
     def on_reloaded(self, config: Config) -> None:
-        """Rooms and rules added or removed by a reload."""
+        """Rooms, rules and devices added or removed by a reload."""
+        # set_rooms announces everything once and removes what is gone, devices' too
+        self.bridge.set_devices(device_entities(config), announce=False)
         self.bridge.set_rooms(room_entities(config))
 
     def tick(self, now: float) -> None:
@@ -95,6 +104,7 @@ class HomeAssistant(Feature):
         for name in self.daemon.rooms:
             self.bridge.set_figures(name, control.room_figures(name))
         self.bridge.set_daemon(control.daemon_figures())
+        self.bridge.set_device_states(control.devices())
         self.bridge.flush(time.monotonic())
 
     def room_snapshot(self, room: str) -> dict[str, Any] | None:
