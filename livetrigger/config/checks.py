@@ -150,6 +150,7 @@ def device_libraries(devices: Iterable[Any]) -> Iterator[tuple[KeyPath, str]]:
         if not found:
             yield (
                 ("devices", device.name, kind.key),
-                f"a {kind.key} device needs the `{kind.module}` library: "
+                f"{'an' if kind.key[0] in 'aeiou' else 'a'} {kind.key} device needs the "
+                f"`{kind.module}` library: "
                 f"pip install 'livetrigger[{kind.extra}]'",
             )
