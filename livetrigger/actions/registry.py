@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from livetrigger.actions import chat, dmx, gpio, light, log, mqtt, osc, serial, sound, webhook
+from livetrigger.actions import chat, dmx, gpio, light, log, mqtt, obs, osc, serial, sound, webhook
 from livetrigger.actions.kind import ActionKind, ActionRequest, OutboxCodec
 
 KINDS: tuple[ActionKind[Any, Any], ...] = (
@@ -20,6 +20,7 @@ KINDS: tuple[ActionKind[Any, Any], ...] = (
     serial.KIND,
     sound.KIND,
     light.KIND,
+    obs.KIND,
 )
 
 # the lookups below read KINDS when called (a handful of isinstance checks, as the if-chains

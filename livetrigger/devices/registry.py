@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from livetrigger.devices import artnet, hue, osc, sacn, serial, sound, wled
+from livetrigger.devices import artnet, hue, obs, osc, sacn, serial, sound, wled
 from livetrigger.devices.base import DeviceKind
 
 DEVICE_KINDS: tuple[DeviceKind[Any], ...] = (
@@ -18,6 +18,7 @@ DEVICE_KINDS: tuple[DeviceKind[Any], ...] = (
     sound.KIND,
     wled.KIND,
     hue.KIND,
+    obs.KIND,
 )
 
 

@@ -1,0 +1,357 @@
+"""The ``obs`` device kind: OBS Studio through its WebSocket server (obs-websocket 5, built
+into OBS 28 and later), with simpleobsws (extra ``obs``): switch the program scene, show or
+hide a source, set a text source's text, enable or disable a filter.
+
+The connection opens at the first alert and is kept; a closed OBS makes the device away
+and the next try connects again (the outlet bounds the tries). When OBS asks for a password
+(its Hello carries a challenge and a salt) simpleobsws answers with the protocol's
+base64(sha256(base64(sha256(password + salt)) + challenge)); OBS closes a wrong one with
+4009, told apart here from a refused connection. The password is never logged or shown.
+
+Restoring needs to know what an alert changes, which the outlet's ``snapshot()`` (no
+arguments) cannot say; it connects and hands back an empty ``Before`` that the alert's
+``send`` fills (read before changed) and ``restore`` plays back. The outlet plays one alert
+at a time per device, so the record always belongs to the alert being sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from livetrigger.devices.base import DeviceAway, DeviceKind, DeviceLimits
+from livetrigger.errors import SinkError
+from livetrigger.settings import key
+
+log = logging.getLogger(__name__)
+
+# obs-websocket 5 close codes that say why OBS ended the session (its protocol.md)
+CLOSED = {
+    4009: "authentication failed: the password does not match OBS's (Tools → WebSocket "
+    "Server Settings)",
+    4010: "OBS's WebSocket server speaks another RPC version",
+    4011: "OBS ended the session (kicked from its WebSocket settings?)",
+}
+RETRY_STATUS = {207}  # NotReady: OBS is starting or shutting down; a later try may pass
+
+
+# -- what an alert asks ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SceneSwitch:
+    """Make ``scene`` the program scene."""
+
+    scene: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceVisible:
+    """Show or hide ``source`` in ``scene`` (None: the program scene when the alert plays)."""
+
+    source: str
+    visible: bool
+    scene: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextSet:
+    """Set a text source's text: the value is one setting, whatever it holds."""
+
+    source: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class FilterEnabled:
+    """Enable or disable the filter ``name`` of ``source``."""
+
+    source: str
+    name: str
+    enabled: bool
+
+
+ObsCommand = SceneSwitch | SourceVisible | TextSet | FilterEnabled
+
+
+@dataclass(frozen=True, slots=True)
+class _ItemBack:
+    scene: str
+    item: int
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _SceneBack:
+    scene: str  # the program scene before the alert
+    alert: str  # the alert's: the way back is taken only while it is still on air
+
+
+Undo = _SceneBack | _ItemBack | TextSet | FilterEnabled
+
+
+class Before:
+    """What an alert with ``duration`` changed, as it was (filled by ``send``)."""
+
+    __slots__ = ("undo",)
+
+    def __init__(self) -> None:
+        self.undo: Undo | None = None
+
+
+# -- the settings ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ObsSettings(DeviceLimits):
+    """Where OBS's WebSocket server listens, and its password."""
+
+    host: str = key("127.0.0.1", doc="the machine OBS runs on")
+    port: int = key(4455, low=1, high=65535, why="a TCP port")
+    password: str | None = key(
+        None, doc="OBS's WebSocket password; give password_file, never the text itself"
+    )
+
+    def __repr__(self) -> str:  # the password stays out of every log line
+        shown = "None" if self.password is None else "'***'"
+        return f"ObsSettings(host={self.host!r}, port={self.port}, password={shown})"
+
+
+# -- the device -----------------------------------------------------------------------------
+
+
+class ObsDevice:
+    """One OBS: a simpleobsws client, connected at the first alert and again after a drop."""
+
+    can_snapshot = True
+
+    def __init__(self, name: str, settings: ObsSettings, library: Any) -> None:
+        self.name = name
+        self.settings = settings
+        self.lib = library
+        self.client: Any = None
+        self.before: Before | None = None  # handed out by snapshot(), filled by send()
+        self.final = False
+        self.going_back: asyncio.Task[None] | None = None  # safe()'s restore
+
+    # -- the Device seam --------------------------------------------------------------------
+
+    async def send(self, command: Any) -> None:
+        if self.final:
+            raise DeviceAway("made safe: sends nothing more")
+        record = self.before
+        match command:
+            case SceneSwitch(scene):
+                if record is not None and record.undo is None:
+                    now = await self._program()
+                    record.undo = _SceneBack(now, scene)
+                await self._request("SetCurrentProgramScene", {"sceneName": scene})
+            case SourceVisible(source, visible, scene):
+                where = scene or await self._program()
+                item = await self._item(where, source)
+                if record is not None and record.undo is None:
+                    was = await self._request(
+                        "GetSceneItemEnabled", {"sceneName": where, "sceneItemId": item}
+                    )
+                    record.undo = _ItemBack(where, item, bool(was.get("sceneItemEnabled")))
+                await self._set_item(_ItemBack(where, item, visible))
+            case TextSet(source, value):
+                if record is not None and record.undo is None:
+                    got = await self._request("GetInputSettings", {"inputName": source})
+                    text = (got.get("inputSettings") or {}).get("text", "")
+                    record.undo = TextSet(source, text if isinstance(text, str) else "")
+                await self._set_text(TextSet(source, value))
+            case FilterEnabled(source, name, enabled):
+                if record is not None and record.undo is None:
+                    got = await self._request(
+                        "GetSourceFilter", {"sourceName": source, "filterName": name}
+                    )
+                    record.undo = FilterEnabled(source, name, bool(got.get("filterEnabled")))
+                await self._set_filter(FilterEnabled(source, name, enabled))
+            case _:
+                raise SinkError(f"obs {self.name}: cannot carry out {command!r}")
+        self.before = None
+
+    async def snapshot(self) -> Any:
+        """Connects (an OBS that is away fails here, before anything changed) and hands out
+        the record ``send`` fills."""
+        await self._connected()
+        self.before = Before()
+        return self.before
+
+    async def restore(self, snapshot: Any) -> None:
+        assert isinstance(snapshot, Before)
+        if snapshot.undo is not None:
+            await self._undo(snapshot.undo)
+
+    def safe(self, before: Any | None) -> None:
+        """No further alert; a playing one goes back, sent now and awaited by ``aclose``
+        (a websocket cannot be written from outside the loop's turn)."""
+        self.final = True
+        undo = before.undo if isinstance(before, Before) else None
+        if undo is None or self.going_back is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop: nothing can reach OBS any more
+            return
+        self.going_back = loop.create_task(self._undo_now(undo), name=f"obs-safe:{self.name}")
+
+    async def aclose(self) -> None:
+        if self.going_back is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.going_back
+        await self._drop()
+
+    # -- the requests -----------------------------------------------------------------------
+
+    async def _program(self) -> str:
+        got = await self._request("GetCurrentProgramScene")
+        # sceneName since obs-websocket 5.3; currentProgramSceneName before (deprecated)
+        name = got.get("sceneName") or got.get("currentProgramSceneName")
+        if not isinstance(name, str):
+            raise DeviceAway("OBS did not say its program scene")
+        return name
+
+    async def _item(self, scene: str, source: str) -> int:
+        got = await self._request("GetSceneItemId", {"sceneName": scene, "sourceName": source})
+        return int(got["sceneItemId"])
+
+    async def _set_item(self, item: _ItemBack) -> None:
+        await self._request(
+            "SetSceneItemEnabled",
+            {"sceneName": item.scene, "sceneItemId": item.item, "sceneItemEnabled": item.enabled},
+        )
+
+    async def _set_text(self, text: TextSet) -> None:
+        # overlay: only `text` changes; the font, colour and size stay
+        await self._request(
+            "SetInputSettings",
+            {"inputName": text.source, "inputSettings": {"text": text.value}, "overlay": True},
+        )
+
+    async def _set_filter(self, f: FilterEnabled) -> None:
+        await self._request(
+            "SetSourceFilterEnabled",
+            {"sourceName": f.source, "filterName": f.name, "filterEnabled": f.enabled},
+        )
+
+    async def _undo(self, undo: Undo) -> None:
+        match undo:
+            case _SceneBack(scene, alert):
+                # the operator may have moved on during the alert: then their scene stays
+                if await self._program() == alert:
+                    await self._request("SetCurrentProgramScene", {"sceneName": scene})
+            case _ItemBack():
+                await self._set_item(undo)
+            case TextSet():
+                await self._set_text(undo)
+            case FilterEnabled():
+                await self._set_filter(undo)
+
+    async def _undo_now(self, undo: Undo) -> None:
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                await self._undo(undo)
+        except (DeviceAway, SinkError, OSError, TimeoutError) as exc:
+            log.warning("device %s (obs): not back to the state before: %s", self.name, exc)
+
+    async def _request(self, kind: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One request's answer; DeviceAway when OBS is away or not ready, SinkError when it
+        refused the request itself (a scene or source it does not have: no retry helps)."""
+        client = await self._connected()
+        call = asyncio.ensure_future(
+            client.call(self.lib.Request(kind, data), timeout=self.settings.timeout)
+        )
+        try:
+            await asyncio.wait({call, client.recv_task}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            call.cancel()
+            raise
+        if not call.done():  # the connection ended first: no answer will come
+            call.cancel()
+            raise DeviceAway(self._closed_reason(client))
+        try:
+            response = call.result()
+        except self.lib.MessageTimeout:
+            raise DeviceAway(f"no answer to {kind} within {self.settings.timeout:g}s") from None
+        except Exception as exc:  # websockets' ConnectionClosed on the send
+            raise DeviceAway(self._closed_reason(client)) from exc
+        status = response.requestStatus
+        if not status.result:
+            why = f"OBS refused {kind} ({status.code}): {status.comment or 'no reason given'}"
+            if status.code in RETRY_STATUS:
+                raise DeviceAway(why)
+            raise SinkError(f"obs {self.name}: {why}")
+        return dict(response.responseData or {})
+
+    async def _connected(self) -> Any:
+        client = self.client
+        if client is not None and client.identified and client.ws_open:
+            return client
+        await self._drop()
+        s = self.settings
+        where = f"{s.host}:{s.port}"
+        client = self.lib.WebSocketClient(
+            url=f"ws://{s.host}:{s.port}",
+            password=s.password or "",
+            # no events: livetrigger only asks
+            identification_parameters=self.lib.IdentificationParameters(eventSubscriptions=0),
+        )
+        try:
+            await client.connect()
+        except ConnectionRefusedError:
+            raise DeviceAway(
+                f"refused: nothing listens on {where} (OBS closed, or its WebSocket server off?)"
+            ) from None
+        except OSError as exc:  # a name that does not resolve, no route, a timeout
+            raise DeviceAway(f"cannot reach {where}: {exc.strerror or exc}") from None
+        except Exception as exc:  # websockets' handshake errors: not an obs-websocket there
+            raise DeviceAway(f"{where} is not OBS's WebSocket server: {exc}") from None
+        self.client = client
+        identified = asyncio.ensure_future(client.wait_until_identified(self.settings.timeout))
+        try:
+            await asyncio.wait({identified, client.recv_task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            identified.cancel()
+        if not client.identified:
+            reason = self._closed_reason(client)
+            await self._drop()
+            raise DeviceAway(reason)
+        log.info("device %s (obs): connected to %s", self.name, where)
+        return client
+
+    def _closed_reason(self, client: Any) -> str:
+        ws = client.ws
+        code = getattr(ws, "close_code", None) if ws is not None else None
+        if code == 4009 and not self.settings.password:
+            return "authentication failed: OBS asks for a password; give password_file"
+        if code in CLOSED:
+            return CLOSED[code]
+        if code is None:
+            return "OBS did not identify the session in time"
+        return f"OBS closed the connection (code {code})"
+
+    async def _drop(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.disconnect()
+
+
+class Obs:
+    key = "obs"
+    settings = ObsSettings
+    extra = "obs"
+    module = "simpleobsws"
+
+    def open(self, name: str, settings: ObsSettings) -> ObsDevice:
+        import simpleobsws  # type: ignore[import-untyped]  # noqa: PLC0415 - the extra
+
+        return ObsDevice(name, settings, simpleobsws)
+
+
+KIND: DeviceKind[ObsSettings] = Obs()  # mypy checks it against the seam
