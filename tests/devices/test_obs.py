@@ -141,6 +141,24 @@ async def test_the_stop_puts_a_playing_scene_and_source_back(tmp_path: Path) -> 
             assert types(obs).count("SetCurrentProgramScene") == 2
 
 
+async def test_a_stop_while_an_alert_is_being_sent_still_puts_it_back(tmp_path: Path) -> None:
+    async with FakeObs() as obs:
+        config = (
+            studio(obs.port)
+            + ROOM
+            + "        do: [obs: {device: studio, scene: Gift cam, duration: 10m}]\n"
+        )
+        async with daemon(config, tmp_path) as d:
+            obs.hold = asyncio.Event()
+            d.emit(gift())
+            await obs.until(lambda: obs.state.program == "Gift cam")  # switched, not answered
+            d.daemon.request_stop()  # the device goes safe before its alert says it plays
+            obs.hold.set()
+            assert await asyncio.wait_for(d.task, 60) == 0
+            assert obs.state.program == "Main"
+            assert types(obs)[-2:] == ["GetCurrentProgramScene", "SetCurrentProgramScene"]
+
+
 async def playing(d: Any, *names: str) -> None:
     """Until each device shows its alert playing (sent, holding for its duration)."""
     while not all(d.snapshot()["obs"]["devices"][n]["playing"] for n in names):

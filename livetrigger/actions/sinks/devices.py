@@ -151,6 +151,10 @@ class DeviceOutlet:
         if not request.duration:
             return
         running.before, running.playing = before, True
+        if running.retired:  # made safe while this alert was sent: safe() saw none playing
+            self._make_safe(running)
+            running.playing, running.before = False, None
+            return
         running.woken.clear()
         try:
             with contextlib.suppress(TimeoutError):
