@@ -34,6 +34,7 @@ CONTEXT: dict[str, Any] = {
         "arduino": {"serial": {"port": "/dev/ttyACM0"}},
         "speaker": {"sound": {}},
         "desk_strip": {"wled": {"host": "192.168.1.50"}},
+        "studio": {"obs": {"host": "127.0.0.1", "port": 4455}},
         **{
             name: {"hue": {"bridge": "192.168.1.2", "app_key": "from-hue-pair", **target}}
             for name, target in (
@@ -44,7 +45,7 @@ CONTEXT: dict[str, Any] = {
         },
     },
 }
-ACTION_KEYS = {"mqtt", "gpio", "webhook", "log", "chat", "dmx", "osc", "serial", "sound", "light"}
+ACTION_KEYS = {"mqtt", "gpio", "webhook", "log", "chat", "dmx", "osc", "serial", "sound", "light", "obs"}
 SOUND = ROOT / "tests" / "data" / "tada.wav"  # the docs' sounds/*.wav are not in the repository
 NOT_CONFIG = {"automation"}  # Home Assistant's own YAML, in docs/homeassistant.md
 
