@@ -6,6 +6,11 @@ against them with mock GPIO pins, and prints what happens: events, fired rules, 
 their outcome and latency, and a live line of pin states. Serves the dashboard on a free
 loopback port and prints its address; a reload (the dashboard's, or SIGHUP) reads the config
 again and keeps the demo's fake room, receiver, broker and pins (``FakeWorld``).
+
+When the dmx and osc extras are installed, the demo's stage joins the config
+(``examples/demo-stage.yaml``: an sACN and an OSC device on loopback and a rule driving them),
+and the demo prints what its receivers get (``simulator/stage.py``); a runtime-only install
+says so in one line and plays the rest.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -30,12 +36,13 @@ from livetrigger.actions import ActionRequest, LogMessage
 from livetrigger.actions.describe import describe
 from livetrigger.commands.check import print_problems
 from livetrigger.commands.interrupt import run_until_signalled
-from livetrigger.config import Config, load_config
+from livetrigger.config import Config, load_config, load_config_text
 from livetrigger.daemon import Daemon, Hooks
 from livetrigger.daemon.dispatch import Outcome
 from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.rules.engine import Firing
 from livetrigger.settings import MqttSettings, SignBudget, TikTokSettings
+from livetrigger.simulator import stage
 from livetrigger.simulator.demo_show import demo_show
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.simulator.webhook_receiver import ReceivedCall, WebhookReceiver
@@ -43,6 +50,9 @@ from livetrigger.system.logs import setup_logging
 
 # shipped inside the package (the repository root has a link to it), so pip installs have it too
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "config.example.yaml"
+STAGE = EXAMPLE.with_name("demo-stage.yaml")
+# a config with its own devices or shared rules keeps them: the stage's would collide
+_OWN_STAGE = re.compile(r"^(devices|rules)\s*:", re.M)
 
 
 def register(sub: Any) -> None:
@@ -151,6 +161,9 @@ class Console:
         )
         self.line(f"      🔌 pins: {states}")
 
+    def stage(self, text: str) -> None:
+        self.line(self._c("35", f"      🎛  {text}"))
+
     def webhook(self, call: ReceivedCall) -> None:
         sig = (
             "signed ✓"
@@ -258,7 +271,31 @@ def demo_env() -> dict[str, str]:
     return {**os.environ, "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET", "demo-secret")}
 
 
-async def _demo(args: argparse.Namespace, config: Config, console: Console, hangup: Hangup) -> int:
+def load_demo_config(path: str | Path, ports: stage.StagePorts | None) -> Config:
+    """The config at ``path``, with the demo's stage added when ``ports`` (the extras are
+    installed) and the config has no devices or shared rules of its own."""
+    p = Path(path)
+    with contextlib.suppress(OSError, UnicodeDecodeError):  # load_config says what is wrong
+        text = p.read_text(encoding="utf-8")
+        if ports is not None and not _OWN_STAGE.search(text):
+            env = {**demo_env(), **ports.env()}
+            both = text + "\n" + STAGE.read_text(encoding="utf-8")
+            return load_config_text(both, str(p), env=env, base_dir=p.parent, path=p)
+    return load_config(path, env=demo_env())
+
+
+def has_stage(config: Config) -> bool:
+    names = {d.name: d.kind for d in config.devices}
+    return names.get("stage") == "sacn" and names.get("qlc") == "osc"
+
+
+async def _demo(
+    args: argparse.Namespace,
+    config: Config,
+    console: Console,
+    hangup: Hangup,
+    ports: stage.StagePorts | None,
+) -> int:
     broker: PrivateBroker | None = None
     mqtt = config.mqtt
     if mqtt is not None:
@@ -281,7 +318,22 @@ async def _demo(args: argparse.Namespace, config: Config, console: Console, hang
                 )
                 broker = None
     try:
-        async with FakeLiveRoom() as room, WebhookReceiver(on_call=console.webhook) as receiver:
+        async with (
+            FakeLiveRoom() as room,
+            WebhookReceiver(on_call=console.webhook) as receiver,
+            contextlib.AsyncExitStack() as stack,
+        ):
+            if ports is not None and has_stage(config):
+                await stack.enter_async_context(stage.Stage(ports, console.stage))
+                console.line(
+                    f"🎛  stage: sACN universe 1 to 127.0.0.1:{ports.sacn}, OSC to "
+                    f"127.0.0.1:{ports.osc}; what arrives is shown"
+                )
+            elif ports is None:
+                console.line(
+                    "🎛  stage: DMX and OSC not shown (pip install 'livetrigger[dmx,osc]' "
+                    "adds them to the show)"
+                )
             receiver.secret = next((w.secret for w in config.webhooks if w.secret), None)
             world = FakeWorld(
                 tiktok=room.tiktok_settings(
@@ -316,7 +368,7 @@ async def _demo(args: argparse.Namespace, config: Config, console: Console, hang
                 status_path=status,
                 stop_when_ended=not args.loop,
                 persist=False,
-                load=lambda path: world.apply(load_config(path, env=demo_env())),
+                load=lambda path: world.apply(load_demo_config(path, ports)),
             )
             hangup.daemon = daemon
             run = asyncio.create_task(daemon.run())
@@ -363,7 +415,8 @@ def _offer_dashboard(console: Console, daemon: Daemon, loop: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config = load_config(args.config, env=demo_env())
+        ports = stage.StagePorts.free() if stage.available() else None
+        config = load_demo_config(args.config, ports)
     except ConfigError as exc:
         print_problems(exc)
         return 2 if isinstance(exc, ConfigFileError) else 1
@@ -374,4 +427,4 @@ def run(args: argparse.Namespace) -> int:
     console = Console(sys.stdout, colour)
     console.line("livetrigger demo: the example config against a fake live room (Ctrl-C to stop)")
     hangup = Hangup()
-    return run_until_signalled(_demo(args, config, console, hangup), on_hangup=hangup)
+    return run_until_signalled(_demo(args, config, console, hangup, ports), on_hangup=hangup)
