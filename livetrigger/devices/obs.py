@@ -349,8 +349,14 @@ class Obs:
     module = "simpleobsws"
 
     def open(self, name: str, settings: ObsSettings) -> ObsDevice:
+        websockets_log = logging.getLogger("websockets")
+        kept = websockets_log.level
         import simpleobsws  # type: ignore[import-untyped]  # noqa: PLC0415 - the extra
 
+        # its import sets websockets' logger to INFO: the daemon keeps it at WARNING (its
+        # lines may carry what the redactor does not know); its own DEBUG dumps every message
+        websockets_log.setLevel(kept)
+        logging.getLogger("simpleobsws").setLevel(logging.WARNING)
         return ObsDevice(name, settings, simpleobsws)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +207,8 @@ async def test_a_wrong_password_is_away_with_the_reason_never_the_password(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    logging.getLogger("websockets").setLevel(logging.WARNING)  # as the daemon's logging does
+    sys.modules.pop("simpleobsws", None)  # imported again when the device opens
     wrong = "hunter2-not-it"
     async with FakeObs(password="the real one") as obs:
         config = (
@@ -229,6 +232,9 @@ async def test_a_wrong_password_is_away_with_the_reason_never_the_password(
         for text in (caplog.text, shown_text):
             assert wrong not in text and "the real one" not in text
         assert "authentication failed" in caplog.text
+        # the library's import left the daemon's logging as it was; its DEBUG dumps stay out
+        assert logging.getLogger("websockets").level == logging.WARNING
+        assert "Sending Identify" not in caplog.text
 
 
 async def test_no_password_for_an_obs_that_asks_for_one_says_so(tmp_path: Path) -> None:
