@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from livetrigger.devices.base import DeviceAway, DeviceKind, DeviceLimits
+from livetrigger.devices.network import Library, installed
 from livetrigger.errors import SinkError
 from livetrigger.settings import key
 
@@ -128,10 +129,13 @@ class ObsDevice:
 
     can_snapshot = True
 
-    def __init__(self, name: str, settings: ObsSettings, library: Any) -> None:
+    def __init__(self, name: str, settings: ObsSettings) -> None:
         self.name = name
         self.settings = settings
-        self.lib = library
+        self.kept = logging.getLogger("websockets").level  # the import changes it
+        self.library = Library("simpleobsws")
+        self.library.start()  # tens of ms of import, off the loop (BENCHMARKS.md)
+        self.lib: Any = None  # the module, once imported
         self.client: Any = None
         self.before: Before | None = None  # handed out by snapshot(), filled by send()
         self.final = False
@@ -293,6 +297,12 @@ class ObsDevice:
         if client is not None and client.identified and client.ws_open:
             return client
         await self._drop()
+        if self.lib is None:
+            self.lib = await self.library.module()
+            # its import sets websockets' logger to INFO: the daemon keeps it at WARNING (its
+            # lines may carry what the redactor does not know); its own DEBUG dumps messages
+            logging.getLogger("websockets").setLevel(self.kept)
+            logging.getLogger("simpleobsws").setLevel(logging.WARNING)
         s = self.settings
         where = f"{s.host}:{s.port}"
         client = self.lib.WebSocketClient(
@@ -349,15 +359,8 @@ class Obs:
     module = "simpleobsws"
 
     def open(self, name: str, settings: ObsSettings) -> ObsDevice:
-        websockets_log = logging.getLogger("websockets")
-        kept = websockets_log.level
-        import simpleobsws  # type: ignore[import-untyped]  # noqa: PLC0415 - the extra
-
-        # its import sets websockets' logger to INFO: the daemon keeps it at WARNING (its
-        # lines may carry what the redactor does not know); its own DEBUG dumps every message
-        websockets_log.setLevel(kept)
-        logging.getLogger("simpleobsws").setLevel(logging.WARNING)
-        return ObsDevice(name, settings, simpleobsws)
+        installed(self.module)  # missing: the device cannot open, said at once
+        return ObsDevice(name, settings)
 
 
 KIND: DeviceKind[ObsSettings] = Obs()  # mypy checks it against the seam
