@@ -11,11 +11,35 @@ then closes it once the queues have drained.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from livetrigger.actions.kind import ActionRequest
+
+# Set by the dispatcher around each ``Sink.handle``: a sink whose request goes on after its
+# effect (a device alert held for its ``duration``) calls ``delivered()`` when the effect
+# happened, so the action's latency is counted to the packet, not to the end of the hold.
+_DELIVERED: ContextVar[Callable[[], None] | None] = ContextVar("delivered", default=None)
+
+
+@contextlib.contextmanager
+def delivering(mark: Callable[[], None]) -> Iterator[None]:
+    """For the dispatcher: ``mark`` is called when the sink calls ``delivered()`` inside."""
+    token = _DELIVERED.set(mark)
+    try:
+        yield
+    finally:
+        _DELIVERED.reset(token)
+
+
+def delivered() -> None:
+    """Say that the request being handled has had its effect (the packet left)."""
+    mark = _DELIVERED.get()
+    if mark is not None:
+        mark()
 
 
 class Sink(Protocol):

@@ -23,10 +23,11 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal, Protocol, runtime_checkable
 
 from livetrigger.actions import ActionRequest
-from livetrigger.actions.outlet import Journal, QueuePolicy, Sink
+from livetrigger.actions.outlet import Journal, QueuePolicy, Sink, delivering
 from livetrigger.config.durations import format_age
 from livetrigger.errors import SinkError
 
@@ -46,6 +47,7 @@ class _Queued:
     request: ActionRequest
     since: float  # monotonic: when it was queued, less the age it came with
     lag: float  # seconds from its event's arrival to its queueing (latency, not age)
+    delivered_at: float | None = None  # monotonic: when its sink said the effect happened
 
 
 @dataclass(slots=True)
@@ -142,6 +144,7 @@ class Dispatcher:
         # must not flash for last night's gift when the broker comes back this morning
         self._max_age = max_age
         self._clock = clock
+        self._wall_clock = wall_clock  # only to read an event's arrival stamp against
         self._steps = ClockStepWatch(wall_clock, clock)
 
     # -- configuration ----------------------------------------------------------------------
@@ -183,7 +186,7 @@ class Dispatcher:
         """Queue ``request`` for its target; False when it was dropped (counted, logged).
         ``age``: seconds it is old already (one the outbox replays)."""
         event = request.event
-        lag = time.time() - event.received_at if event and event.received_at else 0.0
+        lag = self._wall_clock() - event.received_at if event and event.received_at else 0.0
         item = _Queued(request, self._clock() - max(0.0, age), max(0.0, lag))
         target = request.target
         lane = self._lanes.get(target)
@@ -254,7 +257,8 @@ class Dispatcher:
             self._journal.done(request)
         if self._on_done is not None:
             event = request.event
-            latency = item.lag + self._clock() - item.since if event and event.received_at else 0.0
+            end = self._clock() if item.delivered_at is None else item.delivered_at
+            latency = item.lag + end - item.since if event and event.received_at else 0.0
             self._on_done(request, outcome, latency)
 
     # -- working ----------------------------------------------------------------------------
@@ -282,7 +286,8 @@ class Dispatcher:
             timeout = lane.policy.timeout or self._timeout
             try:
                 async with asyncio.timeout(timeout):
-                    await sink.handle(request)
+                    with delivering(partial(self._delivered, item)):
+                        await sink.handle(request)
             except TimeoutError:
                 if self._journal is not None:
                     self._journal.done(request)  # given up on: not for the next process either
@@ -304,6 +309,10 @@ class Dispatcher:
                 self._done(item, "ok")
             finally:
                 lane.busy = False
+
+    def _delivered(self, item: _Queued) -> None:
+        if item.delivered_at is None:
+            item.delivered_at = self._clock()
 
     def stats(self) -> dict[str, dict[str, int]]:
         return {

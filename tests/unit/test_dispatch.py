@@ -8,6 +8,7 @@ import pytest
 
 from livetrigger import events as ev
 from livetrigger.actions import ActionRequest, LogMessage
+from livetrigger.actions.outlet import delivered
 from livetrigger.daemon.dispatch import Dispatcher, QueuePolicy
 from livetrigger.errors import SinkError
 from tests.support.waiting import wait_until
@@ -222,4 +223,42 @@ async def test_a_replayed_trigger_keeps_the_age_its_journal_gave_it() -> None:
     await wait_until(lambda: len(outcomes) == 2, "both outcomes")
     assert outcomes == ["dropped", "ok"]
     assert sink.seen == ["new"]
+    await d.aclose(1)
+
+
+class Holds:
+    """A device's alert: the packet leaves, then the alert holds its device for its duration."""
+
+    def __init__(self, clocks: Clocks, *, says_delivered: bool) -> None:
+        self.clocks = clocks
+        self.says_delivered = says_delivered
+        self.release = asyncio.Event()
+
+    async def handle(self, request: ActionRequest) -> None:
+        self.clocks.tick(0.004)  # the send
+        if self.says_delivered:
+            delivered()
+        self.clocks.tick(5.0)  # the hold: `duration: 5s`
+        await self.release.wait()
+
+
+@pytest.mark.parametrize(("says_delivered", "latency"), [(True, 0.004), (False, 5.004)])
+async def test_latency_ends_when_the_sink_says_the_effect_happened(
+    says_delivered: bool, latency: float
+) -> None:
+    """A lamp lit 4 ms after the gift and held 5 s has a latency of 4 ms, not 5 s: the sink
+    says when its packet left; one that does not say is counted to its end, as before."""
+    clocks = Clocks()
+    sink = Holds(clocks, says_delivered=says_delivered)
+    latencies: list[float] = []
+    d = Dispatcher(
+        {"log": sink},
+        clock=lambda: clocks.monotonic,
+        wall_clock=lambda: clocks.wall,
+        on_done=lambda _r, _o, seconds: latencies.append(seconds),
+    )
+    d.submit(chat_at("gift", clocks.wall))
+    sink.release.set()
+    await wait_until(lambda: latencies, "the outcome")
+    assert latencies == [pytest.approx(latency)]
     await d.aclose(1)

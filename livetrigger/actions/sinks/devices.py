@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from livetrigger.actions.device import MAX_DURATION, DeviceRequest
 from livetrigger.actions.kind import ActionRequest
-from livetrigger.actions.outlet import QueuePolicy, Sink
+from livetrigger.actions.outlet import QueuePolicy, Sink, delivered
 from livetrigger.devices.base import Device, DeviceAway, DeviceState
 from livetrigger.errors import ConfigError, SinkError
 
@@ -148,6 +148,7 @@ class DeviceOutlet:
             before = await self._tried(running, "reading its state", device.snapshot)
         await self._tried(running, "sending", lambda: device.send(request.command))
         running.state.sent += 1
+        delivered()  # the latency ends here, not after the hold
         if not request.duration:
             return
         running.before, running.playing = before, True
