@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from livetrigger import __version__
+from livetrigger.homeassistant.state import BATTLE_RESULTS, NO_BATTLE
 from livetrigger.text.topics import topic_safe
 
 EVENT_TYPES = (
@@ -32,6 +33,17 @@ EVENT_TYPES = (
     "chat_command",
     "like_milestone",
     "stream_ended",
+    "battle_won",
+    "battle_lost",
+    "battle_draw",
+    "goal_reached",
+)
+# a room's device triggers besides its rules': (type, subtype), each an event type above
+ROOM_TRIGGERS = (
+    ("battle_won", "battle"),
+    ("battle_lost", "battle"),
+    ("battle_draw", "battle"),
+    ("goal_reached", "goal"),
 )
 CONNECTION_STATES = (
     "waiting",
@@ -462,6 +474,63 @@ def discovery(
             icon="mdi:counter",
         )
     add(
+        "sensor",
+        "battle_score",
+        "Battle score",
+        state_topic=state,
+        value_template=_value("battle_points"),
+        json_attributes_topic=state,
+        json_attributes_template="{{ value_json.battle_attrs | tojson }}",
+        unit_of_measurement="points",
+        state_class="measurement",
+        icon="mdi:sword-cross",
+    )
+    add(
+        "sensor",
+        "rival_score",
+        "Rival score",
+        state_topic=state,
+        value_template=_value("rival_points"),
+        unit_of_measurement="points",
+        state_class="measurement",
+        icon="mdi:sword",
+    )
+    add(
+        "sensor",
+        "battle_result",
+        "Battle result",
+        state_topic=state,
+        value_template=_value("battle_result"),
+        json_attributes_topic=state,
+        json_attributes_template="{{ value_json.battle_attrs | tojson }}",
+        device_class="enum",
+        options=[*BATTLE_RESULTS, NO_BATTLE],
+        icon="mdi:trophy",
+    )
+    add(
+        "sensor",
+        "rank",
+        "Rank",
+        state_topic=state,
+        value_template=_value("rank"),
+        json_attributes_topic=state,
+        json_attributes_template="{{ value_json.rank_attrs | tojson }}",
+        state_class="measurement",
+        icon="mdi:podium",
+    )
+    add(
+        "sensor",
+        "goal_progress",
+        "Goal progress",
+        state_topic=state,
+        value_template=_value("goal_progress"),
+        json_attributes_topic=state,
+        json_attributes_template="{{ value_json.goal_attrs | tojson }}",
+        unit_of_measurement="%",
+        state_class="measurement",
+        icon="mdi:flag-checkered",
+    )
+    add(
         "event",
         "events",
         "Events",
@@ -469,6 +538,20 @@ def discovery(
         event_types=list(EVENT_TYPES),
         icon="mdi:party-popper",
     )
+    for trigger_type, subtype in ROOM_TRIGGERS:
+        # on the event entity's topic, picked by event type: a topic no rule can publish to
+        # (the event topic is the daemon's), and the payload carries the attributes
+        add(
+            "device_automation",
+            trigger_type,
+            trigger_type,
+            automation_type="trigger",
+            type=trigger_type,
+            subtype=subtype,
+            topic=t.event,
+            value_template="{{ value_json.event_type }}",
+            payload=trigger_type,
+        )
     add(
         "switch",
         "pause",

@@ -20,6 +20,7 @@ from livetrigger.config import load_config_text
 from livetrigger.daemon import Daemon
 from livetrigger.errors import ConfigError
 from livetrigger.homeassistant.discovery import (
+    ROOM_TRIGGERS,
     DaemonEntities,
     RoomEntities,
     RuleEntity,
@@ -126,7 +127,7 @@ def test_discovery_documents_are_well_formed_for_every_kind() -> None:
         assert payload["device"]["identifiers"] == ["livetrigger_demo"]
         assert payload["origin"]["name"] == "livetrigger"
         if component == "device_automation":
-            assert payload["type"] == "rule_fired"
+            assert payload["type"] in {"rule_fired", *(t for t, _ in ROOM_TRIGGERS)}
             continue
         assert payload["availability_topic"] == "livetrigger/status"
         assert payload["unique_id"] not in seen_ids
@@ -135,7 +136,7 @@ def test_discovery_documents_are_well_formed_for_every_kind() -> None:
         assert payload["object_id"] == payload["default_entity_id"].split(".", 1)[1]
         assert all(c.islower() or c.isdigit() or c in "_/-" for c in topic.removeprefix(PREFIX))
     assert kinds == set(REQUIRED)
-    subtypes = [p["subtype"] for t, p in docs if "device_automation" in t]
+    subtypes = [p["subtype"] for t, p in docs if p.get("type") == "rule_fired"]
     assert subtypes == ["big_gift", "Hello-Chat"]
 
 
