@@ -19,6 +19,7 @@ from livetrigger.homeassistant.discovery import (
     discovery,
 )
 from livetrigger.homeassistant.state import RoomState
+from livetrigger.simulator.demo_show import demo_show
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.text.topics import published_filters, published_topic
 from tests.homeassistant.test_homeassistant import PREFIX, config_for, configs, running, settle
@@ -256,6 +257,59 @@ async def test_a_won_battle_a_rank_climb_and_a_goal_reached_show_and_trigger(
     own = published_filters("livetrigger", PREFIX)
     daemon_topics = {m.topic for m in listener.messages} - {"ha27/demo_streamer/won"}
     assert daemon_topics and not [t for t in daemon_topics if published_topic(t, own) is None]
+    listener.close()
+
+
+async def test_the_demo_show_wins_its_battle_climbs_and_reaches_its_goal_in_home_assistant(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    """The fake room's own show (``livetrigger demo``), played fast through the daemon."""
+    listener = Listener(mosquitto.port, "livetrigger/demo_streamer/#")
+
+    def states() -> list[dict[str, Any]]:
+        return [json.loads(m.payload) for m in listener.messages if m.topic == STATE]
+
+    def events(kind: str) -> list[dict[str, Any]]:
+        found = [json.loads(m.payload) for m in listener.messages if m.topic == EVENT]
+        return [e for e in found if e["event_type"] == kind]
+
+    *show, (_, end) = demo_show()
+    assert isinstance(end, ev.StreamEndedEvent)
+    async with FakeLiveRoom() as room:
+        config = config_for(room, mosquitto.port, tmp_path, rules=RULES)
+        async with running(config, tmp_path):
+            await room.wait_for_client()
+            await room.play(show, speed=20, fresh=True)
+            await settle(
+                listener,
+                lambda: (
+                    bool(states())
+                    and (
+                        states()[-1]["battle_result"],
+                        states()[-1]["rank"],
+                        states()[-1]["goal_progress"],
+                    )
+                    == ("won", 3, 100)
+                ),
+            )
+            now = states()[-1]
+            assert (now["battle_points"], now["rival_points"]) == (120, 90)
+            assert now["rank_attrs"]["ranks"] == {"hourly": 3}
+            assert now["goal_attrs"]["reached"] is True
+            assert events("battle_won") == [
+                {"event_type": "battle_won", "battle_id": 31_337, "points": 120, "rival_points": 90}
+            ]
+            assert [(e["current"], e["target"]) for e in events("goal_reached")] == [(100, 100)]
+            assert events("battle_lost") == events("battle_draw") == []
+            await room.play([(0, end)], fresh=True)
+            await settle(listener, lambda: states()[-1]["live"] == "OFF")
+            ended = states()[-1]
+            assert (ended["battle_points"], ended["battle_result"], ended["rank"]) == (
+                None,
+                "none",
+                None,
+            )
+            assert ended["goal_progress"] is None
     listener.close()
 
 
