@@ -744,7 +744,9 @@ class Run:
         await until("pause on", lambda: self._state_is("switch.tiktok_alpha_pause", "on"))
         paused = await self.press_until(
             "button.tiktok_alpha_test_light",
-            lambda: self.daemon_logged("lt-one", "test of rule light refused: triggers are paused"),
+            lambda: self.daemon_logged(
+                "lt-one", "test of rule light in room alpha refused: triggers are paused"
+            ),
         )
         await self.h.service("switch", "turn_off", entity_id="switch.tiktok_alpha_pause")
         await until("pause off", lambda: self._state_is("switch.tiktok_alpha_pause", "off"))
