@@ -42,6 +42,8 @@ BASE = "livetrigger"
 DAEMONS = {"lt-one": ("alpha", "beta"), "lt-two": ("gamma", "delta")}
 WAIT = 60.0  # bound of every wait for Home Assistant (it shares 2 cores with everything)
 
+# a room's battle, rank and goal sensors (issue 27)
+BATTLE_RANK_GOAL = ["battle_score", "rival_score", "battle_result", "rank", "goal_progress"]
 # What docs/homeassistant.md promises, per device (entity ids without the device's prefix)
 ROOM_ENTITIES = {
     "binary_sensor": ["live"],
@@ -55,6 +57,7 @@ ROOM_ENTITIES = {
         "connection",
         "rules_fired",
         "reconnects",
+        *BATTLE_RANK_GOAL,
     ],
     "event": ["events"],
     "switch": ["pause"],
@@ -75,6 +78,13 @@ DAEMON_ENTITIES = {
     "button": ["reload"],
 }
 RULE_IDS = ("big_gift", "light")
+# the room's own device triggers (issue 27): type -> subtype
+ROOM_TRIGGERS = {
+    "battle_won": "battle",
+    "battle_lost": "battle",
+    "battle_draw": "battle",
+    "goal_reached": "goal",
+}
 COUNTERS = ("diamonds", "likes", "followers_gained")
 
 RULES = """\
@@ -331,6 +341,65 @@ def gift(room: FakeLiveRoom, diamonds: int, user: str = "sam") -> ev.GiftEvent:
     )
 
 
+def battle(room: FakeLiveRoom, battle_id: int = 77) -> list[ev.Event]:
+    """A battle the room wins: its start (this room's host 11 against 22), two score updates
+    and the result, 300 to 120."""
+
+    def scores(ours: int, rival: int) -> tuple[ev.BattleScore, ...]:
+        return (ev.BattleScore(host_id=11, points=ours), ev.BattleScore(host_id=22, points=rival))
+
+    hosts = (
+        ev.BattleParticipant(
+            user_id=11, unique_id=room.unique_id, nickname="Us", room_id=room.room_id
+        ),
+        ev.BattleParticipant(user_id=22, unique_id="rival", nickname="Rival", room_id=2),
+    )
+    return [
+        ev.BattleEvent(
+            msg_id=room.next_msg_id(), battle_id=battle_id, action="started", participants=hosts
+        ),
+        *(
+            ev.BattlePointsEvent(msg_id=room.next_msg_id(), battle_id=battle_id, scores=scores(*s))
+            for s in ((40, 25), (120, 90))
+        ),
+        ev.BattleEndedEvent(
+            msg_id=room.next_msg_id(),
+            battle_id=battle_id,
+            result="won",
+            points=300,
+            rival_points=120,
+            winner_id=11,
+            scores=scores(300, 120),
+        ),
+    ]
+
+
+def rank_update(room: FakeLiveRoom, hourly: int, weekly: int) -> ev.RankEvent:
+    return ev.RankEvent(
+        msg_id=room.next_msg_id(),
+        rank_type="hourly",
+        rank=hourly,
+        score=1000 * (50 - hourly),
+        on_rank=True,
+        ranks=(
+            ev.RankEntry(rank_type="hourly", rank=hourly, score=1000 * (50 - hourly)),
+            ev.RankEntry(rank_type="weekly", rank=weekly),
+        ),
+    )
+
+
+def goal_update(room: FakeLiveRoom, current: int) -> ev.GoalEvent:
+    return ev.GoalEvent(
+        msg_id=room.next_msg_id(),
+        goal_id=4242,
+        description="New microphone",
+        current=current,
+        target=100,
+        progress=current,
+        reached=current >= 100,
+    )
+
+
 def chat(room: FakeLiveRoom, text: str, user: str) -> ev.ChatEvent:
     return ev.ChatEvent(
         msg_id=room.next_msg_id(),
@@ -347,6 +416,12 @@ def numbers(values: Iterable[str]) -> list[float]:
         except ValueError:
             continue
     return out
+
+
+def distinct(values: Iterable[Any]) -> list[Any]:
+    """Each value once per run of repeats (HA records a new state when only the attributes
+    changed)."""
+    return [v for v, _ in itertools.groupby(values)]
 
 
 def never_drops(values: list[float]) -> bool:
@@ -602,6 +677,7 @@ class Run:
             await room.wait_for_client(WAIT)
         await self.check_triggers_and_buttons()
         await self.check_daemon_and_room_buttons()
+        await self.check_battle_rank_goal()
         await self.check_restart()
         await self.check_ha_restart()
         await self.check_stop_one()
@@ -665,6 +741,16 @@ class Run:
                     f"{name}: device triggers rule_fired {'/'.join(RULE_IDS)}",
                     subtypes == sorted(RULE_IDS),
                     f"HA lists {subtypes}",
+                )
+                own = {
+                    t["type"]: t.get("subtype")
+                    for t in triggers
+                    if t.get("domain") == "mqtt" and t.get("type") != "rule_fired"
+                }
+                ok(
+                    f"{name}: device triggers {'/'.join(ROOM_TRIGGERS)}",
+                    own == ROOM_TRIGGERS,
+                    f"HA lists {own}",
                 )
         ours = [e for e in entities.values() if e["platform"] == "mqtt"]
         want = sum(len(owned(cid)) for cid in DAEMONS)
@@ -816,6 +902,126 @@ class Run:
             f"{fired}",
         )
 
+    async def trigger_listener(
+        self, room: str, kind: str
+    ) -> tuple[list[dict[str, Any]], Callable[[], Awaitable[int]]]:
+        """HA's own device trigger ``kind`` of a room, subscribed: the payloads it fires with
+        (the harness's probes apart), and a probe that publishes on its topic until one comes
+        back (HA subscribes at the broker a moment after it answers)."""
+        device = self.devices[f"livetrigger_{room}"]["id"]
+        triggers = await self.h.call("device_automation/trigger/list", device_id=device)
+        trigger = next(t for t in triggers if t.get("type") == kind)
+        fired: list[dict[str, Any]] = []
+        probes: list[dict[str, Any]] = []
+
+        def on_trigger(event: dict[str, Any]) -> None:
+            payload = str(event.get("variables", {}).get("trigger", {}).get("payload", ""))
+            doc = json.loads(payload) if payload.startswith("{") else {"raw": payload}
+            (probes if doc.get("probe") == "ha-check" else fired).append(doc)
+
+        await self.h.subscribe(on_trigger, "subscribe_trigger", trigger=trigger)
+
+        async def probe() -> int:
+            assert self.listener is not None
+            for n in range(1, int(WAIT / 0.5)):
+                doc = {"event_type": kind, "probe": "ha-check"}
+                self.listener.client.publish(f"{BASE}/{room}/event", json.dumps(doc), qos=1)
+                await asyncio.sleep(0.5)
+                if probes:
+                    return n
+            raise Timeout(f"{room} {kind}: no probe came back")
+
+        return fired, probe
+
+    async def check_battle_rank_goal(self) -> None:
+        """Issue 27 in HA: alpha plays a battle it wins, climbs the hourly ranking and fills
+        its LIVE goal; the sensors show each step, the device triggers fire once each."""
+        ok = self.list.check
+        alpha = self.rooms["alpha"]
+        e = {n: f"sensor.tiktok_alpha_{n}" for n in BATTLE_RANK_GOAL}
+        before = {n: await self.h.state(entity) for n, entity in e.items()}
+        ok(
+            "battle, rank and goal before any: unknown, Battle result none",
+            before
+            == {
+                "battle_score": "unknown",
+                "rival_score": "unknown",
+                "battle_result": "none",
+                "rank": "unknown",
+                "goal_progress": "unknown",
+            },
+            f"{before}",
+        )
+        won, probe_won = await self.trigger_listener("alpha", "battle_won")
+        lost, probe_lost = await self.trigger_listener("alpha", "battle_lost")
+        reached, probe_goal = await self.trigger_listener("alpha", "goal_reached")
+        probes = [await probe_won(), await probe_lost(), await probe_goal()]
+        t0 = time.monotonic()
+        start, *rest = battle(alpha)
+        await alpha.send(start)
+        await until("battle started", lambda: self._state_is(e["battle_score"], "0"))
+        started = (await self.h.state(e["rival_score"]), await self.h.state(e["battle_result"]))
+        await alpha.send(*rest[:2])  # the running score (rate-limited: the last one shows)
+        await self.wait_number(e["battle_score"], 120)
+        await self.wait_number(e["rival_score"], 90)
+        await alpha.send(rest[2])  # the result
+        await until("battle won", lambda: self._state_is(e["battle_result"], "won"))
+        await until("the battle_won trigger", lambda: bool(won))
+        await self.wait_number(e["battle_score"], 300)
+        attrs = (await self.h.states())[e["battle_result"]]["attributes"]
+        ok(
+            "a battle alpha wins: Battle score / Rival score 0:0 at the start, the running "
+            "score, the final one; Battle result none, then won",
+            started == ("0", "none")
+            and await self.number(e["rival_score"]) == 120
+            and distinct(self.h.history_of(e["battle_result"], t0)) in (["won"], ["none", "won"])
+            and attrs.get("points") == 300,
+            f"start 0:{started[0]} {started[1]}; score history "
+            f"{compress(self.h.history_of(e['battle_score'], t0))} : "
+            f"{compress(self.h.history_of(e['rival_score'], t0))}; result "
+            f"{compress(self.h.history_of(e['battle_result'], t0))} {attrs}",
+        )
+        ok(
+            "the battle_won device trigger fires once with the score, battle_lost not at all",
+            [(d.get("points"), d.get("rival_points")) for d in won] == [(300, 120)] and not lost,
+            f"battle_won {won}, battle_lost {lost} (armed after {probes[0]}/{probes[1]} probes)",
+        )
+        for hourly, weekly in ((12, 180), (7, 150)):
+            await alpha.send(rank_update(alpha, hourly, weekly))
+            await self.wait_number(e["rank"], hourly)
+        attrs = (await self.h.states())[e["rank"]]["attributes"]
+        ok(
+            "a rank climb: Rank 12 then 7 (hourly), the weekly place in its attributes",
+            distinct(numbers(self.h.history_of(e["rank"], t0))) == [12.0, 7.0]
+            and attrs.get("rank_type") == "hourly"
+            and attrs.get("ranks") == {"hourly": 7, "weekly": 150},
+            f"history {compress(self.h.history_of(e['rank'], t0))}; attributes "
+            f"{ {k: attrs.get(k) for k in ('rank_type', 'score', 'on_rank', 'ranks')} }",
+        )
+        await alpha.send(goal_update(alpha, 50))
+        await self.wait_number(e["goal_progress"], 50)
+        await alpha.send(goal_update(alpha, 100))
+        await self.wait_number(e["goal_progress"], 100)
+        await until("the goal_reached trigger", lambda: bool(reached))
+        await alpha.send(goal_update(alpha, 110))  # the same goal, still reached: no trigger
+        await self.wait_number(e["goal_progress"], 110)
+        attrs = (await self.h.states())[e["goal_progress"]]["attributes"]
+        unit = attrs.get("unit_of_measurement")
+        ok(
+            "a goal filling up: Goal progress 50 %, 100 %, 110 %, with current and target",
+            distinct(numbers(self.h.history_of(e["goal_progress"], t0))) == [50.0, 100.0, 110.0]
+            and unit == "%"
+            and (attrs.get("current"), attrs.get("target"), attrs.get("reached"))
+            == (110, 100, True),
+            f"history {compress(self.h.history_of(e['goal_progress'], t0))} {unit}; "
+            f"{ {k: attrs.get(k) for k in ('current', 'target', 'reached', 'description')} }",
+        )
+        ok(
+            "the goal_reached device trigger fires once",
+            [(d.get("current"), d.get("target")) for d in reached] == [(100, 100)],
+            f"goal_reached {reached} (armed after {probes[2]} probes)",
+        )
+
     async def check_restart(self) -> None:
         """lt-one restarts (SIGTERM, start) mid-stream: nothing HA shows goes back."""
         ok = self.list.check
@@ -832,6 +1038,8 @@ class Run:
             sign,
         ]
         before = {e: await self.h.state(e) for e in watched}
+        kept = [f"sensor.tiktok_alpha_{n}" for n in BATTLE_RANK_GOAL]
+        kept_before = {e: await self.h.state(e) for e in kept}
         t0 = time.monotonic()
         code = await one.stop()
         await until("lt-one's entities unavailable", lambda: self.all_unavailable(owned("lt-one")))
@@ -869,6 +1077,15 @@ class Run:
                 never_drops([float(before[entity] or 0), *values]),
                 f"{before[entity]} then {[f'{v:g}' for v in values]}",
             )
+        changed = {
+            e.split(".")[1]: distinct(s for s in self.h.history_of(e, t0) if s != "unavailable")
+            for e in kept
+        }
+        ok(
+            "restart mid-stream: battle, rank and goal keep their values",
+            all(v in ([], [kept_before[e]]) for e, v in zip(kept, changed.values(), strict=True)),
+            f"before {[kept_before[e] for e in kept]}; since the stop (available) {changed}",
+        )
         lasts = ("sensor.tiktok_alpha_last_gift", "sensor.tiktok_alpha_last_chat")
         forgot = {e: self.h.history_of(e, t0) for e in lasts}
         ok(
@@ -1036,6 +1253,11 @@ class Run:
             "sensor.tiktok_beta_diamonds": "550",
             "sensor.tiktok_alpha_rules_fired": "5",
             "sensor.tiktok_beta_rules_fired": "2",
+            "sensor.tiktok_alpha_battle_score": "300",
+            "sensor.tiktok_alpha_battle_result": "won",
+            "sensor.tiktok_alpha_rank": "7",
+            "sensor.tiktok_alpha_goal_progress": "110",
+            "sensor.tiktok_beta_battle_result": "none",
             **before,
         }
 
@@ -1049,8 +1271,8 @@ class Run:
         await eventually("HA showing the current values", current)
         got = await now()
         ok(
-            "after HA's restart: Live, totals, Rules fired and the daemons' figures are the "
-            "current ones",
+            "after HA's restart: Live, totals, Rules fired, battle, rank, goal and the "
+            "daemons' figures are the current ones",
             got == want,
             f"{len(want)} entities; wrong: {({e: (got[e], want[e]) for e in want if got[e] != want[e]}) or 'none'}",
         )
@@ -1192,6 +1414,26 @@ class Run:
             lambda: self._state_is("sensor.tiktok_alpha_viewers", "unknown"),
         )
         self.list.check("Viewers: 61 while live, unknown once the stream ended", True)
+        cleared = {
+            "battle_score": "unknown",
+            "rival_score": "unknown",
+            "battle_result": "none",
+            "rank": "unknown",
+            "goal_progress": "unknown",
+        }
+
+        async def shown() -> dict[str, str | None]:
+            return {n: await self.h.state(f"sensor.tiktok_alpha_{n}") for n in cleared}
+
+        async def all_cleared() -> bool:
+            return await shown() == cleared
+
+        await eventually("battle, rank and goal cleared", all_cleared)
+        self.list.check(
+            "the stream ended: battle scores, Rank and Goal progress unknown, Battle result none",
+            await shown() == cleared,
+            f"{await shown()}",
+        )
         alpha.go_live()
         await until(
             "alpha on again", lambda: self._state_is("binary_sensor.tiktok_alpha_live", "on")
