@@ -7,22 +7,19 @@ from before it is stale."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from livetrigger import events as ev
 from livetrigger.actions.device import (
     MAX_DURATION,
+    Alert,
+    DeviceActionKind,
     DeviceRequest,
-    check_device,
+    held,
     not_a_template,
-    open_devices,
 )
-from livetrigger.actions.kind import ActionKind, CompileContext, CompiledAction, Context
-from livetrigger.actions.outlet import Outlet, OutletContext
+from livetrigger.actions.kind import ActionKind, CompileContext
 from livetrigger.devices.light import LightCommand, parse_brightness, parse_color
 from livetrigger.settings import key
 
-DEVICE_KINDS = ("wled", "hue")
 _COMMENT = '`color` is empty: in YAML a # starts a comment, so quote the colour: color: "#ff8800"'
 
 
@@ -76,80 +73,57 @@ class LightAction:
         return None
 
 
-class Light:
-    """Drive a WLED strip or a Hue light, room or scene."""
-
-    name = "light"
-    schema = LightAction
-    shorthand = None
-    request = LightRequest
-    outbox = None
-
-    def compile(self, entry: LightAction, ctx: CompileContext) -> CompiledAction | None:
-        kind = check_device(ctx, entry.device, "light", DEVICE_KINDS)
-        if kind is None:
-            return None
-        words = (("effect", entry.effect, "effect"), ("scene", entry.scene, "scene"))
-        for name, value, what in (*words, ("preset", str(entry.preset or ""), "preset")):
-            if value:
-                not_a_template(ctx, value, name, what)
-        rgb = None
-        if entry.color is None:
-            ctx.problem(_COMMENT, "color")
-        elif entry.color:
-            parsed = parse_color(entry.color)
-            if isinstance(parsed, str):
-                ctx.problem(parsed, "color")
-            else:
-                rgb = parsed
-        percent = None
-        if entry.brightness is not None:
-            level = parse_brightness(entry.brightness)
-            if isinstance(level, str):
-                ctx.problem(level, "brightness")
-            else:
-                percent = level
-        if kind == "hue" and entry.preset is not None:
-            ctx.problem("`preset` is WLED's: a Hue device recalls a `scene`", "preset")
-        if kind == "wled" and entry.scene is not None:
-            ctx.problem("`scene` is Hue's: a WLED device takes a `preset`", "scene")
-        if ctx.failed:
-            return None
-        command = LightCommand(
-            on=entry.on,
-            rgb=rgb,
-            brightness=percent,
-            effect=entry.effect or None,
-            preset=None if entry.preset is None else str(entry.preset),
-            scene=entry.scene or None,
-            transition=entry.transition,
-        )
-        device, duration = entry.device, entry.duration
-
-        def build_light(c: Context, rule: str, room: str, event: ev.Event) -> LightRequest:
-            return LightRequest(
-                rule_id=rule,
-                room=room,
-                event=event,
-                device=device,
-                command=command,
-                duration=duration,
-            )
-
-        hint = f"light {device} {command.describe()}" + _for(duration)
-        return CompiledAction("light", hint, build_light)
-
-    def describe(self, request: LightRequest) -> str:
-        command: LightCommand = request.command
-        return f"light {request.device} {command.describe()}" + _for(request.duration)
-
-    def open(self, config: Any, ctx: OutletContext) -> Outlet | None:
-        """The generic device outlet for the config's wled and hue devices."""
-        return open_devices(config, DEVICE_KINDS)
+def alert(entry: LightAction, ctx: CompileContext, kind: str | None) -> Alert | None:
+    if kind is None:
+        return None
+    words = (("effect", entry.effect), ("scene", entry.scene), ("preset", str(entry.preset or "")))
+    for name, value in words:
+        if value:
+            not_a_template(ctx, value, name)
+    rgb = None
+    if entry.color is None:
+        ctx.problem(_COMMENT, "color")
+    elif entry.color:
+        parsed = parse_color(entry.color)
+        if isinstance(parsed, str):
+            ctx.problem(parsed, "color")
+        else:
+            rgb = parsed
+    percent = None
+    if entry.brightness is not None:
+        level = parse_brightness(entry.brightness)
+        if isinstance(level, str):
+            ctx.problem(level, "brightness")
+        else:
+            percent = level
+    if kind == "hue" and entry.preset is not None:
+        ctx.problem("`preset` is WLED's: a Hue device recalls a `scene`", "preset")
+    if kind == "wled" and entry.scene is not None:
+        ctx.problem("`scene` is Hue's: a WLED device takes a `preset`", "scene")
+    if ctx.failed:
+        return None
+    command = LightCommand(
+        on=entry.on,
+        rgb=rgb,
+        brightness=percent,
+        effect=entry.effect or None,
+        preset=None if entry.preset is None else str(entry.preset),
+        scene=entry.scene or None,
+        transition=entry.transition,
+    )
+    return Alert(lambda c: command, command.describe() + held(entry.duration), entry.duration)
 
 
-def _for(duration: float | None) -> str:
-    return f" for {duration:g}s" if duration else ""
+def shown(request: LightRequest) -> str:
+    command: LightCommand = request.command
+    return command.describe() + held(request.duration)
 
 
-KIND: ActionKind[LightAction, LightRequest] = Light()  # mypy checks it against the seam
+KIND: ActionKind[LightAction, LightRequest] = DeviceActionKind(  # mypy checks it against the seam
+    name="light",
+    schema=LightAction,
+    request=LightRequest,
+    kinds=("wled", "hue"),
+    alert=alert,
+    shown=shown,
+)

@@ -9,26 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from livetrigger import events as ev
 from livetrigger.actions.device import (
     MAX_DURATION,
+    Alert,
+    DeviceActionKind,
     DeviceRequest,
-    check_device,
+    held,
     not_a_template,
-    open_devices,
 )
-from livetrigger.actions.kind import (
-    ActionKind,
-    CompileContext,
-    CompiledAction,
-    Context,
-    TextTemplate,
-)
-from livetrigger.actions.outlet import Outlet, OutletContext
+from livetrigger.actions.kind import ActionKind, CompileContext, Context, TextTemplate
 from livetrigger.devices.obs import FilterEnabled, SceneSwitch, SourceVisible, TextSet
 from livetrigger.settings import key
 
-DEVICE_KINDS = ("obs",)
 MAX_TEXT = 1000  # characters of a rendered text: an overlay line, not a document
 FORMS = "give one of `scene`, `source`, `text` or `filter`"
 
@@ -71,73 +63,41 @@ class ObsAction:
     )
 
 
-class Obs:
-    """Switch a scene, show a source, set a text, enable a filter in OBS."""
+def alert(entry: ObsAction, ctx: CompileContext, kind: str | None) -> Alert | None:
+    given = [k for k in ("scene", "source", "text", "filter") if getattr(entry, k) is not None]
+    if len(given) != 1:
+        ctx.problem(FORMS + (f" (got {', '.join(given)})" if given else ""))
+    if entry.source is None:
+        for k in ("visible", "in_scene"):
+            if getattr(entry, k) is not None:
+                ctx.problem(f"`{k}` goes with `source`", k)
+    for k, what in (("scene", "scene"), ("source", "source"), ("in_scene", "scene")):
+        name = getattr(entry, k)
+        if name is not None:
+            _named(ctx, name, (k,), what)
+    value: TextTemplate | None = None
+    if entry.text is not None:
+        _named(ctx, entry.text.source, ("text", "source"), "source")
+        value = ctx.text(entry.text.value, "text")
+    if entry.filter is not None:
+        _named(ctx, entry.filter.source, ("filter", "source"), "source")
+        _named(ctx, entry.filter.name, ("filter", "name"), "filter")
+    if ctx.failed:
+        return None
+    fixed, text = _command(entry), entry.text
 
-    name = "obs"
-    schema = ObsAction
-    shorthand = None
-    request = ObsAlert
-    outbox = None
+    def command(c: Context) -> Any:
+        if value is None or text is None:
+            return fixed
+        return TextSet(text.source, value.render(c)[:MAX_TEXT])
 
-    def compile(self, entry: ObsAction, ctx: CompileContext) -> CompiledAction | None:
-        check_device(ctx, entry.device, self.name, DEVICE_KINDS)
-        given = [k for k in ("scene", "source", "text", "filter") if getattr(entry, k) is not None]
-        if len(given) != 1:
-            ctx.problem(FORMS + (f" (got {', '.join(given)})" if given else ""))
-        if entry.source is None:
-            for k in ("visible", "in_scene"):
-                if getattr(entry, k) is not None:
-                    ctx.problem(f"`{k}` goes with `source`", k)
-        for k, what in (("scene", "scene"), ("source", "source"), ("in_scene", "scene")):
-            name = getattr(entry, k)
-            if name is not None:
-                _named(ctx, name, (k,), what)
-        value: TextTemplate | None = None
-        if entry.text is not None:
-            _named(ctx, entry.text.source, ("text", "source"), "source")
-            value = ctx.text(entry.text.value, "text")
-        if entry.filter is not None:
-            _named(ctx, entry.filter.source, ("filter", "source"), "source")
-            _named(ctx, entry.filter.name, ("filter", "name"), "filter")
-        if ctx.failed:
-            return None
-        device, duration = entry.device, entry.duration
-        fixed = _command(entry)
-
-        def build_obs(c: Context, rule: str, room: str, event: ev.Event) -> ObsAlert:
-            command: Any = fixed
-            if value is not None and entry.text is not None:
-                command = TextSet(entry.text.source, value.render(c)[:MAX_TEXT])
-            return ObsAlert(
-                rule_id=rule,
-                room=room,
-                event=event,
-                device=device,
-                command=command,
-                duration=duration,
-            )
-
-        hint = _shown(device, fixed if fixed is not None else entry.text, duration)
-        return CompiledAction(self.name, hint, build_obs)
-
-    def describe(self, request: ObsAlert) -> str:
-        return _shown(request.device, request.command, request.duration)
-
-    def open(self, config: Any, ctx: OutletContext) -> Outlet | None:
-        """The config's obs devices, or None."""
-        return open_devices(config, DEVICE_KINDS)
+    hint = _shown(fixed if fixed is not None else entry.text, entry.duration)
+    return Alert(command, hint, entry.duration)
 
 
 def _named(ctx: CompileContext, value: str, keys: tuple[str, ...], what: str) -> None:
     """A name OBS knows (a scene, a source, a filter): never a template, never empty."""
-    if len(keys) == 1:
-        if not not_a_template(ctx, value, keys[0], what):
-            return
-    elif "{{" in value or "{%" in value:
-        ctx.problem(f"`{keys[-1]}` is not a template: a viewer never picks the {what}", *keys)
-        return
-    if not value.strip():
+    if not_a_template(ctx, value, *keys, what=what) and not value.strip():
         ctx.problem(f"name the {what} as OBS shows it", *keys)
 
 
@@ -154,8 +114,7 @@ def _command(entry: ObsAction) -> SceneSwitch | SourceVisible | FilterEnabled | 
     return None
 
 
-def _shown(device: str, command: Any, duration: float | None) -> str:
-    held = f" for {duration:g}s" if duration else ""
+def _shown(command: Any, duration: float | None) -> str:
     match command:
         case SceneSwitch(scene):
             what = f"scene {scene!r}"
@@ -170,7 +129,14 @@ def _shown(device: str, command: Any, duration: float | None) -> str:
             what = f"filter {name!r} of {source!r} {'on' if enabled else 'off'}"
         case _:
             what = repr(command)
-    return f"obs {device} {what}{held}"
+    return what + held(duration)
 
 
-KIND: ActionKind[ObsAction, ObsAlert] = Obs()  # mypy checks it against the seam
+KIND: ActionKind[ObsAction, ObsAlert] = DeviceActionKind(  # mypy checks it against the seam
+    name="obs",
+    schema=ObsAction,
+    request=ObsAlert,
+    kinds=("obs",),
+    alert=alert,
+    shown=lambda request: _shown(request.command, request.duration),
+)

@@ -12,23 +12,13 @@ line break (one action, one line). The device cuts a line to its ``max_line`` by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from livetrigger import events as ev
-from livetrigger.actions.device import MAX_DURATION, DeviceRequest, check_device, open_devices
-from livetrigger.actions.kind import (
-    ActionKind,
-    CompileContext,
-    CompiledAction,
-    Context,
-)
-from livetrigger.actions.outlet import Outlet, OutletContext
+from livetrigger.actions.device import MAX_DURATION, Alert, DeviceActionKind, DeviceRequest, held
+from livetrigger.actions.kind import ActionKind, CompileContext, Context
 from livetrigger.actions.shared import short, template_hint
 from livetrigger.devices.serial import SerialLine
 from livetrigger.settings import key
 from livetrigger.text.printable import escape_controls
-
-_DEVICE_KINDS = ("serial",)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,62 +42,47 @@ def one_line(text: str) -> str:
     return escape_controls(text)
 
 
-class Serial:
-    """Send a line to a serial device."""
-
-    name = "serial"
-    schema = SerialAction
-    shorthand = None
-    request = SerialSend
-    outbox = None
-
-    def compile(self, entry: SerialAction, ctx: CompileContext) -> CompiledAction | None:
-        check_device(ctx, entry.device, "serial", _DEVICE_KINDS)
-        for field in ("line", "after"):
-            text = getattr(entry, field)
-            if text is not None and one_line(text) != text:
-                ctx.problem(
-                    "one line: no line breaks or other control characters "
-                    "(send two lines with two actions)",
-                    field,
-                )
-        if entry.after is not None and not entry.duration:
-            ctx.problem("`after` is sent when `duration` ends: give `duration`", "after")
-        line = ctx.text(entry.line, "line")
-        after = ctx.text(entry.after, "after") if entry.after is not None else None
-        if ctx.failed or line is None:
-            return None
-        device, duration = entry.device, entry.duration or None
-
-        def build(c: Context, rule: str, room: str, event: ev.Event) -> SerialSend:
-            assert line is not None
-            command = SerialLine(
-                one_line(line.render(c)),
-                None if after is None else one_line(after.render(c)),
+def alert(entry: SerialAction, ctx: CompileContext, kind: str | None) -> Alert | None:
+    for field in ("line", "after"):
+        text = getattr(entry, field)
+        if text is not None and one_line(text) != text:
+            ctx.problem(
+                "one line: no line breaks or other control characters "
+                "(send two lines with two actions)",
+                field,
             )
-            return SerialSend(
-                rule_id=rule,
-                room=room,
-                event=event,
-                device=device,
-                command=command,
-                duration=duration,
-            )
+    if entry.after is not None and not entry.duration:
+        ctx.problem("`after` is sent when `duration` ends: give `duration`", "after")
+    line = ctx.text(entry.line, "line")
+    after = ctx.text(entry.after, "after") if entry.after is not None else None
+    if ctx.failed or line is None:
+        return None
 
-        hint = f"serial {device} {template_hint(entry.line)}"
-        if entry.after is not None:
-            hint += f", then {template_hint(entry.after)}"
-        return CompiledAction("serial", hint, build)
+    def command(c: Context) -> SerialLine:
+        assert line is not None
+        return SerialLine(
+            one_line(line.render(c)), None if after is None else one_line(after.render(c))
+        )
 
-    def describe(self, request: SerialSend) -> str:
-        command: SerialLine = request.command
-        text = f"serial {request.device} {short(command.line)}"
-        if request.duration and command.after is not None:
-            text += f" for {request.duration:g}s, then {short(command.after)}"
-        return text
-
-    def open(self, config: Any, ctx: OutletContext) -> Outlet | None:
-        return open_devices(config, _DEVICE_KINDS)
+    hint = template_hint(entry.line)
+    if entry.after is not None:
+        hint += f", then {template_hint(entry.after)}"
+    return Alert(command, hint, entry.duration or None)
 
 
-KIND: ActionKind[SerialAction, SerialSend] = Serial()  # mypy checks it against the seam
+def shown(request: SerialSend) -> str:
+    command: SerialLine = request.command
+    text = short(command.line)
+    if request.duration and command.after is not None:
+        text += f"{held(request.duration)}, then {short(command.after)}"
+    return text
+
+
+KIND: ActionKind[SerialAction, SerialSend] = DeviceActionKind(  # mypy checks it against the seam
+    name="serial",
+    schema=SerialAction,
+    request=SerialSend,
+    kinds=("serial",),
+    alert=alert,
+    shown=shown,
+)

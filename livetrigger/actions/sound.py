@@ -11,12 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from livetrigger import events as ev
-from livetrigger.actions.device import DeviceRequest, check_device, not_a_template, open_devices
-from livetrigger.actions.kind import ActionKind, CompileContext, CompiledAction, Context
-from livetrigger.actions.outlet import Outlet, OutletContext
+from livetrigger.actions.device import Alert, DeviceActionKind, DeviceRequest, not_a_template
+from livetrigger.actions.kind import ActionKind, CompileContext
 from livetrigger.actions.shared import short
 from livetrigger.devices.sound import (
     MAX_SECONDS,
@@ -29,8 +26,6 @@ from livetrigger.devices.sound import (
     percent,
 )
 from livetrigger.settings import key
-
-_DEVICE_KINDS = ("sound",)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,55 +45,28 @@ class SoundAction:
     )
 
 
-class Sound:
-    """Play a sound file."""
-
-    name = "sound"
-    schema = SoundAction
-    shorthand = None
-    request = SoundPlay
-    outbox = None
-
-    def compile(self, entry: SoundAction, ctx: CompileContext) -> CompiledAction | None:
-        check_device(ctx, entry.device, "sound", _DEVICE_KINDS)
-        if not not_a_template(ctx, entry.file, "file", "file") or ctx.failed:
-            return None
-        base = ctx.targets.base_dir or Path.cwd()
-        path = (base / Path(entry.file).expanduser()).resolve()
-        try:
-            clip = load_clip(path)
-        except ModuleNotFoundError:
-            ctx.problem(
-                "decoding sounds needs the `miniaudio` library: pip install 'livetrigger[sound]'",
-                "file",
-            )
-            return None
-        except ClipError as exc:
-            ctx.problem(str(exc), "file")
-            return None
-        seconds = clip.seconds if entry.duration is None else min(entry.duration, clip.seconds)
-        command = Play(
-            clip, round(seconds * RATE), None if entry.volume is None else percent(entry.volume)
+def alert(entry: SoundAction, ctx: CompileContext, kind: str | None) -> Alert | None:
+    if not not_a_template(ctx, entry.file, "file") or ctx.failed:
+        return None
+    base = ctx.targets.base_dir or Path.cwd()
+    path = (base / Path(entry.file).expanduser()).resolve()
+    try:
+        clip = load_clip(path)
+    except ModuleNotFoundError:
+        ctx.problem(
+            "decoding sounds needs the `miniaudio` library: pip install 'livetrigger[sound]'",
+            "file",
         )
-        device = entry.device
-
-        def build(c: Context, rule: str, room: str, event: ev.Event) -> SoundPlay:
-            return SoundPlay(
-                rule_id=rule,
-                room=room,
-                event=event,
-                device=device,
-                command=command,
-                duration=seconds,  # the device's queue waits while it plays
-            )
-
-        return CompiledAction("sound", f"sound {device} {_what(command)}", build)
-
-    def describe(self, request: SoundPlay) -> str:
-        return f"sound {request.device} {_what(request.command)}"
-
-    def open(self, config: Any, ctx: OutletContext) -> Outlet | None:
-        return open_devices(config, _DEVICE_KINDS)
+        return None
+    except ClipError as exc:
+        ctx.problem(str(exc), "file")
+        return None
+    seconds = clip.seconds if entry.duration is None else min(entry.duration, clip.seconds)
+    command = Play(
+        clip, round(seconds * RATE), None if entry.volume is None else percent(entry.volume)
+    )
+    # the device's queue waits while it plays
+    return Alert(lambda c: command, _what(command), duration=seconds)
 
 
 def _what(play: Play) -> str:
@@ -106,4 +74,11 @@ def _what(play: Play) -> str:
     return text if play.volume is None else f"{text} at {play.volume:.0%}"
 
 
-KIND: ActionKind[SoundAction, SoundPlay] = Sound()  # mypy checks it against the seam
+KIND: ActionKind[SoundAction, SoundPlay] = DeviceActionKind(  # mypy checks it against the seam
+    name="sound",
+    schema=SoundAction,
+    request=SoundPlay,
+    kinds=("sound",),
+    alert=alert,
+    shown=lambda request: _what(request.command),
+)
