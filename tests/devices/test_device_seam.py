@@ -18,9 +18,8 @@ import pytest
 
 from livetrigger import events as ev
 from livetrigger.actions import registry
-from livetrigger.actions.device import DeviceRequest, check_device, open_devices
-from livetrigger.actions.kind import ActionKind, CompileContext, CompiledAction, Context
-from livetrigger.actions.outlet import Outlet, OutletContext
+from livetrigger.actions.device import Alert, DeviceActionKind, DeviceRequest
+from livetrigger.actions.kind import ActionKind, CompileContext
 from livetrigger.commands.status import render
 from livetrigger.config import load_config_text
 from livetrigger.config import schema as cs
@@ -119,38 +118,19 @@ class GlowAction:
     duration: float | None = None
 
 
-class GlowKind:
-    name = "glow"
-    schema = GlowAction
-    shorthand = None
-    request = Glow
-    outbox = None
-    device_kinds = ("lamp", "fancy")
-
-    def compile(self, entry: GlowAction, ctx: CompileContext) -> CompiledAction | None:
-        if check_device(ctx, entry.device, "glow", self.device_kinds) is None:
-            return None
-
-        def build(c: Context, rule: str, room: str, event: ev.Event) -> Glow:
-            return Glow(
-                rule_id=rule,
-                room=room,
-                event=event,
-                device=entry.device,
-                command=entry.level,
-                duration=entry.duration,
-            )
-
-        return CompiledAction("glow", f"glow {entry.device} {entry.level}", build)
-
-    def describe(self, request: Glow) -> str:
-        return f"glow {request.device} {request.command}"
-
-    def open(self, config: Any, ctx: OutletContext) -> Outlet | None:
-        return open_devices(config, self.device_kinds)
+def glow(entry: GlowAction, ctx: CompileContext, kind: str | None) -> Alert | None:
+    level = entry.level
+    return Alert(lambda c: level, str(level), entry.duration)
 
 
-GLOW: ActionKind[GlowAction, Glow] = GlowKind()
+GLOW: ActionKind[GlowAction, Glow] = DeviceActionKind(
+    name="glow",
+    schema=GlowAction,
+    request=Glow,
+    kinds=("lamp", "fancy"),
+    alert=glow,
+    shown=lambda request: str(request.command),
+)
 
 
 @pytest.fixture
