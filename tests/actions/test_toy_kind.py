@@ -31,12 +31,11 @@ from livetrigger.actions.outlet import Outlet, OutletContext, QueuePolicy, Simpl
 from livetrigger.config import load_config_text
 from livetrigger.config import schema as cs
 from livetrigger.config.shape import section
-from livetrigger.daemon import Daemon
 from livetrigger.errors import ConfigError
 from livetrigger.rules.engine import Engine
 from livetrigger.settings import key
 from livetrigger.state import outbox
-from tests.support.toy_platform import ToyPlatform
+from tests.support.toy_daemon import daemon, gift
 
 # -- the toy kind: what its module in livetrigger/actions/ would hold -----------------------
 
@@ -144,11 +143,6 @@ def scene_kind() -> Iterator[None]:
 HEAD = 'rooms:\n  - username: "@room"\n    rules:\n      - id: party\n        on: gift\n'
 
 
-def gift(nickname: str = "Alice") -> ev.GiftEvent:
-    user = ev.User(id=1, unique_id="alice", nickname=nickname)
-    return ev.GiftEvent(user=user, gift_id=5655, gift_name="Rose", diamonds=1, repeat_count=1)
-
-
 def test_a_toy_kind_fires_through_a_rule_compiled_from_yaml(scene_kind: None) -> None:
     config = load_config_text(
         HEAD + '        do:\n          - scene: "party for {{ user.nickname }}"\n'
@@ -231,22 +225,16 @@ async def test_the_daemon_runs_a_toy_kind_through_its_outlet(
     scene_kind: None, tmp_path: Path
 ) -> None:
     Lights.opened = []
-    config = load_config_text(
+    config = (
         HEAD.replace("@room", "@toy") + '        do: [{scene: "party for {{ user.nickname }}"}]\n'
     )
-    platform = ToyPlatform()
-    daemon = Daemon(config, persist=False, status_path=tmp_path / "s.sock", platform=platform)
-    run = asyncio.create_task(daemon.run())
-    while "toy" not in platform.sources:
-        await asyncio.sleep(0.01)
-    await asyncio.wait_for(platform.sources["toy"].connected.wait(), 60)
-    (lights,) = Lights.opened
-    platform.emit("toy", gift("Bob"))
-    await asyncio.wait_for(lights.changed.wait(), 60)
-    assert lights.scenes == ["party for Bob"]
-    snapshot = daemon.control.snapshot()
-    assert snapshot["scene"] == {"scenes": 1}
-    assert snapshot["actions"]["scene"]["ok"] == 1
-    daemon.request_stop()
-    assert await asyncio.wait_for(run, 60) == 0
-    assert lights.calls[0] == "safe" and lights.calls[-1] == "aclose"
+    async with daemon(config, tmp_path) as d:
+        (lights,) = Lights.opened
+        d.emit(gift("Bob"))
+        await asyncio.wait_for(lights.changed.wait(), 60)
+        assert lights.scenes == ["party for Bob"]
+        snapshot = d.snapshot()
+        assert snapshot["scene"] == {"scenes": 1}
+        assert snapshot["actions"]["scene"]["ok"] == 1
+        await d.stop()
+        assert lights.calls[0] == "safe" and lights.calls[-1] == "aclose"

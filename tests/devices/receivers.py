@@ -1,6 +1,5 @@
 """The real receivers the device tests listen with, on loopback: the ``sacn`` library's own
-receiver, a plain UDP socket that parses ArtDmx, and python-osc's own server; and a daemon
-started from a config text against the toy platform."""
+receiver, a plain UDP socket that parses ArtDmx, and python-osc's own server."""
 
 from __future__ import annotations
 
@@ -9,17 +8,11 @@ import socket
 import struct
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import sacn
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import AsyncIOOSCUDPServer
-
-from livetrigger import events as ev
-from livetrigger.config import load_config_text
-from livetrigger.daemon import Daemon
-from tests.support.toy_platform import ToyPlatform
 
 WAIT = 60  # seconds a test waits for an event at most (a stuck test fails, a slow one passes)
 
@@ -28,13 +21,6 @@ def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def gift(nickname: str = "Alice", diamonds: int = 1) -> ev.GiftEvent:
-    user = ev.User(id=1, unique_id="alice", nickname=nickname)
-    return ev.GiftEvent(
-        user=user, gift_id=5655, gift_name="Rose", diamonds=diamonds, repeat_count=1
-    )
 
 
 class Heard:
@@ -121,46 +107,3 @@ async def osc_server(port: int) -> AsyncIterator[Heard]:
         yield heard
     finally:
         transport.close()
-
-
-class Running:
-    def __init__(self, daemon: Daemon, platform: ToyPlatform, task: asyncio.Task[int]) -> None:
-        self.daemon = daemon
-        self.platform = platform
-        self.task = task
-
-    def emit(self, event: ev.Event) -> None:
-        self.platform.emit("toy", event)
-
-    def snapshot(self) -> dict[str, Any]:
-        return dict(self.daemon.control.snapshot())
-
-    async def outcome(self, target: str, n: int = 1) -> dict[str, int]:
-        """The target's counts once ``n`` of its requests ended (ok or failed)."""
-        while True:
-            counts: dict[str, int] = self.snapshot()["actions"].get(target, {})
-            if counts.get("ok", 0) + counts.get("failed", 0) >= n:
-                return counts
-            await asyncio.sleep(0.01)
-
-    async def stop(self) -> None:
-        self.daemon.request_stop()
-        assert await asyncio.wait_for(self.task, WAIT) == 0
-
-
-@asynccontextmanager
-async def daemon(text: str, tmp_path: Path) -> AsyncIterator[Running]:
-    """A daemon on ``text`` (its room is @toy), connected; stopped at the end if still up."""
-    config = load_config_text(text)
-    platform = ToyPlatform()
-    d = Daemon(config, persist=False, status_path=tmp_path / "s.sock", platform=platform)
-    task = asyncio.create_task(d.run())
-    while "toy" not in platform.sources:
-        await asyncio.sleep(0.01)
-    await asyncio.wait_for(platform.sources["toy"].connected.wait(), WAIT)
-    running = Running(d, platform, task)
-    try:
-        yield running
-    finally:
-        if not task.done():
-            await running.stop()

@@ -16,20 +16,16 @@ from typing import Any, ClassVar
 import jsonschema
 import pytest
 
-from livetrigger import events as ev
 from livetrigger.actions import registry
 from livetrigger.actions.device import Alert, DeviceActionKind, DeviceRequest
 from livetrigger.actions.kind import ActionKind, CompileContext
 from livetrigger.commands.status import render
-from livetrigger.config import load_config_text
 from livetrigger.config import schema as cs
 from livetrigger.config.shape import section
-from livetrigger.daemon import Daemon
 from livetrigger.devices import registry as devices
 from livetrigger.devices.base import DeviceAway, DeviceKind, DeviceLimits
-from livetrigger.errors import ConfigError
 from livetrigger.settings import key
-from tests.support.toy_platform import ToyPlatform
+from tests.support.toy_daemon import daemon, gift, problems
 
 # -- the toy device kind: what its module in livetrigger/devices/ would hold ----------------
 
@@ -155,12 +151,6 @@ HEAD = "devices:\n  desk: {lamp: {host: 10.0.0.1}}\n  wall: {lamp: {host: 10.0.0
 ROOM = 'rooms:\n  - username: "@toy"\n    rules:\n'
 
 
-def problems(text: str) -> list[str]:
-    with pytest.raises(ConfigError) as caught:
-        load_config_text(text)
-    return list(caught.value.problems)
-
-
 # -- check and the schema -------------------------------------------------------------------
 
 
@@ -224,73 +214,55 @@ def test_devices_are_in_the_editors_schema(lamps: None) -> None:
 # -- through a running daemon ---------------------------------------------------------------
 
 
-def gift(n: int = 1) -> ev.GiftEvent:
-    user = ev.User(id=1, unique_id="alice", nickname="Alice")
-    return ev.GiftEvent(user=user, gift_id=5655, gift_name="Rose", diamonds=n, repeat_count=1)
-
-
 async def until(lamp: Lamp, done: Callable[[], bool]) -> None:
     while not done():
         lamp.changed.clear()
         await asyncio.wait_for(lamp.changed.wait(), 60)
 
 
-async def started(text: str, tmp_path: Path) -> tuple[Daemon, ToyPlatform, asyncio.Task[int]]:
-    config = load_config_text(text)
-    platform = ToyPlatform()
-    daemon = Daemon(config, persist=False, status_path=tmp_path / "s.sock", platform=platform)
-    run = asyncio.create_task(daemon.run())
-    while "toy" not in platform.sources:
-        await asyncio.sleep(0.01)
-    await asyncio.wait_for(platform.sources["toy"].connected.wait(), 60)
-    return daemon, platform, run
-
-
 async def test_alerts_play_one_at_a_time_and_restore_after_duration(
     lamps: None, tmp_path: Path
 ) -> None:
-    daemon, platform, run = await started(
+    async with daemon(
         HEAD
         + ROOM
         + "      - id: a\n        on: gift\n        do:\n"
         + "          - glow: {device: desk, level: 200, duration: 50ms}\n",
         tmp_path,
-    )
-    desk = Lamp.opened["desk"]
-    platform.emit("toy", gift())
-    platform.emit("toy", gift())  # arrives while the first plays: it waits for the restore
-    await until(desk, lambda: desk.log.count("restore 10") == 2)
-    assert desk.log == ["send 200", "restore 10", "send 200", "restore 10"]
-    shown = daemon.control.snapshot()["glow"]["devices"]["desk"]
-    assert shown["state"] == "ok" and shown["sent"] == 2 and shown["restores"] == 2
-    assert daemon.control.snapshot()["actions"]["device:desk"]["ok"] == 2
-    daemon.request_stop()
-    assert await asyncio.wait_for(run, 60) == 0
-    assert desk.log[-2:] == ["safe None", "aclose"]
+    ) as d:
+        desk = Lamp.opened["desk"]
+        d.emit(gift())
+        d.emit(gift())  # arrives while the first plays: it waits for the restore
+        await until(desk, lambda: desk.log.count("restore 10") == 2)
+        assert desk.log == ["send 200", "restore 10", "send 200", "restore 10"]
+        shown = d.snapshot()["glow"]["devices"]["desk"]
+        assert shown["state"] == "ok" and shown["sent"] == 2 and shown["restores"] == 2
+        assert d.snapshot()["actions"]["device:desk"]["ok"] == 2
+        await d.stop()
+        assert desk.log[-2:] == ["safe None", "aclose"]
 
 
 async def test_the_stop_puts_a_playing_alert_back_to_the_state_before(
     lamps: None, tmp_path: Path
 ) -> None:
-    daemon, platform, run = await started(
+    async with daemon(
         HEAD
         + ROOM
         + "      - id: a\n        on: gift\n        do:\n"
         + "          - glow: {device: desk, level: 200, duration: 10m}\n",
         tmp_path,
-    )
-    desk = Lamp.opened["desk"]
-    platform.emit("toy", gift())
-    await until(desk, lambda: "send 200" in desk.log)
-    assert daemon.control.snapshot()["glow"]["devices"]["desk"]["playing"] is True
-    daemon.request_stop()
-    assert await asyncio.wait_for(run, 60) == 0
-    assert desk.log == ["send 200", "safe 10", "aclose"]  # no restore after the safe state
-    assert desk.level == 10
+    ) as d:
+        desk = Lamp.opened["desk"]
+        d.emit(gift())
+        await until(desk, lambda: "send 200" in desk.log)
+        assert d.snapshot()["glow"]["devices"]["desk"]["playing"] is True
+        await d.stop()
+        assert desk.log == ["send 200", "safe 10", "aclose"]  # no restore after the safe state
+        assert desk.level == 10
 
 
 async def test_a_device_that_is_away_costs_nothing_else(lamps: None, tmp_path: Path) -> None:
-    daemon, platform, run = await started(
+    async with daemon(
         "devices:\n  desk: {lamp: {host: a, away: true, retries: 2, retry_wait: 10ms}}\n"
         "  wall: {lamp: {host: b}}\n"
         + ROOM
@@ -299,35 +271,27 @@ async def test_a_device_that_is_away_costs_nothing_else(lamps: None, tmp_path: P
         + "          - glow: {device: wall}\n"
         + "          - log: fired\n",
         tmp_path,
-    )
-    wall = Lamp.opened["wall"]
-    platform.emit("toy", gift())
-    await until(wall, lambda: wall.log == ["send 100"])
-    while daemon.control.snapshot()["actions"].get("device:desk", {}).get("failed") != 1:
-        await asyncio.sleep(0.01)
-    snap = daemon.control.snapshot()
-    desk = snap["glow"]["devices"]["desk"]
-    assert desk["state"] == "away" and desk["reason"] == "connection refused"
-    assert (desk["retries"], desk["failures"], desk["sent"]) == (2, 1, 0)
-    assert snap["actions"]["log"]["ok"] == 1 and snap["actions"]["device:wall"]["ok"] == 1
-    assert "desk: away: connection refused" in render(snap)
-    daemon.request_stop()
-    assert await asyncio.wait_for(run, 60) == 0
+    ) as d:
+        wall = Lamp.opened["wall"]
+        d.emit(gift())
+        await until(wall, lambda: wall.log == ["send 100"])
+        snap = await d.until(lambda s: s["actions"].get("device:desk", {}).get("failed") == 1)
+        desk = snap["glow"]["devices"]["desk"]
+        assert desk["state"] == "away" and desk["reason"] == "connection refused"
+        assert (desk["retries"], desk["failures"], desk["sent"]) == (2, 1, 0)
+        assert snap["actions"]["log"]["ok"] == 1 and snap["actions"]["device:wall"]["ok"] == 1
+        assert "desk: away: connection refused" in render(snap)
 
 
 async def test_max_per_minute_refuses_and_counts(lamps: None, tmp_path: Path) -> None:
-    daemon, platform, run = await started(
+    async with daemon(
         "devices:\n  desk: {lamp: {host: a, max_per_minute: 2}}\n"
         + ROOM
         + "      - id: a\n        on: gift\n        do: [glow: {device: desk}]\n",
         tmp_path,
-    )
-    for _ in range(3):
-        platform.emit("toy", gift())
-    while sum(daemon.control.snapshot()["actions"]["device:desk"][k] for k in ("ok", "failed")) < 3:
-        await asyncio.sleep(0.01)
-    snap = daemon.control.snapshot()
-    assert snap["actions"]["device:desk"]["failed"] == 1
-    assert snap["glow"]["devices"]["desk"]["limited"] == 1
-    daemon.request_stop()
-    assert await asyncio.wait_for(run, 60) == 0
+    ) as d:
+        for _ in range(3):
+            d.emit(gift())
+        snap = await d.settled("device:desk", 3)
+        assert snap["actions"]["device:desk"]["failed"] == 1
+        assert snap["glow"]["devices"]["desk"]["limited"] == 1

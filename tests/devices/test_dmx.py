@@ -7,19 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from livetrigger.config import load_config_text
 from livetrigger.config.schema import json_schema
 from livetrigger.devices.artnet import art_dmx
-from livetrigger.errors import ConfigError
-from tests.devices.receivers import (
-    artnet_receiver,
-    daemon,
-    free_udp_port,
-    gift,
-    sacn_receiver,
-)
+from tests.devices.receivers import artnet_receiver, free_udp_port, sacn_receiver
+from tests.support.toy_daemon import daemon, gift, problems
 
 ROOM = 'rooms:\n  - username: "@toy"\n    rules:\n      - id: cue\n        on: gift\n'
 
@@ -119,12 +110,6 @@ async def test_a_dmx_device_that_is_away_costs_nothing_else(tmp_path: Path) -> N
         # the fade's second frame meets the refusal of the first: away, with the reason
         assert gone["failures"] >= 1 and gone["retries"] >= 1, gone
         assert gone["reason"] == "refused: nothing listens there", gone
-
-
-def problems(text: str) -> list[str]:
-    with pytest.raises(ConfigError) as caught:
-        load_config_text(text)
-    return list(caught.value.problems)
 
 
 DEVICES = (

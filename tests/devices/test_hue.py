@@ -6,7 +6,6 @@ key, costs nothing else."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
@@ -14,11 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from livetrigger import events as ev
-from livetrigger.config import load_config_text
-from livetrigger.daemon import Daemon
 from tests.support.fake_hue import FakeHueBridge
-from tests.support.toy_platform import ToyPlatform
+from tests.support.toy_daemon import daemon, gift
 from tests.support.waiting import wait_until
 
 ROOM = 'rooms:\n  - username: "@toy"\n    rules:\n      - id: gift\n        on: gift\n'
@@ -47,97 +43,75 @@ def hue(port: int, key_file: Path, target: str, extra: str = "") -> str:
     return f"{{hue: {{bridge: 127.0.0.1, port: {port}, app_key_file: {key_file}, {target}{extra}}}}}"
 
 
-def gift() -> ev.GiftEvent:
-    user = ev.User(id=1, unique_id="alice", nickname="Alice")
-    return ev.GiftEvent(user=user, gift_id=5655, gift_name="Rose", diamonds=1, repeat_count=1)
-
-
-async def started(text: str, tmp_path: Path) -> tuple[Daemon, ToyPlatform, asyncio.Task[int]]:
-    platform = ToyPlatform()
-    daemon = Daemon(
-        load_config_text(text), persist=False, status_path=tmp_path / "s.sock", platform=platform
-    )
-    run = asyncio.create_task(daemon.run())
-    await wait_until(lambda: "toy" in platform.sources, "the room")
-    await asyncio.wait_for(platform.sources["toy"].connected.wait(), 60)
-    return daemon, platform, run
-
-
-async def stopped(daemon: Daemon, run: asyncio.Task[int]) -> None:
-    daemon.request_stop()
-    assert await asyncio.wait_for(run, 60) == 0
-
-
 async def test_a_light_takes_the_alert_and_goes_back(
     bridge: FakeHueBridge, key_file: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    daemon, platform, run = await started(
+    async with daemon(
         f"devices:\n  floor_lamp: {hue(bridge.port, key_file, 'light: floor LAMP')}\n" + ROOM
         + "        do:\n"
         "          - light: {device: floor_lamp, color: '#ff0000', brightness: 80%,"
         " transition: 1s, duration: 50ms}\n",
         tmp_path,
-    )  # fmt: skip
-    with caplog.at_level(logging.DEBUG):
-        platform.emit("toy", gift())
-        await bridge.wait_for(lambda: len(bridge.puts) == 2, "the alert and the way back")
-    path, alert = bridge.puts[0]
-    assert path == f"/clip/v2/resource/light/{bridge.light_ids['Floor lamp']}"
-    assert alert == {
-        "on": {"on": True}, "dimming": {"brightness": 80.0},
-        "color": {"xy": {"x": 0.6401, "y": 0.33}}, "dynamics": {"duration": 1000},
-    }  # fmt: skip
-    assert bridge.puts[1][1] == {
-        "on": {"on": True}, "dimming": {"brightness": 60.0},
-        "color_temperature": {"mirek": 366}, "effects": {"effect": "no_effect"},
-    }  # fmt: skip
-    assert bridge.light("Floor lamp") == FLOOR
-    assert bridge.light("Ceiling") == CEILING  # another light of the room: untouched
-    assert not any(KEY in r.getMessage() for r in caplog.records)  # nor in aiohue's debug lines
-    devices = daemon.control.snapshot
-    await wait_until(lambda: devices()["light"]["devices"]["floor_lamp"]["restores"], "counted")
-    await stopped(daemon, run)
-    assert len(bridge.puts) == 2  # nothing was playing: the stop leaves the lamp alone
+    ) as d:  # fmt: skip
+        with caplog.at_level(logging.DEBUG):
+            d.emit(gift())
+            await bridge.wait_for(lambda: len(bridge.puts) == 2, "the alert and the way back")
+        path, alert = bridge.puts[0]
+        assert path == f"/clip/v2/resource/light/{bridge.light_ids['Floor lamp']}"
+        assert alert == {
+            "on": {"on": True}, "dimming": {"brightness": 80.0},
+            "color": {"xy": {"x": 0.6401, "y": 0.33}}, "dynamics": {"duration": 1000},
+        }  # fmt: skip
+        assert bridge.puts[1][1] == {
+            "on": {"on": True}, "dimming": {"brightness": 60.0},
+            "color_temperature": {"mirek": 366}, "effects": {"effect": "no_effect"},
+        }  # fmt: skip
+        assert bridge.light("Floor lamp") == FLOOR
+        assert bridge.light("Ceiling") == CEILING  # another light of the room: untouched
+        assert not any(KEY in r.getMessage() for r in caplog.records)  # nor in aiohue's debug lines
+        devices = d.snapshot
+        await wait_until(lambda: devices()["light"]["devices"]["floor_lamp"]["restores"], "counted")
+        await d.stop()
+        assert len(bridge.puts) == 2  # nothing was playing: the stop leaves the lamp alone
 
 
 async def test_a_room_with_an_effect_and_a_scene_device_go_back(
     bridge: FakeHueBridge, key_file: Path, tmp_path: Path
 ) -> None:
-    daemon, platform, run = await started(
+    async with daemon(
         "devices:\n"
         f"  living: {hue(bridge.port, key_file, 'group: Living room')}\n"
         f"  relax: {hue(bridge.port, key_file, 'scene: Relax')}\n" + ROOM + "        do:\n"
         "          - light: {device: living, effect: candle, brightness: 50%, duration: 50ms}\n"
         "          - light: {device: relax, duration: 50ms}\n",
         tmp_path,
-    )
-    platform.emit("toy", gift())
-    # the room: its two lights one by one, then each back; the scene: one recall, two backs
-    await bridge.wait_for(lambda: len(bridge.puts) == 7, "both alerts and their ways back")
-    effects = [b for p, b in bridge.puts if "effects" in b and b["effects"]["effect"] == "candle"]
-    assert len(effects) == 2
-    assert any(p.startswith("/clip/v2/resource/scene/") for p, _ in bridge.puts)
-    assert bridge.light("Floor lamp") == FLOOR
-    assert bridge.light("Ceiling") == CEILING
-    await stopped(daemon, run)
+    ) as d:
+        d.emit(gift())
+        # the room: its two lights one by one, then each back; the scene: one recall, two backs
+        await bridge.wait_for(lambda: len(bridge.puts) == 7, "both alerts and their ways back")
+        effects = [b for p, b in bridge.puts if "effects" in b and b["effects"]["effect"] == "candle"]
+        assert len(effects) == 2
+        assert any(p.startswith("/clip/v2/resource/scene/") for p, _ in bridge.puts)
+        assert bridge.light("Floor lamp") == FLOOR
+        assert bridge.light("Ceiling") == CEILING
 
 
 async def test_the_stop_puts_a_playing_alert_back(
     bridge: FakeHueBridge, key_file: Path, tmp_path: Path
 ) -> None:
-    daemon, platform, run = await started(
+    async with daemon(
         f"devices:\n  desk: {hue(bridge.port, key_file, 'group: Desk area')}\n" + ROOM
         + "        do:\n          - light: {device: desk, scene: Focus, duration: 10m}\n",
         tmp_path,
-    )  # fmt: skip
-    before = bridge.light("Desk lamp")
-    platform.emit("toy", gift())
-    await bridge.wait_for(lambda: len(bridge.puts) == 1, "the scene")
-    assert bridge.light("Desk lamp")["colour"] == ("mirek", 233)
-    await wait_until(lambda: daemon.control.snapshot()["light"]["devices"]["desk"]["playing"], "")
-    await stopped(daemon, run)
-    assert bridge.light("Desk lamp") == before
-    assert len(bridge.puts) == 2
+    ) as d:  # fmt: skip
+        before = bridge.light("Desk lamp")
+        d.emit(gift())
+        await bridge.wait_for(lambda: len(bridge.puts) == 1, "the scene")
+        assert bridge.light("Desk lamp")["colour"] == ("mirek", 233)
+        await wait_until(lambda: d.snapshot()["light"]["devices"]["desk"]["playing"], "")
+        await d.stop()
+        assert bridge.light("Desk lamp") == before
+        assert len(bridge.puts) == 2
 
 
 async def test_a_bridge_that_is_away_or_refuses_the_key_costs_nothing_else(
@@ -150,7 +124,7 @@ async def test_a_bridge_that_is_away_or_refuses_the_key_costs_nothing_else(
     wrong.write_text("a-key-this-bridge-never-gave")
     wrong.chmod(0o600)
     fast = ", retries: 1, retry_wait: 10ms"
-    daemon, platform, run = await started(
+    async with daemon(
         "devices:\n"
         f"  gone: {hue(closed, key_file, 'light: Floor lamp', fast)}\n"
         f"  stranger: {hue(bridge.port, wrong, 'light: Floor lamp', fast)}\n"
@@ -160,23 +134,22 @@ async def test_a_bridge_that_is_away_or_refuses_the_key_costs_nothing_else(
         "          - light: {device: desk, on: false}\n"
         "          - log: fired\n",
         tmp_path,
-    )
-    platform.emit("toy", gift())
-    await bridge.wait_for(lambda: len(bridge.puts) == 1, "the desk lamp off")
-    actions = lambda: daemon.control.snapshot()["actions"]  # noqa: E731
-    await wait_until(
-        lambda: all(actions().get(f"device:{d}", {}).get("failed") == 1 for d in ("gone", "stranger"))
-        and actions().get("device:desk", {}).get("ok") == 1
-        and actions().get("log", {}).get("ok") == 1,
-        "both alerts to fail and the desk lamp's to be counted",
-    )
-    devices = daemon.control.snapshot()["light"]["devices"]
-    assert devices["gone"]["reason"] == f"cannot reach the bridge at 127.0.0.1:{closed}: Connection refused"
-    assert devices["stranger"]["reason"] == (
-        f"the bridge at 127.0.0.1:{bridge.port} does not know this app key: pair again with"
-        " livetrigger hue-pair"
-    )
-    assert (devices["gone"]["retries"], devices["gone"]["failures"]) == (1, 1)
-    assert bridge.light("Desk lamp")["on"] is False
-    assert actions()["log"]["ok"] == 1
-    await stopped(daemon, run)
+    ) as d:
+        d.emit(gift())
+        await bridge.wait_for(lambda: len(bridge.puts) == 1, "the desk lamp off")
+        actions = lambda: d.snapshot()["actions"]  # noqa: E731
+        await wait_until(
+            lambda: all(actions().get(f"device:{n}", {}).get("failed") == 1 for n in ("gone", "stranger"))
+            and actions().get("device:desk", {}).get("ok") == 1
+            and actions().get("log", {}).get("ok") == 1,
+            "both alerts to fail and the desk lamp's to be counted",
+        )
+        devices = d.snapshot()["light"]["devices"]
+        assert devices["gone"]["reason"] == f"cannot reach the bridge at 127.0.0.1:{closed}: Connection refused"
+        assert devices["stranger"]["reason"] == (
+            f"the bridge at 127.0.0.1:{bridge.port} does not know this app key: pair again with"
+            " livetrigger hue-pair"
+        )
+        assert (devices["gone"]["retries"], devices["gone"]["failures"]) == (1, 1)
+        assert bridge.light("Desk lamp")["on"] is False
+        assert actions()["log"]["ok"] == 1

@@ -18,11 +18,9 @@ import pytest
 
 from livetrigger.cli import main
 from livetrigger.commands.status import render
-from livetrigger.config import load_config_text
 from livetrigger.config.schema import json_schema
-from livetrigger.errors import ConfigError
-from tests.devices.receivers import daemon, gift
 from tests.support.obs_websocket import AUTHENTICATION_FAILED, FakeObs
+from tests.support.toy_daemon import daemon, gift, problems
 
 ROOM = 'rooms:\n  - username: "@toy"\n    rules:\n      - id: cue\n        on: gift\n'
 HOSTILE = 'Bob"}, {"requestType": "SetCurrentProgramScene"}\n{{ x }}'
@@ -267,12 +265,6 @@ async def test_a_scene_obs_does_not_have_fails_without_retries(tmp_path: Path) -
 
 
 # -- check, the schema, simulate ------------------------------------------------------------
-
-
-def problems(text: str) -> list[str]:
-    with pytest.raises(ConfigError) as caught:
-        load_config_text(text)
-    return list(caught.value.problems)
 
 
 DEVICES = (

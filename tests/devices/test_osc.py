@@ -11,7 +11,8 @@ import pytest
 
 from livetrigger.config import load_config_text
 from livetrigger.errors import ConfigError
-from tests.devices.receivers import daemon, free_udp_port, gift, osc_server
+from tests.devices.receivers import free_udp_port, osc_server
+from tests.support.toy_daemon import daemon, gift
 
 ROOM = 'rooms:\n  - username: "@toy"\n    rules:\n      - id: cue\n        on: gift\n'
 

@@ -13,19 +13,15 @@ import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from livetrigger import events as ev
 from livetrigger.commands.status import render
-from livetrigger.config import load_config_text
-from livetrigger.daemon import Daemon
 from livetrigger.devices.serial import SerialPort
-from livetrigger.errors import ConfigError
 from livetrigger.simulator.server import FakeLiveRoom
 from tests.support.lamp_daemon import lamp_config, lamp_daemon
-from tests.support.toy_platform import ToyPlatform
+from tests.support.toy_daemon import Running, daemon, gift, problems
 
 ROOM = 'rooms:\n  - username: "@toy"\n    rules:\n'
 
@@ -83,52 +79,13 @@ def ptys() -> Iterator[list[Pty]]:
         pty.unplug()
 
 
-def gift(nickname: str = "Alice", diamonds: int = 100) -> ev.GiftEvent:
-    user = ev.User(id=1, unique_id="alice", nickname=nickname)
-    return ev.GiftEvent(
-        user=user,
-        gift_id=5655,
-        gift_name="Rose",
-        diamonds=diamonds,
-        repeat_count=1,
-        total_diamonds=diamonds,
-    )
-
-
-async def started(text: str, tmp_path: Path) -> tuple[Daemon, ToyPlatform, asyncio.Task[int]]:
-    config = load_config_text(text)
-    platform = ToyPlatform()
-    daemon = Daemon(config, persist=False, status_path=tmp_path / "s.sock", platform=platform)
-    run = asyncio.create_task(daemon.run())
-    while "toy" not in platform.sources:
-        await asyncio.sleep(0.01)
-    await asyncio.wait_for(platform.sources["toy"].connected.wait(), 60)
-    return daemon, platform, run
-
-
-def port_of(daemon: Daemon, name: str = "arduino") -> SerialPort:
-    device = daemon.outputs.outlets["serial"].devices[name].device  # type: ignore[attr-defined]
+def port_of(d: Running, name: str = "arduino") -> SerialPort:
+    device = d.device("serial", name)
     assert isinstance(device, SerialPort)
     return device
 
 
-async def settled(daemon: Daemon, target: str, total: int) -> dict[str, Any]:
-    """The status once ``total`` requests of ``target`` have left its queue."""
-    while True:
-        snap = daemon.control.snapshot()
-        shown = snap["actions"].get(target, {})
-        if shown.get("ok", 0) + shown.get("failed", 0) >= total:
-            return snap
-        await asyncio.sleep(0.01)
-
-
 # -- check ----------------------------------------------------------------------------------
-
-
-def problems(text: str) -> list[str]:
-    with pytest.raises(ConfigError) as caught:
-        load_config_text(text)
-    return list(caught.value.problems)
 
 
 def test_check_places_serial_mistakes_at_their_line() -> None:
@@ -168,113 +125,107 @@ async def test_a_viewers_line_break_never_becomes_a_second_command(
     tmp_path: Path, ptys: list[Pty]
 ) -> None:
     ptys.append(pty := Pty(tmp_path / "ttyACM0"))
-    daemon, platform, run = await started(
+    config = (
         f"devices:\n  arduino: {{serial: {{port: {pty.link}, baud: 115200}}}}\n"
         + ROOM
         + "      - id: a\n        on: gift\n        do:\n"
         + '          - serial: {device: arduino, line: "GIFT {{ total_diamonds }}'
-        ' {{ user.nickname }}"}\n',
-        tmp_path,
+        ' {{ user.nickname }}"}\n'
     )
-    platform.emit("toy", gift("Alice\nRELAY OFF\r\x1b[2J\u2028X"))
-    platform.emit("toy", gift("Bob", 5))
-    # exactly one line per alert: the next line read is the next alert's
-    assert await pty.line() == b"GIFT 100 Alice\\nRELAY OFF\\r\\x1b[2J\\u2028X\n"
-    assert await pty.line() == b"GIFT 5 Bob\n"
-    shown = daemon.control.snapshot()["serial"]["devices"]["arduino"]
-    assert shown["state"] == "ok" and shown["sent"] == 2
-    daemon.request_stop()
-    assert await asyncio.wait_for(run, 60) == 0
+    async with daemon(config, tmp_path) as d:
+        d.emit(gift("Alice\nRELAY OFF\r\x1b[2J\u2028X", 100))
+        d.emit(gift("Bob", 5))
+        # exactly one line per alert: the next line read is the next alert's
+        assert await pty.line() == b"GIFT 100 Alice\\nRELAY OFF\\r\\x1b[2J\\u2028X\n"
+        assert await pty.line() == b"GIFT 5 Bob\n"
+        shown = d.snapshot()["serial"]["devices"]["arduino"]
+        assert shown["state"] == "ok" and shown["sent"] == 2
 
 
 async def test_a_long_line_is_cut_to_max_line_bytes_at_a_character(
     tmp_path: Path, ptys: list[Pty]
 ) -> None:
     ptys.append(pty := Pty(tmp_path / "ttyACM0"))
-    daemon, platform, run = await started(
+    config = (
         f"devices:\n  arduino: {{serial: {{port: {pty.link}, max_line: 12,"
         ' newline: "\\r\\n"}}\n'
         + ROOM
         + "      - id: a\n        on: gift\n        do:\n"
-        + '          - serial: {device: arduino, line: "HI {{ user.nickname }}"}\n',
-        tmp_path,
+        + '          - serial: {device: arduino, line: "HI {{ user.nickname }}"}\n'
     )
-    platform.emit("toy", gift("Zoë" * 10))
-    assert await pty.line() == "HI ZoëZoëZ".encode() + b"\r\n"  # 11 bytes: ë is two
-    daemon.request_stop()
-    assert await asyncio.wait_for(run, 60) == 0
+    async with daemon(config, tmp_path) as d:
+        d.emit(gift("Zoë" * 10))
+        assert await pty.line() == "HI ZoëZoëZ".encode() + b"\r\n"  # 11 bytes: ë is two
 
 
 async def test_after_follows_the_duration_and_safe_goes_out_at_the_stop(
     tmp_path: Path, ptys: list[Pty]
 ) -> None:
     ptys.append(pty := Pty(tmp_path / "ttyACM0"))
-    daemon, platform, run = await started(
+    config = (
         f"devices:\n  arduino: {{serial: {{port: {pty.link}, safe: ALL OFF}}}}\n"
         + ROOM
         + "      - id: a\n        on: gift\n        if: total_diamonds < 50\n        do:\n"
         + "          - serial: {device: arduino, line: RELAY ON, duration: 50ms, after: OFF}\n"
         + "      - id: big\n        on: gift\n        if: total_diamonds >= 50\n        do:\n"
         + "          - serial: {device: arduino, line: STROBE, duration: 10m,"
-        " after: '{{ user.nickname }} done'}\n",
-        tmp_path,
+        " after: '{{ user.nickname }} done'}\n"
     )
-    platform.emit("toy", gift(diamonds=1))
-    assert [await pty.line(), await pty.line()] == [b"RELAY ON\n", b"OFF\n"]
-    platform.emit("toy", gift("Eve\nRELAY ON", 100))
-    assert await pty.line() == b"STROBE\n"
-    assert daemon.control.snapshot()["serial"]["devices"]["arduino"]["playing"] is True
-    daemon.request_stop()  # mid-alert: its after line, then the device's safe line
-    assert [await pty.line(), await pty.line()] == [b"Eve\\nRELAY ON done\n", b"ALL OFF\n"]
-    assert await asyncio.wait_for(run, 60) == 0
+    async with daemon(config, tmp_path) as d:
+        d.emit(gift(diamonds=1))
+        assert [await pty.line(), await pty.line()] == [b"RELAY ON\n", b"OFF\n"]
+        d.emit(gift("Eve\nRELAY ON", 100))
+        assert await pty.line() == b"STROBE\n"
+        assert d.snapshot()["serial"]["devices"]["arduino"]["playing"] is True
+        d.daemon.request_stop()  # mid-alert: its after line, then the device's safe line
+        assert [await pty.line(), await pty.line()] == [b"Eve\\nRELAY ON done\n", b"ALL OFF\n"]
+        await d.stop()
 
 
 async def test_a_port_that_is_missing_then_appears_then_is_pulled_and_comes_back(
     tmp_path: Path, ptys: list[Pty]
 ) -> None:
     link = tmp_path / "ttyACM0"
-    daemon, platform, run = await started(
+    config = (
         f"devices:\n  arduino: {{serial: {{port: {link}, retries: 1, retry_wait: 10ms,"
         " reconnect_wait: 20ms}}\n"
         + ROOM
         + "      - id: a\n        on: gift\n        do:\n"
         + "          - serial: {device: arduino, line: 'GIFT {{ total_diamonds }}'}\n"
-        + "          - log: fired\n",
-        tmp_path,
+        + "          - log: fired\n"
     )
-    port = port_of(daemon)
-    platform.emit("toy", gift(diamonds=1))  # no port yet: away, counted; the log goes on
-    snap = await settled(daemon, "device:arduino", 1)
-    shown = snap["serial"]["devices"]["arduino"]
-    assert shown["state"] == "away"
-    assert shown["reason"] == f"cannot open {link}: No such file or directory"
-    assert (shown["retries"], shown["failures"], shown["sent"]) == (1, 1, 0)
-    assert snap["actions"]["log"]["ok"] == 1
-    assert f"arduino: away: cannot open {link}" in render(snap)
+    async with daemon(config, tmp_path) as d:
+        port = port_of(d)
+        d.emit(gift(diamonds=1))  # no port yet: away, counted; the log goes on
+        snap = await d.settled("device:arduino", 1)
+        shown = snap["serial"]["devices"]["arduino"]
+        assert shown["state"] == "away"
+        assert shown["reason"] == f"cannot open {link}: No such file or directory"
+        assert (shown["retries"], shown["failures"], shown["sent"]) == (1, 1, 0)
+        assert snap["actions"]["log"]["ok"] == 1
+        assert f"arduino: away: cannot open {link}" in render(snap)
 
-    ptys.append(first := Pty(link))  # plugged in: opened in the background
-    await asyncio.wait_for(port.connected.wait(), 60)
-    platform.emit("toy", gift(diamonds=2))
-    assert await first.line() == b"GIFT 2\n"
-    await settled(daemon, "device:arduino", 2)
-    assert daemon.control.snapshot()["serial"]["devices"]["arduino"]["state"] == "ok"
+        ptys.append(first := Pty(link))  # plugged in: opened in the background
+        await asyncio.wait_for(port.connected.wait(), 60)
+        d.emit(gift(diamonds=2))
+        assert await first.line() == b"GIFT 2\n"
+        await d.settled("device:arduino", 2)
+        assert d.snapshot()["serial"]["devices"]["arduino"]["state"] == "ok"
 
-    first.unplug()  # pulled: the daemon sees the port end fail and lets it go
-    while port.connected.is_set():
-        await asyncio.sleep(0.01)
-    platform.emit("toy", gift(diamonds=3))
-    snap = await settled(daemon, "device:arduino", 3)
-    assert snap["actions"]["device:arduino"]["failed"] == 2
-    assert snap["serial"]["devices"]["arduino"]["state"] == "away"
+        first.unplug()  # pulled: the daemon sees the port end fail and lets it go
+        while port.connected.is_set():
+            await asyncio.sleep(0.01)
+        d.emit(gift(diamonds=3))
+        snap = await d.settled("device:arduino", 3)
+        assert snap["actions"]["device:arduino"]["failed"] == 2
+        assert snap["serial"]["devices"]["arduino"]["state"] == "away"
 
-    ptys.append(second := Pty(link))  # back: opened again without an alert
-    await asyncio.wait_for(port.connected.wait(), 60)
-    platform.emit("toy", gift(diamonds=4))
-    assert await second.line() == b"GIFT 4\n"
-    snap = await settled(daemon, "device:arduino", 4)
-    assert snap["actions"]["log"]["ok"] == 4 and snap["actions"]["device:arduino"]["ok"] == 2
-    daemon.request_stop()
-    assert await asyncio.wait_for(run, 60) == 0
+        ptys.append(second := Pty(link))  # back: opened again without an alert
+        await asyncio.wait_for(port.connected.wait(), 60)
+        d.emit(gift(diamonds=4))
+        assert await second.line() == b"GIFT 4\n"
+        snap = await d.settled("device:arduino", 4)
+        assert snap["actions"]["log"]["ok"] == 4 and snap["actions"]["device:arduino"]["ok"] == 2
 
 
 async def test_sigterm_sends_the_safe_line(tmp_path: Path, ptys: list[Pty]) -> None:

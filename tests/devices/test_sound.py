@@ -16,13 +16,11 @@ from typing import Any
 
 import pytest
 
-from livetrigger import events as ev
 from livetrigger.commands.status import render
 from livetrigger.config import load_config
-from livetrigger.daemon import Daemon
 from livetrigger.devices.sound import RATE, SoundOutput, load_clip
 from livetrigger.errors import ConfigError
-from tests.support.toy_platform import ToyPlatform
+from tests.support.toy_daemon import Running, daemon, gift
 
 ROOM = 'rooms:\n  - username: "@toy"\n    rules:\n'
 
@@ -43,46 +41,16 @@ def tone(path: Path, seconds: float, rate: int = 8000) -> Path:
     return path
 
 
-def gift(diamonds: int = 1) -> ev.GiftEvent:
-    user = ev.User(id=1, unique_id="alice", nickname="Alice")
-    return ev.GiftEvent(
-        user=user,
-        gift_id=5655,
-        gift_name="Rose",
-        diamonds=diamonds,
-        repeat_count=1,
-        total_diamonds=diamonds,
-    )
-
-
 def written(tmp_path: Path, text: str) -> Path:
     config = tmp_path / "config.yaml"
     config.write_text(text)
     return config
 
 
-async def started(config: Path, tmp_path: Path) -> tuple[Daemon, ToyPlatform, asyncio.Task[int]]:
-    platform = ToyPlatform()
-    daemon = Daemon(
-        load_config(config), persist=False, status_path=tmp_path / "s.sock", platform=platform
-    )
-    run = asyncio.create_task(daemon.run())
-    while "toy" not in platform.sources:
-        await asyncio.sleep(0.01)
-    await asyncio.wait_for(platform.sources["toy"].connected.wait(), 60)
-    return daemon, platform, run
-
-
-def output_of(daemon: Daemon, name: str = "speaker") -> SoundOutput:
-    device = daemon.outputs.outlets["sound"].devices[name].device  # type: ignore[attr-defined]
+def output_of(d: Running, name: str = "speaker") -> SoundOutput:
+    device = d.device("sound", name)
     assert isinstance(device, SoundOutput)
     return device
-
-
-async def until(daemon: Daemon, done: Any) -> dict[str, Any]:
-    while not done(snap := daemon.control.snapshot()):
-        await asyncio.sleep(0.01)
-    return snap
 
 
 def played(snap: dict[str, Any], name: str = "speaker") -> int:
@@ -158,20 +126,18 @@ async def test_sounds_play_one_at_a_time_and_duration_cuts_one_short(tmp_path: P
         + "      - id: big\n        on: gift\n        if: total_diamonds >= 50\n        do:\n"
         + "          - sound: {device: speaker, file: tada.wav, duration: 50ms}\n",
     )
-    daemon, platform, run = await started(config, tmp_path)
-    speaker = output_of(daemon)
-    platform.emit("toy", gift(1))
-    platform.emit("toy", gift(1))  # waits in the device's queue for the first to end
-    platform.emit("toy", gift(100))
-    snap = await until(daemon, lambda s: played(s) == 3)
-    # every frame of two whole sounds and of 50 ms of the third was pulled by the backend
-    assert speaker.frames_played == 2 * round(0.2 * RATE) + round(0.05 * RATE)
-    assert speaker.backend == "Null"
-    shown = snap["sound"]["devices"]["speaker"]
-    assert shown["state"] == "ok" and shown["sent"] == 3 and shown["playing"] is False
-    assert snap["actions"]["device:speaker"]["ok"] == 3
-    daemon.request_stop()
-    assert await asyncio.wait_for(run, 60) == 0
+    async with daemon(config, tmp_path) as d:
+        speaker = output_of(d)
+        d.emit(gift(diamonds=1))
+        d.emit(gift(diamonds=1))  # waits in the device's queue for the first to end
+        d.emit(gift(diamonds=100))
+        snap = await d.until(lambda s: played(s) == 3)
+        # every frame of two whole sounds and of 50 ms of the third was pulled by the backend
+        assert speaker.frames_played == 2 * round(0.2 * RATE) + round(0.05 * RATE)
+        assert speaker.backend == "Null"
+        shown = snap["sound"]["devices"]["speaker"]
+        assert shown["state"] == "ok" and shown["sent"] == 3 and shown["playing"] is False
+        assert snap["actions"]["device:speaker"]["ok"] == 3
 
 
 async def test_the_stop_silences_a_sound_that_plays(tmp_path: Path) -> None:
@@ -183,15 +149,14 @@ async def test_the_stop_silences_a_sound_that_plays(tmp_path: Path) -> None:
         + "      - id: a\n        on: gift\n        do:\n"
         + "          - sound: {device: speaker, file: long.wav}\n",
     )
-    daemon, platform, run = await started(config, tmp_path)
-    speaker = output_of(daemon)
-    platform.emit("toy", gift())
-    await until(daemon, lambda s: s["sound"]["devices"]["speaker"]["playing"])
-    while speaker.frames_played == 0:  # the backend pulls: it plays
-        await asyncio.sleep(0.01)
-    daemon.request_stop()
-    assert await asyncio.wait_for(run, 60) == 0
-    assert 0 < speaker.frames_played < 30 * RATE  # cut off, not played to its end
+    async with daemon(config, tmp_path) as d:
+        speaker = output_of(d)
+        d.emit(gift())
+        await d.until(lambda s: s["sound"]["devices"]["speaker"]["playing"])
+        while speaker.frames_played == 0:  # the backend pulls: it plays
+            await asyncio.sleep(0.01)
+        await d.stop()
+        assert 0 < speaker.frames_played < 30 * RATE  # cut off, not played to its end
 
 
 async def test_no_audio_output_is_away_with_the_reason_and_the_rest_goes_on(
@@ -207,13 +172,11 @@ async def test_no_audio_output_is_away_with_the_reason_and_the_rest_goes_on(
         + "          - sound: {device: speaker, file: tada.wav}\n"
         + "          - log: fired\n",
     )
-    daemon, platform, run = await started(config, tmp_path)
-    platform.emit("toy", gift())
-    snap = await until(daemon, lambda s: s["actions"].get("device:speaker", {}).get("failed") == 1)
-    shown = snap["sound"]["devices"]["speaker"]
-    assert shown["state"] == "away" and shown["failures"] == 1
-    assert shown["reason"].startswith("no audio output")  # named, or none at all here
-    assert snap["actions"]["log"]["ok"] == 1
-    assert "speaker: away: no audio output" in render(snap)
-    daemon.request_stop()
-    assert await asyncio.wait_for(run, 60) == 0
+    async with daemon(config, tmp_path) as d:
+        d.emit(gift())
+        snap = await d.until(lambda s: s["actions"].get("device:speaker", {}).get("failed") == 1)
+        shown = snap["sound"]["devices"]["speaker"]
+        assert shown["state"] == "away" and shown["failures"] == 1
+        assert shown["reason"].startswith("no audio output")  # named, or none at all here
+        assert snap["actions"]["log"]["ok"] == 1
+        assert "speaker: away: no audio output" in render(snap)
