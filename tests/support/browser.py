@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 FLAGS = [
@@ -33,6 +34,11 @@ FLAGS = [
 
 def find_chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+needs_chromium = pytest.mark.skipif(
+    find_chromium() is None, reason="no chromium (scripts/setup installs it as root)"
+)
 
 
 class Browser:

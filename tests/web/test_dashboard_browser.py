@@ -9,89 +9,22 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import pytest
-from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from livetrigger import events as ev
-from livetrigger.config import load_config
-from livetrigger.daemon import Daemon
-from livetrigger.simulator.server import FakeLiveRoom
-from tests.support.browser import Browser, find_chromium
+from tests.support.browser import needs_chromium
+from tests.support.dashboard import daemon_with_dashboard, galaxy, page, url_of
 
-pytestmark = pytest.mark.skipif(
-    find_chromium() is None, reason="no chromium (scripts/setup installs it as root)"
-)
-
-
-def config_text(room: FakeLiveRoom, tmp: Path, web: str = "{enabled: true, port: 0}") -> str:
-    return f"""\
-tiktok: {{web_url: "{room.base_url}", webcast_url: "{room.base_url}", sign_url: "{room.base_url}",
-         live_check_interval: 200ms, reconnect_initial: 100ms}}
-gpio:
-  pin_factory: mock
-  outputs:
-    lamp: {{pin: 17}}
-    buzzer: {{pin: 27, kind: buzzer}}
-web: {web}
-daemon: {{status_socket: "{tmp}/s.sock", state_dir: "{tmp}/state"}}
-rooms:
-  - username: "@{room.unique_id}"
-    rules:
-      - id: big_gift
-        description: a gift of 100 diamonds lights the lamp
-        on: gift
-        when: {{total_diamonds: {{gte: 100}}}}
-        do: [{{gpio: {{output: lamp, action: pulse, duration: 30s}}}}]
-      - id: follow_beep
-        on: follow
-        do: [{{gpio: {{output: buzzer, action: beep, on_time: 50ms, off_time: 50ms, count: 1}}}}]
-"""
-
-
-@asynccontextmanager
-async def daemon_with_dashboard(
-    tmp_path: Path, web: str = "{enabled: true, port: 0}"
-) -> AsyncIterator[tuple[Daemon, FakeLiveRoom, Path]]:
-    async with FakeLiveRoom() as room:
-        path = tmp_path / "config.yaml"
-        path.write_text(config_text(room, tmp_path, web))
-        daemon = Daemon(load_config(path), pin_factory=MockFactory(pin_class=MockPWMPin))
-        task = asyncio.create_task(daemon.run())
-        try:
-            await room.wait_for_client()
-            deadline = time.monotonic() + 60
-            while daemon.dashboard is None:
-                assert time.monotonic() < deadline
-                await asyncio.sleep(0.02)
-            yield daemon, room, path
-        finally:
-            daemon.request_stop()
-            await task
-
-
-def galaxy(room: FakeLiveRoom, who: str = "sam") -> ev.GiftEvent:
-    return ev.GiftEvent(
-        msg_id=room.next_msg_id(),
-        gift_id=11046,
-        gift_name="Galaxy",
-        diamonds=500,
-        total_diamonds=500,
-        user=ev.User(id=7, unique_id=who, nickname="<img src=x onerror=alert(1)>"),
-    )
+pytestmark = needs_chromium
 
 
 async def test_dashboard_in_a_real_browser(tmp_path: Path) -> None:
     shots = Path(os.environ.get("LIVETRIGGER_SCREENSHOTS", tmp_path))
     async with daemon_with_dashboard(tmp_path) as (daemon, room, path):
         assert daemon.dashboard is not None and daemon.outputs.sink("gpio") is not None
-        url = f"http://127.0.0.1:{daemon.dashboard.port}/"
-        async with Browser(tmp_path / "profile") as b:
-            await b.goto(url)
+        url = url_of(daemon)
+        async with page(tmp_path, url) as b:
             await b.wait_for("document.querySelectorAll('#rooms .room').length === 1")
             await b.wait_for("document.querySelector('#config-verdict').textContent.includes('OK')")
             await b.wait_for("document.body.dataset.live === '1'")  # the feed stream is open
@@ -189,8 +122,7 @@ async def test_the_status_sockets_link_opens_the_dashboard(tmp_path: Path) -> No
         url = out.decode().strip()
         port = daemon.dashboard.port
         assert url == f"http://127.0.0.1:{port}/#token=typed%20t0k3n%2B%2Ftyped"
-        async with Browser(tmp_path / "profile") as b:
-            await b.goto(url)
+        async with page(tmp_path, url) as b:
             await b.wait_for("document.querySelectorAll('#rooms .room').length === 1")
             await b.wait_for("document.body.dataset.live === '1'")
             assert await b.eval("location.href") == f"http://127.0.0.1:{port}/"
@@ -206,14 +138,13 @@ async def test_the_test_button_says_what_happened(tmp_path: Path) -> None:
         frozen = dashboard.limiter.last  # a second press of one rule comes "at once"
         dashboard.limiter.clock = lambda: frozen
         engine = daemon.rooms["demo_streamer"].engine
-        url = f"http://127.0.0.1:{dashboard.port}/"
+        url = url_of(daemon)
         beep, gift = "#rules .rule[data-rule=follow_beep]", "#rules .rule[data-rule=big_gift]"
 
         def said(rule: str) -> str:
             return f"document.querySelector('{rule} .test-result')"
 
-        async with Browser(tmp_path / "profile") as b:
-            await b.goto(url)
+        async with page(tmp_path, url) as b:
             await b.wait_for(f"document.querySelector('{beep} button')")
             await b.click(f"{beep} button")
             await b.wait_for(f"{said(beep)}?.dataset.outcome === 'fired'")
@@ -265,33 +196,26 @@ async def test_the_test_button_says_what_happened(tmp_path: Path) -> None:
 async def test_the_dashboard_fits_a_phone_screen(tmp_path: Path) -> None:
     """Issue 26: at 360 px the page scrolled sideways by 7 px. Every section filled (a fired
     rule, an action, an event in the feed), nothing is wider than the screen."""
-    async with daemon_with_dashboard(tmp_path) as (daemon, room, _path):
-        assert daemon.dashboard is not None
-        async with Browser(tmp_path / "profile") as b:
-            await b.send(
-                "Emulation.setDeviceMetricsOverride",
-                width=360,
-                height=800,
-                deviceScaleFactor=1,
-                mobile=True,
-            )
-            await b.goto(f"http://127.0.0.1:{daemon.dashboard.port}/")
-            await b.wait_for("document.querySelectorAll('#rooms .room').length === 1")
-            await b.wait_for("document.body.dataset.live === '1'")
-            await room.send(galaxy(room))
-            await b.wait_for(
-                "document.querySelector('#rules .rule[data-rule=big_gift]').textContent"
-                ".includes('fired 1')"
-            )
-            await b.wait_for("document.querySelector('#config-verdict').textContent.includes('OK')")
-            # a phone widens its layout viewport to what overflows: measure against the screen;
-            # the message names what is too wide (right edge, scrollWidth/clientWidth)
-            wide = await b.eval(
-                "[...document.querySelectorAll('body *')]"
-                ".filter(e => e.getBoundingClientRect().right > 360.5"
-                " || e.scrollWidth > e.clientWidth)"
-                ".map(e => `${e.id || e.className || e.tagName}"
-                " ${Math.round(e.getBoundingClientRect().right)} ${e.scrollWidth}/${e.clientWidth}`)"
-            )
-            assert await b.eval("document.documentElement.scrollWidth") <= 360, wide
-            assert await b.eval("window.innerWidth") == 360, wide
+    async with (
+        daemon_with_dashboard(tmp_path) as (daemon, room, _path),
+        page(tmp_path, url_of(daemon), phone=True) as b,
+    ):
+        await b.wait_for("document.querySelectorAll('#rooms .room').length === 1")
+        await b.wait_for("document.body.dataset.live === '1'")
+        await room.send(galaxy(room))
+        await b.wait_for(
+            "document.querySelector('#rules .rule[data-rule=big_gift]').textContent"
+            ".includes('fired 1')"
+        )
+        await b.wait_for("document.querySelector('#config-verdict').textContent.includes('OK')")
+        # a phone widens its layout viewport to what overflows: measure against the screen;
+        # the message names what is too wide (right edge, scrollWidth/clientWidth)
+        wide = await b.eval(
+            "[...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > 360.5"
+            " || e.scrollWidth > e.clientWidth)"
+            ".map(e => `${e.id || e.className || e.tagName}"
+            " ${Math.round(e.getBoundingClientRect().right)} ${e.scrollWidth}/${e.clientWidth}`)"
+        )
+        assert await b.eval("document.documentElement.scrollWidth") <= 360, wide
+        assert await b.eval("window.innerWidth") == 360, wide

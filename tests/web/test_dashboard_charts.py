@@ -11,16 +11,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from livetrigger import events as ev
 from livetrigger.simulator.server import FakeLiveRoom
-from tests.support.browser import Browser, find_chromium
-from tests.web.test_dashboard_browser import daemon_with_dashboard, galaxy
+from tests.support.browser import Browser, needs_chromium
+from tests.support.dashboard import daemon_with_dashboard, galaxy, page, url_of
 
-pytestmark = pytest.mark.skipif(
-    find_chromium() is None, reason="no chromium (scripts/setup installs it as root)"
-)
+pytestmark = needs_chromium
 
 CHARTS = ("diamonds", "likes", "viewers", "fired", "latency")
 
@@ -61,10 +57,8 @@ async def tap(b: Browser, selector: str) -> None:
 async def test_the_charts_draw_the_session_with_its_firings(tmp_path: Path) -> None:
     shots = Path(os.environ.get("LIVETRIGGER_SCREENSHOTS", tmp_path))
     async with daemon_with_dashboard(tmp_path) as (daemon, room, _path):
-        assert daemon.dashboard is not None
-        url = f"http://127.0.0.1:{daemon.dashboard.port}/"
-        async with Browser(tmp_path / "profile") as b:
-            await b.goto(url)
+        url = url_of(daemon)
+        async with page(tmp_path, url) as b:
             await b.wait_for("document.body?.dataset.live === '1'")
             await b.wait_for("document.querySelector('#chart-diamonds')")  # the session began
             assert await b.eval(points("diamonds")) == 0
@@ -91,29 +85,22 @@ async def test_the_charts_draw_the_session_with_its_firings(tmp_path: Path) -> N
 
 
 async def test_the_charts_fit_a_phone_screen(tmp_path: Path) -> None:
-    async with daemon_with_dashboard(tmp_path) as (daemon, room, _path):
-        assert daemon.dashboard is not None
-        async with Browser(tmp_path / "profile") as b:
-            await b.send(
-                "Emulation.setDeviceMetricsOverride",
-                width=360,
-                height=800,
-                deviceScaleFactor=1,
-                mobile=True,
-            )
-            await b.goto(f"http://127.0.0.1:{daemon.dashboard.port}/")
-            await b.wait_for("document.body?.dataset.live === '1'")
-            await play(room)
-            await drawn(b)
-            widths = await b.eval(
-                "[...document.querySelectorAll('#charts svg')].map(s => s.getBoundingClientRect().right)"
-            )
-            assert len(widths) == len(CHARTS) and max(widths) <= 360, widths
-            wide = await b.eval(
-                "[...document.querySelectorAll('body *')]"
-                ".filter(e => e.getBoundingClientRect().right > 360.5)"
-                ".map(e => `${e.id || e.getAttribute('class') || e.tagName}"
-                " ${Math.round(e.getBoundingClientRect().right)}`)"
-            )
-            assert await b.eval("document.documentElement.scrollWidth") <= 360, wide
-            assert wide == []
+    async with (
+        daemon_with_dashboard(tmp_path) as (daemon, room, _path),
+        page(tmp_path, url_of(daemon), phone=True) as b,
+    ):
+        await b.wait_for("document.body?.dataset.live === '1'")
+        await play(room)
+        await drawn(b)
+        widths = await b.eval(
+            "[...document.querySelectorAll('#charts svg')].map(s => s.getBoundingClientRect().right)"
+        )
+        assert len(widths) == len(CHARTS) and max(widths) <= 360, widths
+        wide = await b.eval(
+            "[...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > 360.5)"
+            ".map(e => `${e.id || e.getAttribute('class') || e.tagName}"
+            " ${Math.round(e.getBoundingClientRect().right)}`)"
+        )
+        assert await b.eval("document.documentElement.scrollWidth") <= 360, wide
+        assert wide == []

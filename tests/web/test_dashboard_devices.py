@@ -4,31 +4,21 @@ that is away (its host does not resolve: the reason is shown), and one never dri
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 
-import pytest
-from gpiozero.pins.mock import MockFactory, MockPWMPin
-
 from livetrigger import events as ev
-from livetrigger.config import load_config
-from livetrigger.daemon import Daemon
 from livetrigger.simulator.server import FakeLiveRoom
 from tests.devices.receivers import free_udp_port, osc_server
-from tests.support.browser import Browser, find_chromium
+from tests.support.browser import needs_chromium
+from tests.support.dashboard import head, page, running, url_of
 
-pytestmark = pytest.mark.skipif(
-    find_chromium() is None, reason="no chromium (scripts/setup installs it as root)"
-)
+pytestmark = needs_chromium
 
 
 def config_text(room: FakeLiveRoom, tmp: Path, port: int, spare: int) -> str:
-    return f"""\
-tiktok: {{web_url: "{room.base_url}", webcast_url: "{room.base_url}", sign_url: "{room.base_url}",
-         live_check_interval: 200ms, reconnect_initial: 100ms}}
-web: {{enabled: true, port: 0}}
-daemon: {{status_socket: "{tmp}/s.sock", state_dir: "{tmp}/state"}}
+    return (
+        head(room, tmp)
+        + f"""\
 devices:
   qlc: {{osc: {{host: 127.0.0.1, port: {port}}}}}
   nowhere: {{osc: {{host: no-such-host.invalid, port: 9000, retries: 1, retry_wait: 10ms}}}}
@@ -42,6 +32,7 @@ rooms:
           - osc: {{device: qlc, address: /cue/go, args: ["{{{{ user.nickname }}}}"]}}
           - osc: {{device: nowhere, address: /cue/go}}
 """
+    )
 
 
 def row(name: str) -> str:
@@ -53,68 +44,53 @@ async def test_the_devices_panel_shows_each_devices_state(tmp_path: Path) -> Non
     async with osc_server(port) as heard, FakeLiveRoom() as room:
         path = tmp_path / "config.yaml"
         path.write_text(config_text(room, tmp_path, port, free_udp_port()))
-        daemon = Daemon(load_config(path), pin_factory=MockFactory(pin_class=MockPWMPin))
-        task = asyncio.create_task(daemon.run())
-        try:
-            await room.wait_for_client()
-            deadline = time.monotonic() + 60
-            while daemon.dashboard is None:
-                assert time.monotonic() < deadline
-                await asyncio.sleep(0.02)
-            url = f"http://127.0.0.1:{daemon.dashboard.port}/"
-            async with Browser(tmp_path / "profile") as b:
-                await b.goto(url)
-                # before any alert: every device is there, none reached yet
-                await b.wait_for(f"{row('spare')}?.dataset.state === 'never connected'")
-                assert await b.eval("document.querySelector('#devices-section').hidden") is False
-                names = "[...document.querySelectorAll('#devices .device')]"
-                assert await b.eval(f"{names}.map((r) => r.dataset.device)") == [
-                    "nowhere",
-                    "qlc",
-                    "spare",
-                ]
+        async with running(path, room) as daemon, page(tmp_path, url_of(daemon)) as b:
+            # before any alert: every device is there, none reached yet
+            await b.wait_for(f"{row('spare')}?.dataset.state === 'never connected'")
+            assert await b.eval("document.querySelector('#devices-section').hidden") is False
+            names = "[...document.querySelectorAll('#devices .device')]"
+            assert await b.eval(f"{names}.map((r) => r.dataset.device)") == [
+                "nowhere",
+                "qlc",
+                "spare",
+            ]
 
-                await room.send(
-                    ev.GiftEvent(
-                        msg_id=room.next_msg_id(),
-                        gift_id=5655,
-                        gift_name="Rose",
-                        diamonds=1,
-                        total_diamonds=1,
-                        user=ev.User(id=7, unique_id="sam", nickname="<b>Sam</b>"),
-                    )
+            await room.send(
+                ev.GiftEvent(
+                    msg_id=room.next_msg_id(),
+                    gift_id=5655,
+                    gift_name="Rose",
+                    diamonds=1,
+                    total_diamonds=1,
+                    user=ev.User(id=7, unique_id="sam", nickname="<b>Sam</b>"),
                 )
-                await heard.first(lambda m: m[0] == "/cue/go")
-                assert heard.items[0] == ("/cue/go", ["<b>Sam</b>"])
-                # the status the page polls: ok for the one heard, away (and why) for the other
-                await b.wait_for(f"{row('qlc')}?.dataset.state === 'ok'")
-                await b.wait_for(f"{row('nowhere')}?.dataset.state === 'away'")
-                await b.wait_for(
-                    f"{row('nowhere')}.querySelector('.device-counts').dataset.failures === '1'"
-                )
+            )
+            await heard.first(lambda m: m[0] == "/cue/go")
+            assert heard.items[0] == ("/cue/go", ["<b>Sam</b>"])
+            # the status the page polls: ok for the one heard, away (and why) for the other
+            await b.wait_for(f"{row('qlc')}?.dataset.state === 'ok'")
+            await b.wait_for(f"{row('nowhere')}?.dataset.state === 'away'")
+            await b.wait_for(
+                f"{row('nowhere')}.querySelector('.device-counts').dataset.failures === '1'"
+            )
 
-                def shown(name: str) -> str:
-                    return f"{row(name)}.textContent"
+            def shown(name: str) -> str:
+                return f"{row(name)}.textContent"
 
-                def counts(name: str) -> str:
-                    return f"({{...{row(name)}.querySelector('.device-counts').dataset}})"
+            def counts(name: str) -> str:
+                return f"({{...{row(name)}.querySelector('.device-counts').dataset}})"
 
-                assert (await b.eval(shown("qlc"))).startswith("qlc osc ok")
-                assert await b.eval(counts("qlc")) == {
-                    "sent": "1",
-                    "failures": "0",
-                    "dropped": "0",
-                    "queued": "0",
-                }
-                nowhere = await b.eval(shown("nowhere"))
-                assert nowhere.startswith("nowhere osc away")
-                assert "cannot find host 'no-such-host.invalid'" in nowhere
-                assert (
-                    "1 retry" in nowhere and "sent 0 · failed 1 · dropped 0 · queued 0" in nowhere
-                )
-                assert await b.eval(f"{row('nowhere')}.querySelector('.device-state.bad') !== null")
-                spare = await b.eval(shown("spare"))
-                assert spare.startswith("spare osc never connected") and "nothing sent yet" in spare
-        finally:
-            daemon.request_stop()
-            await task
+            assert (await b.eval(shown("qlc"))).startswith("qlc osc ok")
+            assert await b.eval(counts("qlc")) == {
+                "sent": "1",
+                "failures": "0",
+                "dropped": "0",
+                "queued": "0",
+            }
+            nowhere = await b.eval(shown("nowhere"))
+            assert nowhere.startswith("nowhere osc away")
+            assert "cannot find host 'no-such-host.invalid'" in nowhere
+            assert "1 retry" in nowhere and "sent 0 · failed 1 · dropped 0 · queued 0" in nowhere
+            assert await b.eval(f"{row('nowhere')}.querySelector('.device-state.bad') !== null")
+            spare = await b.eval(shown("spare"))
+            assert spare.startswith("spare osc never connected") and "nothing sent yet" in spare

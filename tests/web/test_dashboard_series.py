@@ -12,29 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from livetrigger import events as ev
-from livetrigger.config import load_config
-from livetrigger.daemon import Daemon
 from livetrigger.simulator.server import FakeLiveRoom
-from tests.web.test_dashboard_browser import config_text, galaxy
+from tests.support.dashboard import config_text, galaxy, running
 
 
 @asynccontextmanager
-async def running(path: Path) -> AsyncIterator[tuple[Daemon, str, dict[str, str]]]:
+async def served(path: Path) -> AsyncIterator[tuple[str, dict[str, str]]]:
     """A daemon on the config, with its dashboard's address and token header."""
-    daemon = Daemon(load_config(path), pin_factory=MockFactory(pin_class=MockPWMPin))
-    task = asyncio.create_task(daemon.run())
-    try:
-        async with asyncio.timeout(60):  # a hang, not a margin
-            while daemon.dashboard is None:
-                await asyncio.sleep(0.02)
+    async with running(path) as daemon:
         server = daemon.dashboard
-        yield daemon, f"http://127.0.0.1:{server.port}", {"X-Livetrigger-Token": server.token}
-    finally:
-        daemon.request_stop()
-        assert await asyncio.wait_for(task, 60) == 0
+        assert server is not None
+        yield f"http://127.0.0.1:{server.port}", {"X-Livetrigger-Token": server.token}
 
 
 async def series_when(
@@ -70,7 +60,7 @@ async def test_the_series_is_served_pushed_and_kept_across_a_restart(tmp_path: P
     async with FakeLiveRoom() as room:
         path = tmp_path / "config.yaml"
         path.write_text(config_text(room, tmp_path))
-        async with running(path) as (_daemon, url, headers), httpx.AsyncClient() as http:
+        async with served(path) as (url, headers), httpx.AsyncClient() as http:
             refused = await http.get(f"{url}/api/series")
             assert refused.status_code == 401  # the token, as for the rest of the API
             await room.wait_for_client()
@@ -100,7 +90,7 @@ async def test_the_series_is_served_pushed_and_kept_across_a_restart(tmp_path: P
             assert 0 < lamp["p50"] <= lamp["p99"]
 
         # the same session goes on after a restart: its chart is still there, and grows
-        async with running(path) as (_daemon, url, headers), httpx.AsyncClient() as http:
+        async with served(path) as (url, headers), httpx.AsyncClient() as http:
             answer = await http.get(f"{url}/api/series", headers=headers)
             again = answer.json()["rooms"]["demo_streamer"]
             assert {k: again[k] for k in ("session", "start")} == {

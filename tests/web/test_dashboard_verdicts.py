@@ -13,23 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from livetrigger import events as ev
-from livetrigger.config import load_config
-from livetrigger.daemon import Daemon
 from livetrigger.simulator.server import FakeLiveRoom
-from tests.support.browser import Browser, find_chromium
+from tests.support.browser import needs_chromium
+from tests.support.dashboard import head, page, running, url_of
 
 TOKEN = "verdict-t0k3n-verdict"
 
 
 def config_text(room: FakeLiveRoom, tmp: Path) -> str:
-    return f"""\
-tiktok: {{web_url: "{room.base_url}", webcast_url: "{room.base_url}", sign_url: "{room.base_url}",
-         live_check_interval: 200ms, reconnect_initial: 100ms}}
-web: {{enabled: true, port: 0, token: {TOKEN}}}
-daemon: {{status_socket: "{tmp}/s.sock", state_dir: "{tmp}/state"}}
+    return (
+        head(room, tmp, f"{{enabled: true, port: 0, token: {TOKEN}}}")
+        + f"""\
 rooms:
   - username: "@{room.unique_id}"
     rules:
@@ -42,6 +38,7 @@ rooms:
         every: {{sum: total_diamonds, step: 1000}}
         do: [{{log: "{{{{ milestone }}}} diamonds"}}]
 """
+    )
 
 
 @asynccontextmanager
@@ -51,22 +48,13 @@ async def dashboard(
     async with FakeLiveRoom() as room:
         path = tmp_path / "config.yaml"
         path.write_text(config_text(room, tmp_path))
-        daemon = Daemon(load_config(path))
-        task = asyncio.create_task(daemon.run())
-        try:
-            await room.wait_for_client()
-            deadline = time.monotonic() + 60
-            while daemon.dashboard is None:
-                assert time.monotonic() < deadline
-                await asyncio.sleep(0.02)
-            base = f"http://127.0.0.1:{daemon.dashboard.port}"
-            async with httpx.AsyncClient(
-                base_url=base, headers={"X-Livetrigger-Token": TOKEN}
-            ) as http:
-                yield room, http
-        finally:
-            daemon.request_stop()
-            await task
+        async with (
+            running(path, room) as daemon,
+            httpx.AsyncClient(
+                base_url=url_of(daemon), headers={"X-Livetrigger-Token": TOKEN}
+            ) as http,
+        ):
+            yield room, http
 
 
 def gift(room: FakeLiveRoom, who: str) -> ev.GiftEvent:
@@ -152,11 +140,13 @@ async def test_a_verdict_asked_later_is_the_one_at_arrival(tmp_path: Path) -> No
         assert await why(http, first) == fired
 
 
-@pytest.mark.skipif(find_chromium() is None, reason="no chromium (scripts/setup installs it)")
+@needs_chromium
 async def test_the_page_shows_the_verdict_of_the_arrival(tmp_path: Path) -> None:
     """Tapped after the counter moved on, an event shows its own moment's verdicts."""
-    async with dashboard(tmp_path) as (room, http), Browser(tmp_path / "profile") as b:
-        await b.goto(f"{str(http.base_url).rstrip('/')}/#token={TOKEN}")
+    async with (
+        dashboard(tmp_path) as (room, http),
+        page(tmp_path, f"{str(http.base_url).rstrip('/')}/#token={TOKEN}") as b,
+    ):
         await b.wait_for("document.body && document.body.dataset.live === '1'")
         await room.send(follow(room, "bob"))
         await room.send(follow(room, "amy"))
