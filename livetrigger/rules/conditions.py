@@ -62,6 +62,10 @@ class Check(NamedTuple):
     operand: Any = None
     op: str | None = None  # the operator, when the entry has exactly one
     arg: Any = None  # its argument as written
+    # the values the field must equal one of (`eq`, `in`, a plain value or list), text lowered
+    # as the test compares it: what the engine indexes rules by (rules/pins.py); None for any
+    # other test, or values whose equality has rules of its own (true/false, decimals, null)
+    one_of: frozenset[Any] | None = None
 
 
 def _text(value: Any) -> str:
@@ -196,6 +200,14 @@ def _inline(op: str, arg: Any) -> tuple[str, Any] | None:
     return None
 
 
+def _one_of(op: str, arg: Any) -> frozenset[Any] | None:
+    """The values ``op: arg`` holds for exactly, as ``_equal``/``_member`` compare them."""
+    values = [arg] if op == "eq" else arg if op == "in" else None
+    if values is None or any(type(v) is not str and type(v) is not int for v in values):
+        return None
+    return _as_set(values)
+
+
 def _all_of(tests: tuple[Predicate, ...]) -> Predicate:
     return lambda v: all(t(v) for t in tests)
 
@@ -242,6 +254,7 @@ def compile_when(
         tests: list[Predicate] = []
         fast: tuple[str, Any] | None = None
         single: tuple[str | None, Any] = (None, None)
+        one_of: frozenset[Any] | None = None
         if isinstance(spec, dict):
             for op, arg in spec.items():
                 if op not in OPERATORS:
@@ -258,15 +271,18 @@ def compile_when(
                     tests.append(test)
                     if len(spec) == 1:
                         fast, single = _inline(op, arg), (op, arg)
+                        one_of = _one_of(op, arg)
         else:
-            test = _typed(
-                field_path, kinds, "in" if isinstance(spec, list) else "eq", spec, here, problems
-            )
+            op = "in" if isinstance(spec, list) else "eq"
+            test = _typed(field_path, kinds, op, spec, here, problems)
             if test is not None:
                 tests.append(test)
+                one_of = _one_of(op, spec)
         if len(tests) == 1:
             inline, operand = fast if fast is not None else (None, None)
-            checks.append(Check(field_path, getter(field_path), tests[0], inline, operand, *single))
+            checks.append(
+                Check(field_path, getter(field_path), tests[0], inline, operand, *single, one_of)
+            )
         elif tests:
             checks.append(Check(field_path, getter(field_path), _all_of(tuple(tests))))
     return checks, problems

@@ -4,12 +4,13 @@
 counters, queued firings) lives here, keyed by rule id, so a reload that keeps a rule keeps
 its counters. One engine per room.
 
-Order of the checks for one rule, cheapest first: kind, gift id or name and chat command word
-(indexes: a rule that cannot match an event is never looked at), the chat keyword gate
-(rules/textgate.py), then the rule's own generated matcher (history, gift streak mode, gift
-filter, user filter, chat command, ``when``; rules/matcher.py), ``if``; then its counter
-decides how many times it fires (``every`` can fire several times for one event;
-rules/counting.py), then rate controls let each firing through, queue it, or drop it (counted).
+Order of the checks for one rule, cheapest first: kind, gift id or name, chat command word and
+the viewer a rule is pinned to (indexes: a rule that cannot match an event is never looked at;
+rules/pins.py), the chat keyword gate (rules/textgate.py), then the rule's own generated
+matcher (history, gift streak mode, gift filter, user filter, chat command, ``when``;
+rules/matcher.py), ``if``; then its counter decides how many times it fires (``every`` can
+fire several times for one event; rules/counting.py), then rate controls let each firing
+through, queue it, or drop it (counted).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from livetrigger.rules.counting import (
 )
 from livetrigger.rules.matcher import Matcher, build_matcher
 from livetrigger.rules.model import CompiledRule
+from livetrigger.rules.pins import ViewerIndex, pin
 from livetrigger.rules.textgate import TextGate
 from livetrigger.text.topics import TopicLevels
 
@@ -79,6 +81,7 @@ class Engine:
         self._state: dict[str, RuleState] = {}
         self._rules: tuple[CompiledRule, ...] = ()
         self._by_kind: dict[str, tuple[Candidate, ...]] = {}
+        self._pinned: dict[str, ViewerIndex[Candidate]] = {}
         self.replace_rules(rules)
 
     # -- configuration ----------------------------------------------------------------------
@@ -93,12 +96,20 @@ class Engine:
         enabled = [r for r in self._rules if r.enabled]
         self._gate = TextGate(enabled)
         by_kind: dict[str, list[Candidate]] = {}
+        # rules pinned to viewers stay out of the indexes below: an event runs only those of
+        # its own viewer (rules/pins.py), so a rule per regular costs the others nothing
+        pinned: dict[str, list[tuple[str, frozenset[Any], Candidate]]] = {}
         for rule in enabled:
             gated = rule.id in self._gate.gated
             candidate = (rule, build_matcher(rule), build_counter(rule), gated)
+            viewer = pin(rule)
             for kind in rule.kinds:
-                by_kind.setdefault(kind, []).append(candidate)
+                if viewer is None:
+                    by_kind.setdefault(kind, []).append(candidate)
+                else:
+                    pinned.setdefault(kind, []).append((*viewer, candidate))
         self._by_kind = {k: tuple(v) for k, v in by_kind.items()}
+        self._pinned = {k: ViewerIndex(v) for k, v in pinned.items()}
         self._order = {r.id: i for i, r in enumerate(enabled)}
         # gift rules are indexed by the gifts they name (names lowered, ids as numbers): a
         # gift-per-rule config then runs the few rules of the gift sent, not all of them
@@ -128,7 +139,9 @@ class Engine:
                 c for c in chat if c[0].command is None or c[0].command.first_word in (None, word)
             )
             self._chat_commands[word] = (some, _ungated(some))
-        self._chat_gated = any(c[3] for c in chat)
+        self._chat_gated = any(c[3] for c in chat) or any(
+            c[3] for _, _, c in pinned.get("chat", ())
+        )
         ids = {r.id for r in self._rules}
         self._state = {k: v for k, v in self._state.items() if k in ids}
         self._counters_view = _Counters(self._state)
@@ -190,6 +203,7 @@ class Engine:
             candidates = self._gift_candidates(event)
         else:
             candidates = self._by_kind.get(event.kind, ())
+        candidates = self._with_viewer(event, candidates)
         if not candidates:
             return []
         out: list[Firing] = []
@@ -227,13 +241,25 @@ class Engine:
 
     def candidates(self, event: ev.Event) -> tuple[Candidate, ...]:
         """The rules ``firings`` looks at for ``event`` (its indexes: kind, gift, command
-        word; not the keyword gate, which only ever agrees with a rule's matcher), with their
-        matchers and counters: what ``explain`` reuses instead of building its own."""
+        word, viewer; not the keyword gate, which only ever agrees with a rule's matcher), with
+        their matchers and counters: what ``explain`` reuses instead of building its own."""
         if event.kind == "chat":
-            return self._chat_candidates(event)[0]
-        if type(event) is ev.GiftEvent and self._gift_by:
-            return self._gift_candidates(event)
-        return self._by_kind.get(event.kind, ())
+            found = self._chat_candidates(event)[0]
+        elif type(event) is ev.GiftEvent and self._gift_by:
+            found = self._gift_candidates(event)
+        else:
+            found = self._by_kind.get(event.kind, ())
+        return self._with_viewer(event, found)
+
+    def _with_viewer(
+        self, event: ev.Event, candidates: tuple[Candidate, ...]
+    ) -> tuple[Candidate, ...]:
+        """``candidates`` and the rules pinned to the event's viewer, in file order."""
+        viewers = self._pinned.get(event.kind)
+        if viewers is None:
+            return candidates
+        mine = viewers.of(event.user)
+        return self._in_order(candidates, mine) if mine else candidates
 
     def _chat_candidates(
         self, event: ev.Event
@@ -254,6 +280,15 @@ class Engine:
             return by_id or by_name
         some = {c[0].id: c for c in (*self._gift_any, *by_id, *by_name)}
         return tuple(sorted(some.values(), key=lambda c: self._order[c[0].id]))
+
+    def _in_order(
+        self, candidates: tuple[Candidate, ...], more: list[Candidate]
+    ) -> tuple[Candidate, ...]:
+        """``candidates`` and ``more`` (no rule in both) as one list in file order."""
+        if not candidates and len(more) == 1:
+            return (more[0],)
+        order = self._order
+        return tuple(sorted((*candidates, *more), key=lambda c: order[c[0].id]))
 
     def due(self, now: float) -> list[Firing]:
         """Queued firings whose rate limit has passed (call at ``next_due()``)."""

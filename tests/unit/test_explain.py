@@ -11,7 +11,7 @@ import pytest
 
 from livetrigger import events as ev
 from livetrigger.rules.explain import Verdict, explain, traps
-from tests.unit.test_rules_engine import LOG, engine, gift, user
+from tests.unit.test_rules_engine import LOG, PINNED, engine, gift, user
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -301,3 +301,13 @@ def test_fake_room_on_a_busy_port_says_so() -> None:
         )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "cannot listen" in result.stderr and "address already in use" in result.stderr
+
+
+def test_rules_pinned_to_a_viewer_are_explained_as_the_engine_runs_them() -> None:
+    e = engine(PINNED)
+    for who, text in (("ana_b", "yo"), ("carol", "oh hi"), ("@ana_b", "yo"), ("dan", "hi")):
+        event = ev.ChatEvent(user=user(who), text=text)
+        says = {v.rule_id for v in explain(e, event, 5.0) if v.fires}
+        assert says == {f.rule_id for f in e.firings(event, 5.0)}, who
+    said = {v.rule_id: v for v in explain(e, ev.ChatEvent(user=user("ana_b")), 5.0)}
+    assert said["by_when"].fires and not said["by_id"].fires

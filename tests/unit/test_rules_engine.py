@@ -387,3 +387,60 @@ def test_a_comment_without_keywords_runs_no_keyword_rule(monkeypatch: pytest.Mon
     assert fired(e, ev.ChatEvent(user=user(), text="!go now")) == ["cmd"]
     assert ran == ["cmd"]
     assert fired(e, ev.ChatEvent(user=user(), text="say word7x")) == ["w7"]
+
+
+PINNED = f"""\
+- {{id: by_handle, on: [chat, gift], user: {{users: ['@Ana_B', bob]}}, {LOG}}}
+- {{id: anyone, on: chat, {LOG}}}
+- {{id: by_when, on: chat, when: {{user.unique_id: Ana_B}}, {LOG}}}
+- {{id: with_at, on: chat, when: {{user.unique_id: {{eq: '@ana_b'}}}}, {LOG}}}
+- {{id: by_id, on: chat, when: {{user.id: 42}}, {LOG}}}
+- {{id: by_nick, on: chat, when: {{user.nickname: {{in: ['Chloé ✨', Dan]}}}}, {LOG}}}
+- {{id: keyword, on: chat, when: {{user.unique_id: [carol], text: {{contains: hi}}}}, {LOG}}}
+- {{id: rose, on: gift, gift: [Rose], when: {{user.unique_id: carol}}, {LOG}}}
+- {{id: not_ana, on: chat, when: {{user.unique_id: {{ne: ana_b}}}}, {LOG}}}
+"""
+
+
+def test_rules_pinned_to_a_viewer_fire_for_that_viewer_only() -> None:
+    e = engine(PINNED)
+
+    def chat(who: ev.User, text: str = "yo") -> list[str]:
+        return fired(e, ev.ChatEvent(user=who, text=text))
+
+    # `users:` drops the @ and ignores case; `when` equality ignores case, as the tests do
+    assert chat(user("ana_b")) == ["by_handle", "anyone", "by_when"]
+    assert chat(user("ANA_B")) == ["by_handle", "anyone", "by_when"]
+    assert chat(user("@ana_b")) == ["anyone", "with_at", "not_ana"]
+    assert chat(user("Bob")) == ["by_handle", "anyone", "not_ana"]
+    assert chat(ev.User(id=42, unique_id="x")) == ["anyone", "by_id", "not_ana"]
+    assert chat(ev.User(id=43, unique_id="x", nickname="CHLOÉ ✨")) == [
+        "anyone",
+        "by_nick",
+        "not_ana",
+    ]
+    assert chat(user("carol"), "oh hi") == ["anyone", "keyword", "not_ana"]
+    assert chat(user("carol"), "hello") == ["anyone", "not_ana"]
+    assert fired(e, gift(user=user("carol"))) == ["rose"]
+    assert fired(e, gift(user=user("carol"), gift_name="Lion", gift_id=1)) == []
+    assert fired(e, gift(user=user("ana_b"))) == ["by_handle"]
+    assert fired(e, gift(user=user("dan"))) == []
+
+
+def test_a_message_runs_only_the_rules_pinned_to_its_viewer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rules = "\n".join(
+        f"- {{id: u{i}, on: chat, when: {{user.unique_id: fan{i}}}, {LOG}}}\n"
+        f"- {{id: h{i}, on: [chat, like], user: {{users: ['@Fan{i}x']}}, {LOG}}}\n"
+        f"- {{id: n{i}, on: chat, when: {{user.nickname: {{in: [Nick {i}]}}}}, {LOG}}}"
+        for i in range(300)
+    )
+    e, ran = _counting_engine(rules + f"\n- {{id: all, on: chat, {LOG}}}", monkeypatch)
+    fan7 = ev.User(unique_id="fan7", nickname="NICK 7")
+    assert fired(e, ev.ChatEvent(user=fan7, text="hi")) == ["u7", "n7", "all"]
+    assert fired(e, ev.ChatEvent(user=user("FAN7X"), text="hi")) == ["h7", "all"]
+    assert fired(e, ev.ChatEvent(user=user("nobody"), text="hi")) == ["all"]
+    assert fired(e, ev.LikeEvent(user=user("fan9x"), count=1, total=1)) == ["h9"]
+    assert fired(e, ev.LikeEvent(user=user("fan9"), count=1, total=1)) == []
+    assert ran == ["u7", "n7", "all", "h7", "all", "all", "h9"]
