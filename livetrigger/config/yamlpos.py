@@ -26,6 +26,7 @@ MAX_BYTES = 1 << 20  # a config with hundreds of rules is tens of kilobytes
 MAX_DEPTH = 40  # the deepest real config nests rules > do > webhook > json: under 12
 MAX_VALUES = 100_000  # every mapping, list and scalar built, aliases counted each time used
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class ConfigLimitError(yaml.MarkedYAMLError):
@@ -42,19 +43,83 @@ class Position:
 
 
 class _Composer(yaml.composer.Composer):
-    """PyYAML composes nested collections recursively: the depth is checked on the way down so
-    a file of ten thousand `[` is a message, not a RecursionError."""
+    """PyYAML's composer in one method per node, with what this loader needs only.
 
-    _depth = 0
+    PyYAML composes nested collections recursively: the depth is checked on the way down so
+    a file of ten thousand `[` is a message, not a RecursionError. Its composer also spends
+    four calls and path-resolver bookkeeping (unused here) on every node, and looks up each
+    plain scalar's type by regular expressions; a 5,000-rule file has 80,000 nodes, with the
+    same few hundred values written over and over, so each value's type is remembered.
+    """
+
+    _depth = 0  # collections around the node being composed
+
+    _tags: dict[str, str]
+
+    def get_single_node(self) -> Any:
+        self._tags = {}
+        return super().get_single_node()
 
     def compose_node(self, parent: Any, index: Any) -> Any:
+        if self._depth >= MAX_DEPTH:
+            raise ConfigLimitError(_too_deep(), self.peek_event().start_mark)  # type: ignore[attr-defined]
+        event: Any = self.get_event()  # type: ignore[attr-defined]
+        anchor, start = event.anchor, event.start_mark
+        anchors = self.anchors
+        if isinstance(event, yaml.AliasEvent):
+            if anchor not in anchors:
+                raise yaml.composer.ComposerError(
+                    None, None, f"found undefined alias {anchor!r}", start
+                )
+            return anchors[anchor]
+        if anchor is not None and anchor in anchors:
+            raise yaml.composer.ComposerError(
+                f"found duplicate anchor {anchor!r}; first occurrence",
+                anchors[anchor].start_mark,
+                "second occurrence",
+                start,
+            )
+        tag = event.tag
+        node: Any
+        if isinstance(event, yaml.ScalarEvent):
+            if tag is None or tag == "!":
+                tag = self._scalar_tag(event.value, event.implicit)
+            end: Any = event.end_mark
+            node = yaml.ScalarNode(tag, event.value, start, end, style=event.style)
+            if anchor is not None:
+                anchors[anchor] = node
+            return node
+        mapping = isinstance(event, yaml.MappingStartEvent)
+        if tag is None or tag == "!":
+            tag = self.DEFAULT_MAPPING_TAG if mapping else self.DEFAULT_SEQUENCE_TAG  # type: ignore[attr-defined]
+        kind = yaml.MappingNode if mapping else yaml.SequenceNode
+        node = kind(tag, [], start, None, flow_style=event.flow_style)
+        if anchor is not None:
+            anchors[anchor] = node
+        items = node.value
+        end = yaml.MappingEndEvent if mapping else yaml.SequenceEndEvent
+        check = self.check_event  # type: ignore[attr-defined]
         self._depth += 1
         try:
-            if self._depth > MAX_DEPTH:
-                raise ConfigLimitError(_too_deep(), self.peek_event().start_mark)  # type: ignore[attr-defined]
-            return super().compose_node(parent, index)
+            if mapping:
+                while not check(end):
+                    key = self.compose_node(node, None)
+                    items.append((key, self.compose_node(node, key)))
+            else:
+                while not check(end):
+                    items.append(self.compose_node(node, len(items)))
         finally:
             self._depth -= 1
+        node.end_mark = self.get_event().end_mark  # type: ignore[attr-defined]
+        return node
+
+    def _scalar_tag(self, value: str, implicit: tuple[bool, bool]) -> str:
+        if not implicit[0]:  # quoted: text
+            return self.DEFAULT_SCALAR_TAG  # type: ignore[attr-defined,no-any-return]
+        tag = self._tags.get(value)
+        if tag is None:
+            tag = self._tags[value] = self.resolve(yaml.ScalarNode, value, implicit)  # type: ignore[attr-defined]
+        return tag
 
 
 class _Loader(_Composer, yaml.SafeLoader):
@@ -112,12 +177,13 @@ class Duplicate:
 
 
 class Located:
-    """A parsed document plus a map of path → position of its key (or item)."""
+    """A parsed document plus a map of path → where its key (or item) starts: the parser's
+    mark, made a ``Position`` only when asked (most never are)."""
 
     def __init__(
         self,
         data: Any,
-        positions: dict[Path, Position],
+        positions: dict[Path, yaml.Mark],
         duplicates: tuple[Duplicate, ...] = (),
     ) -> None:
         self.data = data
@@ -128,9 +194,11 @@ class Located:
         """The position of ``path``, or of its nearest ancestor that has one."""
         p = tuple(path)
         while True:
-            pos = self.positions.get(p)
-            if pos is not None or not p:
-                return pos
+            mark = self.positions.get(p)
+            if mark is not None:
+                return _position(mark)
+            if not p:
+                return None
             p = p[:-1]
 
 
@@ -171,8 +239,8 @@ def plain_value(text: str) -> Any:
     return value if value is None or isinstance(value, (bool, int, float)) else text
 
 
-def _mark(node: yaml.Node) -> Position:
-    return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+def _position(mark: yaml.Mark) -> Position:
+    return Position(mark.line + 1, mark.column + 1)
 
 
 def _too_deep() -> str:
@@ -187,7 +255,7 @@ class _Builder:
 
     def __init__(self, constructor: yaml.SafeLoader) -> None:
         self.c = constructor
-        self.positions: dict[Path, Position] = {}
+        self.positions: dict[Path, yaml.Mark] = {}
         self.duplicates: list[Duplicate] = []
         self.built = 0
 
@@ -202,14 +270,19 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise ConfigLimitError(_too_deep(), node.start_mark)
-        self.positions.setdefault(path, _mark(node))
-        if isinstance(node, yaml.MappingNode):
+        positions = self.positions
+        if path not in positions:
+            positions[path] = node.start_mark
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR_TAG:  # most values: no constructor to look up
+                return node.value
+        elif isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
+        elif isinstance(node, yaml.SequenceNode):
             items = []
             for i, item in enumerate(node.value):
                 child = (*path, i)
-                self.positions[child] = _mark(item)
+                positions[child] = item.start_mark
                 items.append(self.build(item, child, depth + 1))
             return items
         try:
@@ -237,7 +310,7 @@ class _Builder:
                     )
                 for name, v in value.items():
                     out.setdefault(name, v)  # the first merged mapping wins, as in YAML
-        written: dict[Any, Position] = {}
+        written: dict[Any, yaml.Mark] = {}
         for key_node, value_node in pairs:
             # keys are names: YAML 1.1 would read `on:` as True and `off:` as False
             if isinstance(key_node, yaml.ScalarNode):
@@ -245,9 +318,10 @@ class _Builder:
             else:
                 key = str(self.build(key_node, (*path, "<key>"), depth + 1))
             child = (*path, str(key))
-            here = _mark(key_node)
+            here = key_node.start_mark
             if key in written:
-                self.duplicates.append(Duplicate(child, written[key], here))
+                first = _position(written[key])
+                self.duplicates.append(Duplicate(child, first, _position(here)))
             written[key] = here
             self.positions[child] = here
             out[key] = self.build(value_node, child, depth + 1)
