@@ -108,16 +108,19 @@ def section(cls: Any, keyed: bool = False) -> Section:
     return Section(cls, tuple(fields), by_key, frozenset(keys))
 
 
+@cache  # types are few and asked about for every value of a big file
 def is_section(tp: Any) -> bool:
     return isinstance(tp, type) and dataclasses.is_dataclass(tp)
 
 
+@cache
 def is_mapping(tp: Any) -> bool:
     """Whether the file writes a value of ``tp`` as a mapping: a section, a keyed tuple, header
     pairs or a dict."""
     return is_section(tp) or keyed_item(tp) is not None or is_pairs(tp) or get_origin(tp) is dict
 
 
+@cache
 def keyed_item(tp: Any) -> Any:
     """The dataclass of a ``tuple[X, ...]`` written as a mapping keyed by ``X.name``, or None."""
     args = get_args(tp)
@@ -126,18 +129,32 @@ def keyed_item(tp: Any) -> Any:
     return None
 
 
+@cache
 def is_pairs(tp: Any) -> bool:
     args = get_args(tp)
     return get_origin(tp) is tuple and len(args) == 2 and get_origin(args[0]) is tuple
 
 
 def members(tp: Any) -> tuple[Any, ...]:
-    """The alternatives of a union (None left out), or ``(tp,)``."""
+    """The alternatives of a union (None left out), or ``(tp,)``, in the order written."""
+    # remembered by identity: `int | str` equals `str | int`, and the order is the message's
+    known = _MEMBERS.get(id(tp))
+    if known is not None and known[0] is tp:
+        return known[1]
     if get_origin(tp) in (Union, types.UnionType):
-        return tuple(a for a in get_args(tp) if a is not type(None))
-    return (tp,)
+        found = tuple(a for a in get_args(tp) if a is not type(None))
+    else:
+        found = (tp,)
+    if len(_MEMBERS) > 4096:  # the schema's types are a few dozen: this never happens
+        _MEMBERS.clear()
+    _MEMBERS[id(tp)] = (tp, found)  # holding tp keeps its id from being reused
+    return found
 
 
+_MEMBERS: dict[int, tuple[Any, tuple[Any, ...]]] = {}
+
+
+@cache
 def allows_none(tp: Any) -> bool:
     return get_origin(tp) in (Union, types.UnionType) and type(None) in get_args(tp)
 
