@@ -4,6 +4,7 @@ what is wrong with a path that does not exist."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,6 +21,7 @@ _PROPERTIES: dict[type[ev.Event], tuple[str, ...]] = {ev.GiftEvent: ("is_final",
 _USER_VALUED = frozenset({"user", "to_user"})
 
 
+@functools.cache  # asked for every rule and every name it reads
 def fields_of(kind: str) -> frozenset[str]:
     cls = KINDS[kind]
     return frozenset([f.name for f in dataclasses.fields(cls)] + list(_PROPERTIES.get(cls, ())))

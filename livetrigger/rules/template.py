@@ -25,6 +25,7 @@ is not.
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -172,6 +173,11 @@ def holes(source: str) -> list[Part] | None:
     return parts
 
 
+# the parts of the last templates split: a template is split when compiled and again when
+# `check` reads its names, and a big config repeats the same few (shared: never mutated)
+_split = functools.lru_cache(maxsize=1024)(holes)
+
+
 def _dotted(source: str) -> tuple[str, tuple[str, ...]] | None:
     """``name`` or ``name.attr.attr`` (an expression that only looks a value up), or None."""
     m = _DOTTED.fullmatch(source)
@@ -236,7 +242,7 @@ class TextTemplate:
             finalize = finalize_text
         # most topics and messages have no markup at all: skip Jinja for them
         self.static = not any(mark in source for mark in ("{{", "{%", "{#"))
-        parts: list[Part] | None = [source] if self.static else holes(source)
+        parts: list[Part] | None = [source] if self.static else _split(source)
         if parts is not None:
             self._render = _renderer(parts, finalize)
         else:
@@ -394,7 +400,7 @@ def referenced_names(source: str, *, expression: bool = False) -> list[tuple[str
         return list(_jinja().referenced_names("{{ " + inner + " }}"))
     if not any(mark in source for mark in ("{{", "{%", "{#")):
         return []
-    parts = holes(source)
+    parts = _split(source)
     if parts is None:
         return list(_jinja().referenced_names(source))
     # Jinja's order: every name read with an attribute, then every bare name
