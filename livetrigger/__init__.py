@@ -1,3 +1,3 @@
-"""livetrigger: TikTok LIVE events to MQTT, GPIO and webhooks."""
+"""livetrigger: TikTok LIVE events to MQTT, GPIO, webhooks, lights, DMX, OSC, OBS and sound."""
 
 __version__ = "0.1.0"

@@ -49,7 +49,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     appear in the help by name), without it every command is fully registered."""
     parser = argparse.ArgumentParser(
         prog="livetrigger",
-        description="TikTok LIVE events to MQTT, GPIO and webhooks.",
+        description="TikTok LIVE events to MQTT, GPIO, webhooks, lights, DMX, OSC, OBS and sound.",
     )
     parser.add_argument("--version", action="version", version=f"livetrigger {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
