@@ -201,7 +201,7 @@ def _daemon_state(doc: dict[str, Any], name: str, engine: Engine, start: float) 
     if not isinstance(snapshot, dict):
         raise InputError(f"{name}: a state document without the rules' state")
     try:
-        engine.restore(snapshot)
+        engine.restore(snapshot, start, start)  # simulate's one clock is the wall's
     except ValueError as exc:
         raise InputError(f"{name}: {exc}") from None
     saved = doc.get("saved_at")

@@ -74,16 +74,24 @@ class RuleState:
         self.user_reached.clear()
 
 
-def state_to_dict(state: RuleState) -> dict[str, Any]:
-    """The parts of a rule's state worth keeping across a restart, JSON-able."""
+def state_to_dict(state: RuleState, to_wall: float) -> dict[str, Any]:
+    """The parts of a rule's state worth keeping across a restart, JSON-able. Its times are
+    on the engine's clock; ``to_wall`` (the wall clock minus that clock) makes them wall-clock
+    times, the one clock the next process shares."""
+
+    def wall(t: float) -> float:
+        return t + to_wall
 
     def recent(users: OrderedDict[int, float]) -> list[list[float]]:
         return [[k, v] for k, v in list(users.items())[-PERSISTED_USERS:]]
 
+    def recent_times(users: OrderedDict[int, float]) -> list[list[float]]:
+        return [[k, wall(v)] for k, v in list(users.items())[-PERSISTED_USERS:]]
+
     return {
-        "last_fire": None if state.last_fire == -math.inf else state.last_fire,
-        "user_last_fire": recent(state.user_last_fire),
-        "fire_times": list(state.fire_times),
+        "last_fire": None if state.last_fire == -math.inf else wall(state.last_fire),
+        "user_last_fire": recent_times(state.user_last_fire),
+        "fire_times": [wall(t) for t in state.fire_times],
         "value": state.value,
         "seen": state.seen,
         "user_values": recent(state.user_values),
@@ -92,14 +100,20 @@ def state_to_dict(state: RuleState) -> dict[str, Any]:
     }
 
 
-def state_from_dict(raw: Any) -> RuleState:
-    """The inverse of ``state_to_dict``; ``ValueError`` on anything else."""
+def state_from_dict(raw: Any, wall: float, to_clock: float) -> RuleState:
+    """The inverse of ``state_to_dict``, read at ``wall`` (``to_clock``: the engine's clock
+    minus the wall clock). A time after ``wall`` (the clock went back since it was saved)
+    counts as ``wall``; ``ValueError`` on anything that is not a rule's state."""
+
+    def clock(t: Any) -> float:
+        return min(float(t), wall) + to_clock
+
     try:
         last = raw["last_fire"]
         return RuleState(
-            last_fire=-math.inf if last is None else float(last),
-            user_last_fire=OrderedDict((int(k), float(v)) for k, v in raw["user_last_fire"]),
-            fire_times=deque(float(t) for t in raw["fire_times"]),
+            last_fire=-math.inf if last is None else clock(last),
+            user_last_fire=OrderedDict((int(k), clock(v)) for k, v in raw["user_last_fire"]),
+            fire_times=deque(clock(t) for t in raw["fire_times"]),
             value=float(raw["value"]),
             seen=bool(raw["seen"]),
             user_values=OrderedDict((int(k), float(v)) for k, v in raw["user_values"]),

@@ -4,6 +4,13 @@
 counters, queued firings) lives here, keyed by rule id, so a reload that keeps a rule keeps
 its counters. One engine per room.
 
+Two clocks come in. ``now`` is the engine's own: cooldowns, ``max_fires`` windows and queued
+firings are ages on it. The daemon passes its monotonic clock, so NTP stepping the wall clock
+neither holds a cooldown for an hour nor releases them all at once. ``wall`` is what templates
+show as ``now`` (epoch seconds; by default ``now``: simulate runs one made-up clock for both).
+A restart keeps cooldowns as wall-clock times, the one clock it keeps: ``snapshot`` and
+``restore`` convert at that boundary.
+
 Order of the checks for one rule, cheapest first: kind, gift id or name, chat command word and
 the viewer a rule is pinned to (indexes: a rule that cannot match an event is never looked at;
 rules/pins.py), the chat keyword gate (rules/textgate.py), then the rule's own generated
@@ -154,25 +161,32 @@ class Engine:
 
     # -- across restarts --------------------------------------------------------------------
 
-    def snapshot(self) -> dict[str, Any]:
-        """Counters, rate-limit clocks and fired counts per rule (JSON-able; times are wall
-        clock, as the ``now`` the daemon passes in). Queued firings are not kept."""
+    def snapshot(self, now: float, wall: float) -> dict[str, Any]:
+        """Counters, rate-limit clocks and fired counts per rule (JSON-able; times as wall
+        clock: ``now`` on the engine's clock is ``wall``). Queued firings are not kept."""
         return {
             "version": STATE_VERSION,
-            "rules": {rid: state_to_dict(st) for rid, st in self._state.items()},
+            "rules": {rid: state_to_dict(st, wall - now) for rid, st in self._state.items()},
             # kept with the last firing's time, so the dashboard's "fired N · last ..." agree
             "fired": {rid: st.fired for rid, st in self.stats.items() if st.fired},
         }
 
-    def restore(self, data: dict[str, Any]) -> None:
+    def restore(self, data: dict[str, Any], now: float, wall: float) -> None:
         """Take back a ``snapshot``: rules that still exist continue their counters and
-        cooldowns. Raises ``ValueError`` on a foreign or damaged snapshot."""
+        cooldowns, each for the time it had left (``now`` on the engine's clock is ``wall``).
+        A time after ``wall`` (the clock was set back across the restart) counts as ``wall``:
+        its cooldown holds for its length, no longer. Raises ``ValueError`` on a foreign or
+        damaged snapshot."""
         if data.get("version") != STATE_VERSION:
             raise ValueError(f"rule state version {data.get('version')!r} is not ours")
         rules = data.get("rules")
         if not isinstance(rules, dict):
             raise ValueError("rule state has no rules")
-        restored = {rid: state_from_dict(raw) for rid, raw in rules.items() if rid in self._state}
+        restored = {
+            rid: state_from_dict(raw, wall, now - wall)
+            for rid, raw in rules.items()
+            if rid in self._state
+        }
         for rid, state in restored.items():
             state.queue = self._state[rid].queue
             self._state[rid] = state
@@ -186,12 +200,16 @@ class Engine:
 
     # -- matching ---------------------------------------------------------------------------
 
-    def evaluate(self, event: ev.Event, now: float) -> list[act.ActionRequest]:
-        return [r for f in self.firings(event, now) for r in f.requests]
+    def evaluate(
+        self, event: ev.Event, now: float, wall: float | None = None
+    ) -> list[act.ActionRequest]:
+        return [r for f in self.firings(event, now, wall) for r in f.requests]
 
-    def firings(self, event: ev.Event, now: float) -> list[Firing]:
-        """Every firing ``event`` causes (empty while paused: counters still advance, so
+    def firings(self, event: ev.Event, now: float, wall: float | None = None) -> list[Firing]:
+        """Every firing ``event`` causes at ``now`` on the engine's clock, rendered with
+        ``wall`` as the templates' ``now`` (empty while paused: counters still advance, so
         resuming does not release a burst of stale milestones)."""
+        shown = now if wall is None else wall
         if event.kind == "live":
             self._new_stream()
         gate_open: bool | None = None
@@ -225,11 +243,11 @@ class Engine:
                 continue
             for milestone in milestones:
                 if self._free_at(rule, state, event) <= now:
-                    ctx = self._context(rule, event, args, now, milestone)
+                    ctx = self._context(rule, event, args, shown, milestone)
                     out.append(self._fire(rule, state, ctx, event, now, milestone))
                 elif rule.overflow == "queue":
                     if len(state.queue) < rule.queue_size:
-                        ctx = self._context(rule, event, args, now, milestone)
+                        ctx = self._context(rule, event, args, shown, milestone)
                         state.queue.append((ctx, event, milestone))
                     else:
                         self.stats[rule.id].queue_dropped += 1
@@ -290,8 +308,9 @@ class Engine:
         order = self._order
         return tuple(sorted((*candidates, *more), key=lambda c: order[c[0].id]))
 
-    def due(self, now: float) -> list[Firing]:
-        """Queued firings whose rate limit has passed (call at ``next_due()``)."""
+    def due(self, now: float, wall: float | None = None) -> list[Firing]:
+        """Queued firings whose rate limit has passed at ``now`` (call at ``next_due()``),
+        rendered with ``wall`` as the templates' ``now``."""
         out: list[Firing] = []
         for rule in self._rules:
             state = self._state[rule.id]
@@ -300,12 +319,13 @@ class Engine:
                 if not self._allowed(rule, state, event, now):
                     break
                 state.queue.popleft()
-                ctx["now"] = now
+                ctx["now"] = now if wall is None else wall
                 out.append(self._fire(rule, state, ctx, event, now, milestone))
         return out
 
     def next_due(self) -> float | None:
-        """The earliest time a queued firing may go, or None when nothing is queued."""
+        """The earliest time (the engine's clock) a queued firing may go, or None when nothing
+        is queued."""
         best: float | None = None
         for rule in self._rules:
             state = self._state[rule.id]
@@ -319,15 +339,16 @@ class Engine:
     def queued(self) -> int:
         return sum(len(s.queue) for s in self._state.values())
 
-    def test_fire(self, rule_id: str, now: float) -> Firing | None:
-        """Run a rule's actions with a sample event, ignoring conditions and limits."""
+    def test_fire(self, rule_id: str, wall: float) -> Firing | None:
+        """Run a rule's actions with a sample event received at ``wall``, ignoring conditions
+        and limits (so no clock of the engine's is read or moved)."""
         rule = next((r for r in self._rules if r.id == rule_id), None)
         if rule is None:
             return None
-        event = sample_event(sorted(rule.kinds)[0], now)
+        event = sample_event(sorted(rule.kinds)[0], wall)
         args = self._sample_args(rule, event) if rule.command else {}
-        ctx = self._context(rule, event, args, now, None)
-        return self._fire(rule, self._state[rule.id], ctx, event, now, None, count=False)
+        ctx = self._context(rule, event, args, wall, None)
+        return self._fire(rule, self._state[rule.id], ctx, event, wall, None, count=False)
 
     def _sample_args(self, rule: CompiledRule, event: ev.Event) -> dict[str, str]:
         """Plausible command arguments for a test: the first words from a small vocabulary
@@ -427,9 +448,10 @@ class Engine:
         rule: CompiledRule,
         event: ev.Event,
         args: dict[str, str],
-        now: float,
+        wall: float,
         milestone: int | None,
     ) -> Context:
+        """What templates and ``if`` see; ``wall`` is their ``now`` (epoch seconds)."""
         ctx: Context = {name: getattr(event, name) for name in _field_names(event)}
         if isinstance(event, ev.GiftEvent):
             ctx["is_final"] = event.is_final
@@ -443,7 +465,7 @@ class Engine:
             counter=state.value if state else 0,
             counters=self._counters_view,
             milestone=milestone,
-            now=now,
+            now=wall,
             base=self.base_topic,
         )
         return ctx

@@ -72,7 +72,7 @@ class Arrival:
     the engine's state. The others are worded when asked: they depend on nothing that
     changes."""
 
-    at: float
+    at: float  # when, on the wall clock (the page shows it)
     rules: tuple[CompiledRule, ...]
     decided: Mapping[str, Verdict]
 
@@ -81,8 +81,9 @@ class Arrival:
         return [self.decided.get(r.id) or _filtered(r, event) for r in self.rules]
 
 
-def arrival(engine: Engine, event: ev.Event, now: float) -> Arrival:
-    """Take the verdicts on ``event`` that read the engine's state, before the engine runs it.
+def arrival(engine: Engine, event: ev.Event, now: float, wall: float | None = None) -> Arrival:
+    """Take the verdicts on ``event`` that read the engine's state, before the engine runs it
+    at ``now`` (its clock; ``wall``: the same moment on the wall clock, by default ``now``).
     Costs what the engine's own look at the event costs: the same candidate rules (its
     indexes) and matchers."""
     decided: dict[str, Verdict] = {}
@@ -90,7 +91,7 @@ def arrival(engine: Engine, event: ev.Event, now: float) -> Arrival:
         args = match(event)
         if args is not None:
             decided[rule.id] = _stateful(engine, rule, counter, event, args, now)
-    return Arrival(now, engine.rules, decided)
+    return Arrival(now if wall is None else wall, engine.rules, decided)
 
 
 def explain(engine: Engine, event: ev.Event, now: float) -> list[Verdict]:

@@ -244,14 +244,90 @@ def test_a_restart_keeps_the_fired_count_with_the_last_firing() -> None:
     for now in (10.0, 20.0, 30.0):
         e.firings(ev.LikeEvent(total=1), now)
     after = engine("- id: r\n  on: like\n  " + LOG)
-    after.restore(json.loads(json.dumps(e.snapshot())))
+    after.restore(json.loads(json.dumps(e.snapshot(40.0, 40.0))), 40.0, 40.0)
     assert after.stats["r"].fired == 3
     assert after._state["r"].last_fire == 30.0
-    old = e.snapshot()
+    old = e.snapshot(40.0, 40.0)
     del old["fired"]  # a snapshot saved before the count was kept still restores
     older = engine("- id: r\n  on: like\n  " + LOG)
-    older.restore(old)
+    older.restore(old, 40.0, 40.0)
     assert older.stats["r"].fired == 0 and older._state["r"].last_fire == 30.0
+
+
+LIMITS = (
+    "- id: cool\n  on: chat\n  cooldown: 60s\n  " + LOG + "\n"
+    "- id: mine\n  on: chat\n  cooldown_per_user: 60s\n  " + LOG + "\n"
+    "- id: few\n  on: chat\n  max_fires: {count: 1, per: 60s}\n  " + LOG + "\n"
+    "- id: queued\n  on: chat\n  cooldown: 60s\n  overflow: queue\n  " + LOG
+)
+
+
+@pytest.mark.parametrize("step", [-3600.0, 15 * 60.0])
+def test_a_wall_clock_step_moves_no_rate_limit(step: float) -> None:
+    # the daemon's engine runs on the monotonic clock; the wall clock is only the templates'
+    # `now`: a step of it (NTP on a Pi without a clock battery) neither holds a cooldown for an
+    # hour nor releases every cooldown at once
+    e = engine(LIMITS)
+    chat, wall = ev.ChatEvent(user=user()), 1_700_000_000.0
+    assert len(e.firings(chat, 100.0, wall)) == 4
+    assert e.firings(chat, 110.0, wall + 10 + step) == []  # all held, whichever way it stepped
+    assert e.queued() == 1 and e.next_due() == 160.0
+    assert e.due(159.9, wall + 59.9 + step) == []
+    (released,) = e.due(160.0, wall + 60 + step)
+    assert released.rule_id == "queued"
+    assert [f.rule_id for f in e.firings(chat, 220.0, wall + 120 + step)] == [
+        "cool",
+        "mine",
+        "few",
+        "queued",
+    ]
+
+
+def test_templates_show_the_wall_clock() -> None:
+    e = engine(
+        "- id: r\n  on: chat\n  cooldown: 10s\n  overflow: queue\n"
+        '  do: [{mqtt: {topic: t, payload: "{{ now }}"}}]'
+    )
+    chat = ev.ChatEvent(user=user())
+    (first,) = e.evaluate(chat, 5.0, 1_700_000_000.0)
+    assert e.evaluate(chat, 6.0, 1_700_000_001.0) == []
+    (queued,) = e.due(15.0, 1_700_000_010.0)
+    assert isinstance(first, act.MqttPublish) and first.payload == b"1700000000.0"
+    (request,) = queued.requests
+    assert isinstance(request, act.MqttPublish) and request.payload == b"1700000010.0"
+
+
+def test_a_restart_keeps_each_rate_limit_for_its_remaining_time() -> None:
+    # the process fires at 100 on its monotonic clock (wall 1,000,000) and saves 30 s later;
+    # the next process (a reboot: its monotonic clock starts again) restores 10 s after that
+    e = engine(LIMITS)
+    chat = ev.ChatEvent(user=user())
+    assert len(e.firings(chat, 100.0, 1_000_000.0)) == 4
+    saved = json.loads(json.dumps(e.snapshot(130.0, 1_000_030.0)))
+    assert saved["rules"]["cool"]["last_fire"] == 1_000_000.0  # on disk: the wall clock
+    after = engine(LIMITS)
+    after.restore(saved, 5.0, 1_000_040.0)
+    # 60 s from the firing: 20 s left, at 25 on the new clock
+    assert after.firings(chat, 24.9, 1_000_059.9) == []
+    assert [f.rule_id for f in after.firings(chat, 25.0, 1_000_060.0)] == [
+        "cool",
+        "mine",
+        "few",
+        "queued",
+    ]
+
+
+def test_a_clock_set_back_across_a_restart_holds_a_cooldown_no_longer_than_its_length() -> None:
+    # saved at wall 1,000,030; the next start reads its clock an hour behind (a Pi rebooted
+    # before NTP's sync): the firing looks an hour ahead. It counts as just now, not in an hour
+    e = engine(LIMITS)
+    chat = ev.ChatEvent(user=user())
+    e.firings(chat, 100.0, 1_000_000.0)
+    saved = e.snapshot(130.0, 1_000_030.0)
+    after = engine(LIMITS)
+    after.restore(saved, 5.0, 1_000_030.0 - 3600)
+    assert after.firings(chat, 64.9) == []
+    assert len(after.firings(chat, 65.0)) == 4
 
 
 HOSTILE = engine(

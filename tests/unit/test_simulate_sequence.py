@@ -15,7 +15,7 @@ from livetrigger import events as ev
 from livetrigger.cli import main
 from livetrigger.config import load_config
 from livetrigger.rules.engine import Engine
-from livetrigger.state.directory import DaemonState
+from livetrigger.state.directory import DaemonState, FnPart
 from tests.unit.test_rules_engine import user
 
 CONFIG = """\
@@ -196,14 +196,20 @@ def test_a_daemon_state_directory_is_a_start(
     config.write_text(CONFIG)
     room = load_config(config).rooms[0]
     engine = Engine(room.rules, room=room.settings.name)
-    assert [f.rule_id for f in engine.firings(ev.FollowEvent(user=user()), time.time() - 12)]
+    # the daemon's engine runs on the monotonic clock; its file holds wall-clock times
+    follow = ev.FollowEvent(user=user())
+    assert [f.rule_id for f in engine.firings(follow, time.monotonic() - 12, time.time() - 12)]
     state_dir = tmp_path / "state"
     state_dir.mkdir()
 
     async def save() -> None:
         state = DaemonState(state_dir)
         state.attach_room(room.settings.name, "@room")
-        state.add_part(room.settings.name, "engine", engine)
+        part = FnPart(
+            lambda: engine.snapshot(time.monotonic(), time.time()),
+            lambda data: engine.restore(data, time.monotonic(), time.time()),
+        )
+        state.add_part(room.settings.name, "engine", part)
         state.room_changed(room.settings.name)
         await state.end()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import time
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -72,7 +73,15 @@ class StateDirectory(Feature):
                 source.saved,
             ),
         )
-        state.add_part(name, "engine", runtime.engine)
+        engine = runtime.engine
+        state.add_part(
+            name,
+            "engine",
+            FnPart(
+                lambda: engine.snapshot(time.time(), time.time()),
+                lambda data: engine.restore(data, time.time(), time.time()),
+            ),
+        )
         source.before_sign = state.sign_recorded
         if state.enabled:
             source.write_ahead = functools.partial(state.write_room, name)
