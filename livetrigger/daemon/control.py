@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -221,7 +222,7 @@ class Control:
         """Everything the dashboard shows, in one document (no secret is in it)."""
         d = self.daemon
         snap = self.snapshot()
-        now = time.time()
+        now, wall = time.monotonic(), time.time()  # the engine's clock, and what is shown
         rooms: dict[str, Any] = {}
         for name, runtime in d.rooms.items():
             rules = []
@@ -237,7 +238,9 @@ class Control:
                         "enabled": rule.enabled,
                         "fired": stats.fired,
                         "rate_limited": stats.rate_limited,
-                        "last_fired": state.last_fire if state.last_fire > 0 else None,
+                        "last_fired": (
+                            state.last_fire - now + wall if state.last_fire > -math.inf else None
+                        ),
                         "cooldown_left": max(0.0, free_at - now) if free_at > now else 0.0,
                     }
                 )

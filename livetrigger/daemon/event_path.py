@@ -67,10 +67,12 @@ class EventPath:
             # reach the event stream or Home Assistant's event entity after the all-off
             log.debug("room %s: %s while stopping: not acted on", room, event.kind)
             return
-        now = time.time()
+        # the rules' ages (cooldowns, max_fires, queues) are monotonic: a step of the wall
+        # clock moves none of them; the wall clock is only what templates show as `now`
+        now, wall = time.monotonic(), time.time()
         for feature in d.features:
-            feature.before_rules(room, event, now)
-        firings = runtime.engine.firings(event, now)
+            feature.before_rules(room, event, now, wall)
+        firings = runtime.engine.firings(event, now, wall)
         holds = [h for f in d.features if (h := f.hold(room, event, firings)) is not None]
         if holds:
             job = asyncio.get_running_loop().create_task(self._submit_after(holds, room, firings))
@@ -133,7 +135,8 @@ class EventPath:
                 d.outputs.submit(request)
 
     def arm_queue_timer(self, runtime: RoomRuntime) -> None:
-        """Release a rule's queued firings when the first of them is due."""
+        """Release a rule's queued firings when the first of them is due (the engine's clock
+        is the monotonic one, as the loop's timers)."""
         due = runtime.engine.next_due()
         if due is None or runtime.timer is not None:
             return
@@ -141,10 +144,10 @@ class EventPath:
 
         def release() -> None:
             runtime.timer = None
-            self.submit(runtime.name, runtime.engine.due(time.time()))
+            self.submit(runtime.name, runtime.engine.due(time.monotonic(), time.time()))
             self.arm_queue_timer(runtime)
 
-        runtime.timer = loop.call_later(max(0.0, due - time.time()), release)
+        runtime.timer = loop.call_later(max(0.0, due - time.monotonic()), release)
 
     def action_done(self, request: ActionRequest, outcome: Outcome, seconds: float) -> None:
         """A request finished (ok, failed, dropped): log it and count its latency."""

@@ -35,9 +35,10 @@ class Feature(Protocol):
         """Begin: after the sinks and rooms exist, before the daemon says it is ready."""
         return
 
-    def before_rules(self, room: str, event: Event, now: float) -> None:
-        """The rules are about to run ``event`` at ``now`` (wall clock, the engine's own): the
-        last moment to read their state as the event found it. Keep it cheap."""
+    def before_rules(self, room: str, event: Event, now: float, wall: float) -> None:
+        """The rules are about to run ``event`` at ``now`` (the engine's clock: monotonic),
+        ``wall`` on the wall clock: the last moment to read their state as the event found
+        it. Keep it cheap."""
         return
 
     def hold(self, room: str, event: Event, firings: Sequence[Firing]) -> Awaitable[None] | None:

@@ -58,12 +58,12 @@ class Dashboard(Feature):
                 exc.strerror or exc,
             )
 
-    def before_rules(self, room: str, event: Event, now: float) -> None:
+    def before_rules(self, room: str, event: Event, now: float, wall: float) -> None:
         """Each rule's verdict as the event finds the rules (cooldowns, counters, the pause):
         kept with the event, so the page shows the verdict of that moment when tapped later."""
         runtime = self.daemon.rooms.get(room)
         if self.server is not None and runtime is not None:
-            self._arrival = (event, arrival(runtime.engine, event, now))
+            self._arrival = (event, arrival(runtime.engine, event, now, wall))
 
     def on_event(self, room: str, event: Event, firings: Sequence[Firing]) -> None:
         """The live feed, and the charts' counts."""

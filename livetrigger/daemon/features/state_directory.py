@@ -74,12 +74,14 @@ class StateDirectory(Feature):
             ),
         )
         engine = runtime.engine
+        # the engine's times are monotonic, which a restart does not keep: on disk they are
+        # wall-clock times, converted at the moment of each write and of the restore
         state.add_part(
             name,
             "engine",
             FnPart(
-                lambda: engine.snapshot(time.time(), time.time()),
-                lambda data: engine.restore(data, time.time(), time.time()),
+                lambda: engine.snapshot(time.monotonic(), time.time()),
+                lambda data: engine.restore(data, time.monotonic(), time.time()),
             ),
         )
         source.before_sign = state.sign_recorded
