@@ -85,8 +85,8 @@ class ClockStepWatch:
         if abs(step) < STEP_MIN + SLEW_RATE * elapsed:
             return 0.0
         log.warning(
-            "wall clock stepped %s by %s (NTP, or set by hand); triggers waiting keep the age "
-            "they had, counted on the monotonic clock",
+            "wall clock stepped %s by %s (NTP, or set by hand); waiting triggers, cooldowns and "
+            "queued firings keep their ages, counted on the monotonic clock",
             "forward" if step > 0 else "back",
             format_age(round(abs(step))),  # the clocks are read apart: 899.99 s is 15m
         )

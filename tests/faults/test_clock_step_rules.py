@@ -14,6 +14,7 @@ cooldown is over, and its twin without a queue is then free too (same cooldown, 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,6 +45,7 @@ rooms:
       - {{id: cool, on: gift, cooldown: {cooldown}, do: [{{log: "cool"}}]}}
       - {{id: queued, on: gift, cooldown: {cooldown}, overflow: queue, do: [{{log: "queued"}}]}}
       - {{id: long, on: gift, cooldown: 1h, do: [{{log: "long"}}]}}
+      - {{id: each, on: gift, do: [{{log: "each"}}]}}
 """
 
 
@@ -74,11 +76,16 @@ async def running(room: FakeLiveRoom, work: Path, cooldown: str) -> AsyncIterato
     run: Run
 
     def firing(_room: str, f: Firing) -> None:
-        run.fired.append(f.rule_id)
+        if f.rule_id != "each":  # every gift fires it: the step is logged as its action goes
+            run.fired.append(f.rule_id)
 
     config = load_config_text(config_for(room, work, cooldown))
     daemon = Daemon(
-        config, pin_factory=MockFactory(pin_class=MockPWMPin), hooks=Hooks(firing=firing)
+        config,
+        pin_factory=MockFactory(pin_class=MockPWMPin),
+        hooks=Hooks(firing=firing),
+        # the clock the test steps: looked up at each call, not bound to the unstepped one
+        wall_clock=lambda: time.time(),  # noqa: PLW0108
     )
     run = Run(daemon)
     task = asyncio.create_task(daemon.run())
@@ -97,9 +104,14 @@ def step(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
     monkeypatch.setattr(time, "time", lambda: real() + seconds)
 
 
+def said(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "wall clock stepped" in r.getMessage()]
+
+
 async def test_a_backward_step_holds_no_cooldown_and_no_queued_firing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING)
     async with FakeLiveRoom() as room, running(room, tmp_path, "300ms") as run:
         await run.gifts(room, 1)
         assert run.fired == ["cool", "queued", "long"]
@@ -111,11 +123,14 @@ async def test_a_backward_step_holds_no_cooldown_and_no_queued_firing(
         await run.gifts(room, 1)  # its twin's cooldown, begun with the queue's, is over too
         assert run.fired.count("cool") >= 2
         assert run.limited("long") == 2
+        await wait_until(lambda: said(caplog), "the step logged")
+    assert [m.split(" (")[0] for m in said(caplog)] == ["wall clock stepped back by 1h"]
 
 
 async def test_a_forward_step_releases_no_cooldown_and_no_queued_firing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING)
     async with FakeLiveRoom() as room, running(room, tmp_path, "1m") as run:
         await run.gifts(room, 2)
         assert run.fired == ["cool", "queued", "long"]
@@ -129,6 +144,10 @@ async def test_a_forward_step_releases_no_cooldown_and_no_queued_firing(
         cool = next(r for r in state["rules"] if r["id"] == "cool")
         assert 0 < cool["cooldown_left"] <= 60
         assert time.time() - 60 < cool["last_fired"] <= time.time()
+        await run.gifts(room, 1)
+        await wait_until(lambda: said(caplog), "the step logged")
+        assert run.limited("cool") == 3
+    assert [m.split(" (")[0] for m in said(caplog)] == ["wall clock stepped forward by 15m"]
 
 
 async def test_a_restart_keeps_a_cooldown_for_its_remaining_time(
