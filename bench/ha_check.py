@@ -35,6 +35,7 @@ from livetrigger import events as ev
 from livetrigger.simulator.router import RoomRouter
 from livetrigger.simulator.server import FakeLiveRoom
 from tests.support.listener import Listener
+from tests.support.moments import battle_won, goal, rank
 from tests.support.mosquitto import MosquittoBroker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -338,65 +339,6 @@ def gift(room: FakeLiveRoom, diamonds: int, user: str = "sam") -> ev.GiftEvent:
         repeat_count=1,
         streak=ev.StreakState.SINGLE,
         total_diamonds=diamonds,
-    )
-
-
-def battle(room: FakeLiveRoom, battle_id: int = 77) -> list[ev.Event]:
-    """A battle the room wins: its start (this room's host 11 against 22), two score updates
-    and the result, 300 to 120."""
-
-    def scores(ours: int, rival: int) -> tuple[ev.BattleScore, ...]:
-        return (ev.BattleScore(host_id=11, points=ours), ev.BattleScore(host_id=22, points=rival))
-
-    hosts = (
-        ev.BattleParticipant(
-            user_id=11, unique_id=room.unique_id, nickname="Us", room_id=room.room_id
-        ),
-        ev.BattleParticipant(user_id=22, unique_id="rival", nickname="Rival", room_id=2),
-    )
-    return [
-        ev.BattleEvent(
-            msg_id=room.next_msg_id(), battle_id=battle_id, action="started", participants=hosts
-        ),
-        *(
-            ev.BattlePointsEvent(msg_id=room.next_msg_id(), battle_id=battle_id, scores=scores(*s))
-            for s in ((40, 25), (120, 90))
-        ),
-        ev.BattleEndedEvent(
-            msg_id=room.next_msg_id(),
-            battle_id=battle_id,
-            result="won",
-            points=300,
-            rival_points=120,
-            winner_id=11,
-            scores=scores(300, 120),
-        ),
-    ]
-
-
-def rank_update(room: FakeLiveRoom, hourly: int, weekly: int) -> ev.RankEvent:
-    return ev.RankEvent(
-        msg_id=room.next_msg_id(),
-        rank_type="hourly",
-        rank=hourly,
-        score=1000 * (50 - hourly),
-        on_rank=True,
-        ranks=(
-            ev.RankEntry(rank_type="hourly", rank=hourly, score=1000 * (50 - hourly)),
-            ev.RankEntry(rank_type="weekly", rank=weekly),
-        ),
-    )
-
-
-def goal_update(room: FakeLiveRoom, current: int) -> ev.GoalEvent:
-    return ev.GoalEvent(
-        msg_id=room.next_msg_id(),
-        goal_id=4242,
-        description="New microphone",
-        current=current,
-        target=100,
-        progress=current,
-        reached=current >= 100,
     )
 
 
@@ -957,7 +899,7 @@ class Run:
         reached, probe_goal = await self.trigger_listener("alpha", "goal_reached")
         probes = [await probe_won(), await probe_lost(), await probe_goal()]
         t0 = time.monotonic()
-        start, *rest = battle(alpha)
+        start, *rest = battle_won(alpha)
         await alpha.send(start)
         await until("battle started", lambda: self._state_is(e["battle_score"], "0"))
         started = (await self.h.state(e["rival_score"]), await self.h.state(e["battle_result"]))
@@ -987,7 +929,7 @@ class Run:
             f"battle_won {won}, battle_lost {lost} (armed after {probes[0]}/{probes[1]} probes)",
         )
         for hourly, weekly in ((12, 180), (7, 150)):
-            await alpha.send(rank_update(alpha, hourly, weekly))
+            await alpha.send(rank(alpha, hourly, weekly))
             await self.wait_number(e["rank"], hourly)
         attrs = (await self.h.states())[e["rank"]]["attributes"]
         ok(
@@ -998,12 +940,12 @@ class Run:
             f"history {compress(self.h.history_of(e['rank'], t0))}; attributes "
             f"{ {k: attrs.get(k) for k in ('rank_type', 'score', 'on_rank', 'ranks')} }",
         )
-        await alpha.send(goal_update(alpha, 50))
+        await alpha.send(goal(alpha, 50))
         await self.wait_number(e["goal_progress"], 50)
-        await alpha.send(goal_update(alpha, 100))
+        await alpha.send(goal(alpha, 100))
         await self.wait_number(e["goal_progress"], 100)
         await until("the goal_reached trigger", lambda: bool(reached))
-        await alpha.send(goal_update(alpha, 110))  # the same goal, still reached: no trigger
+        await alpha.send(goal(alpha, 110))  # the same goal, still reached: no trigger
         await self.wait_number(e["goal_progress"], 110)
         attrs = (await self.h.states())[e["goal_progress"]]["attributes"]
         unit = attrs.get("unit_of_measurement")

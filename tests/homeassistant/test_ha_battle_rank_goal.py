@@ -24,88 +24,18 @@ from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.text.topics import published_filters, published_topic
 from tests.homeassistant.test_homeassistant import PREFIX, config_for, configs, running, settle
 from tests.support.listener import Listener
+from tests.support.moments import battle_won, goal, rank
 from tests.support.mosquitto import MosquittoBroker
 
 STATE = "livetrigger/demo_streamer/state"
 EVENT = "livetrigger/demo_streamer/event"
 NODE = "livetrigger_demo_streamer"
-OURS, RIVAL = 11, 22
 RULES = """\
       - id: won
         on: battle_ended
         when: {result: won}
         do: [{mqtt: {topic: "ha27/{{ room }}/won", payload: "{{ points }}:{{ rival_points }}"}}]
 """
-
-
-def battle_won(room: FakeLiveRoom, battle_id: int = 77) -> list[ev.Event]:
-    """A battle's start (this room's host and a rival), two score updates, the result."""
-
-    def scores(ours: int, rival: int) -> tuple[ev.BattleScore, ...]:
-        return (
-            ev.BattleScore(host_id=OURS, points=ours),
-            ev.BattleScore(host_id=RIVAL, points=rival),
-        )
-
-    return [
-        ev.BattleEvent(
-            msg_id=room.next_msg_id(),
-            battle_id=battle_id,
-            action="started",
-            duration=300,
-            participants=(
-                ev.BattleParticipant(
-                    user_id=OURS, unique_id=room.unique_id, nickname="Demo", room_id=room.room_id
-                ),
-                ev.BattleParticipant(user_id=RIVAL, unique_id="rival", nickname="R", room_id=2),
-            ),
-        ),
-        *(
-            ev.BattlePointsEvent(
-                msg_id=room.next_msg_id(),
-                battle_id=battle_id,
-                reason="score_update",
-                scores=scores(ours, rival),
-            )
-            for ours, rival in ((40, 25), (120, 90))
-        ),
-        ev.BattleEndedEvent(
-            msg_id=room.next_msg_id(),
-            battle_id=battle_id,
-            result="won",
-            points=300,
-            rival_points=120,
-            winner_id=OURS,
-            scores=scores(300, 120),
-        ),
-    ]
-
-
-def rank(room: FakeLiveRoom, hourly: int, weekly: int) -> ev.RankEvent:
-    return ev.RankEvent(
-        msg_id=room.next_msg_id(),
-        rank_type="hourly",
-        rank=hourly,
-        score=1000 * (50 - hourly),
-        on_rank=True,
-        ranks=(
-            ev.RankEntry(rank_type="hourly", rank=hourly, score=1000 * (50 - hourly)),
-            ev.RankEntry(rank_type="weekly", rank=weekly),
-        ),
-    )
-
-
-def goal(room: FakeLiveRoom, current: int) -> ev.GoalEvent:
-    return ev.GoalEvent(
-        msg_id=room.next_msg_id(),
-        goal_id=4242,
-        description="New microphone",
-        current=current,
-        target=100,
-        progress=current,
-        reached=current >= 100,
-        source="progress_update",
-    )
 
 
 def by_oid(docs: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
