@@ -1,7 +1,7 @@
 """Event model → WebCast wire bytes: how the fake live room speaks.
 
 Messages are built from the protocol facts the way TikTok's servers would send them (one encoder
-per event kind, in ``encode.py``), so a client test against these bytes is a protocol test.
+per event kind, in ``encode/``), so a client test against these bytes is a protocol test.
 This module wraps them into fetch results and push frames; tests, benchmarks and the demo build
 their frames here.
 """

@@ -24,7 +24,9 @@ DOCUMENTED = [
     "sources/base.py",
     # the fake live room, split (issue 24): its facade and every part
     "commands/interrupt.py",
-    "simulator/encode.py",
+    "simulator/encode/__init__.py",
+    "simulator/encode/common.py",
+    "simulator/encode/registry.py",
     "simulator/endpoints.py",
     "simulator/faults.py",
     "simulator/httpd.py",
