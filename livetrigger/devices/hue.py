@@ -3,8 +3,10 @@ light: Floor lamp}}}``), driven by the ``light`` action through the bridge's CLI
 with ``aiohue`` (the library Home Assistant's Hue integration uses).
 
 A device is one light, one room or zone (``group``: its grouped light), or one scene. The
-bridge is opened at the first alert (``initialize``: the whole resource list, then the event
-stream that keeps aiohue's copy current); names are looked up in that copy. Before an alert
+bridge is opened at the first use (``initialize``: the whole resource list, then the event
+stream that keeps aiohue's copy current) and shared by every device of the same bridge and
+app key in the daemon (a bridge serves few event-stream clients): it closes when the last of
+them closes. Names are looked up in that copy. Before an alert
 with ``duration`` the lights the device covers are read fresh from the bridge (the copy may
 not have heard of the last change yet) and each is put back with one PUT after it. The app
 key comes from ``app_key_file`` (``livetrigger hue-pair`` writes it) and is never logged.
@@ -12,10 +14,13 @@ key comes from ``app_key_file`` (``livetrigger hue-pair`` writes it) and is neve
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import logging
+import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from livetrigger.devices.base import DeviceAway, DeviceKind, DeviceLimits
 from livetrigger.devices.going_back import GoingBack
@@ -56,8 +61,79 @@ class HueSettings(DeviceLimits):
         )
 
 
+class _Bridge:
+    """One initialised aiohue bridge, shared by the devices that use the same bridge and app
+    key in one daemon (one event loop): opened at the first use, closed by the last user."""
+
+    # by loop (one daemon's), then by (address, app key)
+    _open: ClassVar[
+        weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], _Bridge]]
+    ] = weakref.WeakKeyDictionary()
+
+    def __init__(self, host: str, app_key: str) -> None:
+        self.host = host
+        self.app_key = app_key
+        self.users = 0
+        self.bridge: Any = None  # aiohue.HueBridgeV2, initialised
+        self.opening: asyncio.Task[Any] | None = None
+
+    @classmethod
+    def share(cls, host: str, app_key: str) -> _Bridge:
+        """The bridge at ``host`` for ``app_key``, with one more user."""
+        shared = cls._open.setdefault(asyncio.get_running_loop(), {})
+        bridge = shared.get((host, app_key))
+        if bridge is None:
+            bridge = shared[(host, app_key)] = cls(host, app_key)
+        bridge.users += 1
+        return bridge
+
+    async def ready(self, library: Library) -> Any:
+        """The initialised bridge: the first caller opens it, the others wait for the same
+        opening (a caller's timeout does not end it for the rest); a failure is each one's."""
+        if self.bridge is not None:
+            return self.bridge
+        if self.opening is None:
+            self.opening = asyncio.get_running_loop().create_task(self._initialised(library))
+            # seen even when every caller gave up waiting: never "exception never retrieved"
+            self.opening.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return await asyncio.shield(self.opening)
+
+    async def _initialised(self, library: Library) -> Any:
+        try:
+            await library.module()  # off the loop: then the import below is a lookup
+            from aiohue import HueBridgeV2  # type: ignore[import-untyped]  # noqa: PLC0415
+
+            bridge = HueBridgeV2(self.host, self.app_key)
+            try:
+                await bridge.initialize()
+            except BaseException:
+                await bridge.close()
+                raise
+            self.bridge = bridge
+            log.info("connected to the Hue bridge at %s", self.host)
+            return bridge
+        finally:
+            self.opening = None  # failed: the next use tries again
+
+    async def release(self) -> None:
+        """One user fewer; the last one closes the connection."""
+        self.users -= 1
+        if self.users > 0:
+            return
+        shared = self._open.get(asyncio.get_running_loop(), {})
+        if shared.get((self.host, self.app_key)) is self:
+            del shared[(self.host, self.app_key)]
+        if self.opening is not None:
+            self.opening.cancel()
+            await asyncio.wait({self.opening})
+        bridge, self.bridge = self.bridge, None
+        if bridge is not None:
+            with contextlib.suppress(Exception):
+                await bridge.close()
+
+
 class Hue:
-    """One light, group or scene of a bridge: aiohue's connection, opened at the first alert."""
+    """One light, group or scene of a bridge, through the bridge's shared connection."""
 
     can_snapshot = True
 
@@ -66,7 +142,7 @@ class Hue:
         self.settings = settings
         host = f"[{settings.bridge}]" if ":" in settings.bridge else settings.bridge
         self.host = host if settings.port == 443 else f"{host}:{settings.port}"
-        self._bridge: Any = None  # aiohue.HueBridgeV2, initialised
+        self._bridge: _Bridge | None = None  # the shared connection, once used
         self._back = GoingBack(name, settings.timeout, self.restore)
         self._library = Library("aiohue")
         self._library.start()
@@ -106,8 +182,8 @@ class Hue:
     async def aclose(self) -> None:
         await self._back.settle()
         if self._bridge is not None:
-            bridge, self._bridge = self._bridge, None
-            await bridge.close()
+            shared, self._bridge = self._bridge, None
+            await shared.release()
 
     # -- the alert --------------------------------------------------------------------------
 
@@ -206,20 +282,13 @@ class Hue:
 
     async def _ready(self) -> Any:
         if self._bridge is None:
-            await self._library.module()  # off the loop: then the import below is a lookup
-            from aiohue import HueBridgeV2  # type: ignore[import-untyped]  # noqa: PLC0415
-
-            bridge = HueBridgeV2(self.host, self.settings.app_key)
-            try:
-                await bridge.initialize()
-            except BaseException as exc:
-                await bridge.close()
-                if isinstance(exc, Exception) and not isinstance(exc, TimeoutError):
-                    raise self._away(exc) from None
-                raise
-            self._bridge = bridge
-            log.info("device %s: connected to the Hue bridge at %s", self.name, self.host)
-        return self._bridge
+            self._bridge = _Bridge.share(self.host, self.settings.app_key or "")
+        try:
+            return await self._bridge.ready(self._library)
+        except TimeoutError:
+            raise
+        except Exception as exc:
+            raise self._away(exc) from None
 
     async def _request(self, bridge: Any, method: str, path: str, **kwargs: Any) -> Any:
         try:

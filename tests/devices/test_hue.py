@@ -6,6 +6,7 @@ key, costs nothing else."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.fake_hue import FakeHueBridge
+from livetrigger.devices.hue import _Bridge
+from tests.support.fake_hue import LIGHTS, FakeHueBridge
 from tests.support.toy_daemon import daemon, gift
 from tests.support.waiting import wait_until
 
@@ -153,3 +155,35 @@ async def test_a_bridge_that_is_away_or_refuses_the_key_costs_nothing_else(
         assert (devices["gone"]["retries"], devices["gone"]["failures"]) == (1, 1)
         assert bridge.light("Desk lamp")["on"] is False
         assert actions()["log"]["ok"] == 1
+
+
+async def test_the_devices_of_one_bridge_share_one_connection(
+    bridge: FakeHueBridge, key_file: Path, tmp_path: Path
+) -> None:
+    rules = 'rooms:\n  - username: "@toy"\n    rules:\n' + "".join(
+        f"      - id: {name}\n        on: gift\n        if: total_diamonds == {n}\n"
+        f"        do:\n          - light: {{device: {name}, color: red, duration: 50ms}}\n"
+        for n, name in ((1, "floor"), (2, "desk"), (3, "relax"))
+    )
+    async with daemon(
+        "devices:\n"
+        f"  floor: {hue(bridge.port, key_file, 'light: Floor lamp')}\n"
+        f"  desk: {hue(bridge.port, key_file, 'group: Desk area')}\n"
+        f"  relax: {hue(bridge.port, key_file, 'scene: Relax')}\n" + rules,
+        tmp_path,
+    ) as d:
+        looks = lambda: {name: bridge.light(name) for name in LIGHTS}  # noqa: E731
+        before = looks()
+        for n, name in ((1, "floor"), (2, "desk"), (3, "relax")):  # one after the other
+            d.emit(gift(diamonds=n))
+            await wait_until(
+                lambda name=name: d.snapshot()["light"]["devices"][name]["restores"] == 1,
+                f"{name} back",
+            )
+            assert looks() == before  # each put its own lights back
+        # each alert and its lights back: the light, the zone (one light), the room (two)
+        assert len(bridge.puts) == 2 + 2 + 3
+        await bridge.wait_for(lambda: bridge.streams_opened >= 1, "the event stream")
+        assert (bridge.streams_opened, bridge.listings) == (1, 1)
+        await d.stop()
+    assert not _Bridge._open.get(asyncio.get_running_loop())  # the last one closed it

@@ -16,7 +16,8 @@
 
 Three lights: "Floor lamp" and "Ceiling" in the room "Living room", "Desk lamp" in the zone
 "Desk area"; the scenes "Relax" (Living room) and "Focus" (Desk area). Every PUT is kept in
-``puts`` so a test waits for it instead of sleeping.
+``puts`` so a test waits for it instead of sleeping; ``streams_opened`` and ``listings``
+count the event-stream connections and the whole-resource listings a client took.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ class FakeHueBridge:
         self.changed = asyncio.Event()
         self.resources: dict[str, dict[str, Any]] = {}
         self._streams: list[asyncio.Queue[str]] = []
+        self.streams_opened = 0  # event-stream connections taken, ever
+        self.listings = 0  # GET /clip/v2/resource (everything), ever
+        self.gets: list[str] = []  # the path of each GET of a resource, in order
         self._event_id = 0
         self._runner: web.AppRunner | None = None
         self._certs = tempfile.TemporaryDirectory()
@@ -301,16 +305,20 @@ class FakeHueBridge:
     async def _all(self, request: web.Request) -> web.Response:
         if refused := self._refused(request):
             return refused
+        self.listings += 1
+        self.gets.append(request.path)
         return web.json_response({"errors": [], "data": list(self.resources.values())})
 
     async def _list(self, request: web.Request) -> web.Response:
         if refused := self._refused(request):
             return refused
+        self.gets.append(request.path)
         return web.json_response({"errors": [], "data": self._of(request.match_info["type"])})
 
     async def _one(self, request: web.Request) -> web.Response:
         if refused := self._refused(request):
             return refused
+        self.gets.append(request.path)
         found = self.resources.get(request.match_info["id"])
         if found is None or found["type"] != request.match_info["type"]:
             return _error(404, "Not Found")
@@ -407,6 +415,8 @@ class FakeHueBridge:
         await response.write(b": hi\n\n")
         queue: asyncio.Queue[str] = asyncio.Queue()
         self._streams.append(queue)
+        self.streams_opened += 1
+        self.changed.set()
         try:
             while message := await queue.get():
                 await response.write(message.encode())
