@@ -19,8 +19,15 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from livetrigger import events as ev
-from livetrigger.actions.kind import ActionRequest, CompileContext, CompiledAction, Context
+from livetrigger.actions.kind import (
+    ActionRequest,
+    CompileContext,
+    CompiledAction,
+    Context,
+    DeviceNames,
+)
 from livetrigger.actions.outlet import Outlet, OutletContext
+from livetrigger.devices.base import Name
 from livetrigger.text.suggest import suggest
 
 # the longest `duration` an alert may hold a device for (the device's queue waits meanwhile)
@@ -57,11 +64,12 @@ class Alert:
     """What one entry compiles to: ``command`` gives the command for a firing's context (a
     template renders here; a fixed command is returned as is), ``hint`` is what ``check``
     shows after the action's and the device's names, ``duration`` how long the alert holds
-    the device."""
+    the device, ``names`` what it needs the device to have (the start-up probe checks them)."""
 
     command: Callable[[Context], Any]
     hint: str
     duration: float | None = None
+    names: tuple[Name, ...] = ()
 
 
 class DeviceActionKind(Generic[E, D]):
@@ -109,7 +117,8 @@ class DeviceActionKind(Generic[E, D]):
                 duration=alert.duration,
             )
 
-        return CompiledAction(self.name, f"{self.name} {device} {alert.hint}", build)
+        asks = DeviceNames(device, alert.names) if alert.names else None
+        return CompiledAction(self.name, f"{self.name} {device} {alert.hint}", build, asks)
 
     def describe(self, request: D) -> str:
         return f"{self.name} {request.device} {self.shown(request)}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from livetrigger.devices.base import Name
 from livetrigger.events import Event
 
 if TYPE_CHECKING:
@@ -64,12 +65,24 @@ class Targets:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceNames:
+    """The names an action needs its device to have (a WLED effect, an OBS scene), which the
+    start-up probe checks; ``path`` is the action's key path, ``where`` its file:line."""
+
+    device: str
+    names: tuple[Name, ...]
+    path: tuple[str | int, ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledAction:
     """One entry of a rule's ``do``, checked and ready to build a request per firing."""
 
     kind: str
     target_hint: str  # for `check` tables: "mqtt livetrigger/x", "gpio lamp pulse 2s", ...
     build: Builder
+    asks: DeviceNames | None = None  # names its device must have (device actions)
 
 
 class Template(Protocol):

@@ -17,6 +17,7 @@ from livetrigger.actions.device import (
     not_a_template,
 )
 from livetrigger.actions.kind import ActionKind, CompileContext
+from livetrigger.devices.base import Name
 from livetrigger.devices.light import LightCommand, parse_brightness, parse_color
 from livetrigger.settings import key
 
@@ -111,7 +112,17 @@ def alert(entry: LightAction, ctx: CompileContext, kind: str | None) -> Alert | 
         scene=entry.scene or None,
         transition=entry.transition,
     )
-    return Alert(lambda c: command, command.describe() + held(entry.duration), entry.duration)
+    names = tuple(
+        Name(what, value)
+        for what, value in (
+            ("effect", command.effect),
+            ("preset", command.preset),
+            ("scene", command.scene),
+        )
+        if value
+    )
+    hint = command.describe() + held(entry.duration)
+    return Alert(lambda c: command, hint, entry.duration, names)
 
 
 def shown(request: LightRequest) -> str:

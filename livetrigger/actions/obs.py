@@ -18,6 +18,7 @@ from livetrigger.actions.device import (
     not_a_template,
 )
 from livetrigger.actions.kind import ActionKind, CompileContext, Context, TextTemplate
+from livetrigger.devices.base import Name
 from livetrigger.devices.obs import FilterEnabled, SceneSwitch, SourceVisible, TextSet
 from livetrigger.settings import key
 
@@ -92,7 +93,24 @@ def alert(entry: ObsAction, ctx: CompileContext, kind: str | None) -> Alert | No
         return TextSet(text.source, value.render(c)[:MAX_TEXT])
 
     hint = _shown(fixed if fixed is not None else entry.text, entry.duration)
-    return Alert(command, hint, entry.duration)
+    return Alert(command, hint, entry.duration, _names(entry))
+
+
+def _names(entry: ObsAction) -> tuple[Name, ...]:
+    """What OBS must have for the alert: the start-up probe checks them."""
+    names: list[Name] = []
+    if entry.scene is not None:
+        names.append(Name("scene", entry.scene))
+    if entry.source is not None:
+        if entry.in_scene is not None:
+            names.append(Name("scene", entry.in_scene))
+        names.append(Name("source", entry.source, entry.in_scene))
+    if entry.text is not None:
+        names.append(Name("source", entry.text.source))
+    if entry.filter is not None:
+        names.append(Name("source", entry.filter.source))
+        names.append(Name("filter", entry.filter.name, entry.filter.source))
+    return tuple(names)
 
 
 def _named(ctx: CompileContext, value: str, keys: tuple[str, ...], what: str) -> None:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from livetrigger import settings as s
-from livetrigger.actions.kind import Targets
+from livetrigger.actions.kind import CompiledAction, Targets
 from livetrigger.config import checks
 from livetrigger.config import schema as cs
 from livetrigger.config.compile_rules import compile_rule
@@ -538,8 +538,20 @@ def _compile_rules(
         for where, message in found:
             problems.add(where, message)
         if compiled is not None:
+            if any(a.asks is not None for a in compiled.actions):
+                compiled.actions = tuple(_located(a, problems) for a in compiled.actions)
             out.append(compiled)
     return out
+
+
+def _located(action: CompiledAction, problems: _Problems) -> CompiledAction:
+    """The action with the file:line its device's probe names (a device action only)."""
+    asks = action.asks
+    if asks is None:
+        return action
+    line = problems.line_of(asks.path)
+    where = f"{problems.filename}:{line}" if line else problems.filename
+    return dataclasses.replace(action, asks=dataclasses.replace(asks, where=where))
 
 
 def _room_settings(room: cs.Room, path: KeyPath, problems: _Problems) -> s.RoomSettings | None:

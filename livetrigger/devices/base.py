@@ -13,8 +13,9 @@ imports its library only in ``open``, so a config without devices loads nothing 
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from livetrigger.settings import key
 
@@ -37,6 +38,27 @@ class DeviceLimits:
     timeout: float = key(2.0, low=0.05, high=60.0, doc="for one command to the device")
 
 
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A name the config gives for something on a device: the ``what`` (effect, preset,
+    scene, source, filter, light, group) called ``name``; ``of`` is what it belongs to (a
+    filter's source, the scene a source is shown in), or None."""
+
+    what: str
+    name: str
+    of: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.name!r}" + (f" of {self.of!r}" if self.of else "")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbedLimits(DeviceLimits):
+    """The settings of a device kind that can be probed (``Probes``): ``probe`` too."""
+
+    probe: bool = key(True, doc="at the start, check on the device the names the rules use")
+
+
 S = TypeVar("S", bound=DeviceLimits)
 
 
@@ -53,6 +75,7 @@ class DeviceState:
         self.failures = 0
         self.limited = 0
         self.restores = 0
+        self.unknown: list[str] = []  # names the config uses that the device lacks (probe)
 
     def ok(self) -> bool:
         """It answered: True when this is a change (the device was away or never reached)."""
@@ -81,6 +104,8 @@ class DeviceState:
             "limited": self.limited,
             "restores": self.restores,
         }
+        if self.unknown:
+            shown["unknown"] = list(self.unknown)
         return shown
 
 
@@ -112,6 +137,18 @@ class Device(Protocol):
 
     async def aclose(self) -> None:
         """Release the connection (after ``safe``)."""
+        ...
+
+
+@runtime_checkable
+class Probes(Protocol):
+    """What a device offers when it can say which names it has (``Device`` plus this one
+    method; a kind without it is never probed and costs nothing)."""
+
+    async def probe(self, names: Collection[Name]) -> dict[Name, str]:
+        """Read what the device has (read-only requests: the device never changes) and give
+        each of ``names``, and of the names in its own settings, that it lacks, with the
+        message that says so (with a "did you mean"). DeviceAway when it cannot be read."""
         ...
 
 

@@ -8,6 +8,7 @@ Each entry of ``do`` is compiled by its action kind (``actions/<kind>.py``) thro
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -152,7 +153,10 @@ def compile_action(
 ) -> CompiledAction | None:
     """One entry of ``do`` (``entry``, of ``kind``'s schema) compiled by its kind."""
     ctx = _EntryContext((*path, kind.name), targets, problems, names, kinds, args)
-    return kind.compile(entry, ctx)
+    built = kind.compile(entry, ctx)
+    if built is not None and built.asks is not None:  # the probe says where it was asked
+        built = dataclasses.replace(built, asks=dataclasses.replace(built.asks, path=path))
+    return built
 
 
 def sample_event(kind: str, now: float = 0.0) -> ev.Event:
