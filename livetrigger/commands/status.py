@@ -113,6 +113,7 @@ def render(snap: Snapshot) -> str:
         for name, dev in sorted(devices.items()):
             if dev.get("state") == "away" and dev.get("reason"):
                 lines.append(f"{name}: away: {dev['reason']}")
+            lines += [f"{name}: unknown: {said}" for said in dev.get("unknown") or ()]
     lat: dict[str, Any] = snap.get("latency_ms", {})
     if lat.get("count"):
         lines += [

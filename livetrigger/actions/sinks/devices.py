@@ -16,6 +16,11 @@ for each other, and for each device:
 - **safe.** ``safe()`` (the stop's first step, and a reload that changes or removes a device)
   puts each device in its safe state at once, with the snapshot of a playing alert, and no
   alert plays on it afterwards.
+- **probed.** A device that can say which names it has (``Probes``: WLED, Hue, OBS) is asked
+  in the background at the start, and again when a reload adds or changes it or changes the
+  names its rules use: each name of the rules (and of its settings) it lacks is logged once,
+  with the rule and its file:line, and shown in its state. Bounded by 3 x its ``timeout``;
+  a device away then is shown away and asked again after its first alert that goes through.
 """
 
 from __future__ import annotations
@@ -31,11 +36,15 @@ from typing import Any, TypeVar
 from livetrigger.actions.device import MAX_DURATION, DeviceRequest
 from livetrigger.actions.kind import ActionRequest
 from livetrigger.actions.outlet import QueuePolicy, Sink, delivered
-from livetrigger.devices.base import Device, DeviceAway, DeviceState
+from livetrigger.devices.base import Device, DeviceAway, DeviceState, Name, Probes
 from livetrigger.errors import ConfigError, SinkError
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
+PROBE_TIMEOUTS = 3  # a probe's bound, in the device's timeouts: connect, list, one more read
+
+# each name the rules ask of a device, and who asks: (rule id, file:line)
+Asked = dict[Name, list[tuple[str, str]]]
 
 
 class _Running:
@@ -52,6 +61,10 @@ class _Running:
         self.playing = False
         self.retired = False  # made safe: for good (stop), or replaced (reload)
         self.woken = asyncio.Event()  # ends a playing alert's wait early (safe)
+        self.asked: Asked = {}  # the names its rules use (the probe checks them)
+        self.probing: asyncio.Task[None] | None = None
+        self.probed = False  # a probe went through (else the first alert that does asks again)
+        self.logged: set[str] = set()  # unknown names already warned of
 
     def shown(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.state.as_dict(), "playing": self.playing}
@@ -69,6 +82,10 @@ class DeviceOutlet:
         self.devices: dict[str, _Running] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self._open_all(config)
+        asked = _asked(config)
+        for name, running in self.devices.items():
+            running.asked = asked.get(name, {})
+            self._probe(running)
 
     # -- the outlet -------------------------------------------------------------------------
 
@@ -102,9 +119,15 @@ class DeviceOutlet:
             entry = wanted.get(name)
             if entry is None or entry.settings != running.settings or entry.kind != running.kind:
                 self._retire(self.devices.pop(name))
+        asked = _asked(config)
         for name, entry in wanted.items():
-            if name not in self.devices:
-                self.devices[name] = self._open(entry)
+            kept = self.devices.get(name)
+            if kept is not None and kept.asked == asked.get(name, {}):
+                continue  # the same device, asked the same names
+            running = kept or self._open(entry)
+            self.devices[name] = running
+            running.asked = asked.get(name, {})
+            self._probe(running)
 
     def status(self) -> dict[str, Any] | None:
         """Each device's state, by name (`livetrigger status` shows every kind's ``devices``)."""
@@ -149,6 +172,8 @@ class DeviceOutlet:
         await self._tried(running, "sending", lambda: device.send(request.command))
         running.state.sent += 1
         delivered()  # the latency ends here, not after the hold
+        if not running.probed and running.probing is None:  # away at the start: back now
+            self._probe(running)
         if not request.duration:
             return
         running.before, running.playing = before, True
@@ -220,6 +245,64 @@ class DeviceOutlet:
                 return result
         raise AssertionError("unreachable")
 
+    # -- the probe --------------------------------------------------------------------------
+
+    def _probe(self, running: _Running) -> None:
+        """Ask the device in the background which of its names it lacks (module docstring)."""
+        device = running.device
+        wanted = getattr(running.settings, "probe", True)  # `probe: false` turns it off
+        if not wanted or not isinstance(device, Probes) or running.retired:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a config read outside the daemon): nothing to ask
+            return
+        if running.probing is not None:
+            running.probing.cancel()
+        task = loop.create_task(self._probing(running, device), name=f"probe:{running.name}")
+        running.probing = task
+
+        def done(finished: asyncio.Task[None]) -> None:
+            if running.probing is finished:
+                running.probing = None
+
+        task.add_done_callback(done)
+
+    async def _probing(self, running: _Running, device: Probes) -> None:
+        bound = PROBE_TIMEOUTS * running.settings.timeout
+        try:
+            async with asyncio.timeout(bound):
+                unknown = await device.probe(list(running.asked))
+        except (DeviceAway, OSError, TimeoutError) as exc:
+            reason = _reason(exc, bound)
+            if running.state.away(reason):
+                log.warning("device %s (%s): away: %s", running.name, running.kind, reason)
+            return
+        except Exception as exc:  # a library's surprise: the probe is advice, the daemon goes on
+            log.warning(
+                "device %s (%s): cannot check its names: %s", running.name, running.kind, exc
+            )
+            return
+        running.probed = True
+        if running.state.ok():
+            log.info("device %s (%s): answered", running.name, running.kind)
+        shown = []
+        for name, message in unknown.items():
+            users = running.asked.get(name)
+            who = (
+                ", ".join(
+                    f"rule {rule} ({where})" if where else f"rule {rule}" for rule, where in users
+                )
+                if users
+                else "its settings"
+            )
+            line = f"{who}: {name}: {message}"
+            shown.append(line)
+            if line not in running.logged:
+                running.logged.add(line)
+                log.warning("device %s (%s): %s", running.name, running.kind, line)
+        running.state.unknown = shown
+
     # -- opening and closing ----------------------------------------------------------------
 
     def _entries(self, config: Any) -> list[Any]:
@@ -264,12 +347,31 @@ class DeviceOutlet:
 
 
 async def _close(running: _Running) -> None:
+    if running.probing is not None:  # read-only: stopping it halfway leaves nothing behind
+        running.probing.cancel()
+        await asyncio.wait({running.probing})
     if running.device is None:
         return
     try:
         await running.device.aclose()
     except Exception:
         log.exception("device %s (%s): close failed", running.name, running.kind)
+
+
+def _asked(config: Any) -> dict[str, Asked]:
+    """Each device's names that the config's rules use, with the rules that use them."""
+    out: dict[str, Asked] = {}
+    for room in config.rooms:
+        for rule in room.rules:  # the file's shared rules are in each room: counted once
+            for action in rule.actions:
+                asks = action.asks
+                if asks is None:
+                    continue
+                for name in asks.names:
+                    users = out.setdefault(asks.device, {}).setdefault(name, [])
+                    if (rule.id, asks.where) not in users:
+                        users.append((rule.id, asks.where))
+    return out
 
 
 def _reason(exc: BaseException, timeout: float) -> str:

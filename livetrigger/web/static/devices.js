@@ -39,6 +39,8 @@
       if (d.playing) row.append(" ", el("span", "playing an alert", "muted"));
       const why = detail(d);
       if (why) row.append(el("div", why, "muted device-detail"));
+      // names the rules use that the device lacks (the start-up probe), one line each
+      for (const said of d.unknown || []) row.append(el("div", said, "bad device-unknown"));
       const counts = el("div", null, "muted device-counts");
       counts.textContent = ["sent", "failures", "dropped", "queued"]
         .map((k) => `${k === "failures" ? "failed" : k} ${d[k] || 0}`).join(" · ");
