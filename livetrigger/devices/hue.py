@@ -6,7 +6,8 @@ A device is one light, one room or zone (``group``: its grouped light), or one s
 bridge is opened at the first use (``initialize``: the whole resource list, then the event
 stream that keeps aiohue's copy current) and shared by every device of the same bridge and
 app key in the daemon (a bridge serves few event-stream clients): it closes when the last of
-them closes. Names are looked up in that copy. Before an alert
+them closes. Names are looked up in that copy; ``probe`` looks up at the start the names the
+device and its rules use. Before an alert
 with ``duration`` the lights the device covers are read fresh from the bridge (the copy may
 not have heard of the last change yet) and each is put back with one PUT after it. The app
 key comes from ``app_key_file`` (``livetrigger hue-pair`` writes it) and is never logged.
@@ -19,10 +20,11 @@ import contextlib
 import dataclasses
 import logging
 import weakref
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from livetrigger.devices.base import DeviceAway, DeviceKind, DeviceLimits
+from livetrigger.devices.base import DeviceAway, DeviceKind, Name, ProbedLimits
 from livetrigger.devices.going_back import GoingBack
 from livetrigger.devices.light import LightCommand, rgb_to_xy
 from livetrigger.devices.network import HOST, HOST_HELP, Library, cause, installed
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class HueSettings(DeviceLimits):
+class HueSettings(ProbedLimits):
     """A light, room/zone or scene of a Hue bridge."""
 
     bridge: str = key(pattern=f"^(?:{HOST})$", pattern_help=HOST_HELP, doc="the bridge's address")
@@ -184,6 +186,54 @@ class Hue:
         if self._bridge is not None:
             shared, self._bridge = self._bridge, None
             await shared.release()
+
+    # -- the probe --------------------------------------------------------------------------
+
+    async def probe(self, names: Collection[Name]) -> dict[Name, str]:
+        """The light, room or scene of the settings, and the scenes and effects of
+        ``names``, that the bridge's resources (read with GET requests) do not hold."""
+        async with self._back.lock:
+            bridge = await self._ready()
+        s, unknown = self.settings, {}
+        group = None
+        for what, value, items in (
+            ("light", s.light, lambda: bridge.lights.items),
+            ("group", s.group, lambda: [*bridge.groups.room.items, *bridge.groups.zone.items]),
+        ):
+            if value:
+                try:
+                    found = _named(
+                        self.name, "room or zone" if what == "group" else what, value, items()
+                    )
+                except SinkError as exc:
+                    unknown[Name(what, value)] = self._said(exc)
+                else:
+                    group = found if what == "group" else None
+        if s.scene:
+            try:
+                self._scene_named(bridge, s.scene, [group] if group is not None else [])
+            except SinkError as exc:
+                unknown[Name("scene", s.scene)] = self._said(exc)
+        if unknown:  # the device's own target is missing: nothing of the rules can be found
+            return unknown
+        try:
+            light_id, group, _ = self._target(bridge)
+            ids = [light_id] if light_id is not None else sorted(self._lights_of(bridge))
+        except SinkError as exc:  # a scene of no room: said at the alert too
+            return {Name("scene", s.scene or ""): self._said(exc)}
+        for name in names:
+            try:
+                if name.what == "scene":
+                    around = self._groups_around(bridge, light_id, group)
+                    self._scene_named(bridge, name.name, around)
+                elif name.what == "effect":
+                    self._effect(bridge, ids, name.name)
+            except SinkError as exc:
+                unknown[name] = self._said(exc)
+        return unknown
+
+    def _said(self, exc: SinkError) -> str:
+        return str(exc).removeprefix(f"device {self.name}: ")
 
     # -- the alert --------------------------------------------------------------------------
 

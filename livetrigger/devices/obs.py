@@ -2,7 +2,8 @@
 into OBS 28 and later), with simpleobsws (extra ``obs``): switch the program scene, show or
 hide a source, set a text source's text, enable or disable a filter.
 
-The connection opens at the first alert and is kept; a closed OBS makes the device away
+The connection opens at the first use (the start-up ``probe``, which reads the scene,
+source and filter lists, or the first alert) and is kept; a closed OBS makes the device away
 and the next try connects again (the outlet bounds the tries). When OBS asks for a password
 (its Hello carries a challenge and a salt) simpleobsws answers with the protocol's
 base64(sha256(base64(sha256(password + salt)) + challenge)); OBS closes a wrong one with
@@ -19,13 +20,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from livetrigger.devices.base import DeviceAway, DeviceKind, DeviceLimits
+from livetrigger.devices.base import DeviceAway, DeviceKind, Name, ProbedLimits
 from livetrigger.devices.network import Library, installed
 from livetrigger.errors import SinkError
 from livetrigger.settings import key
+from livetrigger.text.suggest import suggest
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +110,7 @@ class Before:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ObsSettings(DeviceLimits):
+class ObsSettings(ProbedLimits):
     """Where OBS's WebSocket server listens, and its password."""
 
     host: str = key("127.0.0.1", doc="the machine OBS runs on")
@@ -140,6 +143,7 @@ class ObsDevice:
         self.before: Before | None = None  # handed out by snapshot(), filled by send()
         self.final = False
         self.going_back: asyncio.Task[None] | None = None  # safe()'s restore
+        self.connecting = asyncio.Lock()
 
     # -- the Device seam --------------------------------------------------------------------
 
@@ -209,6 +213,46 @@ class ObsDevice:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.going_back
         await self._drop()
+
+    # -- the probe --------------------------------------------------------------------------
+
+    async def probe(self, names: Collection[Name]) -> dict[Name, str]:
+        """The scenes, sources and filters of ``names`` OBS does not have, read with its Get
+        requests (nothing changes in OBS). Its names are exact: case counts."""
+        scenes = [
+            s.get("sceneName") for s in (await self._request("GetSceneList")).get("scenes", [])
+        ]
+        inputs = [
+            i.get("inputName") for i in (await self._request("GetInputList")).get("inputs", [])
+        ]
+        have = {"scene": {n for n in scenes if isinstance(n, str)}}
+        have["source"] = have["scene"] | {n for n in inputs if isinstance(n, str)}
+        unknown: dict[Name, str] = {}
+        within: dict[tuple[str, str], set[str]] = {}  # a scene's sources, a source's filters
+        for name in names:
+            if name.what not in ("scene", "source", "filter"):
+                continue
+            if name.what != "filter" and name.name not in have[name.what]:
+                unknown[name] = _missing(name.what, name.name, have[name.what], "in OBS")
+                continue
+            if name.of is None or name.of not in have["source"]:
+                continue  # no scene given (the program scene then), or said of its own
+            if name.what == "source" and name.of in have["scene"]:
+                key = ("scene", name.of)
+                if key not in within:
+                    got = await self._request("GetSceneItemList", {"sceneName": name.of})
+                    within[key] = {i.get("sourceName") for i in got.get("sceneItems", [])}
+            elif name.what == "filter":
+                key = ("source", name.of)
+                if key not in within:
+                    got = await self._request("GetSourceFilterList", {"sourceName": name.of})
+                    within[key] = {f.get("filterName") for f in got.get("filters", [])}
+            else:
+                continue
+            found = {n for n in within[key] if isinstance(n, str)}
+            if name.name not in found:
+                unknown[name] = _missing(name.what, name.name, found, f"in {name.of!r}")
+        return unknown
 
     # -- the requests -----------------------------------------------------------------------
 
@@ -296,6 +340,13 @@ class ObsDevice:
         client = self.client
         if client is not None and client.identified and client.ws_open:
             return client
+        async with self.connecting:  # the probe and the first alert may both come here
+            client = self.client
+            if client is not None and client.identified and client.ws_open:
+                return client
+            return await self._connect()
+
+    async def _connect(self) -> Any:
         await self._drop()
         if self.lib is None:
             self.lib = await self.library.module()
@@ -350,6 +401,12 @@ class ObsDevice:
         if client is not None:
             with contextlib.suppress(Exception):
                 await client.disconnect()
+
+
+def _missing(what: str, name: str, have: set[str], where: str) -> str:
+    names = sorted(have)
+    listing = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    return f"no {what} named {name!r} {where}{suggest(name, names)} ({listing or 'none'})"
 
 
 class Obs:

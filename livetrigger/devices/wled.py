@@ -5,16 +5,18 @@ Assistant's WLED integration uses).
 One alert is one ``POST /json/state`` (colour, effect and brightness change together, on
 every segment); its state is read first with ``GET /json/state`` and put back the same way.
 Effect and preset names are looked up in the lists the device gives (``update()``: read
-once, again when a name is not found). Nothing is saved on the device: no ``psave``.
+once, again when a name is not found); ``probe`` reads them at the start to say the names
+the rules use that it lacks. Nothing is saved on the device: no ``psave``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from livetrigger.devices.base import DeviceAway, DeviceKind, DeviceLimits
+from livetrigger.devices.base import DeviceAway, DeviceKind, Name, ProbedLimits
 from livetrigger.devices.going_back import GoingBack
 from livetrigger.devices.light import LightCommand
 from livetrigger.devices.network import HOST, HOST_HELP, Library, cause, installed
@@ -32,7 +34,7 @@ _MAX_TT = 655  # WLED keeps a transition in 16-bit milliseconds: the library's c
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class WledSettings(DeviceLimits):
+class WledSettings(ProbedLimits):
     """A WLED controller on the network."""
 
     host: str = key(pattern=f"^(?:{HOST})$", pattern_help=HOST_HELP, doc="its address")
@@ -136,19 +138,40 @@ class Wled:
             if fresh:
                 self._device = None
             device = await self._catalogue()
-            by_name = {
-                str(item.name).casefold(): getattr(item, id_field)
-                for item in items(device).values()
-            }
-            found = by_name.get(name.casefold())
+            found = _find(items(device), id_field, name)
             if found is not None:
-                return int(found)
-        names = sorted(str(item.name) for item in items(device).values())
+                return found
+        raise SinkError(f"device {self.name}: {self._missing(what, name, items(device))}")
+
+    def _missing(self, what: str, name: str, items: dict[int, Any]) -> str:
+        names = sorted(str(item.name) for item in items.values())
         listing = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-        raise SinkError(
-            f"device {self.name}: no {what} named {name!r} on the WLED at {self.where}"
+        return (
+            f"no {what} named {name!r} on the WLED at {self.where}"
             f"{suggest(name, names)} ({what}s: {listing or 'none'})"
         )
+
+    # -- the probe --------------------------------------------------------------------------
+
+    async def probe(self, names: Collection[Name]) -> dict[Name, str]:
+        """The effects, presets and palettes of ``names`` the WLED does not list (its lists
+        read fresh with GET requests: nothing changes on the device)."""
+        async with self._back.lock:
+            self._device = None  # a preset saved since the last read counts
+            device = await self._catalogue()
+        lists = {"effect": device.effects, "preset": device.presets, "palette": device.palettes}
+        unknown = {}
+        for name in names:
+            items = lists.get(name.what)
+            if items is None:
+                continue
+            id_field = f"{name.what}_id"
+            if name.name.isdecimal():  # a number: it must be one the device has
+                if int(name.name) not in {getattr(i, id_field) for i in items.values()}:
+                    unknown[name] = f"no {name.what} {name.name} on the WLED at {self.where}"
+            elif _find(items, id_field, name.name) is None:
+                unknown[name] = self._missing(name.what, name.name, items)
+        return unknown
 
     # -- the client -------------------------------------------------------------------------
 
@@ -210,6 +233,15 @@ class Wled:
         if isinstance(exc, (DeviceAway, SinkError)):
             return exc
         return DeviceAway(f"{self.where} did not answer as a WLED does: {exc}")
+
+
+def _find(items: dict[int, Any], id_field: str, name: str) -> int | None:
+    """The id of the item called ``name`` (any case), or None."""
+    wanted = name.casefold()
+    for item in items.values():
+        if str(item.name).casefold() == wanted:
+            return int(getattr(item, id_field))
+    return None
 
 
 class _OnPort:

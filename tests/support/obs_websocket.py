@@ -315,6 +315,38 @@ class FakeObs:
         filters, name = self._filter(data)
         filters[name] = self._field(data, "filterEnabled", bool)
 
+    # the lists livetrigger's start-up probe reads (their fields as obs-websocket 5 gives)
+    def _GetSceneList(self, data: dict[str, Any]) -> dict[str, Any]:
+        scenes = [
+            {"sceneIndex": i, "sceneName": name, "sceneUuid": f"uuid-{name}"}
+            for i, name in enumerate(reversed(self.state.scenes))
+        ]
+        return {"currentProgramSceneName": self.state.program, "scenes": scenes}
+
+    def _GetInputList(self, data: dict[str, Any]) -> dict[str, Any]:
+        inputs = [
+            {"inputName": name, "inputUuid": f"uuid-{name}", "inputKind": found["kind"]}
+            for name, found in self.state.inputs.items()
+        ]
+        return {"inputs": inputs}
+
+    def _GetSceneItemList(self, data: dict[str, Any]) -> dict[str, Any]:
+        items = [
+            {"sceneItemId": i.id, "sourceName": i.source, "sceneItemEnabled": i.enabled}
+            for i in self._scene(data)
+        ]
+        return {"sceneItems": items}
+
+    def _GetSourceFilterList(self, data: dict[str, Any]) -> dict[str, Any]:
+        source = self._field(data, "sourceName", str)
+        if source not in self.state.inputs and source not in self.state.scenes:
+            raise Refused(RESOURCE_NOT_FOUND, f"No source was found by the name of `{source}`.")
+        filters = [
+            {"filterName": name, "filterEnabled": on, "filterIndex": i, "filterKind": "fake"}
+            for i, (name, on) in enumerate(self.state.filters.get(source, {}).items())
+        ]
+        return {"filters": filters}
+
     # -- what tests read --------------------------------------------------------------------
 
     def visible(self, scene: str, source: str) -> bool:
