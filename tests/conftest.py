@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, settings
 
 from tests.support.mosquitto import MosquittoBroker
 
+pytest_plugins = ("tests.support.parallel",)  # pytest-xdist's workers by default
+
 # Hypothesis times every example (a 200 ms deadline) and warns when generating data is slow:
 # wall-clock margins that a loaded machine fails by chance (test_topics under
 # scripts/stress-test: "took 263 ms", 28 ms when rerun). Speed is for bench/, not tests.

@@ -21,7 +21,8 @@ import pytest
 
 import livetrigger
 
-pytestmark = pytest.mark.wheel
+# one worker builds and installs once (the fixtures are per module, and per worker under xdist)
+pytestmark = [pytest.mark.wheel, pytest.mark.xdist_group("wheel")]
 
 ROOT = Path(__file__).resolve().parents[2]
 _NOT_SOURCE = (".git", ".venv*", "*.egg-info", "build", "dist", "__pycache__", ".*_cache")
