@@ -104,10 +104,12 @@ class StatusServer:
         path = self.path
         path.parent.mkdir(parents=True, exist_ok=True)
         _remove_if_stale(path)
-        private = Path(tempfile.mkdtemp(prefix=".livetrigger-", dir=path.parent))
+        # short names: a socket path has a limit of 107 bytes, and the staged one must not
+        # be what pushes a path that fits over it
+        private = Path(tempfile.mkdtemp(prefix=".lt", dir=path.parent))
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            staged = private / "status.sock"
+            staged = private / "s"
             sock.bind(str(staged))
             staged.chmod(0o600)
             sock.listen(64)  # clients queue until serving starts (a refusal would look stale)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,21 @@ async def test_status_socket_serves_snapshot_with_owner_only_mode(tmp_path: Path
         got = await asyncio.to_thread(fetch, path)
     assert got == SNAPSHOT
     assert not path.exists()
+
+
+async def test_a_path_near_the_socket_limit_is_served() -> None:
+    """A socket path holds 107 bytes. The socket is made in a private directory next to its
+    path before it is linked into place; that staged path once carried 17 bytes more than
+    `livetrigger.sock`, so a path of 100 bytes that clients could reach failed to bind."""
+    base = Path(tempfile.mkdtemp(prefix="lt"))
+    try:
+        name = "livetrigger.sock"
+        path = base / ("d" * (100 - len(str(base)) - 2 - len(name))) / name
+        assert len(str(path)) == 100
+        async with StatusServer(path, lambda: SNAPSHOT):
+            assert await asyncio.to_thread(fetch, path) == SNAPSHOT
+    finally:
+        shutil.rmtree(base)
 
 
 async def test_two_servers_starting_together_leave_the_umask_alone(tmp_path: Path) -> None:
