@@ -406,6 +406,9 @@ class HomeAssistantBridge:
             "kind": event.kind,
             "user": event.user.unique_id,
             "nickname": event.user.nickname,
+            # TikTok's id of the message that fired it: after a broker restart the broker may
+            # hand an automation a copy again (flagged DUP); the id tells the copies apart
+            "msg_id": event.msg_id,
         }
         return MqttPublish(
             rule_id=rule_id,
