@@ -23,6 +23,8 @@ from tests.support.outage import (
     config_text,
     daemon,
     entered,
+    fired_id,
+    firsts,
     mqtt_queued,
     online,
     rig,
@@ -33,14 +35,13 @@ N = 300
 
 
 def triggers(listener: Listener) -> list[int]:
-    """What the daemon delivered (a repeat the broker flags DUP is the broker's own resend)."""
-    return [
-        int(m.payload) for m in list(listener.messages) if m.topic == TRIGGER_TOPIC and not m.dup
-    ]
+    """What the daemon delivered, in order (the broker's own DUP resends left out)."""
+    return [int(p) for p in firsts(listener, TRIGGER_TOPIC)]
 
 
-def rule_fired(listener: Listener) -> int:
-    return sum(1 for m in list(listener.messages) if m.topic == RULE_FIRED_TOPIC and not m.dup)
+def rule_fired(listener: Listener) -> list[int]:
+    """The ids of the messages whose ``rule_fired`` trigger was delivered, in order."""
+    return firsts(listener, RULE_FIRED_TOPIC, fired_id)
 
 
 async def restart_while_the_broker_is_down(work: Path, sig: int) -> None:
@@ -83,7 +84,7 @@ async def restart_while_the_broker_is_down(work: Path, sig: int) -> None:
             assert await second.stop() == 0
         await asyncio.sleep(0.5)  # anything doubled would have arrived by now
         assert triggers(listener) == storm.sent  # once each, in order
-        assert rule_fired(listener) == len(storm.sent)
+        assert rule_fired(listener) == storm.sent
 
 
 async def test_sigterm_during_an_outage_keeps_every_accepted_trigger(tmp_path: Path) -> None:
@@ -260,7 +261,7 @@ async def test_triggers_older_than_outbox_max_age_are_not_replayed(tmp_path: Pat
             assert await monday.stop() == 0
         await asyncio.sleep(0.5)  # anything doubled, or an old one, would have arrived by now
         assert triggers(listener) == fresh.sent  # once each, in order, none of Friday's
-        assert rule_fired(listener) == len(fresh.sent)
+        assert rule_fired(listener) == fresh.sent
         log = monday.log.read_text()
         for target in ("mqtt", "mqtt:rule_fired"):
             said = f"outbox: {len(old.sent)} trigger(s) for {target} older than 10m not replayed"
