@@ -8,7 +8,8 @@ already be a device of Home Assistant's own WLED or Hue integration. The entitie
 - **"<name> reachable"**, a ``connectivity`` binary sensor: on when the device took the last
   command (``ok``), off when it is away, unknown before anything was sent to it (``never
   connected``: a UDP device that is switched off stays unknown or on, as nothing answers). Its
-  attributes: the kind, the state, the reason it is away, since when, and the counts;
+  attributes: the kind, the state, the reason it is away, since when, the counts, and the
+  names the config uses that the device lacks (``unknown``, from its start-up probe);
 - **"<name> alerts sent"**, a diagnostic sensor counting since the daemon started.
 
 Every device's state is in one retained document on ``<base>/daemon/<instance>/devices``,
@@ -114,5 +115,6 @@ def device_states(
             if isinstance(since, int | float)
             else None,
             **{k: int(now.get(k, 0)) for k in COUNTS},
+            "unknown": [str(line) for line in now.get("unknown", ())],
         }
     return out

@@ -15,6 +15,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from livetrigger import events as ev
 from livetrigger.config import Config, load_config_text
 from livetrigger.errors import ConfigError
+from livetrigger.homeassistant.devices import DeviceEntity, device_discovery, device_states
+from livetrigger.homeassistant.discovery import DaemonEntities
 from livetrigger.simulator.server import FakeLiveRoom
 from tests.devices.receivers import free_udp_port, osc_server
 from tests.homeassistant.test_homeassistant import PREFIX, configs, running, settle
@@ -182,6 +184,21 @@ async def test_a_removed_device_is_cleared_at_reload_and_restart(
     finally:
         late.close()
     listener.close()
+
+
+def test_names_a_device_lacks_are_attributes_of_its_reachable_sensor() -> None:
+    """What the start-up probe found (tests/devices/test_probe.py) shows in Home Assistant
+    too, where a household looks when the lamp stayed dark."""
+    desk = DeviceEntity("desk", "wled")
+    lacks = "rule fireworks (lt.yaml:9): effect 'Firewroks': no effect named 'Firewroks'"
+    doc = device_states([desk], {"desk": {"state": "ok", "sent": 0, "unknown": [lacks]}})
+    daemon = DaemonEntities(instance="lt-ha", base="livetrigger")
+    ((_, reachable), _) = device_discovery(daemon, [desk], prefix=PREFIX)
+    attrs = json.loads(render(reachable["json_attributes_template"], doc))
+    assert (attrs["state"], attrs["unknown"]) == ("ok", [lacks])
+    assert render(reachable["value_template"], doc) == "ON"
+    fine = device_states([desk], {"desk": {"state": "ok"}})
+    assert json.loads(render(reachable["json_attributes_template"], fine))["unknown"] == []
 
 
 def test_device_names_that_are_one_in_home_assistant_are_a_problem(tmp_path: Path) -> None:
