@@ -26,6 +26,12 @@ ROOM_NAME = r"^[a-z0-9_]{1,64}$"
 ACTION_KINDS = tuple(k.name for k in registry.KINDS)
 PATH = r"^[^\x00]*$"
 _PATH_HELP = "a path cannot hold a NUL character"
+# a Unix socket's path holds at most 107 bytes (108 with its NUL); counted in characters here
+SOCKET_PATH = r"^[^\x00]{1,107}$"
+_SOCKET_HELP = (
+    "a socket's path holds at most 107 characters and no NUL: choose a shorter one, such as"
+    " /run/livetrigger/livetrigger.sock"
+)
 
 
 # -- actions --------------------------------------------------------------------------------
@@ -213,7 +219,7 @@ class Metrics:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Daemon:
     shutdown_timeout: float = 5.0
-    status_socket: str | None = key(None, pattern=PATH, pattern_help=_PATH_HELP)
+    status_socket: str | None = key(None, pattern=SOCKET_PATH, pattern_help=_SOCKET_HELP)
     state_dir: str | None = key(None, pattern=PATH, pattern_help=_PATH_HELP)
     # undelivered triggers older than this are not sent: at start, and when a broker or an
     # endpoint that was away comes back (docs/actions.md); 0 could mean "replay nothing" or

@@ -185,3 +185,14 @@ def test_check_command_exit_codes(tmp_path: Path) -> None:
     assert result.returncode == 1 and "did you mean `host`" in result.stderr
     assert "canary-pw" not in result.stderr + result.stdout
     assert check(tmp_path / "missing.yaml").returncode == 2
+
+
+def test_a_status_socket_path_too_long_to_bind_is_a_problem_at_its_line() -> None:
+    """The kernel refuses a socket path past 107 bytes; the daemon would run without its
+    status socket (a warning), so `check` says it first."""
+    long_path = "/run/" + "d" * 98 + ".sock"  # 108 characters
+    (problem,) = problems_of(MINIMAL + f"daemon:\n  status_socket: {long_path}\n")
+    assert problem.startswith("c.yaml:4:3: daemon.status_socket: a socket's path holds at most 107")
+    assert "/run/livetrigger/livetrigger.sock" in problem
+    fits = load_config_text(MINIMAL + f"daemon:\n  status_socket: {long_path[:-1]}\n")
+    assert fits.daemon.status_socket == long_path[:-1]
