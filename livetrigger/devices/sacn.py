@@ -10,6 +10,7 @@ stream, as E1.31 asks of a source that stops.
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import socket
 from dataclasses import dataclass
@@ -29,9 +30,26 @@ class SacnSettings(DmxSettings):
     priority: int = key(100, low=0, high=200, doc="E1.31 source priority; the highest wins")
     source_name: str = key("livetrigger", doc="how consoles list this source")
     ttl: int = key(8, low=1, high=255, doc="multicast hops")
+    interface: str | None = key(
+        None,
+        doc="multicast: this machine's IPv4 address on the lighting network; none: the"
+        " system's choice (the interface of its default route)",
+    )
 
     def mistake(self) -> str | None:
-        return ip_problem(self.destination, "destination")
+        if self.interface is None:
+            return ip_problem(self.destination, "destination")
+        if self.destination is not None:
+            return "`interface` chooses where multicast leaves: drop it, or drop `destination`"
+        try:
+            ipaddress.IPv4Address(self.interface)
+        except ValueError:
+            got = self.interface[:60]
+            return (
+                "`interface` is this machine's IPv4 address on the lighting network, like"
+                f" 192.168.1.10 (got {got!r}; `ip -4 addr` lists them)"
+            )
+        return None
 
 
 class Sacn:
@@ -57,6 +75,9 @@ class Sacn:
         if settings.destination is None:
             group = packet.calculate_multicast_addr()
             sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, settings.ttl)
+            if settings.interface is not None:  # a Pi on Wi-Fi with a wired lighting network
+                iface = socket.inet_aton(settings.interface)
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, iface)
             where: tuple[str, int] = (group, settings.port)
         else:  # connected: a receiver that refuses says so on the next send
             where = (settings.destination, settings.port)

@@ -17,6 +17,30 @@ from pythonosc.osc_server import AsyncIOOSCUDPServer
 WAIT = 60  # seconds a test waits for an event at most (a stuck test fails, a slow one passes)
 
 
+def multicast_address() -> str | None:
+    """The IPv4 address multicast leaves this machine from, when a group datagram sent there
+    comes back to a member on the same machine (the kernel loops it back); None where it
+    does not (no multicast route, as on a machine with loopback only)."""
+    group, port = "239.255.77.77", free_udp_port()
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as member,
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender,
+    ):
+        member.bind(("", port))
+        join = socket.inet_aton(group) + socket.inet_aton("0.0.0.0")
+        try:
+            member.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, join)
+            sender.sendto(b"anyone?", (group, port))
+        except OSError:
+            return None
+        member.settimeout(2.0)  # loopback within the kernel: at once, or never
+        try:
+            _, (address, _) = member.recvfrom(16)
+        except TimeoutError:
+            return None
+    return str(address)
+
+
 def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -45,13 +69,19 @@ class Heard:
 
 
 @asynccontextmanager
-async def sacn_receiver(port: int, universe: int = 1) -> AsyncIterator[Heard]:
-    """The sacn library's receiver on 127.0.0.1:port: each frame of ``universe`` (its 512
-    values as bytes; the library reports changes only), and "terminated" when the stream
-    ends."""
+async def sacn_receiver(
+    port: int, universe: int = 1, *, multicast: bool = False
+) -> AsyncIterator[Heard]:
+    """The sacn library's receiver on 127.0.0.1:port (``multicast``: on every address, a
+    member of the universe's group): each frame of ``universe`` (its 512 values as bytes;
+    the library reports changes only), and "terminated" when the stream ends."""
     loop = asyncio.get_running_loop()
     heard = Heard()
-    receiver = sacn.sACNreceiver(bind_address="127.0.0.1", bind_port=port)
+    receiver = sacn.sACNreceiver(
+        bind_address="0.0.0.0" if multicast else "127.0.0.1", bind_port=port
+    )
+    if multicast:
+        receiver.join_multicast(universe)
 
     def frame(packet: Any) -> None:
         loop.call_soon_threadsafe(heard.add, bytes(packet.dmxData))

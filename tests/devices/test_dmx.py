@@ -7,9 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from livetrigger.config.schema import json_schema
 from livetrigger.devices.artnet import art_dmx
-from tests.devices.receivers import artnet_receiver, free_udp_port, sacn_receiver
+from tests.devices.receivers import (
+    artnet_receiver,
+    free_udp_port,
+    multicast_address,
+    sacn_receiver,
+)
 from tests.support.toy_daemon import daemon, gift, problems
 
 ROOM = 'rooms:\n  - username: "@toy"\n    rules:\n      - id: cue\n        on: gift\n'
@@ -84,6 +91,31 @@ def test_the_artdmx_packet_is_laid_out_as_the_spec_says() -> None:
     assert packet == b"Art-Net\x00" + bytes([0x00, 0x50, 0, 14, 7, 0, 0x34, 0x12, 0, 2, 1, 2])
 
 
+@pytest.mark.parametrize("chosen", [False, True], ids=["system-interface", "interface"])
+async def test_sacn_without_destination_multicasts_to_the_universes_group(
+    tmp_path: Path, chosen: bool
+) -> None:
+    """No `destination`: the frames go to 239.255.0.<universe>, where a console on the
+    lighting network (or QLC+ on the Pi itself) listens; `interface` picks the network."""
+    here = multicast_address()
+    if here is None:
+        pytest.skip("no multicast route on this machine (a group datagram did not come back)")
+    port = free_udp_port()
+    interface = f", interface: {here}" if chosen else ""
+    config = (
+        f"devices:\n  stage: {{sacn: {{universe: 7, port: {port}{interface}}}}}\n"
+        + ROOM
+        + "        do:\n          - dmx: {device: stage, channels: {1: 255, 2: 64}}\n"
+    )
+    async with (
+        sacn_receiver(port, universe=7, multicast=True) as heard,
+        daemon(config, tmp_path) as d,
+    ):
+        d.emit(gift())
+        await heard.first(lit(1, 255))
+        assert d.snapshot()["dmx"]["devices"]["stage"]["state"] == "ok"
+
+
 async def test_a_dmx_device_that_is_away_costs_nothing_else(tmp_path: Path) -> None:
     closed = free_udp_port()  # nothing listens: the host refuses (ICMP port unreachable)
     port = free_udp_port()
@@ -118,6 +150,22 @@ DEVICES = (
     "  bar: {artnet: {host: 10.0.0.2, port: 6454}}\n"
     "  qlc: {osc: {host: 127.0.0.1, port: 7700}}\n"
 )
+
+
+def test_check_says_what_interface_is_for() -> None:
+    rule = ROOM + "        do:\n          - dmx: {device: stage, channels: {1: 255}}\n"
+    both = "devices:\n  stage: {sacn: {destination: 10.0.0.9, interface: 10.0.0.2}}\n"
+    v6 = "devices:\n  stage: {sacn: {interface: 'fe80::1'}}\n"
+    name = "devices:\n  stage: {sacn: {interface: eth0}}\n"
+    assert problems(both + rule) == [
+        "<config>:2:11: devices.stage.sacn: `interface` chooses where multicast leaves: drop"
+        " it, or drop `destination`"
+    ]
+    for text, got in ((v6, "fe80::1"), (name, "eth0")):
+        assert problems(text + rule) == [
+            "<config>:2:11: devices.stage.sacn: `interface` is this machine's IPv4 address on"
+            f" the lighting network, like 192.168.1.10 (got {got!r}; `ip -4 addr` lists them)"
+        ]
 
 
 def test_check_places_dmx_mistakes_at_their_line() -> None:
