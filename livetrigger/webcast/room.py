@@ -176,9 +176,13 @@ class RoomClient:
         except UserNotFoundError:
             raise
         except LivetriggerError as exc:
-            if check_error is not None:
-                raise RoomError(f"live check failed ({check_error}) and so did {exc}") from None
-            raise
+            if check_error is None:
+                raise
+            if str(check_error) == str(exc):  # one cause (the network): said once
+                raise RoomError(f"{exc} (the live check and the live page both)") from None
+            raise RoomError(
+                f"the live check failed: {check_error}; the live page too: {exc}"
+            ) from None
 
     async def room_info(self, room_id: int) -> dict[str, Any]:
         url = f"{self.settings.webcast_url.rstrip('/')}/webcast/room/info/"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from livetrigger.errors import RoomError
 from livetrigger.simulator.router import RoomRouter
 from livetrigger.simulator.server import FakeLiveRoom
 from livetrigger.webcast.room import RoomClient
@@ -51,3 +52,18 @@ async def test_each_lookup_reaches_the_room_it_names() -> None:
 def test_rooms_behind_one_router_need_distinct_names_and_ids(rooms: list[FakeLiveRoom]) -> None:
     with pytest.raises(ValueError, match="router"):
         RoomRouter(rooms)
+
+
+async def test_a_room_that_cannot_be_reached_says_so_once() -> None:
+    """The live check and the live page fail for one cause (nothing listens): one sentence,
+    not "live check failed (cannot reach ...) and so did cannot reach ..."."""
+    async with FakeLiveRoom() as room:
+        settings = room.tiktok_settings()
+    async with httpx.AsyncClient() as http:  # the room is gone: its port refuses
+        client = RoomClient(http, settings)
+        with pytest.raises(RoomError) as info:
+            await client.live_status(room.unique_id, room.room_id)
+    said = str(info.value)
+    assert said.startswith("cannot reach 127.0.0.1: ")
+    assert said.endswith("(the live check and the live page both)")
+    assert said.count("cannot reach") == 1
