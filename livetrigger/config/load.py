@@ -213,6 +213,9 @@ def _substitute(value: Any, path: KeyPath, env: Mapping[str, str], problems: _Pr
     return plain_value(out) if out and _ENV.fullmatch(value) else out
 
 
+UNREADABLE = "(a secret file that could not be read)"
+
+
 def _read_secret_files(
     value: Any, path: KeyPath, base: Path, problems: _Problems, secrets: set[str]
 ) -> None:
@@ -238,7 +241,9 @@ def _read_secret_files(
             if secret is not None:
                 value[field] = secret
                 secrets.add(secret)
-                problems.hidden.add((*path, field))
+            else:  # said once, at the file: nothing else is to find the secret missing
+                value[field] = UNREADABLE
+            problems.hidden.add((*path, field))
             del value[key]
         elif name in SECRET_FIELDS and isinstance(child, str) and child:
             secrets.add(child)

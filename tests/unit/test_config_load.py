@@ -196,3 +196,18 @@ def test_a_status_socket_path_too_long_to_bind_is_a_problem_at_its_line() -> Non
     assert "/run/livetrigger/livetrigger.sock" in problem
     fits = load_config_text(MINIMAL + f"daemon:\n  status_socket: {long_path[:-1]}\n")
     assert fits.daemon.status_socket == long_path[:-1]
+
+
+def test_an_unreadable_secret_file_is_one_problem_not_also_a_missing_secret() -> None:
+    """A Hue device whose app_key_file cannot be read was told to "give app_key_file" too."""
+    text = (
+        "devices:\n"
+        "  lamp: {hue: {bridge: 192.168.1.2, app_key_file: /nonexistent/hue.key, light: L}}\n"
+        "rooms: [{username: '@me', rules: [{id: a, on: gift, do: [light: {device: lamp}]}]}]\n"
+    )
+    problems = problems_of(text)
+    assert len(problems) == 1, problems
+    assert (
+        "devices.lamp.hue.app_key_file: cannot read secret file /nonexistent/hue.key"
+        in (problems[0])
+    )
