@@ -102,6 +102,13 @@ def _b64(text: str, where: str) -> bytes:
         ) from None
 
 
+def _json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
 def _parse_header(line: str, name: str) -> CaptureHeader | None:
     if not line.startswith("{"):
         return None
@@ -184,6 +191,12 @@ def read_input(stream: IO[str], name: str = "<stdin>") -> Iterator[CaptureRecord
     if header is not None:
         yield from _records(lines, name, header)
         return
+    if _json_object(first):
+        raise CaptureError(
+            f"{name}:1: a JSON line, but not a capture file's first line (a capture that"
+            f' `livetrigger record` wrote starts with {{"format": "{FORMAT_NAME}", ...}});'
+            " expected a capture file or one base64-encoded websocket message per line"
+        )
     now = time.time()
     yield CaptureRecord(now, "ws", _b64(first, f"{name}:1"))
     for lineno, line in enumerate(lines, start=2):

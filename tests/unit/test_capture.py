@@ -66,6 +66,9 @@ def test_future_capture_version_is_refused() -> None:
 def test_non_base64_line_names_the_line() -> None:
     with pytest.raises(CaptureError, match=r"x.txt:2: not base64"):
         list(read_input(io.StringIO("AAAA\n!!!not base64!!!\n"), "x.txt"))
+    # JSON that is not a capture: said as such, not as "not base64"
+    with pytest.raises(CaptureError, match=r"x.jsonl:1: a JSON line, but not a capture"):
+        list(read_input(io.StringIO('{"x": 1}\n'), "x.jsonl"))
 
 
 def test_decode_prints_json_lines_for_committed_capture(capsys: pytest.CaptureFixture[str]) -> None:
