@@ -164,8 +164,13 @@ class StatusServer:
             return {"error": f"unknown command {words[0][:40]!r}; known: {sorted(self._commands)}"}
         argument = words[1].strip() if len(words) > 1 else ""
         # the client ends its line with a newline: logged as it was, the record had a blank line
-        log.info("status socket: %s", f"{words[0]} {argument}".strip()[:200])
-        return handler(argument)
+        asked = f"{words[0]} {argument}".strip()[:200]
+        answer = handler(argument)
+        if "error" in answer:  # the log says what was done: a refusal is not an action
+            log.info("status socket: %s: refused: %s", asked, str(answer["error"])[:200])
+        else:
+            log.info("status socket: %s", asked)
+        return answer
 
     async def aclose(self) -> None:
         if self._server is not None:

@@ -96,14 +96,19 @@ async def test_a_command_is_logged_on_one_line(
 
     def reconnect(room: str) -> dict[str, object]:
         asked.append(room)
-        return {"ok": True}
+        return {"ok": True} if room == "demo" else {"error": f"no room {room!r}; rooms: demo"}
 
     path = tmp_path / "s.sock"
     caplog.set_level(logging.INFO, logger="livetrigger.daemon.status_socket")
     async with StatusServer(path, lambda: SNAPSHOT, {"reconnect": reconnect}):
         assert await asyncio.to_thread(fetch, path, 5.0, "reconnect demo") == {"ok": True}
-    assert asked == ["demo"]
-    assert [r.getMessage() for r in caplog.records] == ["status socket: reconnect demo"]
+        assert "error" in await asyncio.to_thread(fetch, path, 5.0, "reconnect nobody")
+    assert asked == ["demo", "nobody"]
+    # a refusal is logged as one: the log says what was done
+    assert [r.getMessage() for r in caplog.records] == [
+        "status socket: reconnect demo",
+        "status socket: reconnect nobody: refused: no room 'nobody'; rooms: demo",
+    ]
 
 
 def test_prometheus_text_has_every_family() -> None:
