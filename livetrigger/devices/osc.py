@@ -4,18 +4,30 @@ desk, TouchDesigner, ...) through python-osc's client (extra ``osc``).
 OSC has no answer and no state to read back: a message is sent and forgotten, so an ``osc``
 alert has no ``duration`` and the safe state is to send nothing more. A host that is not an
 IP address is looked up once, off the event loop, at the first message.
+
+An OSC string ends at its first NUL: a NUL inside a text argument would end it early and what
+follows would be read as further arguments, so it is sent as U+FFFD instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 from dataclasses import dataclass
 from typing import Any
 
 from livetrigger.devices.base import DeviceAway, DeviceKind, DeviceLimits
 from livetrigger.settings import key
+
+# what an OSC string cannot hold: NUL, which ends it
+_UNSENDABLE = re.compile("\x00")
+
+
+def osc_string(text: str) -> str:
+    """``text`` as one whole OSC string: what it cannot hold becomes U+FFFD."""
+    return _UNSENDABLE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +78,8 @@ class OscDevice:
         from pythonosc.osc_message_builder import OscMessageBuilder  # noqa: PLC0415
 
         builder = OscMessageBuilder(address=command.address)
-        for arg in command.args:
-            builder.add_arg(arg)  # each one argument: a viewer's text stays one string
+        for arg in command.args:  # each one argument: a viewer's text stays one string
+            builder.add_arg(osc_string(arg) if isinstance(arg, str) else arg)
         message = builder.build()
         client = await self._client()
         try:

@@ -82,3 +82,24 @@ def test_the_address_and_device_are_never_templates() -> None:
         "<config>:11:45: rooms[0].rules[0].do[2].osc.args: unknown user field `nick`"
         " — did you mean `nickname`? in '{{ user.nick }}'",
     ]
+
+
+async def test_no_viewer_text_changes_the_rules_arguments(tmp_path: Path) -> None:
+    """An OSC string ends at its first NUL: a NUL inside a nickname would end it early and the
+    rest would be read as the next arguments (a viewer picking the int and the float)."""
+    port = free_udp_port()
+    config = (
+        f"devices:\n  qlc: {{osc: {{host: 127.0.0.1, port: {port}}}}}\n"
+        + ROOM
+        + '        do: [{osc: {device: qlc, address: /cue/go, args: ["{{ user.nickname }}",'
+        + " 7, 1.0]}}]\n"
+    )
+    forged = "a\0\0\0\0\0\0*?\0\0\0"  # `a`, then an int 42 and a float 0.5 once cut short
+    names = [forged, "\0", "abc\0", ",iii\0\0\0\0,s\0\0x\0\0\0"]
+    async with osc_server(port) as heard, daemon(config, tmp_path) as d:
+        for name in names:
+            d.emit(gift(name))
+        await heard.first(lambda m: True, after=len(names) - 1)
+        for name, (address, args) in zip(names, heard.items, strict=True):
+            assert (address, args) == ("/cue/go", [name.replace("\0", "\ufffd"), 7, 1.0])
+            assert [type(a) for a in args] == [str, int, float]
