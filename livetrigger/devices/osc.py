@@ -6,7 +6,8 @@ alert has no ``duration`` and the safe state is to send nothing more. A host tha
 IP address is looked up once, off the event loop, at the first message.
 
 An OSC string ends at its first NUL: a NUL inside a text argument would end it early and what
-follows would be read as further arguments, so it is sent as U+FFFD instead.
+follows would be read as further arguments, so it is sent as U+FFFD instead; so is a lone
+surrogate, which UTF-8 cannot encode (python-osc would refuse the whole message).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from typing import Any
 from livetrigger.devices.base import DeviceAway, DeviceKind, DeviceLimits
 from livetrigger.settings import key
 
-# what an OSC string cannot hold: NUL, which ends it
-_UNSENDABLE = re.compile("\x00")
+# what an OSC string cannot hold: NUL, which ends it, and lone surrogates (half an emoji, as a
+# replayed capture may hold), which have no UTF-8 form
+_UNSENDABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def osc_string(text: str) -> str:

@@ -103,3 +103,25 @@ async def test_no_viewer_text_changes_the_rules_arguments(tmp_path: Path) -> Non
         for name, (address, args) in zip(names, heard.items, strict=True):
             assert (address, args) == ("/cue/go", [name.replace("\0", "\ufffd"), 7, 1.0])
             assert [type(a) for a in args] == [str, int, float]
+
+
+async def test_half_an_emoji_in_viewer_text_goes_out_as_u_fffd(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A lone surrogate (half an emoji, as a replayed capture can hold) has no UTF-8 form:
+    it is sent as U+FFFD, the rest of the text with it, and nothing is logged as a crash."""
+    port = free_udp_port()
+    config = (
+        f"devices:\n  qlc: {{osc: {{host: 127.0.0.1, port: {port}}}}}\n"
+        + ROOM
+        + '        do: [{osc: {device: qlc, address: /hi, args: ["{{ user.nickname }}", 1]}}]\n'
+    )
+    names = ["\ud800lone", "x\udfff\U0001f600"]
+    async with osc_server(port) as heard, daemon(config, tmp_path) as d:
+        for name in names:
+            d.emit(gift(name))
+        counts = await d.outcome("device:qlc", len(names))
+        assert (counts["ok"], counts["failed"]) == (2, 0)
+        await heard.first(lambda m: True, after=len(names) - 1)
+        assert heard.items == [("/hi", ["\ufffdlone", 1]), ("/hi", ["x\ufffd\U0001f600", 1])]
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
