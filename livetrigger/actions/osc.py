@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from livetrigger.actions.device import Alert, DeviceActionKind, DeviceRequest, not_a_template
 from livetrigger.actions.kind import ActionKind, CompileContext, Context, TextTemplate
-from livetrigger.devices.osc import OscCommand
+from livetrigger.devices.osc import FLOAT32_MAX, INT32, OscCommand
 from livetrigger.settings import key
 
 # an OSC address: `/` and printable ASCII parts, no space, `#` or `,` (OSC 1.0)
@@ -31,7 +31,10 @@ class OscAction:
     device: str = key(doc="an osc device of `devices:`")
     address: str = key(doc="like /cue/go; not a template")
     args: list[str | int | float | bool] = key(
-        [], doc="each one OSC argument; text may be a template, sent as one string"
+        [],
+        number=True,  # a float is a value (a pan of -0.5), not a duration
+        doc="each one OSC argument (an int32, a float32, true or false, or text); text may be"
+        " a template, sent as one string",
     )
 
 
@@ -44,8 +47,16 @@ def alert(entry: OscAction, ctx: CompileContext, kind: str | None) -> Alert | No
             "address",
         )
     args: list[Arg | TextTemplate] = []
-    for arg in entry.args:
-        if isinstance(arg, str) and ("{{" in arg or "{%" in arg):
+    for i, arg in enumerate(entry.args):
+        if isinstance(arg, int) and not isinstance(arg, bool) and not INT32[0] <= arg <= INT32[1]:
+            ctx.problem(f"an int argument is an int32, from {INT32[0]} to {INT32[1]}", "args", i)
+        elif isinstance(arg, float) and abs(arg) > FLOAT32_MAX:
+            ctx.problem(
+                f"a float argument is a float32, at most {FLOAT32_MAX:.2g} either side of 0",
+                "args",
+                i,
+            )
+        elif isinstance(arg, str) and ("{{" in arg or "{%" in arg):
             template = ctx.text(arg, "args")
             if template is not None:
                 args.append(template)

@@ -17,6 +17,7 @@ from livetrigger.config.shape import (
     bounds_text,
     is_pairs,
     is_section,
+    item_meta,
     keyed_item,
     members,
     section,
@@ -104,7 +105,7 @@ def _one(tp: Any, meta: Mapping[str, Any], defs: dict[str, Any]) -> dict[str, An
             mapping["propertyNames"] = {"pattern": "^[0-9]+$"}
         return mapping
     if origin in (list, tuple):
-        node: dict[str, Any] = {"type": "array", "items": _type(args[0], {}, defs)}
+        node: dict[str, Any] = {"type": "array", "items": _type(args[0], item_meta(meta), defs)}
         if "min_items" in meta:
             node["minItems"] = meta["min_items"]
         return node

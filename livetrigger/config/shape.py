@@ -6,8 +6,9 @@ The same dataclasses describe the file for people (``livetrigger schema``, in
 drift apart. The reading of a field's type:
 
 - ``float`` is a duration (``500ms``, ``3s``, ``2m``, a number of seconds) unless its
-  metadata says ``number``; ``int``, ``str``, ``bool`` and ``Literal`` are what they say, read
-  leniently where YAML's quoting makes that natural (``"8080"`` for a port, ``"true"``);
+  metadata says ``number`` (on a list: the floats among its items, as OSC's ``-0.5``);
+  ``int``, ``str``, ``bool`` and ``Literal`` are what they say, read leniently where YAML's
+  quoting makes that natural (``"8080"`` for a port, ``"true"``);
 - a ``tuple`` of a dataclass with a ``name`` field is a mapping keyed by that name
   (``outputs: {lamp: {pin: 17}}``); a ``tuple`` of pairs is a mapping (headers); any other
   ``tuple`` or ``list`` is a list;
@@ -157,6 +158,14 @@ _MEMBERS: dict[int, tuple[Any, tuple[Any, ...]]] = {}
 @cache
 def allows_none(tp: Any) -> bool:
     return get_origin(tp) in (Union, types.UnionType) and type(None) in get_args(tp)
+
+
+_NUMBER: Mapping[str, Any] = {"number": True}
+
+
+def item_meta(meta: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What a list's items keep of its metadata: ``number`` alone (the rest is the list's)."""
+    return _NUMBER if meta.get("number") else {}
 
 
 def bounds_text(meta: Mapping[str, Any], duration: bool) -> str:
@@ -312,7 +321,8 @@ def _collection(tp: Any, meta: Mapping[str, Any], value: Any, loc: Loc, out: lis
         wanted = "must not be empty" if least == 1 else f"needs at least {least} items"
         out.append(Problem(loc, wanted))
         return _INVALID
-    items = [_value(args[0], {}, v, (*loc, i), out) for i, v in enumerate(value)]
+    inner = item_meta(meta)
+    items = [_value(args[0], inner, v, (*loc, i), out) for i, v in enumerate(value)]
     if any(x is _INVALID for x in items):
         return _INVALID
     return tuple(items) if origin is tuple else items

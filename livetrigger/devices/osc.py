@@ -7,7 +7,9 @@ IP address is looked up once, off the event loop, at the first message.
 
 An OSC string ends at its first NUL: a NUL inside a text argument would end it early and what
 follows would be read as further arguments, so it is sent as U+FFFD instead; so is a lone
-surrogate, which UTF-8 cannot encode (python-osc would refuse the whole message).
+surrogate, which UTF-8 cannot encode (python-osc would refuse the whole message). Each
+argument's type tag follows the rule's own value: an int is an int32, a float a float32, a
+bool T or F, text a string.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from livetrigger.settings import key
 # what an OSC string cannot hold: NUL, which ends it, and lone surrogates (half an emoji, as a
 # replayed capture may hold), which have no UTF-8 form
 _UNSENDABLE = re.compile("[\x00\ud800-\udfff]")
+
+INT32 = (-(2**31), 2**31 - 1)
+FLOAT32_MAX = 3.4028234663852886e38  # a float beyond it has no float32 form
 
 
 def osc_string(text: str) -> str:
@@ -46,6 +51,18 @@ class OscSettings(DeviceLimits):
 
     host: str = key(doc="the receiver's address or name")
     port: int = key(low=1, high=65535, why="a UDP port")
+
+
+def _tagged(arg: str | int | float | bool) -> tuple[str | int | float | bool, str]:
+    """``arg`` and its type tag, named rather than guessed (python-osc makes an int64 of
+    -2**31)."""
+    if isinstance(arg, bool):
+        return arg, "T" if arg else "F"
+    if isinstance(arg, int):
+        return arg, "i"
+    if isinstance(arg, float):
+        return arg, "f"
+    return osc_string(arg), "s"
 
 
 class OscDevice:
@@ -81,7 +98,7 @@ class OscDevice:
 
         builder = OscMessageBuilder(address=command.address)
         for arg in command.args:  # each one argument: a viewer's text stays one string
-            builder.add_arg(osc_string(arg) if isinstance(arg, str) else arg)
+            builder.add_arg(*_tagged(arg))
         message = builder.build()
         client = await self._client()
         try:

@@ -12,7 +12,7 @@ import pytest
 from livetrigger.config import load_config_text
 from livetrigger.errors import ConfigError
 from tests.devices.receivers import free_udp_port, osc_server
-from tests.support.toy_daemon import daemon, gift
+from tests.support.toy_daemon import daemon, gift, problems
 
 ROOM = 'rooms:\n  - username: "@toy"\n    rules:\n      - id: cue\n        on: gift\n'
 
@@ -125,3 +125,35 @@ async def test_half_an_emoji_in_viewer_text_goes_out_as_u_fffd(
         await heard.first(lambda m: True, after=len(names) - 1)
         assert heard.items == [("/hi", ["\ufffdlone", 1]), ("/hi", ["x\ufffd\U0001f600", 1])]
     assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+
+
+async def test_each_argument_keeps_the_type_written(tmp_path: Path) -> None:
+    """A pan or a fader runs from -1.0 to 1.0: a float stays a float32 (negative, -1.0 and 0.0
+    too), an int an int32, a bool a bool and text a string."""
+    port = free_udp_port()
+    written = "[-1.0, 1.0, -0.5, 0.0, -0.0, 2.5, -3, 2147483647, -2147483648, true, 10s]"
+    config = (
+        f"devices:\n  qlc: {{osc: {{host: 127.0.0.1, port: {port}}}}}\n"
+        + ROOM
+        + f"        do: [{{osc: {{device: qlc, address: /pan, args: {written}}}}}]\n"
+    )
+    sent = [-1.0, 1.0, -0.5, 0.0, -0.0, 2.5, -3, 2147483647, -2147483648, True, "10s"]
+    async with osc_server(port) as heard, daemon(config, tmp_path) as d:
+        d.emit(gift())
+        await heard.first(lambda m: m[0] == "/pan")
+        ((_, args),) = heard.items
+        assert [(type(a), str(a)) for a in args] == [(type(a), str(a)) for a in sent]
+
+
+def test_an_argument_osc_cannot_carry_is_a_check_problem() -> None:
+    found = problems(
+        "devices:\n  qlc: {osc: {host: 127.0.0.1, port: 7700}}\n"
+        + ROOM
+        + "        do: [{osc: {device: qlc, address: /x, args: [1, 2147483648, -1.0e+39]}}]\n"
+    )
+    assert found == [
+        "<config>:8:57: rooms[0].rules[0].do[0].osc.args[1]: an int argument is an int32,"
+        " from -2147483648 to 2147483647",
+        "<config>:8:69: rooms[0].rules[0].do[0].osc.args[2]: a float argument is a float32,"
+        " at most 3.4e+38 either side of 0",
+    ]

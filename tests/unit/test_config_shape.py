@@ -217,6 +217,23 @@ def test_the_schema_of_a_class_names_its_bounds_and_durations() -> None:
     assert "token_file" in props and "json" in props and "body" not in props
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Numbers:
+    args: list[str | int | float | bool] = key([], number=True)
+
+
+def test_number_reads_the_floats_of_a_list_as_numbers_not_durations() -> None:
+    """An OSC pan from -1.0 to 1.0: each float of the list stays that float, negative or not;
+    an int stays an int, a bool a bool, text text. The schema accepts the same."""
+    written = [-0.5, -1.0, 0.0, -0.0, 2.5, 7, -3, True, "10s"]
+    made, found = check(Numbers, {"args": written})
+    assert found == [] and made is not None
+    assert [(type(a), a) for a in made.args] == [(type(w), w) for w in written]
+    assert str(made.args[3]) == "-0.0"
+    jsonschema.validate({"args": written}, schema_of(Numbers, title="t"))
+    assert [loc for loc, _ in problems(wait=-1.0)] == [("wait",)]  # a duration is never < 0
+
+
 @pytest.mark.parametrize("written", ["r\n", "light\nshow", "-r", "r" * 65, ""])
 def test_a_rule_id_is_one_safe_word_whole(written: str) -> None:
     """A rule id becomes a topic level and part of Home Assistant's entity ids: `$` alone
