@@ -134,7 +134,8 @@ class Reloader:
 
 
 def describe_changes(old: Config, new: Config) -> list[str]:
-    """What a reload changes, in words: rules added and removed per room, rooms, sections."""
+    """What a reload changes, in words: rules added and removed per room, rooms, devices,
+    sections."""
     out: list[str] = []
     before = {r.settings.name: r for r in old.rooms}
     after = {r.settings.name: r for r in new.rooms}
@@ -154,7 +155,20 @@ def describe_changes(old: Config, new: Config) -> list[str]:
         kept = len(new_ids) - len(added)
         if kept and (added or removed):
             out.append(f"room {name}: {kept} rule(s) kept (their counters too)")
+    out += _device_changes(old, new)
     for section in ("gpio", "webhooks", "homeassistant", "tiktok", "mqtt", "daemon"):
         if getattr(old, section) != getattr(new, section):
             out.append(f"{section} settings changed")
     return out
+
+
+def _device_changes(old: Config, new: Config) -> list[str]:
+    """Devices added, changed (safe state first, then reopened) and removed, by name."""
+    before = {d.name: d for d in old.devices}
+    after = {d.name: d for d in new.devices}
+    changes = (
+        ("added", sorted(after.keys() - before.keys())),
+        ("changed", sorted(n for n in after.keys() & before.keys() if after[n] != before[n])),
+        ("removed", sorted(before.keys() - after.keys())),
+    )
+    return [f"device(s) {', '.join(names)} {what}" for what, names in changes if names]
