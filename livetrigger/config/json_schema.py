@@ -6,6 +6,7 @@ the whole file, such as rule ids that must be unique)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any, Literal, get_args, get_origin
 
@@ -123,8 +124,27 @@ def _one(tp: Any, meta: Mapping[str, Any], defs: dict[str, Any]) -> dict[str, An
     node = {"type": {str: "string", int: "integer", float: "number", bool: "boolean"}[tp]}
     node.update(_bounds(meta))
     if "pattern" in meta:
-        node["pattern"] = meta["pattern"][0]
+        node["pattern"] = anchored(meta["pattern"][0])
     return node
+
+
+# an escape or a character class: neither holds a `|` or a parenthesis that counts
+_OPAQUE = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]", re.S)
+
+
+def anchored(regex: str) -> str:
+    """``regex`` (which the checker matches against the whole text) as a schema pattern: a
+    JSON Schema pattern is a search (ECMA 262), so unanchored it would pass ``x150%y``."""
+    bare = _OPAQUE.sub("_", regex)
+    depth = 0
+    for c in bare:
+        depth += (c == "(") - (c == ")")
+        if c == "|" and depth == 0:  # `^a|b$` anchors each side only
+            break
+    else:
+        if bare.startswith("^") and bare.endswith("$"):
+            return regex
+    return f"^(?:{regex})$"
 
 
 def _bounds(meta: Mapping[str, Any]) -> dict[str, Any]:
