@@ -26,6 +26,7 @@ from livetrigger.config.compile_rules import compile_rule
 from livetrigger.config.credentials import credentials_in
 from livetrigger.config.model import Config, RoomConfig
 from livetrigger.config.shape import SECRET_FIELDS, check
+from livetrigger.config.yaml_hints import comment_cut
 from livetrigger.config.yamlpos import (
     MAX_BYTES,
     ConfigLimitError,
@@ -143,10 +144,14 @@ def _load(
         problem = getattr(exc, "problem", None) or str(exc)
         if isinstance(exc, ConfigLimitError):
             raise ConfigError(f"{filename}: too large to load", (f"{where}: {problem}",)) from None
-        raise ConfigError(
-            f"{filename}: not valid YAML",
-            (f"{where}: {problem} — check indentation and quoting near this line",),
-        ) from None
+        said: tuple[str, ...] = (
+            f"{where}: {problem} — check indentation and quoting near this line",
+        )
+        cut = comment_cut(text, mark.index) if mark else None
+        if cut is not None:  # the parser stumbled lines after the cause: that line first
+            line, column, advice = cut
+            said = (f"{filename}:{line}:{column}: {advice}", *said)
+        raise ConfigError(f"{filename}: not valid YAML", said) from None
     problems = _Problems(filename, located)
     for dup in located.duplicates:
         problems.items.append(

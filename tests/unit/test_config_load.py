@@ -134,6 +134,39 @@ def test_yaml_syntax_error_has_position() -> None:
     assert problem.startswith("c.yaml:")
 
 
+RULE = MINIMAL + "    rules:\n      - id: r1\n        on: gift\n        do:\n"
+NEXT_RULE = "      - id: r2\n        on: like\n        do: [log: hi]\n"
+
+
+@pytest.mark.parametrize(
+    ("action", "at", "advice"),
+    [
+        (
+            "{device: strip, color: #ff8800, brightness: 80%, duration: 5s}",
+            "c.yaml:7:43:",
+            'quote the value: color: "#ff8800"',
+        ),
+        ("{device: q, address: /a, args: [1, #x, 2]}", "c.yaml:7:55:", 'quote it: "#x"'),
+        ("{device: strip, color: red  # red}", "c.yaml:7:48:", "nor the `}` in it"),
+    ],
+)
+def test_a_hash_that_cuts_a_one_line_bracket_is_named_at_its_column(
+    action: str, at: str, advice: str
+) -> None:
+    """The parser stumbles on the next rule's `-`; the cause is the `#` the line before."""
+    for rest in (NEXT_RULE, ""):  # another rule follows, or the file ends
+        problems = problems_of(f"{RULE}          - light: {action}\n{rest}")
+        assert problems[0].startswith(f"{at} in YAML a # starts a comment"), problems
+        assert advice in problems[0], problems
+        assert "check indentation and quoting" in problems[1]
+
+
+def test_a_comment_in_a_bracket_over_lines_is_no_hint() -> None:
+    text = RULE + "          - light: {device: strip,  # the desk\n              color: red,\n"
+    (problem,) = problems_of(text + "          - bad\n")
+    assert problem.startswith("c.yaml:9:11: expected the node content"), problem
+
+
 def test_yaml_on_is_a_key_not_true() -> None:
     text = MINIMAL + "    rules:\n      - id: r\n        on: gift\n        do: [{log: x}]\n"
     config = load_config_text(text)
