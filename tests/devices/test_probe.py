@@ -72,7 +72,7 @@ async def test_wled_names_it_lacks_are_said_at_the_start_with_rule_and_line(
     caplog.set_level(logging.INFO)
     config = written(
         tmp_path,
-        f"devices:\n  desk: {{wled: {{host: 127.0.0.1, port: {strip.port}}}}}\n" + ROOM
+        f"devices:\n  desk: {{wled: {{host: 127.0.0.1, port: {strip.port}, timeout: 20s}}}}\n" + ROOM
         + "      - id: fireworks\n        on: gift\n        do:\n"
         "          - light: {device: desk, effect: Firewroks}\n"
         "          - light: {device: desk, preset: Party, duration: 1s}\n"
@@ -108,7 +108,10 @@ async def test_a_device_away_at_the_start_is_shown_away_and_the_daemon_runs(
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
     async with daemon(
-        f"devices:\n  gone: {{wled: {{host: 127.0.0.1, port: {closed}}}}}\n"
+        # the probe's bound is 3 x timeout: at the default 2 s a loaded machine (load 24 on 2
+        # cores) reached it before the refusal was read, and the reason read "no answer"; the
+        # other devices here have the same long timeout, for the same reason
+        f"devices:\n  gone: {{wled: {{host: 127.0.0.1, port: {closed}, timeout: 20s}}}}\n"
         f"  quiet: {{wled: {{host: 127.0.0.1, port: {strip.port}, probe: false}}}}\n" + ROOM
         + "      - id: gift\n        on: gift\n        do:\n"
         "          - light: {device: quiet, effect: Nope}\n"
@@ -133,7 +136,7 @@ async def test_hue_names_of_its_settings_and_rules(
     key_file.chmod(0o600)
 
     def hue(target: str) -> str:
-        return f"{{hue: {{bridge: 127.0.0.1, port: {bridge.port}, app_key_file: {key_file}, {target}}}}}"
+        return f"{{hue: {{bridge: 127.0.0.1, port: {bridge.port}, app_key_file: {key_file}, timeout: 20s, {target}}}}}"
 
     config = written(
         tmp_path,
@@ -164,7 +167,7 @@ async def test_obs_scenes_sources_and_filters_it_lacks(
     async with FakeObs() as obs:
         config = written(
             tmp_path,
-            f"devices:\n  studio: {{obs: {{port: {obs.port}}}}}\n" + ROOM
+            f"devices:\n  studio: {{obs: {{port: {obs.port}, timeout: 20s}}}}\n" + ROOM
             + "      - id: cue\n        on: gift\n        do:\n"
             "          - obs: {device: studio, scene: Gift com}\n"
             "          - obs: {device: studio, source: Confetti, in_scene: Main}\n"
@@ -195,7 +198,7 @@ async def test_a_reload_that_changes_the_names_asks_again(
 ) -> None:
     def text(effect: str) -> str:
         return (
-            f"devices:\n  desk: {{wled: {{host: 127.0.0.1, port: {strip.port}}}}}\n" + ROOM
+            f"devices:\n  desk: {{wled: {{host: 127.0.0.1, port: {strip.port}, timeout: 20s}}}}\n" + ROOM
             + f"      - id: gift\n        on: gift\n        do:\n"
             f"          - light: {{device: desk, effect: {effect}}}\n"
         )  # fmt: skip
