@@ -67,7 +67,7 @@ async def test_record_then_decode_and_replay(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
         )
         try:
-            await room.wait_for_client(30)
+            await room.wait_for_client(60)
             user = ev.User(id=4, unique_id="sam", nickname="Sam")
             await room.send(
                 ev.ChatEvent(msg_id=room.next_msg_id(), user=user, text="hello"),
@@ -132,7 +132,7 @@ async def test_watch_json_lines(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
         )
         try:
-            await room.wait_for_client(30)
+            await room.wait_for_client(60)
             await room.send(
                 ev.FollowEvent(msg_id=room.next_msg_id(), user=ev.User(id=1, unique_id="neo"))
             )
@@ -253,7 +253,7 @@ async def test_record_quiet_prints_no_events_and_records_them(tmp_path: Path) ->
     async with FakeLiveRoom() as room:
         proc = _record(room, capture, "--quiet")
         try:
-            await room.wait_for_client(30)
+            await room.wait_for_client(60)
             await _chat(room, "hello")
             await _until(lambda: "hello" in _recorded_chats(capture))
         finally:
@@ -271,7 +271,7 @@ async def test_record_goes_on_recording_when_its_reader_goes(tmp_path: Path) -> 
         proc = _record(room, capture)
         assert proc.stdout is not None
         try:
-            await room.wait_for_client(30)
+            await room.wait_for_client(60)
             await _chat(room, "first")
             await _printed(proc, b"first")
             proc.stdout.close()  # what `head` does once it has its line
@@ -298,7 +298,7 @@ async def test_watch_ends_when_its_reader_goes() -> None:
         )
         assert proc.stdout is not None
         try:
-            await room.wait_for_client(30)
+            await room.wait_for_client(60)
             await _chat(room, "first")
             await _printed(proc, b"first")
             proc.stdout.close()

@@ -99,7 +99,7 @@ async def test_nicknames_never_reach_command_topics(
         WebhookReceiver() as rx,
         running(tmp_path, config_text(room, mosquitto.port, rx.url, tmp_path)) as proc,
     ):
-        await room.wait_for_client(20)
+        await room.wait_for_client(60)
         base = "livetrigger/demo_streamer"
         # the pause switch's state goes out once the bridge listens for commands
         paused = await asyncio.to_thread(listener.wait_for, 1, 20.0, f"{base}/paused")
@@ -128,7 +128,7 @@ async def test_nicknames_never_reach_command_topics(
         assert f"{base}/cmd%2Ftest%2Fbig_gift" in topics and f"{base}/cmd%2Fpause/pause" in topics
         assert f"{base}/..%2Fcmd%2Fpause" in topics
         assert not any(t.startswith(f"{base}/cmd/") or t == f"{base}/cmd" for t in topics)
-        snap = fetch(tmp_path / "status.sock")
+        snap = fetch(tmp_path / "status.sock", 60.0)
         assert snap["daemon"]["test_fires"] == 0
         assert snap["rules"].get("big_gift") == 1
         assert snap["actions"]["mqtt"]["failed"] == 2
@@ -199,7 +199,7 @@ async def test_commands_are_logged_with_the_topic_they_came_on(
         WebhookReceiver() as rx,
         running(tmp_path, config_text(room, mosquitto.port, rx.url, tmp_path)) as proc,
     ):
-        await room.wait_for_client(20)
+        await room.wait_for_client(60)
         cmd = "livetrigger/demo_streamer/cmd"
         await asyncio.to_thread(listener.wait_for, 1, 20.0, "livetrigger/demo_streamer/paused")
         for topic, payload in [

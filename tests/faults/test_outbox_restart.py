@@ -128,7 +128,15 @@ async def test_sigkill_while_delivering_loses_only_the_tail_and_never_doubles(
         # max_inflight 1: the trigger handed to paho had left the outbox ("206 where 205 was
         # expected" in a loaded run: 205 had not left paho at the SIGKILL)
         gap = set(start) - set(distinct)
-        assert len(gap) <= 1, f"{len(gap)} lost amid the storm's start: {sorted(gap)[:10]}"
+        # and what the daemon had not handled at the kill is lost, unless the next start's
+        # first fetch still holds it (6 recent messages): one run of gifts, where the first
+        # daemon stopped. Idle, it keeps up and the run is 0 or 1 long; at load 20 on 2
+        # cores it lagged 0.9 s behind the storm and the run was 178 long (docs/connection.md,
+        # "State across restarts": the window at a kill). Never a gift lost here and there.
+        at = sorted(storm.sent.index(m) for m in gap)
+        assert at == list(range(at[0], at[0] + len(at))) if at else True, (
+            f"{len(gap)} lost here and there amid the storm's start: {sorted(gap)[:10]}"
+        )
         assert distinct == [m for m in start if m not in gap], "not the storm's start, in order"
         assert len(got) == len(distinct), f"{len(got) - len(distinct)} doubled"
 

@@ -37,7 +37,7 @@ async def test_nicknames_never_reach_the_daemons_own_topics(
         WebhookReceiver() as rx,
         running(tmp_path, config_text(room, mosquitto.port, rx.url, tmp_path)) as proc,
     ):
-        await room.wait_for_client(20)
+        await room.wait_for_client(60)
         paused = await asyncio.to_thread(listener.wait_for, 1, 20.0, f"{BASE}/paused")
         assert [m.payload for m in paused] == [b"OFF"]
         for nickname in [*OWN, "done"]:
@@ -61,7 +61,7 @@ async def test_nicknames_never_reach_the_daemons_own_topics(
         free = [f"{BASE}/{n}/pause" for n in OWN[:5]] + [f"{BASE}/done", f"{BASE}/done/pause"]
         assert {m.topic for m in viewer} == set(free)
         assert [m.payload for m in listener.messages if m.topic == f"{BASE}/paused"] == [b"OFF"]
-        snap = fetch(tmp_path / "status.sock")
+        snap = fetch(tmp_path / "status.sock", 60.0)
         assert snap["actions"]["mqtt"]["failed"] == refused
         text = log.read_text()
         assert (

@@ -84,7 +84,7 @@ rooms:
             stderr=subprocess.STDOUT,
         )
         try:
-            await room.wait_for_client(30)
+            await room.wait_for_client(60)
             user = ev.User(id=1, unique_id="u", nickname=NICK)
             await room.send(
                 ev.ChatEvent(msg_id=room.next_msg_id(), user=user, text="hi"),

@@ -78,7 +78,7 @@ async def test_a_second_daemon_on_the_same_socket_stops_and_the_first_keeps_it(
         async with lamp_daemon(tmp_path, room, text) as first:
             status = tmp_path / "status.sock"
             await first.wait_for(status.exists, "the first daemon's socket")
-            before = fetch(status)["daemon"]["uptime"]
+            before = fetch(status, 60.0)["daemon"]["uptime"]
             other = tmp_path / "second"
             other.mkdir()
             config = other / "config.yaml"
@@ -100,7 +100,7 @@ async def test_a_second_daemon_on_the_same_socket_stops_and_the_first_keeps_it(
             output = second.stdout + second.stderr
             assert f"another livetrigger daemon is answering on {status}" in output
             assert "Traceback" not in output
-            assert fetch(status)["daemon"]["uptime"] >= before  # still the first one's
+            assert fetch(status, 60.0)["daemon"]["uptime"] >= before  # still the first one's
             assert first.proc.poll() is None
             assert "Traceback" not in first.log_text()  # its probe is a quiet hang-up
 

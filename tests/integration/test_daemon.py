@@ -131,7 +131,7 @@ async def daemon(
     )
     running = Running(proc, cfg, pins, tmp_path / "status.sock", log, notify)
     try:
-        await room.wait_for_client(30)
+        await room.wait_for_client(60)
         yield running
     finally:
         if proc.poll() is None:
@@ -141,7 +141,7 @@ async def daemon(
 
 
 def status(r: Running) -> dict:  # type: ignore[type-arg]
-    return fetch(r.status)
+    return fetch(r.status, 60.0)
 
 
 def gift(

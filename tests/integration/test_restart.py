@@ -158,7 +158,7 @@ async def test_sigterm_restart_mid_stream_continues_the_stream_exactly_once(
                 lambda: (ha_states(listener) or [{}])[-1].get("rules_fired") == 5,
                 what="Rules fired 5",
             )
-            snap = fetch(tmp_path / "status.sock")
+            snap = fetch(tmp_path / "status.sock", 60.0)
             assert snap["rooms"]["demo_streamer"]["sign_requests_left_today"] == PER_DAY - 2
             await stop(second)
     assert payloads(listener, "t/live") == [str(room.room_id)]  # one session, one `live`
@@ -189,10 +189,10 @@ async def test_sign_budget_counts_what_the_previous_process_spent(
             await room.drop()
             status = tmp_path / "status.sock"
             await wait_until(
-                lambda: fetch(status)["rooms"]["demo_streamer"]["state"] == "rate_limited",
+                lambda: fetch(status, 60.0)["rooms"]["demo_streamer"]["state"] == "rate_limited",
                 what="the hour's budget to hold",
             )
-            assert "sign budget" in fetch(status)["rooms"]["demo_streamer"]["reason"]
+            assert "sign budget" in fetch(status, 60.0)["rooms"]["demo_streamer"]["reason"]
             assert len(room.sign_requests) == 2
             await stop(second)
 

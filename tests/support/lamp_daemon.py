@@ -79,7 +79,7 @@ async def lamp_daemon(
         stderr=subprocess.STDOUT,
     )
     try:
-        await room.wait_for_client(20)
+        await room.wait_for_client(60)
         yield LampDaemon(proc, config, pins, log)
     finally:
         if proc.poll() is None:

@@ -80,7 +80,7 @@ class Daemon:
         return self.work / "daemon.log"
 
     def status(self) -> dict[str, Any]:
-        return fetch(self.work / "status.sock")
+        return fetch(self.work / "status.sock", 60.0)  # a busy daemon answers late, not never
 
     async def stop(self, sig: int = signal.SIGTERM) -> int:
         self.proc.send_signal(sig)
