@@ -140,7 +140,7 @@ def test_device_settings_are_checked_at_their_line(tmp_path: Path) -> None:
         f"<config>:3:7: devices.b.hue: {hint}",
         "<config>:4:7: devices.c.hue: name one light, group (a room or zone) or scene"
         " (got light, group; a scene may come with its group)",
-        f"<config>:5:7: devices.d.hue: {hint}",  # with why the file gave none:
+        # the file that gave none says why, once (not also "needs an app key"):
         f"<config>:5:34: devices.d.hue.app_key_file: {open_key} is readable by other users;"
         f" run `chmod 600 {open_key}` (secrets stay private)",
     )
