@@ -78,6 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from livetrigger.system import early_signals  # noqa: PLC0415
 
         early_signals.catch()  # before the imports and the config: a stop now is clean too
+    try:
+        return _main(given)
+    except KeyboardInterrupt:  # also while the command's modules load: a second on a Pi
+        return 130
+
+
+def _main(given: list[str]) -> int:
     parser = build_parser(given)
     args = parser.parse_args(given)
     handler = getattr(args, "handler", None)
@@ -87,8 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = handler(args)
         sys.stdout.flush()
-    except KeyboardInterrupt:
-        return 130
     except BrokenPipeError:
         # the reader went away (`livetrigger decode x | head`): not an error of ours; point
         # stdout at nothing so the interpreter's final flush does not raise again

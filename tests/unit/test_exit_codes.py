@@ -3,6 +3,8 @@ corrupt input), 2 usage or an unreadable file. Run in-process through cli.main."
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,30 @@ def test_exit_codes_follow_the_readme(
     assert "Traceback" not in out + err
     if expected:
         assert err.strip() or out.strip()  # a failure always says why
+
+
+def test_ctrl_c_while_a_command_loads_exits_130(tmp_path: Path) -> None:
+    """A Ctrl-C that lands while the command's modules are still importing (a second or more
+    on a Pi) ends with 130 and no traceback, like one that lands later."""
+    # the SIGINT is sent by the import of the config package: a real signal, at a known moment
+    script = (
+        "import os, signal, sys\n"
+        "class Hook:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'livetrigger.config':\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Hook())\n"
+        "from livetrigger.cli import main\n"
+        f"sys.exit(main(['check', {str(tmp_path / 'c.yaml')!r}]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 130, done.stderr
