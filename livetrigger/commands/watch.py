@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+from types import FrameType
 from typing import IO, Any
 
 import httpx
@@ -235,9 +236,16 @@ def run_watch(args: argparse.Namespace) -> int:
 
 def run_record(args: argparse.Namespace) -> int:
     room, _ = _target(args)
+    terminated: list[int] = []
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
     # SIGTERM (systemd, `kill`) stops like Ctrl-C, so the file is closed whole (a .gz cut
-    # mid-stream loses its end)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # mid-stream loses its end), and exits 143 as the other commands stopped by it do
+    signal.signal(signal.SIGTERM, on_term)
     with CaptureWriter(args.output, unique_id=room.unique_id, room_id=room.room_id or 0) as writer:
         print(f"recording to {args.output} (Ctrl-C to stop)", file=sys.stderr)
-        return _main(args, writer)
+        code = _main(args, writer)
+    return 128 + signal.SIGTERM if terminated else code

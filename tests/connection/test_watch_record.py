@@ -285,7 +285,7 @@ async def test_record_goes_on_recording_when_its_reader_goes(tmp_path: Path) -> 
     assert "Traceback" not in text and "handler failed" not in text, text
     assert text.count("stdout closed: no more event lines; still recording to") == 1, text
     assert _recorded_chats(capture) == ["first", "later 0", "later 1", "later 2"]
-    assert proc.returncode == 130  # stopped as by Ctrl-C, the file closed whole
+    assert proc.returncode == 143  # stopped by SIGTERM (as by Ctrl-C), the file closed whole
 
 
 async def test_watch_ends_when_its_reader_goes() -> None:
