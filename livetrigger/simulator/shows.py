@@ -1,4 +1,5 @@
-"""Show files for the fake live room: a YAML (or JSON) script of what happens in the room.
+"""Show files for the fake live room: a YAML (or JSON) script of what happens in the room
+(docs/fake-room.md documents it for users).
 
 ::
 
@@ -55,6 +56,7 @@ KINDS = (
     "goal",
     "delete",
 )
+SHOW_DOC = "docs/fake-room.md"  # the format, with an example the tests play
 OUR_HOST, RIVAL_HOST = 7_100_000_000_000_000_001, 7_100_000_000_000_000_002
 
 
@@ -94,7 +96,17 @@ def load_show(path: str | Path, room_id: int = 0) -> list[Step]:
 def parse_show(data: Any, name: str = "<show>", room_id: int = 0) -> list[Step]:
     """Steps from a show already read (a mapping); ConfigError lists every problem."""
     if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
-        raise ConfigError(f"{name}: a show needs `steps:` (a list)")
+        # a list of `at:` events is the likeliest mistake: simulate takes that
+        other = "; a list of `at:` events is simulate's --events format" * isinstance(data, list)
+        raise ConfigError(
+            f"{name}: a show needs `steps:` (a list){other}",
+            (
+                "for example:",
+                "  steps:",
+                "    - gift: {gift: Rose, count: 5}",
+                f"every step kind, and a whole show: {SHOW_DOC}",
+            ),
+        )
     users = {
         str(k): _user(str(k), v or {}, i)
         for i, (k, v) in enumerate((data.get("users") or {}).items())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from livetrigger import events as ev
 from livetrigger.errors import ConfigError
@@ -86,3 +88,21 @@ def test_a_battle_result_must_be_won_lost_or_draw() -> None:
     with pytest.raises(ConfigError) as info:
         parse_show({"steps": [{"battle": {"points": [[1, 2]], "result": "maybe"}}]})
     assert "won, lost or draw" in "\n".join(info.value.problems)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [[{"at": "0s", "gift": "Rose", "count": 5}], {"users": {}}, {"steps": "gift"}],
+    ids=["simulate's list", "no steps", "steps not a list"],
+)
+def test_a_show_without_steps_points_to_the_doc_with_an_example(data: object) -> None:
+    """`--show` given simulate's --events list (or no steps) says where the format is and
+    shows a short show, one that itself plays."""
+    with pytest.raises(ConfigError) as info:
+        parse_show(data, "show.yaml")
+    text = "\n".join((str(info.value), *info.value.problems))
+    assert "docs/fake-room.md" in text, text
+    assert ("simulate" in text) == isinstance(data, list), text
+    example = textwrap.dedent("\n".join(p for p in info.value.problems if p.startswith(" ")))
+    assert example.startswith("steps:") and len(example.splitlines()) == 2, example
+    assert any(isinstance(e, ev.GiftEvent) for _, e in parse_show(yaml.safe_load(example)))
