@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("replay", "run a capture file through the rules (dry run)"),
     "watch": ("watch", "print a live room's events as they happen"),
     "record": ("watch", "record a live room's raw frames to a capture file"),
-    "info": ("watch", "look a streamer up: room id, live or not, title, gifts"),
+    "info": ("info", "look a streamer up: room id, live or not, title, gift catalogue"),
     "fake-room": ("fake_room", "serve a fake live room on 127.0.0.1 (for trying rules)"),
     "schema": ("schema", "print the JSON Schema of the config file"),
     "decode": ("decode", "print the events in a capture file or base64 websocket frames"),

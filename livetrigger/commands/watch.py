@@ -1,5 +1,6 @@
 """``livetrigger watch @user``: print a live room's events, one readable line each;
-``livetrigger record @user -o FILE``: the same, and every raw frame into a capture file."""
+``livetrigger record @user -o FILE``: the same, and every raw frame into a capture file.
+(``info`` is in commands/info.py.)"""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from livetrigger.system.logs import setup_logging
 from livetrigger.system.trust import http_context
 from livetrigger.text.printable import escape_controls, json_line
 from livetrigger.webcast.capture import CaptureWriter
-from livetrigger.webcast.room import RoomClient, normalise_username
+from livetrigger.webcast.room import normalise_username
 from livetrigger.webcast.scheduler import RoomScheduler
 
 COLOURS = {
@@ -36,7 +37,8 @@ COLOURS = {
 }
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def room_options(p: argparse.ArgumentParser) -> None:
+    """The room to reach and how (watch, record, info)."""
     p.add_argument("user", help="@username, profile URL, or a numeric room id")
     p.add_argument("--base-url", help="one base URL for web, webcast and sign (e.g. a fake room)")
     p.add_argument("--sign-url", help="sign server base URL")
@@ -50,7 +52,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def register(sub: Any) -> None:
     w = sub.add_parser("watch", help="print a live room's events as they happen")
-    _common(w)
+    room_options(w)
     w.add_argument("--json", action="store_true", help="JSON lines instead of text")
     w.set_defaults(handler=run_watch)
     r = sub.add_parser(
@@ -62,7 +64,7 @@ def register(sub: Any) -> None:
             "line each. Status and errors go to stderr. Ctrl-C or SIGTERM closes the file whole."
         ),
     )
-    _common(r)
+    room_options(r)
     r.add_argument("-o", "--output", required=True, help="capture file (.jsonl, or .jsonl.gz)")
     r.add_argument(
         "-q",
@@ -71,43 +73,6 @@ def register(sub: Any) -> None:
         help="print no line per event (only the capture file is written)",
     )
     r.set_defaults(handler=run_record, json=False)
-    i = sub.add_parser("info", help="look a streamer up: room id, live or not, title, gifts")
-    _common(i)
-    i.set_defaults(handler=run_info)
-
-
-async def _info(args: argparse.Namespace) -> int:
-    room, settings = _target(args)
-    async with httpx.AsyncClient(proxy=settings.proxy, verify=http_context()) as http:
-        client = RoomClient(http, settings)
-        if room.room_id is None:
-            found = await client.resolve(room.unique_id)
-            if found.room_id is None:
-                print(f"@{room.unique_id}: not live now (TikTok shows no room)")
-                return 0
-            room_id, live = found.room_id, found.live
-        else:
-            room_id, live = room.room_id, await client.is_live(room.room_id)
-        print(f"@{room.unique_id or '?'}: room id {room_id}, {'LIVE' if live else 'not live'}")
-        if live:
-            info = await client.room_info(room_id)
-            print(f"title: {info.get('title', '')!s}  viewers: {info.get('user_count', '?')}")
-        gifts = await client.gift_catalogue(room_id)
-        cheapest = sorted(gifts.values(), key=lambda g: g.diamonds)[:5]
-        print(
-            f"{len(gifts)} gifts, e.g. "
-            + ", ".join(f"{g.name} ({g.diamonds} 💎)" for g in cheapest)
-        )
-    return 0
-
-
-def run_info(args: argparse.Namespace) -> int:
-    setup_logging("info" if args.verbose else "warning", "text")
-    try:
-        return asyncio.run(_info(args))
-    except LivetriggerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
 
 
 def line(event: ev.Event, colour: bool) -> str:
@@ -139,7 +104,7 @@ def summary(event: ev.Event) -> str:
     return escape_controls(text)
 
 
-def _target(args: argparse.Namespace) -> tuple[RoomSettings, TikTokSettings]:
+def room_target(args: argparse.Namespace) -> tuple[RoomSettings, TikTokSettings]:
     overrides: dict[str, Any] = {}
     if args.base_url:
         overrides.update(web_url=args.base_url, webcast_url=args.base_url, sign_url=args.base_url)
@@ -155,7 +120,7 @@ def _target(args: argparse.Namespace) -> tuple[RoomSettings, TikTokSettings]:
 
 
 async def _run(args: argparse.Namespace, out: IO[str], writer: CaptureWriter | None) -> int:
-    room, settings = _target(args)
+    room, settings = room_target(args)
     colour = out.isatty() and not os.environ.get("NO_COLOR")
     printing = not getattr(args, "quiet", False)
     reader_gone = False
@@ -235,7 +200,7 @@ def run_watch(args: argparse.Namespace) -> int:
 
 
 def run_record(args: argparse.Namespace) -> int:
-    room, _ = _target(args)
+    room, _ = room_target(args)
     terminated: list[int] = []
 
     def on_term(signum: int, frame: FrameType | None) -> None:
