@@ -72,6 +72,11 @@ async def serve(route: Route, host: str, port: int) -> asyncio.Server:
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
             pass
+        except asyncio.CancelledError:
+            # the server's loop is ending with a client's keep-alive connection open (`watch`
+            # when `fake-room` ends): Python 3.11's start_server prints a cancelled handler
+            # as a traceback, so end it as a hang-up instead
+            pass
         finally:
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):

@@ -47,7 +47,8 @@ CONTEXT: dict[str, Any] = {
 }
 ACTION_KEYS = {"mqtt", "gpio", "webhook", "log", "chat", "dmx", "osc", "serial", "sound", "light", "obs"}
 SOUND = ROOT / "tests" / "data" / "tada.wav"  # the docs' sounds/*.wav are not in the repository
-NOT_CONFIG = {"automation"}  # Home Assistant's own YAML, in docs/homeassistant.md
+# Home Assistant's own YAML, in docs/homeassistant.md; a fake room's show, in docs/fake-room.md
+NOT_CONFIG = {"automation", "steps"}
 
 
 def _yaml_blocks() -> list[tuple[str, str]]:
