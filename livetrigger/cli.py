@@ -1,7 +1,8 @@
 """The ``livetrigger`` command line.
 
 Exit codes (docs/cli.md): 0 success; 1 the work failed (invalid config, corrupt input, a room
-that could not be joined); 2 usage error or a file that cannot be read; 130 interrupted.
+that could not be joined); 2 usage error or a file that cannot be read; 130 Ctrl-C; 143 SIGTERM
+(or the signal's own end); ``run`` exits 0 when a signal stops it: its normal stop.
 """
 
 from __future__ import annotations
