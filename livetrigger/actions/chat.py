@@ -44,8 +44,10 @@ class Chat:
     outbox = None
 
     def compile(self, entry: ChatAction, ctx: CompileContext) -> CompiledAction | None:
+        if ctx.targets.chat_missing:  # else every firing fails at run time
+            ctx.problem(f"a chat action {ctx.targets.chat_missing}")
         chat_text = ctx.text(entry.text, "text")
-        if chat_text is None:
+        if chat_text is None or ctx.failed:
             return None
 
         def build_chat(ctx: Context, rule: str, room: str, event: ev.Event) -> ActionRequest:

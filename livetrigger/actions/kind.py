@@ -48,7 +48,8 @@ class RenderError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Targets:
-    """What actions may refer to: configured outputs, endpoints, and whether MQTT is on."""
+    """What actions may refer to: configured outputs, endpoints, whether MQTT is on and
+    whether chat can be sent."""
 
     gpio_outputs: frozenset[str] = frozenset()
     webhooks: frozenset[str] = frozenset()
@@ -62,6 +63,8 @@ class Targets:
     devices: Mapping[str, str] = field(default_factory=dict)
     # the config file's directory: a file an action names (a sound) is found from there
     base_dir: Path | None = None
+    # what the config must add before a chat message can be sent ("" when it can be)
+    chat_missing: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,3 +154,23 @@ def device_libraries(devices: Iterable[Any]) -> Iterator[tuple[KeyPath, str]]:
                 f"`{kind.module}` library: "
                 f"pip install 'livetrigger[{kind.extra}]'",
             )
+
+
+def chat_missing(session_id: str | None, sign_host: str | None, sign_url: str) -> str:
+    """What the ``tiktok`` section lacks for a chat message to be sent, said as what to add
+    ("" when nothing): sending posts the session id to the sign server, which is allowed only
+    when ``session_id_sign_host`` names that server's host exactly (webcast/sign.py)."""
+    try:
+        host = urlsplit(sign_url).hostname or ""
+    except ValueError:  # reported where the URL is checked
+        host = ""
+    if not session_id:
+        return "needs a logged-in account: add `tiktok.session_id` (or `session_id_file`)" + (
+            f" and `tiktok.session_id_sign_host: {host}`" if host else ""
+        )
+    if host and sign_host != host:
+        return (
+            "sends the session id to the sign server: add `tiktok.session_id_sign_host: "
+            f"{host}` to allow it" + (f" (it names {sign_host!r})" if sign_host else "")
+        )
+    return ""

@@ -305,6 +305,7 @@ def _check_valid_rules(
     discovery = ha.get("discovery", True) is not False
     prefix = str(ha.get("prefix") or "homeassistant")
     devices = data.get("devices")
+    tiktok: dict[str, Any] = data["tiktok"] if isinstance(data.get("tiktok"), dict) else {}
     targets = Targets(
         gpio_outputs=frozenset(outputs) if isinstance(outputs, dict) else frozenset(),
         webhooks=frozenset(hooks) if isinstance(hooks, dict) else frozenset(),
@@ -323,6 +324,14 @@ def _check_valid_rules(
             if isinstance(kinds, dict) and len(kinds) == 1
         },
         base_dir=base_dir,
+        chat_missing=""
+        if any(loc[:1] == ("tiktok",) for loc in broken)  # its own problem says what
+        else _chat_missing(
+            tiktok.get("session_id"),
+            tiktok.get("session_id_sign_host"),
+            tiktok.get("sign_url") or s.TikTokSettings().sign_url,
+            problems,
+        ),
     )
     places: list[tuple[KeyPath, Any]] = [(("rules",), data.get("rules"))]
     rooms = data.get("rooms")
@@ -484,6 +493,9 @@ def _build(
         webhook_paths={w.name: _url_path(w.url) for w in webhooks},
         devices={d.name: d.kind for d in model.devices},
         base_dir=base_dir,
+        chat_missing=_chat_missing(
+            tiktok.session_id, tiktok.session_id_sign_host, tiktok.sign_url, problems
+        ),
     )
     for where, message in checks.device_libraries(model.devices):
         problems.add(where, message)
@@ -584,6 +596,16 @@ def _room_settings(room: cs.Room, path: KeyPath, problems: _Problems) -> s.RoomS
 def _with_secrets(config: Config, secrets: set[str], model: cs.ConfigFile) -> Config:
     found = secrets | credentials_in(config, model)
     return dataclasses.replace(config, secrets=frozenset(found))
+
+
+def _chat_missing(
+    session_id: str | None, sign_host: str | None, sign_url: str, problems: _Problems
+) -> str:
+    """What the ``tiktok`` section lacks for sending chat; "" also when a problem at its
+    session id (an unreadable file, an unset ``${VAR}``) already says it."""
+    if {("tiktok", "session_id"), ("tiktok", "session_id_file")} & problems.paths:
+        return ""
+    return checks.chat_missing(session_id, sign_host, sign_url)
 
 
 def _url_path(url: object) -> str:

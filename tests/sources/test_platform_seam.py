@@ -16,6 +16,10 @@ from livetrigger.sources.base import Platform
 from tests.support.toy_platform import ToyPlatform
 
 CONFIG = """\
+tiktok:  # the file's platform is TikTok, whose chat needs a session (`check` says so)
+  sign_url: http://127.0.0.1:9
+  session_id: s
+  session_id_sign_host: 127.0.0.1
 rooms:
   - username: "@toy"
     rules:

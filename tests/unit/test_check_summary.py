@@ -19,6 +19,7 @@ def test_check_never_cuts_a_template_hole(
     path = tmp_path / "c.yaml"
     path.write_text(
         "rooms: [{username: '@x'}]\n"
+        "tiktok: {session_id: s, session_id_sign_host: 127.0.0.1, sign_url: 'http://127.0.0.1'}\n"
         "rules: [{id: r, on: gift, do: [{log: '" + LONG + "'}, {chat: 'thanks " + LONG + "'}]}]\n"
     )
     assert main(["check", str(path)]) == 0
