@@ -1,11 +1,16 @@
 """The ``chat`` action kind (livetrigger/actions/chat.py): the shorthand, the message it
-builds (at most 150 characters), its describe line, that it is never journaled, and that
-``check`` refuses it without the session sending needs."""
+builds (at most 150 characters), its describe line, that it is never journaled, that
+``check`` refuses it without the session sending needs, and that the sink's rate limit
+counts only messages that were sent."""
 
 from __future__ import annotations
 
+import pytest
+
 from livetrigger.actions import ChatSend
 from livetrigger.actions.describe import describe
+from livetrigger.actions.sinks.chat import ChatSink
+from livetrigger.errors import LivetriggerError, SinkError
 from livetrigger.state import outbox
 from tests.actions.rules import HEAD, chat, fire, problems
 
@@ -61,3 +66,19 @@ def test_check_says_what_sending_chat_needs() -> None:
     (only,) = problems("- chat: hi", unset)  # the unset variable says it: not chat too
     assert "environment variable LIVETRIGGER_TEST_UNSET is not set" in only
 
+
+async def test_a_message_that_was_not_sent_leaves_the_rate_limit_alone() -> None:
+    sent: list[str] = []
+
+    async def send(room: str, text: str) -> None:
+        if text == "fails":
+            raise LivetriggerError("the sign server is down")
+        sent.append(text)
+
+    sink = ChatSink(send, clock=lambda: 100.0)  # every message in the same 5 s
+    with pytest.raises(SinkError, match="sign server is down"):
+        await sink.handle(ChatSend(rule_id="r", room="room", text="fails"))
+    await sink.handle(ChatSend(rule_id="r", room="room", text="sent"))
+    with pytest.raises(SinkError, match="rate-limited"):
+        await sink.handle(ChatSend(rule_id="r", room="room", text="too soon"))
+    assert sent == ["sent"]

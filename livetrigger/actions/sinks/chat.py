@@ -14,7 +14,8 @@ log = logging.getLogger(__name__)
 
 class ChatSink:
     """At most one message per ``interval`` per room (TikTok mutes chatty accounts); messages
-    over the limit are refused with a SinkError, so they are counted as failed, not lost."""
+    over the limit are refused with a SinkError, so they are counted as failed, not lost. A
+    message that failed to send does not count against the limit."""
 
     def __init__(
         self,
@@ -38,8 +39,15 @@ class ChatSink:
                 f"chat to {request.room} rate-limited (one message per {self._interval:g}s)",
                 retryable=False,
             )
-        self._last[request.room] = now
+        self._last[request.room] = now  # taken before sending: no second message meanwhile
         try:
             await self._send(request.room, request.text)
-        except LivetriggerError as exc:
-            raise SinkError(f"chat to {request.room}: {exc}") from exc
+        except Exception as exc:
+            # nothing reached the chat: the next message may go at once
+            if last is None:
+                del self._last[request.room]
+            else:
+                self._last[request.room] = last
+            if isinstance(exc, LivetriggerError):
+                raise SinkError(f"chat to {request.room}: {exc}") from exc
+            raise
