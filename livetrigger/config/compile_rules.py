@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from livetrigger.actions.kind import CompiledAction, Targets
 from livetrigger.config import schema as cs
-from livetrigger.rules.command import CommandPattern
+from livetrigger.rules.command import CommandPattern, written_arguments
 from livetrigger.rules.compile import CONTEXT_NAMES, checked, compile_action
 from livetrigger.rules.conditions import Problem, compile_when
 from livetrigger.rules.fields import KINDS, check_path, fields_of_kinds
@@ -26,14 +26,15 @@ def compile_rule(
     if problems:  # `on:` is wrong: check the rest against every kind, not against none
         kinds = sorted(KINDS)
     command = None
+    args: frozenset[str] | None = None  # what `args.x` may read: None without a command
     if rule.command is not None:
         try:
             command = CommandPattern(rule.command)
+            args = frozenset(command.arguments)
         except ValueError as exc:
             problems.append(((*path, "command"), str(exc)))
-    args = frozenset(command.arguments) if command else frozenset()
-    extra = {f"args.{a}" for a in args} | {"args"}
-    checks, when_problems = compile_when(rule.when, kinds, (*path, "when"), extra)
+            args = written_arguments(rule.command)
+    checks, when_problems = compile_when(rule.when, kinds, (*path, "when"), args)
     problems += when_problems
     if rule.gift is not None and "gift" not in kinds:
         problems.append(((*path, "gift"), "a gift filter needs `on: gift`"))

@@ -13,8 +13,11 @@ Perl classes are ASCII only).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 import re2
+
+from livetrigger.text.suggest import suggest
 
 _ARG = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(\?|\.\.\.)?\}$")
 MAX_COMMAND_TEXT = 500
@@ -71,3 +74,23 @@ class CommandPattern:
         if m is None:
             return None
         return {k: v for k, v in m.groupdict().items() if v is not None}
+
+
+def written_arguments(source: str) -> frozenset[str]:
+    """The argument names a command pattern writes, even when it is wrong as a whole (``{x}``
+    twice): its other problem is reported, and what reads them is then not wrong too."""
+    return frozenset(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)", source))
+
+
+def argument_problem(name: str, arguments: Collection[str] | None) -> str | None:
+    """Why ``args.<name>`` (in ``when:`` or a template) reads nothing in a rule whose command
+    has ``arguments`` (None: the rule has no ``command:``), or None when it reads one."""
+    if arguments is None:
+        return (
+            f"`args.{name}` reads a chat command's argument, but this rule has no command: "
+            f'args come from `command:`, like `command: "!light {{{name}}}"`'
+        )
+    if name in arguments:
+        return None
+    have = ", ".join(sorted(arguments)) or f"none: add {{{name}}} to `command`"
+    return f"unknown command argument `{name}`{suggest(name, arguments)} (arguments: {have})"

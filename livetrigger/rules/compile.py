@@ -14,6 +14,7 @@ from typing import Any
 
 from livetrigger import events as ev
 from livetrigger.actions.kind import ActionKind, CompiledAction, Targets
+from livetrigger.rules.command import argument_problem
 from livetrigger.rules.conditions import Problem
 from livetrigger.rules.fields import KINDS, USER_FIELDS, check_path
 from livetrigger.rules.template import (
@@ -34,7 +35,7 @@ def _check_names(
     source: str,
     names: frozenset[str],
     kinds: Iterable[str],
-    args: frozenset[str],
+    args: frozenset[str] | None,
     expression: bool,
 ) -> str | None:
     for head, attr in referenced_names(source, expression=expression):
@@ -44,9 +45,8 @@ def _check_names(
             continue
         if head in ("user", "to_user") and attr not in USER_FIELDS:
             return f"unknown user field `{attr}`{suggest(attr, USER_FIELDS)} in {source!r}"
-        if head == "args" and attr not in args:
-            have = ", ".join(sorted(args)) or "none: add {name} to `command`"
-            return f"unknown command argument `{attr}` (arguments: {have})"
+        if head == "args" and (problem := argument_problem(attr, args)):
+            return problem
         if head == "event":
             problem = check_path(attr, kinds)
             if problem:
@@ -60,12 +60,12 @@ def checked(
     problems: list[Problem],
     names: frozenset[str],
     kinds: Iterable[str],
-    args: frozenset[str],
+    args: frozenset[str] | None,
     expression: bool = False,
 ) -> Any:
     """What ``make`` compiles (a template, an expression), its names checked against
-    ``names``, ``kinds``' event fields and the command's ``args``; None after recording the
-    problem at ``where``."""
+    ``names``, ``kinds``' event fields and the command's ``args`` (None: the rule has no
+    command); None after recording the problem at ``where``."""
     try:
         compiled = make()
     except TemplateSyntaxProblem as exc:
@@ -104,7 +104,7 @@ class _EntryContext:
         problems: list[Problem],
         names: frozenset[str],
         kinds: list[str],
-        args: frozenset[str],
+        args: frozenset[str] | None,
     ) -> None:
         self.here = here
         self._targets = targets
@@ -148,7 +148,7 @@ def compile_action(
     targets: Targets,
     names: frozenset[str],
     kinds: list[str],
-    args: frozenset[str],
+    args: frozenset[str] | None,
     problems: list[Problem],
 ) -> CompiledAction | None:
     """One entry of ``do`` (``entry``, of ``kind``'s schema) compiled by its kind."""

@@ -17,9 +17,10 @@ that text whatever the pattern.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, NamedTuple
 
+from livetrigger.rules.command import argument_problem
 from livetrigger.rules.fields import check_path, getter
 from livetrigger.rules.fieldtypes import value_problems
 from livetrigger.rules.patterns import PatternProblem, compile_search
@@ -238,16 +239,21 @@ def compile_when(
     when: dict[str, Any],
     kinds: Iterable[str],
     path: tuple[str | int, ...],
-    extra_names: Iterable[str] = (),
+    arguments: Collection[str] | None = None,
 ) -> tuple[list[Check], list[Problem]]:
-    """The checks, all of which must hold, plus every problem found."""
+    """The checks, all of which must hold, plus every problem found; ``args.x`` paths are
+    checked against the command's ``arguments`` (None: the rule has no command)."""
     kinds = list(kinds)
     checks: list[Check] = []
     problems: list[Problem] = []
     for key, spec in when.items():
         field_path = str(key)
         here = (*path, field_path)
-        problem = check_path(field_path, kinds, extra_names)
+        head, _, rest = field_path.partition(".")
+        if head == "args" and rest:  # a name the command lacks is never set: never fires
+            problem = argument_problem(rest.split(".")[0], arguments)
+        else:
+            problem = check_path(field_path, kinds, ("args",))
         if problem:
             problems.append((here, problem))
             continue

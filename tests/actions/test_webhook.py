@@ -59,8 +59,9 @@ def test_check_says_what_is_wrong_with_an_entry() -> None:
         "<config>:13:39: rooms[0].rules[0].do[3].webhook.content_type: header Content-Type:"
         " character U+000A is not allowed in a header value (printable ASCII only; values"
         " printed by a template are encoded for you)",
-        "<config>:14:39: rooms[0].rules[0].do[4].webhook.path: unknown command argument `x`"
-        " (arguments: none: add {name} to `command`)",
+        "<config>:14:39: rooms[0].rules[0].do[4].webhook.path: `args.x` reads a chat command's"
+        ' argument, but this rule has no command: args come from `command:`, like `command: "!light'
+        ' {x}"`',
     ]
 
 

@@ -95,8 +95,8 @@ def cases() -> Iterator[tuple[str, Any]]:
 
 
 def compile_one(kind: str, path: str, spec: Any) -> tuple[list[Any], list[Any]]:
-    extra = ("args", "args.n") if path.startswith("args.") else ()
-    return compile_when({path: spec}, [kind], ("when",), extra)
+    arguments = ("n",) if path.startswith("args.") else None
+    return compile_when({path: spec}, [kind], ("when",), arguments)
 
 
 def test_every_operator_on_every_field_type_fires_sometimes_or_is_a_problem() -> None:
