@@ -10,7 +10,7 @@ from __future__ import annotations
 from livetrigger.actions.kind import CompiledAction, Targets
 from livetrigger.config import schema as cs
 from livetrigger.rules.command import CommandPattern, written_arguments
-from livetrigger.rules.compile import CONTEXT_NAMES, checked, compile_action
+from livetrigger.rules.compile import CONTEXT_NAMES, checked, compile_action, syntax_problems
 from livetrigger.rules.conditions import Problem, compile_when
 from livetrigger.rules.fields import KINDS, check_path, fields_of_kinds
 from livetrigger.rules.model import CompiledRule
@@ -97,6 +97,25 @@ def compile_rule(
         ),
         [],
     )
+
+
+def rule_syntax(
+    if_: str | None,
+    actions: list[tuple[tuple[str | int, ...], cs.Action]],
+    path: tuple[str | int, ...],
+    targets: Targets,
+) -> list[Problem]:
+    """The template and expression syntax problems of a rule whose own shape is wrong (a key
+    that is not one, a value of the wrong type), read from its parts that are right: its
+    ``if:`` and its entries of ``do`` with their paths. No other key can cause these, so
+    ``check`` says them in the same run; what names a template may read waits for the rule."""
+    problems: list[Problem] = []
+    if if_ is not None:
+        source = if_
+        checked(lambda: Expression(source), (*path, "if"), problems, None, (), None, True)
+    for at, action in actions:
+        problems += syntax_problems(action.action_kind, action.entry, at, targets)
+    return problems
 
 
 def _kinds(rule: cs.Rule, path: tuple[str | int, ...], problems: list[Problem]) -> list[str]:

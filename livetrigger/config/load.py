@@ -22,7 +22,7 @@ from livetrigger import settings as s
 from livetrigger.actions.kind import CompiledAction, Targets
 from livetrigger.config import checks
 from livetrigger.config import schema as cs
-from livetrigger.config.compile_rules import compile_rule
+from livetrigger.config.compile_rules import compile_rule, rule_syntax
 from livetrigger.config.credentials import credentials_in
 from livetrigger.config.model import Config, RoomConfig
 from livetrigger.config.shape import SECRET_FIELDS, check
@@ -347,6 +347,8 @@ def _check_valid_rules(
         for j, raw in enumerate(rules):
             here = (*base, j)
             if any(loc[: len(here)] == here for loc in broken):
+                for where, message in _broken_rule_syntax(raw, here, broken, targets):
+                    problems.add(where, message)
                 continue
             rule, _ = check(cs.Rule, raw, here)
             if rule is None:
@@ -354,6 +356,29 @@ def _check_valid_rules(
             _, found = compile_rule(rule, here, targets)
             for where, message in found:
                 problems.add(where, message)
+
+
+def _broken_rule_syntax(
+    raw: Any, here: KeyPath, broken: list[KeyPath], targets: Targets
+) -> list[tuple[KeyPath, str]]:
+    """The template syntax problems of a rule that failed the check, in its ``if:`` and the
+    entries of its ``do`` that pass on their own."""
+    if not isinstance(raw, dict):
+        return []
+
+    def passed(path: KeyPath) -> bool:
+        return not any(loc[: len(path)] == path for loc in broken)
+
+    source = raw.get("if")
+    if_ = source if isinstance(source, str) and passed((*here, "if")) else None
+    do = raw.get("do")
+    actions: list[tuple[KeyPath, cs.Action]] = []
+    for i, entry in enumerate(do if isinstance(do, list) else []):
+        at: KeyPath = (*here, "do", i)
+        action, _ = check(cs.Action, entry, at) if passed(at) else (None, [])
+        if action is not None:
+            actions.append((at, action))
+    return rule_syntax(if_, actions, here, targets)
 
 
 def _check_valid_sections(

@@ -3,7 +3,8 @@
 A template or expression is checked against the names the rule offers: template syntax,
 names that no event of the rule's kinds has (with a suggestion), unknown command arguments.
 Each entry of ``do`` is compiled by its action kind (``actions/<kind>.py``) through an
-``_EntryContext``. ``config/compile_rules.py`` drives this for each rule of the file.
+``_EntryContext`` (in a rule with other problems, a ``_SyntaxContext``, which keeps only the
+templates' syntax problems). ``config/compile_rules.py`` drives this for each rule of the file.
 """
 
 from __future__ import annotations
@@ -58,19 +59,25 @@ def checked(
     make: Callable[[], Any],
     where: tuple[str | int, ...],
     problems: list[Problem],
-    names: frozenset[str],
+    names: frozenset[str] | None,
     kinds: Iterable[str],
     args: frozenset[str] | None,
     expression: bool = False,
 ) -> Any:
     """What ``make`` compiles (a template, an expression), its names checked against
     ``names``, ``kinds``' event fields and the command's ``args`` (None: the rule has no
-    command); None after recording the problem at ``where``."""
+    command); None after recording the problem at ``where``. With ``names`` None, only its
+    syntax is checked."""
     try:
         compiled = make()
+        if names is None:
+            for source in _sources(compiled.source):
+                referenced_names(source, expression=expression)
     except TemplateSyntaxProblem as exc:
         problems.append((where, str(exc)))
         return None
+    if names is None:
+        return compiled
     sources = _sources(compiled.source)
     for source in sources:
         try:
@@ -102,7 +109,7 @@ class _EntryContext:
         here: tuple[str | int, ...],
         targets: Targets,
         problems: list[Problem],
-        names: frozenset[str],
+        names: frozenset[str] | None,
         kinds: list[str],
         args: frozenset[str] | None,
     ) -> None:
@@ -139,6 +146,46 @@ class _EntryContext:
 
     def problem(self, message: str, *keys: str | int) -> None:
         self._problems.append(((*self.here, *keys), message))
+
+
+class _SyntaxContext(_EntryContext):
+    """The context of an entry of a rule that has problems elsewhere (a key that is not one,
+    a value of the wrong type): only its templates' syntax problems are kept, which nothing
+    else in the file can cause; its names and targets wait until the rule itself is right."""
+
+    def __init__(
+        self, here: tuple[str | int, ...], targets: Targets, problems: list[Problem]
+    ) -> None:
+        # every problem counts for `failed` (a kind stops where it would); syntax ones are kept
+        super().__init__(here, targets, [], None, [], None)
+        self._kept = problems
+
+    def text(
+        self, source: str, key: str, escape: Callable[[str], str] | None = None
+    ) -> TextTemplate | None:
+        result: TextTemplate | None = self._syntax(lambda: TextTemplate(source, escape=escape), key)
+        return result
+
+    def mapping(self, source: Any, key: str) -> JsonTemplate | None:
+        result: JsonTemplate | None = self._syntax(lambda: JsonTemplate(source), key)
+        return result
+
+    def _syntax(self, make: Callable[[], Any], key: str) -> Any:
+        found: list[Problem] = []
+        compiled = checked(make, (*self.here, key), found, None, (), None)
+        self._problems += found
+        self._kept += found
+        return compiled
+
+
+def syntax_problems(
+    kind: ActionKind[Any, Any], entry: Any, path: tuple[str | int, ...], targets: Targets
+) -> list[Problem]:
+    """The template syntax problems of one entry of ``do`` (``entry``, of ``kind``'s schema)
+    in a rule that has other problems: nothing else is said of it."""
+    problems: list[Problem] = []
+    kind.compile(entry, _SyntaxContext((*path, kind.name), targets, problems))
+    return problems
 
 
 def compile_action(

@@ -95,6 +95,43 @@ rules:
     assert "c.yaml:7:" in found and "rule ids `B` (line 6) and `b` are one in Home" in found, found
 
 
+def test_template_syntax_shows_beside_the_rule_shape_problems() -> None:
+    """A rule with a key that is not one still has its templates' and `if:`'s syntax
+    checked, in the same run; nothing that waits for the rule to be right (the names a
+    template reads: `args` needs a command) is said of it, nor of a `do` entry that is wrong
+    itself."""
+    text = """\
+rooms: [{username: "@x"}]
+mqtt: {host: localhost, port: 99999}
+rules:
+  - id: thanks
+    on: gift
+    cooldoen: 3s
+    if: "repeat_count >"
+    do:
+      - log: "{{ user.nick }"
+      - log: "{{ args.state }}"
+      - log: {message: "{{ x }", level: loud}
+      - mqtt: {topic: "gifts/{% if %}"}
+  - id: fine
+    on: gift
+    do: [{log: "{{ gift_name }"}]
+"""
+    with pytest.raises(ConfigError) as info:
+        load_config_text(text, "c.yaml")
+    assert [p.split(": ", 2)[:2] for p in info.value.problems] == [
+        ["c.yaml:2:25", "mqtt.port"],
+        ["c.yaml:6:5", "rules[0].cooldoen"],
+        ["c.yaml:7:5", "rules[0].if"],
+        ["c.yaml:9:9", "rules[0].do[0].log.message"],
+        ["c.yaml:11:34", "rules[0].do[2].log.level"],
+        ["c.yaml:12:16", "rules[0].do[3].mqtt.topic"],
+        ["c.yaml:15:11", "rules[1].do[0].log.message"],
+    ], "\n".join(info.value.problems)
+    syntax = [p for p in info.value.problems if "template error" in p]
+    assert len(syntax) == 4, syntax
+
+
 def test_check_prints_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(CONFIG)
