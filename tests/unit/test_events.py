@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jsonschema
 import pytest
 import yaml
@@ -15,6 +16,7 @@ from livetrigger import events as ev
 from livetrigger.config import load_config_text
 from livetrigger.config.schema import json_schema
 from livetrigger.config.yamlpos import load_located
+from livetrigger.settings import TikTokSettings
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text()
 COMMON = {f.name for f in dataclasses.fields(ev.Event)}
@@ -98,7 +100,9 @@ def test_every_kind_has_an_example_rule_that_check_accepts() -> None:
     # each section's "Example:" line is a whole rule: together they load as one config
     examples = re.findall(r"^Example: `(.*)`$", DOC, re.M)
     rules = "\n".join(f"      - {{id: ex{i}, {rule[1:]}" for i, rule in enumerate(examples))
+    sign_host = httpx.URL(TikTokSettings().sign_url).host  # the chat examples send through it
     config = f"""\
+tiktok: {{session_id: a-session, session_id_sign_host: {sign_host}}}
 mqtt: {{host: 127.0.0.1}}
 gpio:
   pin_factory: mock
