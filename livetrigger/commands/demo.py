@@ -36,6 +36,7 @@ from livetrigger.actions import ActionRequest, LogMessage
 from livetrigger.actions.describe import describe
 from livetrigger.commands.check import print_problems
 from livetrigger.commands.interrupt import run_until_signalled
+from livetrigger.commands.options import speed
 from livetrigger.config import Config, load_config, load_config_text
 from livetrigger.daemon import Daemon, Hooks
 from livetrigger.daemon.dispatch import Outcome
@@ -61,7 +62,7 @@ def register(sub: Any) -> None:
         "-c", "--config", default=str(EXAMPLE), help="config to run (default: the example)"
     )
     p.add_argument(
-        "--speed", type=float, default=1.0, help="play the show faster (2 = twice as fast)"
+        "--speed", type=speed, default=1.0, help="play the show faster (2 = twice as fast)"
     )
     p.add_argument("--loop", action="store_true", help="replay the show until interrupted")
     p.add_argument(

@@ -10,6 +10,7 @@ from typing import Any
 
 from livetrigger.commands.check import print_problems
 from livetrigger.commands.interrupt import run_until_signalled
+from livetrigger.commands.options import speed
 from livetrigger.errors import ConfigError, ConfigFileError
 from livetrigger.simulator.demo_show import demo_show
 from livetrigger.simulator.server import FakeLiveRoom
@@ -23,7 +24,9 @@ def register(sub: Any) -> None:
     p.add_argument("--http-port", type=int, default=0, help="port of the web/sign endpoints")
     p.add_argument("--ws-port", type=int, default=0, help="port of the websocket push server")
     p.add_argument("--user", default="demo_streamer", help="the streamer's username")
-    p.add_argument("--speed", type=float, default=1.0)
+    p.add_argument(
+        "--speed", type=speed, default=1.0, help="play the show faster (2 = twice as fast)"
+    )
     p.add_argument("--loop", action="store_true", help="play the show again after it ends")
     p.add_argument(
         "--ping-interval",

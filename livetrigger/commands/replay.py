@@ -10,6 +10,7 @@ from typing import Any
 
 from livetrigger.commands.check import DEFAULT_CONFIG, load_or_report
 from livetrigger.commands.decode import events_of
+from livetrigger.commands.options import speed_or_max
 from livetrigger.commands.simulate import print_firings
 from livetrigger.errors import CaptureError, CaptureFileError, ProtocolError
 from livetrigger.rules.engine import Engine
@@ -17,25 +18,12 @@ from livetrigger.webcast.capture import open_input, read_input
 from livetrigger.webcast.decode import Decoder
 
 
-def _speed(text: str) -> float | None:
-    t = text.strip().lower()
-    if t == "max":
-        return None
-    try:
-        value = float(t.removesuffix("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError("speed is like 10x, 1x or max") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("speed must be positive")
-    return value
-
-
 def register(sub: Any) -> None:
     p = sub.add_parser("replay", help="run a capture file through the rules (dry run)")
     p.add_argument("file", help="capture file (from `livetrigger record`) or base64 lines")
     p.add_argument("-c", "--config", default=DEFAULT_CONFIG)
     p.add_argument("--room", help="whose rules to use (default: the first room)")
-    p.add_argument("--speed", type=_speed, default=None, help="10x, 1x or max (default max)")
+    p.add_argument("--speed", type=speed_or_max, default=None, help="10x, 1x or max (default max)")
     p.set_defaults(handler=run)
 
 
