@@ -82,22 +82,41 @@ def run_until_signalled(
                 raise
             return 128 + stop.signum
 
+    # The kernel gives a process's signal to any of its threads. Python runs the handler in
+    # the main thread, but one blocked in join() only when join returns: a signal the
+    # worker (or a library's thread) took would wait for the end of the show. The main
+    # thread waits on a pipe instead, which the C handler writes to in whichever thread
+    # took it (the wakeup fd), and the worker when it is done.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    finished = threading.Event()
+
     def work() -> None:
         try:
             outcome.append(asyncio.run(guarded()))
         except BaseException as exc:  # handed to the main thread, raised there
             failure.append(exc)
+        finally:
+            finished.set()
+            with contextlib.suppress(BlockingIOError):  # full: the main thread is awake
+                os.write(wake_w, b"\0")
 
     previous = {sig: signal.signal(sig, stop.on_signal) for sig in STOP_SIGNALS}
     if on_hangup is not None:
         previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, stop.forward(on_hangup))
+    previous_fd = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
     try:
         worker = threading.Thread(target=work, name="livetrigger-main")
         worker.start()
+        while not finished.is_set():
+            os.read(wake_r, 512)  # a signal's handlers run as it returns, in this thread
         worker.join()
     finally:
+        signal.set_wakeup_fd(previous_fd)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        os.close(wake_r)
+        os.close(wake_w)
     if failure:
         raise failure[0]
     return outcome[0]
