@@ -188,7 +188,10 @@ def _free_port() -> int:
 
 
 class PrivateBroker:
-    """A throwaway Mosquitto on a free loopback port, when one is installed."""
+    """A throwaway Mosquitto on a free loopback port, when one is installed. It runs in a
+    session of its own: Ctrl-C signals the terminal's whole process group, and the broker
+    must outlive the daemon's stop (its last messages, no "connection lost"); the demo
+    stops it after the daemon."""
 
     def __init__(self) -> None:
         self.binary = shutil.which("mosquitto") or (
@@ -206,7 +209,10 @@ class PrivateBroker:
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
         )
         self.proc = subprocess.Popen(
-            [self.binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [self.binary, "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
@@ -221,6 +227,14 @@ class PrivateBroker:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(5)
         self.dir.cleanup()
+
+    def kill(self) -> None:
+        """At once, from a signal handler: the demo ends without its cleanup (a second
+        Ctrl-C), and no terminal signal reaches the broker's session."""
+        if self.proc is not None:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+        shutil.rmtree(self.dir.name, ignore_errors=True)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -296,6 +310,7 @@ async def _demo(
     console: Console,
     hangup: Hangup,
     ports: stage.StagePorts | None,
+    started: list[PrivateBroker],
 ) -> int:
     broker: PrivateBroker | None = None
     mqtt = config.mqtt
@@ -305,6 +320,7 @@ async def _demo(
             console.line(f"📡 MQTT: using the broker at {mqtt.host}:{mqtt.port}")
         else:
             broker = PrivateBroker()
+            started.append(broker)
             if broker.start():
                 mqtt = dataclasses.replace(
                     mqtt, host="127.0.0.1", port=broker.port, username=None, password=None
@@ -317,6 +333,7 @@ async def _demo(
                     "📡 MQTT: no broker reachable and mosquitto is not installed; "
                     "MQTT actions will wait in their queue (see docs/actions.md)"
                 )
+                broker.stop()  # one that started but never listened: not left running
                 broker = None
     try:
         async with (
@@ -428,4 +445,14 @@ def run(args: argparse.Namespace) -> int:
     console = Console(sys.stdout, colour)
     console.line("livetrigger demo: the example config against a fake live room (Ctrl-C to stop)")
     hangup = Hangup()
-    return run_until_signalled(_demo(args, config, console, hangup, ports), on_hangup=hangup)
+    started: list[PrivateBroker] = []
+
+    def abandon() -> None:  # a second Ctrl-C: no cleanup, and the broker is not in our group
+        for broker in started:
+            broker.kill()
+
+    return run_until_signalled(
+        _demo(args, config, console, hangup, ports, started),
+        on_hangup=hangup,
+        on_abandon=abandon,
+    )

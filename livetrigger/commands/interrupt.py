@@ -5,7 +5,9 @@ handlers, so a daemon started inside it (the demo's) cannot take them over: asyn
 the main thread's loop handle signals, and the daemon is then stopped the way an embedding
 app stops it, by the cancellation reaching the coroutine's ``finally``. The first signal
 cancels the coroutine, its cleanup runs, and the command exits 128 + the signal's number
-(130 for Ctrl-C, 143 for SIGTERM); a second one ends the process at once. Given
+(130 for Ctrl-C, 143 for SIGTERM); a second one ends the process at once, after calling
+``on_abandon`` (in the main thread: it kills what the cleanup would have stopped and would
+outlive the process, such as the demo's broker in a session of its own). Given
 ``on_hangup``, SIGHUP calls it on the loop's thread (the demo's daemon reloads) instead of
 ending the process.
 """
@@ -27,8 +29,9 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class _Stop:
     """The signal that arrived, and the task it cancels."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_abandon: Callable[[], None] | None = None) -> None:
         self.signum: int | None = None
+        self.on_abandon = on_abandon
         self._target: tuple[asyncio.AbstractEventLoop, asyncio.Task[int]] | None = None
 
     def attach(self, task: asyncio.Task[int]) -> None:
@@ -39,6 +42,9 @@ class _Stop:
         """A signal handler: runs in the main thread."""
         if self.signum is not None:  # a second one: no more cleanup
             signal.signal(signum, signal.SIG_DFL)
+            if self.on_abandon is not None:
+                with contextlib.suppress(Exception):  # the process ends whatever it raises
+                    self.on_abandon()
             os.kill(os.getpid(), signum)
             return
         self.signum = signum
@@ -60,11 +66,14 @@ class _Stop:
 
 
 def run_until_signalled(
-    main: Coroutine[Any, Any, int], *, on_hangup: Callable[[], None] | None = None
+    main: Coroutine[Any, Any, int],
+    *,
+    on_hangup: Callable[[], None] | None = None,
+    on_abandon: Callable[[], None] | None = None,
 ) -> int:
     """Run ``main`` to its exit code, or until SIGINT/SIGTERM: then 130 or 143. SIGHUP
-    calls ``on_hangup`` in the loop, when given."""
-    stop = _Stop()
+    calls ``on_hangup`` in the loop, when given; a second stop signal ``on_abandon``."""
+    stop = _Stop(on_abandon)
     outcome: list[int] = []
     failure: list[BaseException] = []
 

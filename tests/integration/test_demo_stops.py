@@ -5,8 +5,11 @@ again on every pass. Timeouts here only catch a hang."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +27,7 @@ from livetrigger.webcast.scheduler import RoomScheduler
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "livetrigger" / "examples" / "config.example.yaml"
 HANG = 120.0
 SIGNALS = [(signal.SIGINT, 130), (signal.SIGTERM, 143)]
 
@@ -58,13 +62,18 @@ class Output:
 
 
 @contextmanager
-def livetrigger(*args: str) -> Iterator[tuple[subprocess.Popen[str], Output]]:
+def livetrigger(
+    *args: str, own_group: bool = False
+) -> Iterator[tuple[subprocess.Popen[str], Output]]:
+    """The command running; ``own_group``: in a process group of its own, as a terminal
+    starts it (its pid is the group's id)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "livetrigger", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=own_group,
     )
     try:
         yield proc, Output(proc)
@@ -90,6 +99,37 @@ def test_demo_stops_at_once_when_signalled(sig: signal.Signals, code: int) -> No
         assert "Traceback" not in (err := stderr_of(proc)), err
     # at once: the show (about a minute at this speed) did not play on to its end
     assert out.count("stream ended") == 0 and out.count("done:") == 0, "".join(out.lines)
+
+
+@pytest.mark.parametrize(("sig", "code"), SIGNALS, ids=["SIGINT", "SIGTERM"])
+def test_a_signal_to_the_terminal_group_stops_the_demo_before_its_broker(
+    sig: signal.Signals, code: int, tmp_path: Path
+) -> None:
+    # Ctrl-C signals the terminal's whole foreground group: a private broker in it died
+    # with the demo, whose daemon then warned "mqtt: connection lost" on its way out
+    if shutil.which("mosquitto") is None and not Path("/usr/sbin/mosquitto").exists():
+        pytest.skip("mosquitto is not installed: the demo starts no broker")
+    config = tmp_path / "demo.yaml"  # a broker port nothing listens on: the demo starts its own
+    config.write_text(EXAMPLE.read_text().replace("port: 1883", f"port: {closed_port()}"))
+    with livetrigger("demo", "-c", str(config), "--no-color", own_group=True) as (proc, out):
+        out.wait_for(lambda: out.count("started a private one") > 0, "the private broker")
+        out.wait_for(lambda: out.count("✓ mqtt ") > 0, "a message through the broker")
+        os.killpg(proc.pid, sig)
+        assert proc.wait(HANG) == code, "".join(out.lines)
+        err = stderr_of(proc)
+    assert "Traceback" not in err and "mqtt" not in err, err
+    found = re.search(r"started a private one on :(\d+)", "".join(out.lines))
+    assert found, out.lines
+    with pytest.raises(ConnectionRefusedError):  # and the demo stopped its broker
+        socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=5).close()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (just freed)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
 
 
 @pytest.mark.parametrize(("sig", "code"), SIGNALS, ids=["SIGINT", "SIGTERM"])
