@@ -28,15 +28,7 @@ from livetrigger.commands.watch import summary
 from livetrigger.rules.engine import Engine, Firing
 from livetrigger.rules.explain import Verdict, explain
 from livetrigger.rules.fields import KINDS
-
-# diamonds per unit of a few well-known gifts, so `--gift Rose` needs no --diamonds
-KNOWN_GIFTS = {
-    "rose": (5655, 1),
-    "tiktok": (5269, 1),
-    "galaxy": (11046, 1000),
-    "lion": (6369, 29999),
-}
-
+from livetrigger.simulator.gifts import known_gift
 
 SEQUENCE_HELP = """\
 a sequence: --event '{at: 0s, gift: Rose, count: 5}' --event '{at: 10s, follow: bob}' ...,
@@ -141,7 +133,10 @@ def build_event(args: argparse.Namespace, now: float) -> ev.Event:
     }
     kind = args.kind
     if kind == "gift":
-        gift_id, price = KNOWN_GIFTS.get(args.gift.lower(), (args.gift_id or 0, 1))
+        # the fake room's gifts (the demo's), so `--gift Galaxy` needs no --diamonds
+        known = known_gift(args.gift)
+        gift_id = known["id"] if known else 0
+        price = known["diamond_count"] if known else 1
         price = args.diamonds if args.diamonds is not None else price
         streak = ev.StreakState.END if args.count > 1 else ev.StreakState.SINGLE
         return ev.GiftEvent(

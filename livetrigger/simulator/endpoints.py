@@ -13,15 +13,10 @@ from typing import Any
 
 from livetrigger.simulator import wire
 from livetrigger.simulator.faults import Faults
+from livetrigger.simulator.gifts import GIFTS
 from livetrigger.simulator.httpd import Request, response
 from livetrigger.simulator.room_state import MessageLog, RoomState
 
-GIFTS = [
-    {"id": 5655, "name": "Rose", "diamond_count": 1, "combo": True, "type": 1},
-    {"id": 5269, "name": "TikTok", "diamond_count": 1, "combo": True, "type": 1},
-    {"id": 7934, "name": "Galaxy", "diamond_count": 500, "combo": False, "type": 2},
-    {"id": 6369, "name": "Lion", "diamond_count": 29999, "combo": False, "type": 2},
-]
 EMPTY_PAGE = '<html><script id="SIGI_STATE" type="application/json">{}</script></html>'
 
 

@@ -44,8 +44,9 @@ from livetrigger import events as ev
 from livetrigger.settings import TikTokSettings
 from livetrigger.simulator import httpd, playback
 from livetrigger.simulator.demo_show import DEMO_ROOM_ID, DEMO_STREAMER
-from livetrigger.simulator.endpoints import GIFTS, WebEndpoints
+from livetrigger.simulator.endpoints import WebEndpoints
 from livetrigger.simulator.faults import Faults
+from livetrigger.simulator.gifts import GIFTS
 from livetrigger.simulator.push import WS_PATH, Client, PushServer, decode_pushed
 from livetrigger.simulator.room_state import MessageLog, RoomState
 

@@ -38,7 +38,7 @@ import yaml
 
 from livetrigger import events as ev
 from livetrigger.errors import ConfigError, ConfigFileError
-from livetrigger.simulator.endpoints import GIFTS
+from livetrigger.simulator.gifts import known_gift
 from livetrigger.simulator.playback import ACTIONS, Step
 
 KINDS = (
@@ -193,7 +193,7 @@ def _events(
             )
         ]
     gift_name = str(spec.get("gift", "Rose"))
-    known = next((g for g in GIFTS if str(g["name"]).lower() == gift_name.lower()), None)
+    known = known_gift(gift_name)
     gift_id = int(spec.get("id", known["id"] if known else 1))
     diamonds = int(spec.get("diamonds", known["diamond_count"] if known else 1))
     combo = bool(known["combo"]) if known else False
