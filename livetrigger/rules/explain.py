@@ -25,6 +25,7 @@ from livetrigger.rules.counting import ONCE, Counter, RuleState
 from livetrigger.rules.engine import Engine
 from livetrigger.rules.matcher import Scope
 from livetrigger.rules.model import CompiledRule
+from livetrigger.text.printable import escape_controls
 
 _OPS = {
     "eq": "=",
@@ -143,7 +144,7 @@ def _stateful(
     held = _held_back(rule, state, event, now)
     if held is not None:
         return no(*held)
-    words = ["every condition holds" + (f" with args {args}" if args else "")]
+    words = ["every condition holds" + (f" with {_args(args)}" if args else "")]
     if counter is not None:
         shown = ", ".join(str(m) for m in milestones)
         words.append(f"{_counter_name(rule)}: {_where(rule, state, event)[1]}, milestone {shown}")
@@ -152,6 +153,12 @@ def _stateful(
         n = sum(1 for t in state.fire_times if t > now - window) + 1
         words.append(f"firing {n} of max {count} in {_span(window)}")
     return Verdict(rule.id, True, "fires", "; ".join(words))
+
+
+def _args(args: dict[str, str]) -> str:
+    """A command's arguments as a viewer typed them: ``state=on, level=3`` (controls escaped:
+    the text is a viewer's)."""
+    return ", ".join(escape_controls(f"{k}={v}") for k, v in args.items())
 
 
 def _held_back(

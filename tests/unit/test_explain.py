@@ -69,7 +69,10 @@ def test_each_condition_is_named() -> None:
     mod = user("mia", is_moderator=True)
     assert verdicts(ev.ChatEvent(text="!light purple", user=mod))["light"][0] == "if"
     assert verdicts(ev.ChatEvent(text="!lamp on", user=mod))["light"][0] == "command"
-    assert verdicts(ev.ChatEvent(text="!light on", user=mod))["light"][0] == "fires"
+    assert verdicts(ev.ChatEvent(text="!light on", user=mod))["light"] == (
+        "fires",
+        "every condition holds with state=on",  # as typed, not a Python dict
+    )
     assert verdicts(ev.ChatEvent(text="!light on", user=mod), paused=True)["light"][0] == "paused"
     likes = verdicts(ev.LikeEvent(count=50, total=950))
     assert likes["likes"] == (
