@@ -23,7 +23,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "watch the example rules fire on a built-in fake live room"),
     "init": ("init", "write a commented starter config, the example and the schema"),
     "check": ("check", "validate a config file and list its rooms, rules and actions"),
-    "simulate": ("simulate", "run the rules on one made-up event and print what would happen"),
+    "simulate": (
+        "simulate",
+        "run the rules on a made-up event or a timed sequence and print what would happen",
+    ),
     "replay": ("replay", "run a capture file through the rules (dry run)"),
     "watch": ("watch", "print a live room's events as they happen"),
     "record": ("watch", "record a live room's raw frames to a capture file"),

@@ -35,3 +35,14 @@ def _number(text: str) -> float | None:
     except ValueError:
         return None
     return value if value > 0 and math.isfinite(value) else None
+
+
+def count(text: str) -> int:
+    """A count of things a viewer sent (simulate's ``--count``): a whole number, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"count is a whole number, 1 or more, not {text!r}")
+    return value

@@ -1,4 +1,4 @@
-"""``livetrigger simulate -c CONFIG KIND [options]``: run the real engine on one synthetic
+"""``livetrigger simulate -c CONFIG KIND [options]``: run the real engine on one made-up
 event and print which rules fired and what they would do. No hardware, no network.
 
 ``--event``/``--events`` play a sequence instead, with times (``simulate_input.py`` says the
@@ -17,6 +17,7 @@ from typing import Any
 from livetrigger import events as ev
 from livetrigger.actions.describe import describe
 from livetrigger.commands.check import DEFAULT_CONFIG, load_or_report
+from livetrigger.commands.options import count
 from livetrigger.commands.simulate_input import (
     InputError,
     load_state,
@@ -30,6 +31,8 @@ from livetrigger.rules.explain import Verdict, explain
 from livetrigger.rules.fields import KINDS
 from livetrigger.simulator.gifts import known_gift
 
+# also cli.COMMANDS' line, which `livetrigger --help` shows without importing this module
+SUMMARY = "run the rules on a made-up event or a timed sequence and print what would happen"
 SEQUENCE_HELP = """\
 a sequence: --event '{at: 0s, gift: Rose, count: 5}' --event '{at: 10s, follow: bob}' ...,
 or --events FILE (- reads stdin), a YAML list of the same:
@@ -52,7 +55,7 @@ cooldowns as they are now), or per rule id, times before the first event:
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "simulate",
-        help="run the rules on made-up events and print what would happen",
+        help=SUMMARY,
         description="Examples:\n"
         "  livetrigger simulate -c config.yaml gift --gift Rose --count 30\n"
         "  livetrigger simulate -c config.yaml --explain \\\n"
@@ -94,7 +97,9 @@ def register(sub: Any) -> None:
     p.add_argument("--gift", default="Rose", help="gift name")
     p.add_argument("--gift-id", type=int)
     p.add_argument("--diamonds", type=int, help="diamonds per unit")
-    p.add_argument("--count", type=int, default=1, help="gift repeat count, or likes in the batch")
+    p.add_argument(
+        "--count", type=count, default=1, help="gift repeat count, or likes in the batch (≥ 1)"
+    )
     p.add_argument("--total", type=int, help="like total of the room")
     p.add_argument("--text", default="", help="chat or question text")
     p.add_argument("--viewers", type=int, default=0)
@@ -224,7 +229,11 @@ def _plan(args: argparse.Namespace) -> list[tuple[float, argparse.Namespace]]:
         except OSError as exc:
             raise InputError(f"{name}: {exc.strerror or exc}") from None
         sources.append((name, text))
-    sources.extend((f"--event {i}", text) for i, text in enumerate(args.event, 1))
+    # one --event is named as such; of several, by its place on the command line
+    several = len(args.event) > 1
+    sources.extend(
+        (f"--event {i}" if several else "--event", text) for i, text in enumerate(args.event, 1)
+    )
     return timed_events(read_sequence(sources), args)
 
 

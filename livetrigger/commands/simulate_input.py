@@ -69,7 +69,7 @@ def read_sequence(sources: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
     for name, text in sources:
         documents = _documents(name, text)
         for i, entry in enumerate(documents, 1):
-            where = f"{name}: event {i}" if len(documents) > 1 else name
+            where = f"{name}, item {i} of its list" if len(documents) > 1 else name
             if not isinstance(entry, dict):
                 raise InputError(f"{where}: not a mapping like {{at: 0s, follow: bob}}")
             entries.append({"_where": where, **entry})
@@ -154,6 +154,8 @@ def _one(
         elif key in NUMBERS:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(f"{key} is a whole number, not {value!r}")
+            if key == "count" and value < 1:  # as --count: a viewer sends one thing or more
+                raise ValueError(f"count is a whole number, 1 or more, not {value!r}")
         elif key not in WORDS:
             raise ValueError(f"{key!r} belongs to one event kind; this is a {kind} event")
         setattr(args, key, str(value) if key in WORDS else value)

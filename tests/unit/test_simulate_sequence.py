@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import io
 import re
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from livetrigger import events as ev
-from livetrigger.cli import main
+from livetrigger.cli import COMMANDS, build_parser, main
 from livetrigger.config import load_config
 from livetrigger.rules.engine import Engine
 from livetrigger.state.directory import DaemonState, FnPart
@@ -274,3 +275,43 @@ def test_the_documented_sequence_prints_what_the_docs_show(
     lines = out.splitlines()
     for line in shown[1].splitlines():
         assert line in lines, line
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # one --event is "--event"; its list's items are counted apart from the --events
+        (["--event", "[1, 2]"], "error: --event, item 1 of its list: not a mapping"),
+        (
+            ["--event", "{follow: a}", "--event", "[{follow: b}, 2]"],
+            "error: --event 2, item 2 of its list: not a mapping",
+        ),
+        (["--event", "{gift: Rose, count: -3}"], "count is a whole number, 1 or more, not -3"),
+        (["--event", "{like: 0}"], "count is a whole number, 1 or more, not 0"),
+    ],
+)
+def test_a_sequence_mistake_names_the_event_and_its_item(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, _, err = simulate(tmp_path, capsys, *args)
+    assert code == 2 and message in err, err
+
+
+@pytest.mark.parametrize("count", ["-3", "0", "two"])
+def test_a_count_below_one_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], count: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        simulate(tmp_path, capsys, "gift", "--count", count)
+    assert stopped.value.code == 2
+    assert f"argument --count: count is a whole number, 1 or more, not '{count}'" in (
+        capsys.readouterr().err
+    )
+
+
+def test_the_help_says_simulate_plays_sequences_too() -> None:
+    line = COMMANDS["simulate"][1]  # what `livetrigger --help` lists
+    assert "sequence" in line and "one made-up event" not in line
+    parser = build_parser(["simulate"])  # and `simulate` registered says the same
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert [a.help for a in sub._choices_actions if a.dest == "simulate"] == [line]
