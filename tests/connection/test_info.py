@@ -28,13 +28,15 @@ CATALOGUE = [
 ]
 
 
-async def info(room: FakeLiveRoom, *options: str) -> tuple[int, str, str]:
+async def info(
+    room: FakeLiveRoom, *options: str, user: str = "@demo_streamer"
+) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "livetrigger",
         "info",
-        "@demo_streamer",
+        user,
         "--base-url",
         room.base_url,
         *options,
@@ -45,6 +47,15 @@ async def info(room: FakeLiveRoom, *options: str) -> tuple[int, str, str]:
     out, err = await asyncio.wait_for(proc.communicate(), 60)  # catches a hang only
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
+
+
+async def test_info_looks_the_streamer_up() -> None:
+    async with FakeLiveRoom() as room:
+        code, out, _ = await info(room)
+        missing, _, err = await info(room, user="@nobody_here")
+    assert code == 0 and f"room id {room.room_id}, LIVE" in out
+    assert "Rose (1" in out
+    assert missing == 1 and "error:" in err
 
 
 @pytest.fixture

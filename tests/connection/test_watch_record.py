@@ -146,45 +146,6 @@ async def test_watch_json_lines(tmp_path: Path) -> None:
     assert events[0]["kind"] == "live"
 
 
-async def test_info_looks_the_streamer_up() -> None:
-    async with FakeLiveRoom() as room:
-        result = await asyncio.to_thread(
-            subprocess.run,
-            [
-                sys.executable,
-                "-m",
-                "livetrigger",
-                "info",
-                "@demo_streamer",
-                "--base-url",
-                room.base_url,
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        missing = await asyncio.to_thread(
-            subprocess.run,
-            [
-                sys.executable,
-                "-m",
-                "livetrigger",
-                "info",
-                "@nobody_here",
-                "--base-url",
-                room.base_url,
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    assert result.returncode == 0 and f"room id {room.room_id}, LIVE" in result.stdout
-    assert "Rose (1" in result.stdout
-    assert missing.returncode == 1 and "error:" in missing.stderr
-
-
 async def test_watch_with_a_rejected_sign_key_exits_1_and_says_why() -> None:
     async with FakeLiveRoom() as room:
         room.sign_api_key = "the-right-key"
@@ -291,7 +252,15 @@ async def test_record_goes_on_recording_when_its_reader_goes(tmp_path: Path) -> 
 async def test_watch_ends_when_its_reader_goes() -> None:
     async with FakeLiveRoom() as room:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "livetrigger", "watch", "@demo_streamer", "--base-url", room.base_url],
+            [
+                sys.executable,
+                "-m",
+                "livetrigger",
+                "watch",
+                "@demo_streamer",
+                "--base-url",
+                room.base_url,
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
