@@ -78,6 +78,7 @@ class DmxUniverse:
         self._pending: asyncio.TimerHandle | None = None
         self._alive: asyncio.Task[None] | None = None
         self._closed = False
+        self._final = False  # made safe: the frame stays as safe() left it
         self.trouble = ""  # a send error the keep-alive saw: the next alert reports it
 
     # -- the Device seam --------------------------------------------------------------------
@@ -85,6 +86,7 @@ class DmxUniverse:
     async def send(self, command: Any) -> None:
         """Set the channels, faded in FADE_STEP steps when asked."""
         assert isinstance(command, DmxCommand)
+        self._refuse_if_safe()
         self._start_keep_alive()
         target = bytearray(self.frame)
         for channel, value in command.channels:
@@ -97,6 +99,7 @@ class DmxUniverse:
         start = bytes(self.frame)
         changed = [i for i in range(CHANNELS) if start[i] != target[i]]
         for step in range(1, steps + 1):
+            self._refuse_if_safe()  # a stop mid-fade: not one step more
             for i in changed:
                 self.frame[i] = round(start[i] + (target[i] - start[i]) * step / steps)
             self._emit_checked()
@@ -108,12 +111,14 @@ class DmxUniverse:
         return bytes(self.frame)
 
     async def restore(self, snapshot: Any) -> None:
+        self._refuse_if_safe()
         self.frame[:] = snapshot
         self._emit_checked()
 
     def safe(self, before: Any | None) -> None:
         """The values before the playing alert (none playing: they stay), or blackout; sent
-        at once, on the caller's thread."""
+        at once, on the caller's thread; no alert changes them afterwards."""
+        self._final = True
         if self.settings.safe == "blackout":
             self.frame[:] = bytes(CHANNELS)
         elif before is not None:
@@ -137,6 +142,10 @@ class DmxUniverse:
             self._close()
 
     # -- sending ----------------------------------------------------------------------------
+
+    def _refuse_if_safe(self) -> None:
+        if self._final:
+            raise DeviceAway("made safe: sends nothing more")
 
     def _emit_checked(self) -> None:
         """Send now (or at MIN_GAP after the last frame); DeviceAway with the reason when the

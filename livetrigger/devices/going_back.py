@@ -6,9 +6,8 @@ the request at once as a task, and ``aclose`` (which the stop awaits before the 
 closes) waits for it, bounded by the device's timeout. The device's I/O holds one lock, so
 the way back goes out after a command already on the wire, never before it.
 
-The snapshot to go back to is the outlet's (the alert playing), or else the last one the
-device read and did not restore yet: an alert whose command was still on the wire when the
-stop came has no snapshot in the outlet's hands.
+The snapshot to go back to is the outlet's (the alert under way), or else the last one the
+device read and did not restore yet: one the outlet has not had back yet.
 """
 
 from __future__ import annotations

@@ -66,6 +66,27 @@ async def test_sacn_goes_back_to_the_values_before_at_the_stop(tmp_path: Path) -
         await heard.first(lit(2, 0), after=on)
 
 
+async def test_a_stop_mid_fade_goes_back_at_once_and_the_fade_goes_no_further(
+    tmp_path: Path,
+) -> None:
+    """SIGTERM while an alert with `duration` still fades in: the values before it (0) at
+    once, and not one step of the fade after them, up to the end of the stream."""
+    port = free_udp_port()
+    config = (
+        f"devices:\n  stage: {{sacn: {{destination: 127.0.0.1, port: {port}, timeout: 10s}}}}\n"
+        + ROOM
+        + "        do: [{dmx: {device: stage, channels: {1: 255}, fade: 5s, duration: 10m}}]\n"
+    )
+    async with sacn_receiver(port) as heard, daemon(config, tmp_path) as d:
+        d.emit(gift())
+        midway = await heard.first(lambda f: isinstance(f, bytes) and 40 <= f[0] < 255)
+        reached = d.device("dmx", "stage").frame[0]  # where the fade is when the stop comes
+        await d.stop()
+        end = await heard.first(lambda f: f == "terminated", after=midway)
+        values = [f[0] for f in heard.items[midway:end]]
+        assert max(values) <= reached < 255 and values[-1] == 0, (reached, values)
+
+
 async def test_artnet_fires_and_restores_and_blacks_out_at_the_stop(tmp_path: Path) -> None:
     port = free_udp_port()
     config = (

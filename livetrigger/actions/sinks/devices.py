@@ -14,8 +14,8 @@ for each other, and for each device:
   then twice as long each time; the reason is logged once per change of state and counted,
   and the request fails (the dispatcher counts it) without holding other devices.
 - **safe.** ``safe()`` (the stop's first step, and a reload that changes or removes a device)
-  puts each device in its safe state at once, with the snapshot of a playing alert, and no
-  alert plays on it afterwards.
+  puts each device in its safe state at once, with the snapshot of the alert under way (from
+  the moment it is read: its command may be on the wire), and no alert plays on it afterwards.
 - **probed.** A device that can say which names it has (``Probes``: WLED, Hue, OBS) is asked
   in the background at the start, and again when a reload adds or changes it or changes the
   names its rules use: each name of the rules (and of its settings) it lacks is logged once,
@@ -57,7 +57,7 @@ class _Running:
         self.device = device
         self.state = DeviceState()
         self.alerts: deque[float] = deque()  # when each alert of the last minute started
-        self.before: Any = None  # the snapshot of the alert that plays, if one does
+        self.before: Any = None  # the snapshot of the alert under way (sent or held), if any
         self.playing = False
         self.retired = False  # made safe: for good (stop), or replaced (reload)
         self.woken = asyncio.Event()  # ends a playing alert's wait early (safe)
@@ -166,34 +166,40 @@ class DeviceOutlet:
             raise SinkError(f"device {request.device}: cannot open: {running.state.reason}")
         self._count_alert(running)
         device = running.device
-        before = None
-        if request.duration:
-            before = await self._tried(running, "reading its state", device.snapshot)
-        await self._tried(running, "sending", lambda: device.send(request.command))
+        if not request.duration:
+            await self._tried(running, "sending", lambda: device.send(request.command))
+            self._sent(running)
+            return
+        before = await self._tried(running, "reading its state", device.snapshot)
+        # safe() goes back to it from now on: a command on the wire may change the device
+        # before its send returns (a long DMX fade, an OBS that answers late)
+        running.before = before
+        try:
+            await self._tried(running, "sending", lambda: device.send(request.command))
+            self._sent(running)
+            if running.retired:  # made safe while this alert was sent: once more, after it
+                self._make_safe(running)
+                return
+            running.playing = True
+            running.woken.clear()
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(running.woken.wait(), request.duration)
+            except asyncio.CancelledError:
+                # the queue is being torn down: the device must still go back
+                if not running.retired:
+                    self._later(self._restore(running, before))
+                raise
+            if not running.retired:  # safe() put it where it must stay
+                await self._restore(running, before)
+        finally:
+            running.playing, running.before = False, None
+
+    def _sent(self, running: _Running) -> None:
         running.state.sent += 1
         delivered()  # the latency ends here, not after the hold
         if not running.probed and running.probing is None:  # away at the start: back now
             self._probe(running)
-        if not request.duration:
-            return
-        running.before, running.playing = before, True
-        if running.retired:  # made safe while this alert was sent: safe() saw none playing
-            self._make_safe(running)
-            running.playing, running.before = False, None
-            return
-        running.woken.clear()
-        try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(running.woken.wait(), request.duration)
-        except asyncio.CancelledError:
-            # the queue is being torn down: the device must still go back
-            if not running.retired:
-                self._later(self._restore(running, before))
-            running.playing, running.before = False, None
-            raise
-        running.playing, running.before = False, None
-        if not running.retired:  # safe() put it where it must stay
-            await self._restore(running, before)
 
     def _count_alert(self, running: _Running) -> None:
         limit = running.settings.max_per_minute
@@ -224,6 +230,8 @@ class DeviceOutlet:
                 async with asyncio.timeout(s.timeout):
                     result = await call()
             except (DeviceAway, OSError, TimeoutError) as exc:
+                if running.retired:  # safe() cut it short: not the device's fault
+                    raise SinkError(f"device {running.name}: made safe while {doing}") from None
                 reason = _reason(exc, s.timeout)
                 if running.state.away(reason):
                     log.warning("device %s (%s): away: %s", running.name, running.kind, reason)
@@ -328,7 +336,7 @@ class DeviceOutlet:
         if running.device is None:
             return
         try:
-            running.device.safe(running.before if running.playing else None)
+            running.device.safe(running.before)
         except Exception:  # one device's failure must not keep the others from going safe
             log.exception("device %s (%s): safe state failed", running.name, running.kind)
 
