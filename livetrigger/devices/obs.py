@@ -144,18 +144,24 @@ class ObsDevice:
         self.final = False
         self.going_back: asyncio.Task[None] | None = None  # safe()'s restore
         self.connecting = asyncio.Lock()
+        self.sending = asyncio.Lock()  # an alert's requests, then the way back: never between
 
     # -- the Device seam --------------------------------------------------------------------
 
     async def send(self, command: Any) -> None:
-        if self.final:
-            raise DeviceAway("made safe: sends nothing more")
+        async with self.sending:
+            await self._send(command)
+        self.before = None
+
+    async def _send(self, command: Any) -> None:
+        self._live()
         record = self.before
         match command:
             case SceneSwitch(scene):
                 if record is not None and record.undo is None:
                     now = await self._program()
                     record.undo = _SceneBack(now, scene)
+                self._live()
                 await self._request("SetCurrentProgramScene", {"sceneName": scene})
             case SourceVisible(source, visible, scene):
                 where = scene or await self._program()
@@ -165,12 +171,14 @@ class ObsDevice:
                         "GetSceneItemEnabled", {"sceneName": where, "sceneItemId": item}
                     )
                     record.undo = _ItemBack(where, item, bool(was.get("sceneItemEnabled")))
+                self._live()
                 await self._set_item(_ItemBack(where, item, visible))
             case TextSet(source, value):
                 if record is not None and record.undo is None:
                     got = await self._request("GetInputSettings", {"inputName": source})
                     text = (got.get("inputSettings") or {}).get("text", "")
                     record.undo = TextSet(source, text if isinstance(text, str) else "")
+                self._live()
                 await self._set_text(TextSet(source, value))
             case FilterEnabled(source, name, enabled):
                 if record is not None and record.undo is None:
@@ -178,10 +186,15 @@ class ObsDevice:
                         "GetSourceFilter", {"sourceName": source, "filterName": name}
                     )
                     record.undo = FilterEnabled(source, name, bool(got.get("filterEnabled")))
+                self._live()
                 await self._set_filter(FilterEnabled(source, name, enabled))
             case _:
                 raise SinkError(f"obs {self.name}: cannot carry out {command!r}")
-        self.before = None
+
+    def _live(self) -> None:
+        """Made safe while an alert read what it changes: its change is not sent."""
+        if self.final:
+            raise DeviceAway("made safe: sends nothing more")
 
     async def snapshot(self) -> Any:
         """Connects (an OBS that is away fails here, before anything changed) and hands out
@@ -193,20 +206,21 @@ class ObsDevice:
     async def restore(self, snapshot: Any) -> None:
         assert isinstance(snapshot, Before)
         if snapshot.undo is not None:
-            await self._undo(snapshot.undo)
+            async with self.sending:
+                await self._undo(snapshot.undo)
 
     def safe(self, before: Any | None) -> None:
-        """No further alert; a playing one goes back, sent now and awaited by ``aclose``
-        (a websocket cannot be written from outside the loop's turn)."""
+        """No further alert; the one playing or being sent goes back, started now and
+        awaited by ``aclose`` (a websocket cannot be written from outside the loop's turn),
+        after the request on the wire: OBS may still carry out a change it answers late."""
         self.final = True
-        undo = before.undo if isinstance(before, Before) else None
-        if undo is None or self.going_back is not None:
+        if not isinstance(before, Before) or self.going_back is not None:
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop: nothing can reach OBS any more
             return
-        self.going_back = loop.create_task(self._undo_now(undo), name=f"obs-safe:{self.name}")
+        self.going_back = loop.create_task(self._undo_now(before), name=f"obs-safe:{self.name}")
 
     async def aclose(self) -> None:
         if self.going_back is not None:
@@ -300,12 +314,17 @@ class ObsDevice:
             case FilterEnabled():
                 await self._set_filter(undo)
 
-    async def _undo_now(self, undo: Undo) -> None:
+    async def _undo_now(self, before: Before) -> None:
+        # the alert being sent may first wait for two answers (a Get, a Set), then the way
+        # back for its own two
+        limit = 4 * self.settings.timeout
         try:
-            async with asyncio.timeout(self.settings.timeout):
-                await self._undo(undo)
+            async with asyncio.timeout(limit), self.sending:
+                if before.undo is not None:  # read by the send, whether its change went out
+                    await self._undo(before.undo)
         except (DeviceAway, SinkError, OSError, TimeoutError) as exc:
-            log.warning("device %s (obs): not back to the state before: %s", self.name, exc)
+            reason = f"no answer within {limit:g}s" if isinstance(exc, TimeoutError) else exc
+            log.warning("device %s (obs): not back to the state before: %s", self.name, reason)
 
     async def _request(self, kind: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
         """One request's answer; DeviceAway when OBS is away or not ready, SinkError when it

@@ -159,6 +159,30 @@ async def test_a_stop_while_an_alert_is_being_sent_still_puts_it_back(tmp_path: 
             assert types(obs)[-2:] == ["GetCurrentProgramScene", "SetCurrentProgramScene"]
 
 
+async def test_a_stop_while_obs_answers_late_still_puts_it_back(tmp_path: Path) -> None:
+    """OBS carries out the switch but answers after the device's timeout, and the stop
+    comes meanwhile: the scene still goes back, once OBS gets to it."""
+    async with FakeObs() as obs:
+        config = (
+            studio(obs.port, extra=", timeout: 2s")
+            + ROOM
+            + "        do: [obs: {device: studio, scene: Gift cam, duration: 10m}]\n"
+        )
+        async with daemon(config, tmp_path) as d:
+            obs.hold = asyncio.Event()
+            d.emit(gift())
+            await obs.until(lambda: obs.state.program == "Gift cam")  # switched, not answered
+            d.daemon.request_stop()
+            await d.outcome("device:studio")  # the send gave up: no answer within 2s
+            # OBS answers 3 s after the switch: later than a way back sent at the stop
+            # waits, within what one sent after the switch's request ended waits
+            await asyncio.sleep(1)
+            obs.hold.set()
+            assert await asyncio.wait_for(d.task, 60) == 0
+            assert obs.state.program == "Main"
+            assert types(obs)[-2:] == ["GetCurrentProgramScene", "SetCurrentProgramScene"]
+
+
 async def playing(d: Any, *names: str) -> None:
     """Until each device shows its alert playing (sent, holding for its duration)."""
     while not all(d.snapshot()["obs"]["devices"][n]["playing"] for n in names):
