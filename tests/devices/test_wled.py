@@ -78,6 +78,32 @@ async def test_the_stop_puts_a_playing_alert_back(strip: FakeWled, tmp_path: Pat
         assert len(strip.changes) == 2  # put back once, by the stop
 
 
+async def test_a_way_back_that_failed_goes_first_when_the_strip_answers_again(
+    strip: FakeWled, tmp_path: Path
+) -> None:
+    """The strip drops off Wi-Fi while an alert holds it, so its way back fails: the look
+    before is kept (the next alert's snapshot would read the alert's red), and the next alert
+    goes back to it first once the strip answers again."""
+    port = strip.port
+    async with daemon(
+        f"devices:\n  desk_strip: {device(port, ', retries: 0')}\n" + ROOM
+        + "        do:\n          - light: {device: desk_strip, color: red, duration: 1s}\n",
+        tmp_path,
+    ) as d:  # fmt: skip
+        await d.until(lambda s: s["light"]["devices"]["desk_strip"]["state"] == "ok")  # probed
+        d.emit(gift())
+        await strip.wait_for(lambda: len(strip.changes) == 1, "the alert")
+        await strip.stop()  # off Wi-Fi during the hold
+        assert (await d.outcome("device:desk_strip"))["failed"] == 1  # its way back failed
+        await strip.start(port=port)  # back, still red
+        assert strip.look()["seg"][0] == ([255, 0, 0], "Solid")
+        d.emit(gift())
+        assert (await d.outcome("device:desk_strip", 2))["ok"] == 1
+        assert strip.look() == BEFORE
+        await d.stop()
+        assert strip.look() == BEFORE
+
+
 async def test_a_strip_that_is_away_costs_nothing_else(
     strip: FakeWled, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

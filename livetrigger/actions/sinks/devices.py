@@ -7,7 +7,9 @@ for each other, and for each device:
   holds the device's queue for ``duration``, then restores that state, and only then does the
   next queued alert start: overlapping alerts play one after the other, each from the state
   the one before restored, and a restore is never skipped because another alert waits. An
-  alert without ``duration`` changes the device and leaves it so.
+  alert without ``duration`` changes the device and leaves it so. A restore that fails (the
+  device away) is owed: kept, never replaced by a later snapshot (that would read the
+  alert's look), and tried again before the next alert, or by ``safe()``.
 - **a rate limit.** ``max_per_minute`` alerts in any minute; one beyond is refused (counted).
 - **bounded retries.** A device that is away (unreachable, refusing, slow: ``DeviceAway`` or
   no answer within ``timeout``) is tried ``retries`` more times, waiting ``retry_wait`` and
@@ -58,6 +60,7 @@ class _Running:
         self.state = DeviceState()
         self.alerts: deque[float] = deque()  # when each alert of the last minute started
         self.before: Any = None  # the snapshot of the alert under way (sent or held), if any
+        self.owed: Any = None  # a snapshot whose way back failed: the next alert goes there first
         self.playing = False
         self.retired = False  # made safe: for good (stop), or replaced (reload)
         self.woken = asyncio.Event()  # ends a playing alert's wait early (safe)
@@ -166,6 +169,8 @@ class DeviceOutlet:
             raise SinkError(f"device {request.device}: cannot open: {running.state.reason}")
         self._count_alert(running)
         device = running.device
+        if running.owed is not None:  # the look before an alert it could not go back from
+            await self._restore(running, running.owed, "going back after an earlier alert")
         if not request.duration:
             await self._tried(running, "sending", lambda: device.send(request.command))
             self._sent(running)
@@ -213,10 +218,17 @@ class DeviceOutlet:
             raise SinkError(f"device {running.name}: refused, max_per_minute {limit}")
         running.alerts.append(now)
 
-    async def _restore(self, running: _Running, before: Any) -> None:
+    async def _restore(self, running: _Running, before: Any, doing: str = "restoring") -> None:
+        """Back to ``before``; when the device is away, it stays owed (a next alert's
+        snapshot would be the alert's look): the next alert, or safe(), goes there first."""
         device = running.device
         assert device is not None
-        await self._tried(running, "restoring", lambda: device.restore(before))
+        try:
+            await self._tried(running, doing, lambda: device.restore(before))
+        except SinkError:
+            running.owed = before
+            raise
+        running.owed = None
         running.state.restores += 1
 
     async def _tried(self, running: _Running, doing: str, call: Callable[[], Awaitable[_T]]) -> _T:
@@ -336,7 +348,7 @@ class DeviceOutlet:
         if running.device is None:
             return
         try:
-            running.device.safe(running.before)
+            running.device.safe(running.before if running.before is not None else running.owed)
         except Exception:  # one device's failure must not keep the others from going safe
             log.exception("device %s (%s): safe state failed", running.name, running.kind)
 
