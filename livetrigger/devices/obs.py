@@ -29,6 +29,7 @@ from livetrigger.devices.network import Library, installed
 from livetrigger.errors import SinkError
 from livetrigger.settings import key
 from livetrigger.text.suggest import suggest
+from livetrigger.text.webvalues import scrub
 
 log = logging.getLogger(__name__)
 
@@ -289,10 +290,12 @@ class ObsDevice:
         )
 
     async def _set_text(self, text: TextSet) -> None:
-        # overlay: only `text` changes; the font, colour and size stay
+        # overlay: only `text` changes; the font, colour and size stay. A lone surrogate (half
+        # an emoji in a viewer's name) has no UTF-8 bytes: U+FFFD stands in, as on every text path
+        value = scrub(text.value)
         await self._request(
             "SetInputSettings",
-            {"inputName": text.source, "inputSettings": {"text": text.value}, "overlay": True},
+            {"inputName": text.source, "inputSettings": {"text": value}, "overlay": True},
         )
 
     async def _set_filter(self, f: FilterEnabled) -> None:
@@ -345,6 +348,8 @@ class ObsDevice:
             response = call.result()
         except self.lib.MessageTimeout:
             raise DeviceAway(f"no answer to {kind} within {self.settings.timeout:g}s") from None
+        except (TypeError, ValueError) as exc:  # not encodable: not OBS's doing, no retry helps
+            raise SinkError(f"obs {self.name}: cannot encode {kind}: {exc}") from None
         except Exception as exc:  # websockets' ConnectionClosed on the send
             raise DeviceAway(self._closed_reason(client)) from exc
         status = response.requestStatus

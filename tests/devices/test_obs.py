@@ -141,6 +141,26 @@ async def test_the_stop_puts_a_playing_scene_and_source_back(tmp_path: Path) -> 
             assert types(obs).count("SetCurrentProgramScene") == 2
 
 
+async def test_half_an_emoji_in_a_text_is_sent_replaced_and_obs_stays_ok(
+    tmp_path: Path,
+) -> None:
+    """A lone surrogate (half an emoji, from a replayed capture) has no UTF-8 bytes: the text
+    goes with U+FFFD in its place, and the device is not made away by a viewer's text."""
+    async with FakeObs() as obs:
+        config = (
+            studio(obs.port)
+            + ROOM
+            + '        do: [obs: {device: studio, text: {source: Last gift, value: "{{ user.nickname'
+            + ' }} sent"}}]\n'
+        )
+        async with daemon(config, tmp_path) as d:
+            d.emit(gift("\ud83d"))
+            assert (await d.outcome("device:studio"))["ok"] == 1
+            assert obs.text("Last gift") == "\ufffd sent"
+            assert d.snapshot()["obs"]["devices"]["studio"]["state"] == "ok"
+            assert obs.identified == 1  # the session it had: never dropped as "away"
+
+
 async def test_a_stop_while_an_alert_is_being_sent_still_puts_it_back(tmp_path: Path) -> None:
     async with FakeObs() as obs:
         config = (
