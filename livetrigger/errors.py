@@ -20,6 +20,7 @@
     │   ├── SignRateLimitError            429: carries when to try again
     │   └── SignAuthError                 401/402/403: a key or plan problem, never retried
     ├── SinkError                         an action target (MQTT, GPIO, HTTP, chat) failed
+    │   └── Refused                       it declined by its own limit: a drop, not a failure
     └── StatusSocketTaken                 the status socket path is another daemon's or a file
 
 Every message says what was wrong, where, and what to do about it. Secrets never appear in
@@ -125,6 +126,12 @@ class SinkError(LivetriggerError):
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class Refused(SinkError):
+    """A target declined a request by its own limit (a device's ``max_per_minute``): the
+    dispatcher counts and logs it as a drop (a burst summed up), not as the target failing.
+    The message is the reason, like ``over max_per_minute 5``."""
 
 
 class StatusSocketTaken(LivetriggerError):

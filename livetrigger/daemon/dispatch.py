@@ -4,9 +4,10 @@ A target is ``mqtt``, ``gpio:<output>``, ``http:<endpoint>``, ``chat:<room>`` or
 has its own queue, so a hung webhook never delays a lamp, and requests to one target run in
 the order they were submitted. ``submit`` never blocks: when a queue is full the overflow
 policy drops the oldest or the new request, and the drop is counted and logged with the rule
-id — never silent. Each request gets ``timeout`` seconds once its sink is ready; a sink that is
-waiting for its connection (MQTT while the broker is away) holds its queue without timing out,
-which is how queued triggers survive a broker restart.
+id — never silent. A request its target refuses by its own limit (``Refused``: a device's
+``max_per_minute``) is dropped the same way. Each request gets ``timeout`` seconds once its
+sink is ready; a sink that is waiting for its connection (MQTT while the broker is away) holds
+its queue without timing out, which is how queued triggers survive a broker restart.
 
 A request's age (``max_age``) is counted on the monotonic clock from when it was queued: NTP
 stepping the wall clock (a board without a clock battery syncs minutes after boot) must not make
@@ -29,7 +30,7 @@ from typing import Literal, Protocol, runtime_checkable
 from livetrigger.actions import ActionRequest
 from livetrigger.actions.outlet import Journal, QueuePolicy, Sink, delivering
 from livetrigger.config.durations import format_age
-from livetrigger.errors import SinkError
+from livetrigger.errors import Refused, SinkError
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +297,8 @@ class Dispatcher:
                     "rule %s: %s timed out after %.1fs", request.rule_id, lane.target, timeout
                 )
                 self._done(item, "failed")
+            except Refused as exc:  # by the target's own limit: a gift bomb logs a count
+                self._drop(lane, item, str(exc))
             except SinkError as exc:
                 lane.stats.failed += 1
                 log.warning("rule %s: %s failed: %s", request.rule_id, lane.target, exc)

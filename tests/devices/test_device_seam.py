@@ -8,6 +8,7 @@ the safe state at the stop."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,15 +284,30 @@ async def test_a_device_that_is_away_costs_nothing_else(lamps: None, tmp_path: P
         assert "desk: away: connection refused" in render(snap)
 
 
-async def test_max_per_minute_refuses_and_counts(lamps: None, tmp_path: Path) -> None:
+async def test_max_per_minute_refuses_and_counts(
+    lamps: None, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A refusal by the device's own rate is a drop (counted, summed up in the log as a
+    queue's drops are), not a failure of the device: 28 refusals, 2 log lines or so."""
     async with daemon(
-        "devices:\n  desk: {lamp: {host: a, max_per_minute: 2}}\n"
+        "devices:\n  desk: {lamp: {host: a, max_per_minute: 2, queue_size: 100}}\n"
         + ROOM
         + "      - id: a\n        on: gift\n        do: [glow: {device: desk}]\n",
         tmp_path,
     ) as d:
-        for _ in range(3):
+        for _ in range(30):
             d.emit(gift())
-        snap = await d.settled("device:desk", 3)
-        assert snap["actions"]["device:desk"]["failed"] == 1
-        assert snap["glow"]["devices"]["desk"]["limited"] == 1
+
+        def ended(s: dict[str, Any]) -> bool:
+            counts = s["actions"].get("device:desk", {})
+            return sum(counts.get(k, 0) for k in ("ok", "failed", "dropped")) == 30
+
+        snap = await d.until(ended)
+        assert snap["actions"]["device:desk"] == {"ok": 2, "failed": 0, "dropped": 28, "queued": 0}
+        assert snap["glow"]["devices"]["desk"]["limited"] == 28
+        assert snap["glow"]["devices"]["desk"]["failures"] == 0
+        await d.stop()  # the last burst's count is logged at the stop
+    lines = [r.getMessage() for r in caplog.records if "max_per_minute" in r.getMessage()]
+    assert lines[0] == "rule a: request to device:desk dropped (over max_per_minute 2)"
+    counted = [re.search(r": (\d+) more request\(s\) dropped in the last", x) for x in lines[1:]]
+    assert all(counted) and sum(int(m[1]) for m in counted if m) == 27, lines

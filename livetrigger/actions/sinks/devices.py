@@ -10,7 +10,9 @@ for each other, and for each device:
   alert without ``duration`` changes the device and leaves it so. A restore that fails (the
   device away) is owed: kept, never replaced by a later snapshot (that would read the
   alert's look), and tried again before the next alert, or by ``safe()``.
-- **a rate limit.** ``max_per_minute`` alerts in any minute; one beyond is refused (counted).
+- **a rate limit.** ``max_per_minute`` alerts in any minute; one beyond is refused: counted
+  as ``limited``, and dropped by its queue as an overflow is (``Refused``: logged once per
+  burst), since the device did not fail.
 - **bounded retries.** A device that is away (unreachable, refusing, slow: ``DeviceAway`` or
   no answer within ``timeout``) is tried ``retries`` more times, waiting ``retry_wait`` and
   then twice as long each time; the reason is logged once per change of state and counted,
@@ -39,7 +41,7 @@ from livetrigger.actions.device import MAX_DURATION, DeviceRequest
 from livetrigger.actions.kind import ActionRequest
 from livetrigger.actions.outlet import QueuePolicy, Sink, delivered
 from livetrigger.devices.base import Device, DeviceAway, DeviceState, Name, Probes
-from livetrigger.errors import ConfigError, SinkError
+from livetrigger.errors import ConfigError, Refused, SinkError
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -215,7 +217,7 @@ class DeviceOutlet:
             running.alerts.popleft()
         if len(running.alerts) >= limit:
             running.state.limited += 1
-            raise SinkError(f"device {running.name}: refused, max_per_minute {limit}")
+            raise Refused(f"over max_per_minute {limit}")
         running.alerts.append(now)
 
     async def _restore(self, running: _Running, before: Any, doing: str = "restoring") -> None:
