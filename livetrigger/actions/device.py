@@ -32,6 +32,8 @@ from livetrigger.text.suggest import suggest
 
 # the longest `duration` an alert may hold a device for (the device's queue waits meanwhile)
 MAX_DURATION = 600.0
+# the longest a command may play out on this side before its send returns (a DMX fade)
+MAX_TAKES = 60.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +44,7 @@ class DeviceRequest(ActionRequest):
     device: str
     command: Any
     duration: float | None = None
+    takes: float = 0.0  # seconds the command plays out here (a DMX fade): not the device's wait
 
     @property
     def target(self) -> str:
@@ -64,12 +67,15 @@ class Alert:
     """What one entry compiles to: ``command`` gives the command for a firing's context (a
     template renders here; a fixed command is returned as is), ``hint`` is what ``check``
     shows after the action's and the device's names, ``duration`` how long the alert holds
-    the device, ``names`` what it needs the device to have (the start-up probe checks them)."""
+    the device, ``names`` what it needs the device to have (the start-up probe checks them),
+    ``takes`` how long its send plays out on this side (a DMX fade, up to MAX_TAKES): the
+    device's ``timeout`` counts on top of it."""
 
     command: Callable[[Context], Any]
     hint: str
     duration: float | None = None
     names: tuple[Name, ...] = ()
+    takes: float = 0.0
 
 
 class DeviceActionKind(Generic[E, D]):
@@ -115,6 +121,7 @@ class DeviceActionKind(Generic[E, D]):
                 device=device,
                 command=alert.command(c),
                 duration=alert.duration,
+                takes=alert.takes,
             )
 
         asks = DeviceNames(device, alert.names) if alert.names else None

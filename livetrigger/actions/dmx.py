@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from livetrigger.actions.device import MAX_DURATION, Alert, DeviceActionKind, DeviceRequest, held
+from livetrigger.actions.device import (
+    MAX_DURATION,
+    MAX_TAKES,
+    Alert,
+    DeviceActionKind,
+    DeviceRequest,
+    held,
+)
 from livetrigger.actions.kind import ActionKind, CompileContext
 from livetrigger.devices.dmx import CHANNELS, DmxCommand
 from livetrigger.settings import key
@@ -23,7 +30,7 @@ class DmxAction:
 
     device: str = key(doc="an sacn or artnet device of `devices:`")
     channels: dict[int, int] = key(doc="channel (1-512): value (0-255), like {1: 255, 2: 0}")
-    fade: float = key(0.0, low=0.0, high=60.0, doc="from the values now to these")
+    fade: float = key(0.0, low=0.0, high=MAX_TAKES, doc="from the values now to these")
     duration: float | None = key(
         None, above=0, high=MAX_DURATION, doc="then back to the values before the alert"
     )
@@ -40,7 +47,8 @@ def alert(entry: DmxAction, ctx: CompileContext, kind: str | None) -> Alert | No
     if ctx.failed:
         return None
     command = DmxCommand(tuple(sorted(entry.channels.items())), entry.fade)
-    return Alert(lambda c: command, _shown(command, entry.duration), entry.duration)
+    shown = _shown(command, entry.duration)
+    return Alert(lambda c: command, shown, entry.duration, takes=entry.fade)
 
 
 def _shown(command: DmxCommand, duration: float | None) -> str:

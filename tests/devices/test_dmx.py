@@ -73,7 +73,7 @@ async def test_a_stop_mid_fade_goes_back_at_once_and_the_fade_goes_no_further(
     once, and not one step of the fade after them, up to the end of the stream."""
     port = free_udp_port()
     config = (
-        f"devices:\n  stage: {{sacn: {{destination: 127.0.0.1, port: {port}, timeout: 10s}}}}\n"
+        f"devices:\n  stage: {{sacn: {{destination: 127.0.0.1, port: {port}}}}}\n"
         + ROOM
         + "        do: [{dmx: {device: stage, channels: {1: 255}, fade: 5s, duration: 10m}}]\n"
     )
@@ -85,6 +85,22 @@ async def test_a_stop_mid_fade_goes_back_at_once_and_the_fade_goes_no_further(
         end = await heard.first(lambda f: f == "terminated", after=midway)
         values = [f[0] for f in heard.items[midway:end]]
         assert max(values) <= reached < 255 and values[-1] == 0, (reached, values)
+
+
+async def test_a_fade_longer_than_the_timeout_plays_to_its_end(tmp_path: Path) -> None:
+    """`timeout` bounds the device's answer, not a fade livetrigger plays out itself."""
+    port = free_udp_port()
+    config = (
+        f"devices:\n  stage: {{sacn: {{destination: 127.0.0.1, port: {port}, timeout: 200ms,"
+        " retries: 0}}\n"
+        + ROOM
+        + "        do: [{dmx: {device: stage, channels: {1: 255}, fade: 1s}}]\n"
+    )
+    async with sacn_receiver(port) as heard, daemon(config, tmp_path) as d:
+        d.emit(gift())
+        assert (await d.outcome("device:stage"))["ok"] == 1
+        await heard.first(lit(1, 255))
+        assert d.snapshot()["dmx"]["devices"]["stage"]["state"] == "ok"
 
 
 async def test_artnet_fires_and_restores_and_blacks_out_at_the_stop(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from livetrigger.actions.device import MAX_DURATION, DeviceRequest
+from livetrigger.actions.device import MAX_DURATION, MAX_TAKES, DeviceRequest
 from livetrigger.actions.kind import ActionRequest
 from livetrigger.actions.outlet import QueuePolicy, Sink, delivered
 from livetrigger.devices.base import Device, DeviceAway, DeviceState, Name, Probes
@@ -103,7 +103,7 @@ class DeviceOutlet:
         out = {}
         for entry in self._entries(config):
             s = entry.settings
-            tries = (s.retries + 1) * s.timeout + s.retry_wait * (2**s.retries)
+            tries = (s.retries + 1) * (s.timeout + MAX_TAKES) + s.retry_wait * (2**s.retries)
             out[f"device:{entry.name}"] = QueuePolicy(
                 size=s.queue_size, overflow="drop_oldest", timeout=3 * tries + MAX_DURATION
             )
@@ -173,8 +173,9 @@ class DeviceOutlet:
         device = running.device
         if running.owed is not None:  # the look before an alert it could not go back from
             await self._restore(running, running.owed, "going back after an earlier alert")
+        send = lambda: device.send(request.command)  # noqa: E731
         if not request.duration:
-            await self._tried(running, "sending", lambda: device.send(request.command))
+            await self._tried(running, "sending", send, request.takes)
             self._sent(running)
             return
         before = await self._tried(running, "reading its state", device.snapshot)
@@ -182,7 +183,7 @@ class DeviceOutlet:
         # before its send returns (a long DMX fade, an OBS that answers late)
         running.before = before
         try:
-            await self._tried(running, "sending", lambda: device.send(request.command))
+            await self._tried(running, "sending", send, request.takes)
             self._sent(running)
             if running.retired:  # made safe while this alert was sent: once more, after it
                 self._make_safe(running)
@@ -233,20 +234,27 @@ class DeviceOutlet:
         running.owed = None
         running.state.restores += 1
 
-    async def _tried(self, running: _Running, doing: str, call: Callable[[], Awaitable[_T]]) -> _T:
-        """``call()`` with the device's timeout, tried again while the device is away."""
+    async def _tried(
+        self,
+        running: _Running,
+        doing: str,
+        call: Callable[[], Awaitable[_T]],
+        takes: float = 0.0,
+    ) -> _T:
+        """``call()`` with the device's timeout (after the ``takes`` seconds it plays out on
+        this side: a fade is not a device slow to answer), tried again while it is away."""
         s = running.settings
         wait = s.retry_wait
         for attempt in range(s.retries + 1):
             if running.retired:
                 raise SinkError(f"device {running.name}: made safe while {doing}")
             try:
-                async with asyncio.timeout(s.timeout):
+                async with asyncio.timeout(s.timeout + takes):
                     result = await call()
             except (DeviceAway, OSError, TimeoutError) as exc:
                 if running.retired:  # safe() cut it short: not the device's fault
                     raise SinkError(f"device {running.name}: made safe while {doing}") from None
-                reason = _reason(exc, s.timeout)
+                reason = _reason(exc, s.timeout + takes)
                 if running.state.away(reason):
                     log.warning("device %s (%s): away: %s", running.name, running.kind, reason)
                 if attempt == s.retries:
