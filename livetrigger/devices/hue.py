@@ -78,6 +78,33 @@ class _Bridge:
         self.users = 0
         self.bridge: Any = None  # aiohue.HueBridgeV2, initialised
         self.opening: asyncio.Task[Any] | None = None
+        # a light under the alerts of several devices (a room and one of its lamps): its look
+        # before the first of them, and the devices whose alerts hold it; the last goes back
+        self.held: dict[str, tuple[dict[str, Any], set[str]]] = {}
+
+    def hold(self, device: str, lights: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The look to go back to of each of ``lights`` (as read now) for ``device``'s alert:
+        the one before another device's alert that holds the light, else the one read."""
+        self.let_go(device, list(self.held))  # its own earlier alert is over, or given up
+        kept = {}
+        for light_id, look in lights.items():
+            before, holders = self.held.setdefault(light_id, (look, set()))
+            holders.add(device)
+            kept[light_id] = before
+        return kept
+
+    def let_go(self, device: str, light_ids: list[str]) -> list[str]:
+        """``device``'s alert lets go of ``light_ids``: those no other alert holds now."""
+        free = []
+        for light_id in light_ids:
+            entry = self.held.get(light_id)
+            if entry is not None:
+                entry[1].discard(device)
+                if entry[1]:
+                    continue  # another alert plays on it: the last one puts it back
+                del self.held[light_id]
+            free.append(light_id)
+        return free
 
     @classmethod
     def share(cls, host: str, app_key: str) -> _Bridge:
@@ -156,7 +183,9 @@ class Hue:
             bridge = await self._ready()
             ids = self._lights_of(bridge)
             lights = await self._request(bridge, "get", "clip/v2/resource/light")
-        kept = {light["id"]: _restorable(light) for light in lights if light.get("id") in ids}
+        read = {light["id"]: _restorable(light) for light in lights if light.get("id") in ids}
+        assert self._bridge is not None
+        kept = self._bridge.hold(self.name, read)
         self._back.took(kept)
         return kept
 
@@ -174,7 +203,9 @@ class Hue:
     async def restore(self, snapshot: Any) -> None:
         async with self._back.lock:
             bridge = await self._ready()
-            for light_id, body in snapshot.items():
+            assert self._bridge is not None
+            for light_id in self._bridge.let_go(self.name, list(snapshot)):
+                body = snapshot[light_id]
                 await self._request(bridge, "put", f"clip/v2/resource/light/{light_id}", json=body)
         self._back.restored()
 
@@ -185,6 +216,7 @@ class Hue:
         await self._back.settle()
         if self._bridge is not None:
             shared, self._bridge = self._bridge, None
+            shared.let_go(self.name, list(shared.held))  # gone: its alerts hold nothing
             await shared.release()
 
     # -- the probe --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,9 @@ def key_file(tmp_path: Path) -> Path:
 
 
 def hue(port: int, key_file: Path, target: str, extra: str = "") -> str:
-    return f"{{hue: {{bridge: 127.0.0.1, port: {port}, app_key_file: {key_file}, {target}{extra}}}}}"
+    return (
+        f"{{hue: {{bridge: 127.0.0.1, port: {port}, app_key_file: {key_file}, {target}{extra}}}}}"
+    )
 
 
 async def test_a_light_takes_the_alert_and_goes_back(
@@ -77,6 +80,38 @@ async def test_a_light_takes_the_alert_and_goes_back(
         assert len(bridge.puts) == 2  # nothing was playing: the stop leaves the lamp alone
 
 
+async def test_a_lamp_under_two_devices_alerts_goes_back_to_its_look_before_both(
+    bridge: FakeHueBridge, key_file: Path, tmp_path: Path
+) -> None:
+    """A room (red for 2 s) and one of its lamps (blue, until the stop) overlap: the lamp's
+    device read red as its look before, and put red back after the room had gone back."""
+    rules = (
+        'rooms:\n  - username: "@toy"\n    rules:\n'
+        "      - {id: room_red, on: gift, when: {total_diamonds: 1},"
+        " do: [light: {device: living, color: red, duration: 2s}]}\n"
+        "      - {id: lamp_blue, on: gift, when: {total_diamonds: 2},"
+        " do: [light: {device: floor, color: blue, duration: 10m}]}\n"
+    )
+    async with daemon(
+        f"devices:\n  living: {hue(bridge.port, key_file, 'group: Living room')}\n"
+        f"  floor: {hue(bridge.port, key_file, 'light: Floor lamp')}\n" + rules,
+        tmp_path,
+    ) as d:
+        devices = d.snapshot
+
+        def shown(name: str) -> dict[str, Any]:
+            return devices()["light"]["devices"][name]  # type: ignore[no-any-return]
+
+        d.emit(gift(diamonds=1))
+        await wait_until(lambda: shown("living")["playing"], "the room's alert")
+        d.emit(gift(diamonds=2))
+        await wait_until(lambda: shown("floor")["playing"], "the lamp's alert")
+        await wait_until(lambda: shown("living")["restores"] == 1, "the room back")
+        assert bridge.light("Ceiling") == CEILING  # the room's other light: back at once
+        await d.stop()  # the lamp's alert is put back at the stop
+    assert bridge.light("Floor lamp") == FLOOR  # its look before both, not the room's red
+
+
 async def test_a_room_with_an_effect_and_a_scene_device_go_back(
     bridge: FakeHueBridge, key_file: Path, tmp_path: Path
 ) -> None:
@@ -94,7 +129,9 @@ async def test_a_room_with_an_effect_and_a_scene_device_go_back(
         d.emit(gift())
         # the room: its two lights one by one, then each back; the scene: one recall, one back
         await bridge.wait_for(lambda: len(bridge.puts) == 6, "both alerts and their ways back")
-        effects = [b for p, b in bridge.puts if "effects" in b and b["effects"]["effect"] == "candle"]
+        effects = [
+            b for p, b in bridge.puts if "effects" in b and b["effects"]["effect"] == "candle"
+        ]
         assert len(effects) == 2
         assert any(p.startswith("/clip/v2/resource/scene/") for p, _ in bridge.puts)
         assert bridge.light("Floor lamp") == FLOOR
@@ -145,13 +182,21 @@ async def test_a_bridge_that_is_away_or_refuses_the_key_costs_nothing_else(
         await bridge.wait_for(lambda: len(bridge.puts) == 1, "the desk lamp off")
         actions = lambda: d.snapshot()["actions"]  # noqa: E731
         await wait_until(
-            lambda: all(actions().get(f"device:{n}", {}).get("failed") == 1 for n in ("gone", "stranger"))
-            and actions().get("device:desk", {}).get("ok") == 1
-            and actions().get("log", {}).get("ok") == 1,
+            lambda: (
+                all(
+                    actions().get(f"device:{n}", {}).get("failed") == 1
+                    for n in ("gone", "stranger")
+                )
+                and actions().get("device:desk", {}).get("ok") == 1
+                and actions().get("log", {}).get("ok") == 1
+            ),
             "both alerts to fail and the desk lamp's to be counted",
         )
         devices = d.snapshot()["light"]["devices"]
-        assert devices["gone"]["reason"] == f"cannot reach the bridge at 127.0.0.1:{closed}: Connection refused"
+        assert (
+            devices["gone"]["reason"]
+            == f"cannot reach the bridge at 127.0.0.1:{closed}: Connection refused"
+        )
         assert devices["stranger"]["reason"] == (
             f"the bridge at 127.0.0.1:{bridge.port} does not know this app key: pair again with"
             " livetrigger hue-pair"
