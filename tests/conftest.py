@@ -23,6 +23,11 @@ settings.load_profile("livetrigger")
 
 TIME_SCALE = float(os.environ.get("LIVETRIGGER_TIME_SCALE", "1"))
 
+# A machine may set PYTHONDONTWRITEBYTECODE (this VM does). Then every daemon, CLI and fake
+# room the tests start in a subprocess compiled livetrigger from source again: 0.3 s of CPU
+# each, in a suite that is CPU-bound on 2 cores. The subprocesses may keep what they compile.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-slow", action="store_true", help="run the long fault/soak variants")
